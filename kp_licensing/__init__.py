@@ -1,0 +1,1 @@
+"""kp-licensing: the Kimberley Process licensing service of Macao's DSEDT."""

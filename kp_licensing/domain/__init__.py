@@ -1,0 +1,1 @@
+"""Pure rules of the Kimberley Process in Macao: no I/O, importable from workflows."""

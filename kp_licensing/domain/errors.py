@@ -1,0 +1,43 @@
+"""The one exception hierarchy of the service, mapped to HTTP once in ``kp_licensing.api``."""
+
+
+class DomainError(Exception):
+    """A failure a person can act on; ``details`` carries structured data (missing items...)."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, details: object | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class RuleViolation(DomainError):
+    """The request is well-formed but breaks a rule (incomplete application, bad document)."""
+
+    status_code = 422
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """The request is impossible in the current state (approve an expired licence...)."""
+
+    status_code = 409
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+
+
+#: Errors by class name, so a failure that crossed Temporal (as an ApplicationError whose type is
+#: the class name) can be raised again as the same domain error.
+ERRORS_BY_NAME: dict[str, type[DomainError]] = {
+    cls.__name__: cls for cls in (RuleViolation, NotFound, Conflict, Forbidden, Unauthenticated)
+}

@@ -1,0 +1,143 @@
+"""The licence projection: written by ``LicenceWorkflow``'s activity, read by lists and searches."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from kp_licensing.store.models import Licence, LicenceEvent, Notification
+from schemas.licence import LicenceRecord, LicenceStatus
+
+OPEN_STATUSES = [s.value for s in LicenceStatus if not s.is_final]
+
+
+def apply_record(session: Session, record: LicenceRecord) -> bool:
+    """Write one transition idempotently; return False if it had already been written.
+
+    The case row only moves forward (a late retry of an older transition never overwrites a
+    newer state); the event and the notification are keyed by (case, transition number).
+    """
+    state, transition = record.state, record.transition
+    row = session.get(Licence, state.case_no, with_for_update=True)
+    if row is None:
+        row = Licence(
+            case_no=state.case_no,
+            operator_id=state.operator_id,
+            submitted_at=state.submitted_at,
+            seq=0,
+            status=state.status.value,
+            applicant_name=state.application.name,
+            business_registration_no=state.application.business_registration_no,
+            updated_at=transition.at,
+            state={},
+        )
+        session.add(row)
+    if transition.seq <= row.seq:
+        session.rollback()
+        return False
+    row.seq = transition.seq
+    row.status = state.status.value
+    row.licence_no = state.licence_no
+    row.applicant_name = state.application.name
+    row.business_registration_no = state.application.business_registration_no
+    row.activities = [a.value for a in (state.activities or state.application.activities)]
+    row.issued_on = state.issued_on
+    row.expires_on = state.expires_on
+    row.renewal_status = state.renewal.status.value if state.renewal else None
+    row.info_deadline = state.info_request.deadline if state.info_request else None
+    row.updated_at = transition.at
+    row.state = state.model_dump(mode="json")
+    session.add(
+        LicenceEvent(
+            case_no=state.case_no,
+            seq=transition.seq,
+            at=transition.at,
+            actor_user_id=transition.actor.user_id,
+            actor_username=transition.actor.username,
+            actor_role=transition.actor.role.value,
+            action=transition.action,
+            from_status=transition.from_status.value if transition.from_status else None,
+            to_status=transition.to_status.value,
+            reason=transition.reason,
+            details=transition.details,
+        )
+    )
+    if record.notice:
+        session.add(
+            Notification(
+                key=f"{state.case_no}/{transition.seq}",
+                operator_id=state.operator_id,
+                case_no=state.case_no,
+                kind=transition.action,
+                message=record.notice,
+                created_at=transition.at,
+            )
+        )
+    session.commit()
+    return True
+
+
+def get(session: Session, case_no: str) -> Licence | None:
+    return session.get(Licence, case_no)
+
+
+def get_by_licence_no(session: Session, licence_no: str) -> Licence | None:
+    return session.exec(select(Licence).where(Licence.licence_no == licence_no)).first()
+
+
+def open_case_of(session: Session, operator_id: int) -> Licence | None:
+    """The operator's case that is not finished (an application or a licence in force)."""
+    stmt = select(Licence).where(
+        Licence.operator_id == operator_id, col(Licence.status).in_(OPEN_STATUSES)
+    )
+    return session.exec(stmt).first()
+
+
+def search(
+    session: Session,
+    *,
+    operator_id: int | None = None,
+    status: list[str] | None = None,
+    expiring_before: date | None = None,
+    text: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[Licence]]:
+    """Cases matching every given filter, newest first, with the total count."""
+    stmt = select(Licence)
+    if operator_id is not None:
+        stmt = stmt.where(Licence.operator_id == operator_id)
+    if status:
+        stmt = stmt.where(col(Licence.status).in_(status))
+    if expiring_before is not None:
+        stmt = stmt.where(
+            col(Licence.expires_on).is_not(None),
+            col(Licence.expires_on) <= expiring_before,
+            col(Licence.status).in_([LicenceStatus.active.value, LicenceStatus.suspended.value]),
+        )
+    if text:
+        like = f"%{text.lower()}%"
+        stmt = stmt.where(
+            func.lower(Licence.applicant_name).like(like)
+            | func.lower(Licence.case_no).like(like)
+            | func.lower(func.coalesce(Licence.licence_no, "")).like(like)
+            | func.lower(Licence.business_registration_no).like(like)
+        )
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(
+        stmt.order_by(col(Licence.submitted_at).desc()).offset(offset).limit(limit)
+    ).all()
+    return int(total), list(rows)
+
+
+def expiring_before(today: date, days: int) -> date:
+    """The last expiry date that counts as 'expiring within ``days`` days' of ``today``."""
+    return today + timedelta(days=days)
+
+
+def events(session: Session, case_no: str) -> list[LicenceEvent]:
+    stmt = (
+        select(LicenceEvent).where(LicenceEvent.case_no == case_no).order_by(col(LicenceEvent.seq))
+    )
+    return list(session.exec(stmt).all())

@@ -1,0 +1,166 @@
+"""The tables. People and documents are owned by the API; licences, their events and the
+notifications are the searchable projection that ``LicenceWorkflow``'s activities keep in step.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, String, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite otherwise hands back naive datetimes)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use UTC-aware ones")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Operator(SQLModel, table=True):
+    """A company or individual entrepreneur trading in rough diamonds."""
+
+    __tablename__ = "operators"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    business_registration_no: str = Field(max_length=32, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    full_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=200)
+    role: str = Field(max_length=20, index=True)
+    operator_id: int | None = Field(default=None, foreign_key="operators.id", index=True)
+    password_hash: str | None = Field(default=None, max_length=200)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiKey(SQLModel, table=True):
+    """A customs system's key: only its SHA-256 is stored; the prefix finds the row."""
+
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    prefix: str = Field(max_length=16, unique=True)
+    key_hash: str = Field(max_length=64)
+    label: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Document(SQLModel, table=True):
+    """An uploaded file; the bytes live in the data folder under their SHA-256."""
+
+    __tablename__ = "documents"
+
+    id: str = Field(primary_key=True, max_length=36)
+    operator_id: int = Field(foreign_key="operators.id", index=True)
+    uploaded_by: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=64)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Sequence(SQLModel, table=True):
+    """Counters behind the numbers people read (formatted by ``domain.numbering``)."""
+
+    __tablename__ = "sequences"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: int = 0
+
+
+class NumberAllocation(SQLModel, table=True):
+    """Which number a workflow's request got, so a retried activity gets the same one."""
+
+    __tablename__ = "number_allocations"
+
+    key: str = Field(primary_key=True, max_length=200)
+    number: str = Field(max_length=64, unique=True)
+
+
+class Licence(SQLModel, table=True):
+    """One operating-licence case as of its latest transition (``seq``)."""
+
+    __tablename__ = "licences"
+    __table_args__ = (Index("ix_licences_status_expires", "status", "expires_on"),)
+
+    case_no: str = Field(primary_key=True, max_length=32)
+    operator_id: int = Field(foreign_key="operators.id", index=True)
+    status: str = Field(max_length=20, index=True)
+    licence_no: str | None = Field(default=None, max_length=32, unique=True)
+    applicant_name: str = Field(max_length=200)
+    business_registration_no: str = Field(max_length=32, index=True)
+    activities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    issued_on: date | None = None
+    expires_on: date | None = Field(default=None, index=True)
+    renewal_status: str | None = Field(default=None, max_length=20)
+    info_deadline: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    seq: int
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class LicenceEvent(SQLModel, table=True):
+    """One transition of a case: the audit trail shown as its history."""
+
+    __tablename__ = "licence_events"
+    __table_args__ = (UniqueConstraint("case_no", "seq", name="uq_licence_events_case_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(foreign_key="licences.case_no", max_length=32, index=True)
+    seq: int
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor_user_id: int
+    actor_username: str = Field(max_length=64)
+    actor_role: str = Field(max_length=20)
+    action: str = Field(max_length=64)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    reason: str | None = Field(default=None, sa_column=Column(String(4000)))
+    details: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Notification(SQLModel, table=True):
+    """A message for an operator's users (decisions, information requests, reminders)."""
+
+    __tablename__ = "notifications"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    operator_id: int = Field(foreign_key="operators.id", index=True)
+    case_no: str = Field(max_length=32, index=True)
+    kind: str = Field(max_length=64)
+    message: str = Field(sa_column=Column(String(4000), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,47 @@
+"""Gap-tolerant counters for human-readable numbers, safe under concurrent writers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from kp_licensing.store.models import NumberAllocation, Sequence
+
+
+def next_value(session: Session, name: str) -> int:
+    """Increment counter ``name`` in the caller's transaction and return the new value.
+
+    The single UPDATE ... RETURNING takes the row lock, so concurrent callers serialise on it and
+    never get the same value.
+    """
+    stmt = (
+        update(Sequence)
+        .where(Sequence.name == name)  # type: ignore[arg-type]
+        .values(value=Sequence.value + 1)
+        .returning(Sequence.value)
+    )
+    value = session.execute(stmt).scalar_one_or_none()
+    if value is not None:
+        return int(value)
+    try:
+        with session.begin_nested():
+            session.add(Sequence(name=name, value=0))
+    except IntegrityError:
+        pass  # another writer created it first; the update below still serialises
+    return int(session.execute(stmt).scalar_one())
+
+
+def allocate_number(
+    session: Session, *, key: str, counter: str, render: Callable[[int], str]
+) -> str:
+    """The number for request ``key``: allocated once, the same on every retry."""
+    existing = session.exec(select(NumberAllocation).where(NumberAllocation.key == key)).first()
+    if existing is not None:
+        return existing.number
+    number = render(next_value(session, counter))
+    session.add(NumberAllocation(key=key, number=number))
+    session.commit()
+    return number

@@ -1,0 +1,257 @@
+"""The operating licence (經營准照): application, commands, state and transitions.
+
+These models are the payloads of ``LicenceWorkflow`` (input, updates, query) and of the API.
+New fields must get defaults so that stored workflow histories keep replaying.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from schemas.common import Actor, CheckResult, DocumentRef
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Identifier = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z/.()\- ]{2,31}$"),
+]
+
+
+class Activity(StrEnum):
+    """What an operating licence may cover (Lei 15/2019)."""
+
+    import_ = "import"
+    export = "export"
+    transit = "transit"
+    purchase = "purchase"
+    sale = "sale"
+    transport = "transport"
+
+
+class ApplicantKind(StrEnum):
+    company = "company"
+    individual_entrepreneur = "individual_entrepreneur"
+
+
+class LicenceStatus(StrEnum):
+    under_review = "under_review"
+    info_requested = "info_requested"
+    active = "active"
+    suspended = "suspended"
+    rejected = "rejected"
+    lapsed = "lapsed"
+    withdrawn = "withdrawn"
+    expired = "expired"
+    cancelled = "cancelled"
+    surrendered = "surrendered"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+    @property
+    def is_licensed(self) -> bool:
+        """Whether a licence number exists and is not finished (active or suspended)."""
+        return self in (LicenceStatus.active, LicenceStatus.suspended)
+
+
+FINAL_STATUSES = frozenset(
+    {
+        LicenceStatus.rejected,
+        LicenceStatus.lapsed,
+        LicenceStatus.withdrawn,
+        LicenceStatus.expired,
+        LicenceStatus.cancelled,
+        LicenceStatus.surrendered,
+    }
+)
+
+
+class RenewalStatus(StrEnum):
+    under_review = "under_review"
+    info_requested = "info_requested"
+
+
+class Administrator(BaseModel):
+    """A member of the applicant's administrative body (checked for fitness and propriety)."""
+
+    name: Text
+    id_document_number: Identifier
+    position: Text | None = None
+
+
+class Declarations(BaseModel):
+    """The eligibility declarations of domain.md 2.1; every one must be true to apply."""
+
+    start_of_activity_declared: bool = Field(
+        description="Start of activity has been declared to the Financial Services Bureau (DSF)."
+    )
+    not_bankrupt: bool = Field(description="Not bankrupt or insolvent.")
+    no_tax_debt: bool = Field(description="Not a tax debtor in Macao.")
+    fit_and_proper: bool = Field(
+        description="Neither the applicant nor an administrator has acted against the order of "
+        "the rough-diamond trade or holds a disqualifying conviction."
+    )
+
+
+class LicenceApplication(BaseModel):
+    """What a trader submits to apply for, or renew, an operating licence."""
+
+    applicant_kind: ApplicantKind
+    name: Text
+    business_registration_no: Identifier
+    taxpayer_no: Identifier
+    establishment_address: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)
+    ]
+    administrators: list[Administrator] = Field(max_length=50)
+    activities: list[Activity] = Field(max_length=6)
+    declarations: Declarations
+    document_ids: list[str] = Field(default_factory=list, max_length=50)
+    contact_email: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _distinct_activities(self) -> LicenceApplication:
+        if len(set(self.activities)) != len(self.activities):
+            raise ValueError("each activity may be listed only once")
+        return self
+
+
+class LicencePolicy(BaseModel):
+    """The configurable rules a case runs under; fixed at submission and carried with the case."""
+
+    validity_years: int = Field(default=2, ge=1, le=10)
+    info_request_days: int = Field(default=30, ge=1, le=365)
+    reminder_days: list[int] = Field(default_factory=lambda: [60, 30])
+    suspension_reason_codes: list[str] = Field(default_factory=lambda: ["other"])
+
+
+class InformationRequest(BaseModel):
+    message: str
+    requested_by: Actor
+    requested_at: datetime
+    deadline: datetime
+
+
+class PendingRenewal(BaseModel):
+    """A renewal application waiting for review while the licence stays in force."""
+
+    status: RenewalStatus
+    application: LicenceApplication
+    documents: list[DocumentRef]
+    submitted_at: datetime
+    checks: list[CheckResult] = Field(default_factory=list)
+
+
+class Transition(BaseModel):
+    """One step in a case's history: who did what, when, why, from which status to which."""
+
+    seq: int
+    at: datetime
+    actor: Actor
+    action: str
+    from_status: LicenceStatus | None
+    to_status: LicenceStatus
+    reason: str | None = None
+    details: dict[str, str] = Field(default_factory=dict)
+
+
+class LicenceState(BaseModel):
+    """Everything a licence case is; the workflow's state and the answer to its query."""
+
+    case_no: str
+    operator_id: int
+    status: LicenceStatus
+    application: LicenceApplication
+    documents: list[DocumentRef]
+    checks: list[CheckResult] = Field(default_factory=list)
+    submitted_at: datetime
+    policy: LicencePolicy
+    licence_no: str | None = None
+    activities: list[Activity] = Field(default_factory=list)
+    issued_on: date | None = None
+    expires_on: date | None = None
+    info_request: InformationRequest | None = None
+    renewal: PendingRenewal | None = None
+    suspended_until: date | None = None
+    reminders_sent: list[str] = Field(default_factory=list)
+    seq: int = 0
+    updated_at: datetime | None = None
+
+
+class LicenceStart(BaseModel):
+    """Input of ``LicenceWorkflow``: a new case, or the state carried over by continue-as-new."""
+
+    state: LicenceState
+    submitted_by: Actor | None = None
+
+
+class LicenceRecord(BaseModel):
+    """A case after a transition, and the transition: what the projection activity writes and
+    what every update returns. ``notice`` is the message the operator is notified with, if any."""
+
+    state: LicenceState
+    transition: Transition
+    notice: str | None = None
+
+
+class NumberRequest(BaseModel):
+    """Ask the store for the next licence number; ``key`` makes a retried request get the same."""
+
+    key: str
+    year: int
+
+
+# Commands: one model per update, each carrying the actor for the audit trail.
+
+
+class RequestInformation(BaseModel):
+    actor: Actor
+    message: LongText
+    deadline_days: int | None = Field(default=None, ge=1, le=365)
+
+
+class AnswerInformation(BaseModel):
+    actor: Actor
+    message: LongText
+    documents: list[DocumentRef] = Field(default_factory=list)
+
+
+class Approve(BaseModel):
+    actor: Actor
+    activities: list[Activity] | None = Field(
+        default=None, description="The activities approved; all those applied for if omitted."
+    )
+    note: LongText | None = None
+
+
+class Reason(BaseModel):
+    """A command whose only content is why (reject, reinstate, surrender, withdraw)."""
+
+    actor: Actor
+    reason: LongText
+
+
+class Renew(BaseModel):
+    actor: Actor
+    application: LicenceApplication
+    documents: list[DocumentRef]
+    checks: list[CheckResult] = Field(default_factory=list)
+
+
+class Suspend(BaseModel):
+    actor: Actor
+    reason_code: str
+    reason: LongText
+    until: date | None = None
+
+
+class Cancel(BaseModel):
+    actor: Actor
+    reason_code: str
+    reason: LongText

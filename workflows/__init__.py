@@ -1,0 +1,1 @@
+"""Temporal workflows (one process per module), their activities, and the worker."""

@@ -1,0 +1,520 @@
+"""``LicenceWorkflow``: one operating licence, from application to its end, for years.
+
+Workflow id ``licence-<case no>`` (e.g. ``licence-OLA-2026-00001``).
+
+Messages:
+
+* query ``state``: the whole case (:class:`LicenceState`).
+* update ``recorded``: waits until the submission is in the database, then returns the case, so
+  the API answers "submitted" only once lists and searches can see it.
+* updates for officers: ``request_information``, ``approve``, ``reject``.
+* updates for the holder: ``answer_information``, ``renew``, ``withdraw``, ``surrender``.
+* updates for supervisors: ``suspend``, ``reinstate``, ``cancel``.
+
+Every update has a validator that runs the domain guard first, so an impossible transition is
+refused before anything reaches history (the API answers 409 with the guard's reason). The guard
+runs again inside the handler, under a lock, because two updates validated at the same moment
+must still be applied one after the other.
+
+Timers: the information-request deadline (lapse), renewal reminders, the end of a suspension,
+and the expiry date. Each transition is projected to the database by one idempotent activity
+keyed by (case, transition number) before the update returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from kp_licensing.domain import licences as rules
+    from kp_licensing.domain.clock import add_years, macao_date, start_of_macao_day
+    from kp_licensing.domain.errors import DomainError
+    from schemas.common import SYSTEM_ACTOR, Actor
+    from schemas.licence import (
+        AnswerInformation,
+        Approve,
+        Cancel,
+        InformationRequest,
+        LicenceRecord,
+        LicenceStart,
+        LicenceState,
+        LicenceStatus,
+        NumberRequest,
+        PendingRenewal,
+        Reason,
+        Renew,
+        RenewalStatus,
+        RequestInformation,
+        Suspend,
+        Transition,
+    )
+
+#: Activity names, shared with ``workflows.licence_activities`` (the workflow calls activities by
+#: name so that this module never imports the database layer).
+RECORD_ACTIVITY = "licence.record"
+NUMBER_ACTIVITY = "licence.allocate_number"
+
+_ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+)
+
+T = TypeVar("T")
+
+
+def _guarded(check: Callable[[], T]) -> T:
+    """Run a domain guard; a refusal crosses Temporal as an ApplicationError named after it."""
+    try:
+        return check()
+    except DomainError as error:
+        raise ApplicationError(
+            error.message, error.details, type=type(error).__name__, non_retryable=True
+        ) from None
+
+
+def workflow_id(case_no: str) -> str:
+    return f"licence-{case_no}"
+
+
+@workflow.defn
+class LicenceWorkflow:
+    @workflow.init
+    def __init__(self, start: LicenceStart) -> None:
+        self._state = start.state
+        self._lock = asyncio.Lock()
+        self._changed = False
+
+    # ----------------------------------------------------------------------------- the process
+
+    @workflow.run
+    async def run(self, start: LicenceStart) -> LicenceState:
+        if self._state.seq == 0:
+            async with self._lock:
+                await self._transition(
+                    start.submitted_by or SYSTEM_ACTOR,
+                    "submitted",
+                    LicenceStatus.under_review,
+                    notice=f"Application {self._state.case_no} received and under review.",
+                )
+        while not self._state.status.is_final:
+            self._changed = False
+            deadline = self._next_deadline()
+            timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+            async with self._lock:
+                await self._on_clock()
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(LicenceStart(state=self._state))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    def _reminder_dates(self) -> dict[str, date]:
+        """Renewal reminders still to send, by idempotency key."""
+        s = self._state
+        if s.expires_on is None or not s.status.is_licensed or s.renewal is not None:
+            return {}
+        dates = {
+            f"{s.expires_on}:{d}": s.expires_on - timedelta(days=d) for d in s.policy.reminder_days
+        }
+        return {k: v for k, v in dates.items() if k not in s.reminders_sent}
+
+    def _next_deadline(self) -> datetime | None:
+        s = self._state
+        moments: list[datetime] = []
+        if s.info_request is not None:
+            moments.append(s.info_request.deadline)
+        if s.status.is_licensed and s.expires_on is not None:
+            moments.append(start_of_macao_day(s.expires_on))
+        if s.status == LicenceStatus.suspended and s.suspended_until is not None:
+            moments.append(start_of_macao_day(s.suspended_until))
+        moments.extend(start_of_macao_day(d) for d in self._reminder_dates().values())
+        return min(moments, default=None)
+
+    async def _on_clock(self) -> None:
+        """Apply whatever the passing of time has made due, in order of consequence."""
+        s = self._state
+        now = workflow.now()
+        today = macao_date(now)
+        if s.info_request is not None and now >= s.info_request.deadline:
+            deadline = s.info_request.deadline.isoformat()
+            s.info_request = None
+            if s.status == LicenceStatus.info_requested:
+                await self._transition(
+                    SYSTEM_ACTOR,
+                    "lapsed",
+                    LicenceStatus.lapsed,
+                    reason=f"information not provided by the deadline {deadline}",
+                    notice=f"Application {s.case_no} lapsed: the information requested was not "
+                    "provided in time.",
+                )
+                return
+            s.renewal = None
+            await self._transition(
+                SYSTEM_ACTOR,
+                "renewal_lapsed",
+                s.status,
+                reason=f"information not provided by the deadline {deadline}",
+                notice=f"The renewal application for licence {s.licence_no} lapsed: the "
+                "information requested was not provided in time.",
+            )
+        if s.status.is_licensed and s.expires_on is not None and today >= s.expires_on:
+            s.renewal = None
+            s.info_request = None
+            s.suspended_until = None
+            await self._transition(
+                SYSTEM_ACTOR,
+                "expired",
+                LicenceStatus.expired,
+                reason=f"validity ended on {s.expires_on.isoformat()} without renewal",
+                notice=f"Operating licence {s.licence_no} expired on {s.expires_on.isoformat()}.",
+            )
+            return
+        if (
+            s.status == LicenceStatus.suspended
+            and s.suspended_until is not None
+            and today >= s.suspended_until
+        ):
+            until = s.suspended_until.isoformat()
+            s.suspended_until = None
+            await self._transition(
+                SYSTEM_ACTOR,
+                "suspension_ended",
+                LicenceStatus.active,
+                reason=f"suspension ended on {until}",
+                notice=f"The suspension of licence {s.licence_no} ended; it is active again.",
+            )
+        for key, day in self._reminder_dates().items():
+            if today >= day:
+                s.reminders_sent.append(key)
+                days_left = (s.expires_on - today).days if s.expires_on else 0
+                await self._transition(
+                    SYSTEM_ACTOR,
+                    "renewal_reminder",
+                    s.status,
+                    reason=f"{days_left} days before expiry",
+                    notice=f"Operating licence {s.licence_no} expires on {s.expires_on} "
+                    f"({days_left} days): apply for renewal in time.",
+                )
+
+    async def _transition(
+        self,
+        actor: Actor,
+        action: str,
+        to_status: LicenceStatus,
+        *,
+        reason: str | None = None,
+        details: dict[str, str] | None = None,
+        notice: str | None = None,
+    ) -> LicenceRecord:
+        """Record one step: bump the transition number, project it, notify, wake the loop."""
+        s = self._state
+        s.seq += 1
+        transition = Transition(
+            seq=s.seq,
+            at=workflow.now(),
+            actor=actor,
+            action=action,
+            from_status=s.status if s.seq > 1 else None,
+            to_status=to_status,
+            reason=reason,
+            details=details or {},
+        )
+        s.status = to_status
+        s.updated_at = transition.at
+        record = LicenceRecord(state=s, transition=transition, notice=notice)
+        await workflow.execute_activity(
+            RECORD_ACTIVITY,
+            record,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=_ACTIVITY_RETRY,
+        )
+        self._changed = True
+        return record.model_copy(deep=True)
+
+    # ------------------------------------------------------------------------------- messages
+
+    @workflow.query
+    def state(self) -> LicenceState:
+        return self._state
+
+    @workflow.update
+    async def recorded(self) -> LicenceState:
+        await workflow.wait_condition(lambda: self._state.seq > 0 and not self._lock.locked())
+        return self._state
+
+    @workflow.update
+    async def request_information(self, cmd: RequestInformation) -> LicenceRecord:
+        async with self._lock:
+            review = _guarded(lambda: rules.guard_request_information(self._state))
+            s = self._state
+            now = workflow.now()
+            days = cmd.deadline_days or s.policy.info_request_days
+            s.info_request = InformationRequest(
+                message=cmd.message,
+                requested_by=cmd.actor,
+                requested_at=now,
+                deadline=now + timedelta(days=days),
+            )
+            to_status = s.status
+            if review == "renewal" and s.renewal is not None:
+                s.renewal.status = RenewalStatus.info_requested
+            else:
+                to_status = LicenceStatus.info_requested
+            return await self._transition(
+                cmd.actor,
+                "information_requested" if review == "initial" else "renewal_information_requested",
+                to_status,
+                reason=cmd.message,
+                details={"deadline": s.info_request.deadline.isoformat()},
+                notice=f"DSEDT asks for more information on {s.case_no} by "
+                f"{macao_date(s.info_request.deadline).isoformat()}: {cmd.message}",
+            )
+
+    @request_information.validator
+    def _check_request_information(self, cmd: RequestInformation) -> None:
+        _guarded(lambda: rules.guard_request_information(self._state))
+
+    @workflow.update
+    async def answer_information(self, cmd: AnswerInformation) -> LicenceRecord:
+        async with self._lock:
+            _guarded(lambda: rules.guard_answer(self._state))
+            s = self._state
+            s.info_request = None
+            to_status = s.status
+            if s.status == LicenceStatus.info_requested:
+                to_status = LicenceStatus.under_review
+                s.documents.extend(cmd.documents)
+            elif s.renewal is not None:
+                s.renewal.status = RenewalStatus.under_review
+                s.renewal.documents.extend(cmd.documents)
+            return await self._transition(
+                cmd.actor,
+                "information_provided",
+                to_status,
+                reason=cmd.message,
+                details={"documents": ", ".join(d.id for d in cmd.documents)}
+                if cmd.documents
+                else {},
+            )
+
+    @answer_information.validator
+    def _check_answer(self, cmd: AnswerInformation) -> None:
+        _guarded(lambda: rules.guard_answer(self._state))
+
+    @workflow.update
+    async def approve(self, cmd: Approve) -> LicenceRecord:
+        async with self._lock:
+            review = _guarded(lambda: rules.guard_decide(self._state, cmd.activities))
+            s = self._state
+            today = macao_date(workflow.now())
+            details: dict[str, str] = {}
+            if review == "initial":
+                s.licence_no = await workflow.execute_activity(
+                    NUMBER_ACTIVITY,
+                    NumberRequest(
+                        key=f"{workflow.info().workflow_id}/{s.seq + 1}", year=today.year
+                    ),
+                    result_type=str,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=_ACTIVITY_RETRY,
+                )
+                s.activities = list(cmd.activities or s.application.activities)
+                s.issued_on = today
+                s.expires_on = add_years(today, s.policy.validity_years)
+                action, to_status = "approved", LicenceStatus.active
+                notice = (
+                    f"Application {s.case_no} approved: operating licence {s.licence_no}, valid "
+                    f"until {s.expires_on - timedelta(days=1)}."
+                )
+            else:
+                assert s.renewal is not None and s.expires_on is not None
+                s.application = s.renewal.application
+                s.documents.extend(s.renewal.documents)
+                s.activities = list(cmd.activities or s.renewal.application.activities)
+                details["previous_expiry"] = s.expires_on.isoformat()
+                s.expires_on = add_years(s.expires_on, s.policy.validity_years)
+                s.renewal = None
+                action, to_status = "renewed", s.status
+                notice = (
+                    f"Licence {s.licence_no} renewed: now valid until "
+                    f"{s.expires_on - timedelta(days=1)}."
+                )
+            details["activities"] = ", ".join(a.value for a in s.activities)
+            details["expires_on"] = str(s.expires_on)
+            return await self._transition(
+                cmd.actor, action, to_status, reason=cmd.note, details=details, notice=notice
+            )
+
+    @approve.validator
+    def _check_approve(self, cmd: Approve) -> None:
+        _guarded(lambda: rules.guard_decide(self._state, cmd.activities))
+
+    @workflow.update
+    async def reject(self, cmd: Reason) -> LicenceRecord:
+        async with self._lock:
+            review = _guarded(lambda: rules.guard_decide(self._state))
+            s = self._state
+            if review == "initial":
+                return await self._transition(
+                    cmd.actor,
+                    "rejected",
+                    LicenceStatus.rejected,
+                    reason=cmd.reason,
+                    notice=f"Application {s.case_no} rejected: {cmd.reason}",
+                )
+            s.renewal = None
+            return await self._transition(
+                cmd.actor,
+                "renewal_rejected",
+                s.status,
+                reason=cmd.reason,
+                notice=f"The renewal of licence {s.licence_no} was rejected: {cmd.reason}. The "
+                f"licence remains valid until it expires.",
+            )
+
+    @reject.validator
+    def _check_reject(self, cmd: Reason) -> None:
+        _guarded(lambda: rules.guard_decide(self._state))
+
+    @workflow.update
+    async def withdraw(self, cmd: Reason) -> LicenceRecord:
+        async with self._lock:
+            review = _guarded(lambda: rules.guard_withdraw(self._state))
+            s = self._state
+            s.info_request = None
+            if review == "initial":
+                return await self._transition(
+                    cmd.actor, "withdrawn", LicenceStatus.withdrawn, reason=cmd.reason
+                )
+            s.renewal = None
+            return await self._transition(
+                cmd.actor, "renewal_withdrawn", s.status, reason=cmd.reason
+            )
+
+    @withdraw.validator
+    def _check_withdraw(self, cmd: Reason) -> None:
+        _guarded(lambda: rules.guard_withdraw(self._state))
+
+    @workflow.update
+    async def renew(self, cmd: Renew) -> LicenceRecord:
+        async with self._lock:
+            _guarded(lambda: rules.guard_renew(self._state))
+            s = self._state
+            s.renewal = PendingRenewal(
+                status=RenewalStatus.under_review,
+                application=cmd.application,
+                documents=cmd.documents,
+                submitted_at=workflow.now(),
+                checks=cmd.checks,
+            )
+            return await self._transition(
+                cmd.actor,
+                "renewal_submitted",
+                s.status,
+                notice=f"Renewal of licence {s.licence_no} received and under review.",
+            )
+
+    @renew.validator
+    def _check_renew(self, cmd: Renew) -> None:
+        _guarded(lambda: rules.guard_renew(self._state))
+
+    @workflow.update
+    async def suspend(self, cmd: Suspend) -> LicenceRecord:
+        async with self._lock:
+            self._check_suspend(cmd)
+            s = self._state
+            s.suspended_until = cmd.until
+            details = {"reason_code": cmd.reason_code}
+            if cmd.until:
+                details["until"] = cmd.until.isoformat()
+            return await self._transition(
+                cmd.actor,
+                "suspended",
+                LicenceStatus.suspended,
+                reason=cmd.reason,
+                details=details,
+                notice=f"Licence {s.licence_no} suspended"
+                + (f" until {cmd.until}" if cmd.until else "")
+                + f": {cmd.reason}",
+            )
+
+    @suspend.validator
+    def _check_suspend(self, cmd: Suspend) -> None:
+        today = macao_date(workflow.now())
+        _guarded(lambda: rules.guard_suspend(self._state, cmd.reason_code, cmd.until, today))
+
+    @workflow.update
+    async def reinstate(self, cmd: Reason) -> LicenceRecord:
+        async with self._lock:
+            _guarded(lambda: rules.guard_reinstate(self._state))
+            self._state.suspended_until = None
+            return await self._transition(
+                cmd.actor,
+                "reinstated",
+                LicenceStatus.active,
+                reason=cmd.reason,
+                notice=f"Licence {self._state.licence_no} reinstated: {cmd.reason}",
+            )
+
+    @reinstate.validator
+    def _check_reinstate(self, cmd: Reason) -> None:
+        _guarded(lambda: rules.guard_reinstate(self._state))
+
+    @workflow.update
+    async def cancel(self, cmd: Cancel) -> LicenceRecord:
+        async with self._lock:
+            _guarded(lambda: rules.guard_cancel(self._state, cmd.reason_code))
+            return await self._end(
+                cmd.actor,
+                "cancelled",
+                LicenceStatus.cancelled,
+                cmd.reason,
+                {"reason_code": cmd.reason_code},
+            )
+
+    @cancel.validator
+    def _check_cancel(self, cmd: Cancel) -> None:
+        _guarded(lambda: rules.guard_cancel(self._state, cmd.reason_code))
+
+    @workflow.update
+    async def surrender(self, cmd: Reason) -> LicenceRecord:
+        async with self._lock:
+            _guarded(lambda: rules.guard_end(self._state, "surrendered"))
+            return await self._end(cmd.actor, "surrendered", LicenceStatus.surrendered, cmd.reason)
+
+    @surrender.validator
+    def _check_surrender(self, cmd: Reason) -> None:
+        _guarded(lambda: rules.guard_end(self._state, "surrendered"))
+
+    async def _end(
+        self,
+        actor: Actor,
+        action: str,
+        to_status: LicenceStatus,
+        reason: str,
+        details: dict[str, str] | None = None,
+    ) -> LicenceRecord:
+        """Cancel or surrender: a final transition that drops anything still pending."""
+        s = self._state
+        s.renewal = None
+        s.info_request = None
+        s.suspended_until = None
+        return await self._transition(
+            actor,
+            action,
+            to_status,
+            reason=reason,
+            details=details,
+            notice=f"Licence {s.licence_no} {action}: {reason}",
+        )

@@ -1,0 +1,29 @@
+"""The worker: every workflow and activity of the service on one task queue."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from kp_licensing.store.db import SessionFactory
+from workflows.licence import LicenceWorkflow
+from workflows.licence_activities import LicenceActivities
+
+WORKFLOWS = [LicenceWorkflow]
+
+
+def build_worker(
+    client: Client, *, task_queue: str, sessions: SessionFactory, executor: ThreadPoolExecutor
+) -> Worker:
+    """A worker for ``task_queue``; activities are synchronous (database calls), run on
+    ``executor``."""
+    activities = LicenceActivities(sessions)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[activities.record, activities.allocate_number],
+        activity_executor=executor,
+    )
