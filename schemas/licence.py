@@ -207,13 +207,23 @@ class NumberRequest(BaseModel):
     year: int
 
 
-# Commands: one model per update, each carrying the actor for the audit trail.
+# Commands. Each HTTP body (``...Body``) becomes the workflow command by adding the actor.
 
 
-class RequestInformation(BaseModel):
-    actor: Actor
+class RequestInformationBody(BaseModel):
     message: LongText
-    deadline_days: int | None = Field(default=None, ge=1, le=365)
+    deadline_days: int | None = Field(
+        default=None, ge=1, le=365, description="Days to answer; the policy default if omitted."
+    )
+
+
+class RequestInformation(RequestInformationBody):
+    actor: Actor
+
+
+class AnswerBody(BaseModel):
+    message: LongText
+    document_ids: list[str] = Field(default_factory=list, max_length=50)
 
 
 class AnswerInformation(BaseModel):
@@ -222,19 +232,25 @@ class AnswerInformation(BaseModel):
     documents: list[DocumentRef] = Field(default_factory=list)
 
 
-class Approve(BaseModel):
-    actor: Actor
+class ApproveBody(BaseModel):
     activities: list[Activity] | None = Field(
         default=None, description="The activities approved; all those applied for if omitted."
     )
     note: LongText | None = None
 
 
-class Reason(BaseModel):
+class Approve(ApproveBody):
+    actor: Actor
+
+
+class ReasonBody(BaseModel):
     """A command whose only content is why (reject, reinstate, surrender, withdraw)."""
 
-    actor: Actor
     reason: LongText
+
+
+class Reason(ReasonBody):
+    actor: Actor
 
 
 class Renew(BaseModel):
@@ -244,14 +260,20 @@ class Renew(BaseModel):
     checks: list[CheckResult] = Field(default_factory=list)
 
 
-class Suspend(BaseModel):
-    actor: Actor
-    reason_code: str
+class CancelBody(BaseModel):
+    reason_code: str = Field(description="One of the configured reason codes.")
     reason: LongText
-    until: date | None = None
 
 
-class Cancel(BaseModel):
+class Cancel(CancelBody):
     actor: Actor
-    reason_code: str
-    reason: LongText
+
+
+class SuspendBody(CancelBody):
+    until: date | None = Field(
+        default=None, description="Macao date on which the suspension ends by itself."
+    )
+
+
+class Suspend(SuspendBody):
+    actor: Actor

@@ -1,0 +1,127 @@
+"""Dependencies as ``Annotated`` aliases: the session, the services, and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlmodel import Session
+from temporalio.client import Client
+
+from kp_licensing import security
+from kp_licensing.api.permissions import Action, allowed
+from kp_licensing.domain.errors import Forbidden, Unauthenticated
+from kp_licensing.settings import Settings
+from kp_licensing.store import people
+from kp_licensing.store.db import SessionFactory
+from kp_licensing.store.documents import DocumentStore
+from kp_licensing.store.locks import OperatorLocks
+from kp_licensing.store.models import User
+from schemas.common import Actor, Role
+
+
+@dataclass
+class Services:
+    """What the API needs, built once at start-up (``app.state.services``)."""
+
+    settings: Settings
+    sessions: SessionFactory
+    documents: DocumentStore
+    locks: OperatorLocks
+    temporal: Client | None = None
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    with services.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_temporal(services: ServicesDep) -> Client:
+    assert services.temporal is not None, "the Temporal client is connected at start-up"
+    return services.temporal
+
+
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: the account row and the actor recorded in audit trails."""
+
+    user: User
+    role: Role
+
+    @property
+    def actor(self) -> Actor:
+        assert self.user.id is not None
+        return Actor(
+            user_id=self.user.id,
+            username=self.user.username,
+            role=self.role,
+            operator_id=self.user.operator_id,
+        )
+
+    @property
+    def operator_id(self) -> int:
+        """The trader's operator (only called where the role is trader)."""
+        assert self.user.operator_id is not None
+        return self.user.operator_id
+
+
+def current_principal(
+    session: SessionDep,
+    services: ServicesDep,
+    token: Annotated[str | None, Security(_bearer)],
+    api_key: Annotated[str | None, Security(_api_key)],
+) -> Principal:
+    if api_key:
+        user = people.user_for_api_key(session, api_key)
+        if user is None:
+            raise Unauthenticated("the API key is not valid or has been revoked")
+    elif token:
+        user_id = security.read_token(token, secret=services.settings.jwt_secret)
+        user = people.get_user(session, user_id)
+        if user is None:
+            raise Unauthenticated("the token's account no longer exists")
+    else:
+        raise Unauthenticated("log in first: send a bearer token or an X-API-Key header")
+    if not user.is_active:
+        raise Unauthenticated("this account has been deactivated")
+    return Principal(user=user, role=Role(user.role))
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(action: Action) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only the roles the permission table allows."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not allowed(principal.role, action):
+            raise Forbidden(
+                f"a {principal.role.value} account may not {action.value.replace('_', ' ')}"
+            )
+        return principal
+
+    return check
+
+
+def Allowed(action: Action) -> type[Principal]:
+    """``principal: Allowed(Action.decide)``: the caller, checked against the table."""
+    return Annotated[Principal, Depends(require(action))]  # type: ignore[return-value]

@@ -1,0 +1,53 @@
+"""Who may do what: the single table every endpoint consults, and the role-matrix test reads.
+
+Supervisors are senior officers: they may do everything an officer does, and alone may suspend,
+reinstate and cancel. Customs systems and administrators see no licence cases: customs only
+checks a licence by its number, administrators manage accounts.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from schemas.common import Role
+
+
+class Action(StrEnum):
+    view_cases = "view_cases"
+    apply = "apply"
+    answer = "answer"
+    renew = "renew"
+    withdraw = "withdraw"
+    surrender = "surrender"
+    decide = "decide"  # request information, approve, reject
+    suspend = "suspend"  # suspend, reinstate, cancel
+    check_licence = "check_licence"
+    upload = "upload"
+    view_documents = "view_documents"
+    notifications = "notifications"
+    manage_colleagues = "manage_colleagues"
+    manage_users = "manage_users"
+
+
+STAFF = {Role.officer, Role.supervisor}
+
+PERMISSIONS: dict[Action, set[Role]] = {
+    Action.view_cases: {Role.trader, *STAFF},
+    Action.apply: {Role.trader},
+    Action.answer: {Role.trader},
+    Action.renew: {Role.trader},
+    Action.withdraw: {Role.trader},
+    Action.surrender: {Role.trader},
+    Action.decide: set(STAFF),
+    Action.suspend: {Role.supervisor},
+    Action.check_licence: {Role.trader, Role.customs, *STAFF},
+    Action.upload: {Role.trader},
+    Action.view_documents: {Role.trader, *STAFF},
+    Action.notifications: {Role.trader},
+    Action.manage_colleagues: {Role.trader},
+    Action.manage_users: {Role.admin},
+}
+
+
+def allowed(role: Role, action: Action) -> bool:
+    return role in PERMISSIONS[action]

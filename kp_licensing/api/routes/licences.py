@@ -1,0 +1,386 @@
+"""Operating licences: apply, follow, decide, renew, suspend, end."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from kp_licensing.api.deps import Allowed, ServicesDep, SessionDep, TemporalDep
+from kp_licensing.api.permissions import Action
+from kp_licensing.domain.clock import macao_date
+from kp_licensing.domain.errors import NotFound
+from kp_licensing.services import licences as service
+from kp_licensing.store import licences
+from kp_licensing.store.models import Licence
+from schemas.common import Role
+from schemas.licence import (
+    AnswerBody,
+    AnswerInformation,
+    Approve,
+    ApproveBody,
+    Cancel,
+    CancelBody,
+    LicenceApplication,
+    LicenceRecord,
+    LicenceState,
+    LicenceStatus,
+    Reason,
+    ReasonBody,
+    RequestInformation,
+    RequestInformationBody,
+    Suspend,
+    SuspendBody,
+    Transition,
+)
+from workflows.licence import LicenceWorkflow
+
+router = APIRouter(prefix="/licences", tags=["operating licences"])
+
+
+class LicenceSummary(BaseModel):
+    """A row of a list: what a worklist or a search shows."""
+
+    case_no: str
+    status: LicenceStatus
+    licence_no: str | None
+    operator_id: int
+    applicant_name: str
+    business_registration_no: str
+    activities: list[str]
+    issued_on: date | None
+    expires_on: date | None
+    renewal_status: str | None
+    info_deadline: datetime | None
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class LicencePage(BaseModel):
+    total: int
+    items: list[LicenceSummary]
+
+
+class LicenceCheck(BaseModel):
+    """What customs and others see when they check a licence number."""
+
+    licence_no: str
+    status: LicenceStatus
+    holder: str
+    business_registration_no: str
+    activities: list[str]
+    issued_on: date | None
+    expires_on: date | None
+    valid_today: bool
+
+
+def _summary(row: Licence) -> LicenceSummary:
+    return LicenceSummary.model_validate(row, from_attributes=True)
+
+
+@router.post("", status_code=201, response_model=LicenceState)
+async def apply(
+    application: LicenceApplication,
+    principal: Allowed(Action.apply),
+    session: SessionDep,
+    services: ServicesDep,
+    client: TemporalDep,
+) -> LicenceState:
+    """Apply for an operating licence; every missing item is listed at once (422)."""
+    return await service.apply(
+        session=session,
+        client=client,
+        settings=services.settings,
+        documents=services.documents,
+        locks=services.locks,
+        actor=principal.actor,
+        application=application,
+    )
+
+
+@router.get("", response_model=LicencePage)
+def search(
+    principal: Allowed(Action.view_cases),
+    session: SessionDep,
+    status: Annotated[list[LicenceStatus] | None, Query()] = None,
+    operator_id: int | None = None,
+    expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> LicencePage:
+    """Cases by status, operator, text, or licences in force expiring within N days.
+
+    Traders see only their own operator's cases, whatever ``operator_id`` says."""
+    if principal.role == Role.trader:
+        operator_id = principal.operator_id
+    before = None
+    if expiring_within_days is not None:
+        before = licences.expiring_before(macao_date(datetime.now(UTC)), expiring_within_days)
+    total, rows = licences.search(
+        session,
+        operator_id=operator_id,
+        status=[s.value for s in status] if status else None,
+        expiring_before=before,
+        text=q,
+        limit=limit,
+        offset=offset,
+    )
+    return LicencePage(total=total, items=[_summary(r) for r in rows])
+
+
+@router.get("/by-number/{licence_no}", response_model=LicenceCheck)
+def check_licence(
+    licence_no: str, principal: Allowed(Action.check_licence), session: SessionDep
+) -> LicenceCheck:
+    """Is this operating licence in force today, and for what? (customs, officers, holder)"""
+    row = licences.get_by_licence_no(session, licence_no)
+    if row is None or (principal.role == Role.trader and row.operator_id != principal.operator_id):
+        raise NotFound(f"no operating licence {licence_no}")
+    today = macao_date(datetime.now(UTC))
+    return LicenceCheck(
+        licence_no=licence_no,
+        status=LicenceStatus(row.status),
+        holder=row.applicant_name,
+        business_registration_no=row.business_registration_no,
+        activities=row.activities,
+        issued_on=row.issued_on,
+        expires_on=row.expires_on,
+        valid_today=row.status == LicenceStatus.active
+        and row.expires_on is not None
+        and today < row.expires_on,
+    )
+
+
+@router.get("/{case_no}", response_model=LicenceState)
+def get_case(case_no: str, principal: Allowed(Action.view_cases), session: SessionDep) -> Any:
+    """The whole case as of its latest transition, with its automated check results."""
+    return service.find_case(session, case_no=case_no, actor=principal.actor).state
+
+
+@router.get("/{case_no}/history", response_model=list[Transition])
+def history(
+    case_no: str, principal: Allowed(Action.view_cases), session: SessionDep
+) -> list[Transition]:
+    """Every transition: who, when, why, from which status to which."""
+    service.find_case(session, case_no=case_no, actor=principal.actor)
+    return [
+        Transition(
+            seq=e.seq,
+            at=e.at,
+            actor={
+                "user_id": e.actor_user_id,
+                "username": e.actor_username,
+                "role": e.actor_role,
+            },
+            action=e.action,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            reason=e.reason,
+            details=e.details,
+        )
+        for e in licences.events(session, case_no)
+    ]
+
+
+@router.post("/{case_no}/request-information", response_model=LicenceRecord)
+async def request_information(
+    case_no: str,
+    body: RequestInformationBody,
+    principal: Allowed(Action.decide),
+    session: SessionDep,
+    client: TemporalDep,
+) -> LicenceRecord:
+    """Ask the applicant for more; the application lapses if not answered by the deadline."""
+    command = RequestInformation(actor=principal.actor, **body.model_dump())
+    return await service.act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.request_information,
+        command=command,
+    )
+
+
+@router.post("/{case_no}/answer", response_model=LicenceRecord)
+async def answer(
+    case_no: str,
+    body: AnswerBody,
+    principal: Allowed(Action.answer),
+    session: SessionDep,
+    services: ServicesDep,
+    client: TemporalDep,
+) -> LicenceRecord:
+    """Answer an information request, with any further documents; the case goes back to review."""
+    refs = services.documents.refs(
+        session, ids=body.document_ids, operator_id=principal.operator_id
+    )
+    command = AnswerInformation(actor=principal.actor, message=body.message, documents=refs)
+    return await service.act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.answer_information,
+        command=command,
+    )
+
+
+@router.post("/{case_no}/approve", response_model=LicenceRecord)
+async def approve(
+    case_no: str,
+    body: ApproveBody,
+    principal: Allowed(Action.decide),
+    session: SessionDep,
+    client: TemporalDep,
+) -> LicenceRecord:
+    """Approve the application (a licence number is issued) or the pending renewal."""
+    command = Approve(actor=principal.actor, **body.model_dump())
+    return await service.act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.approve,
+        command=command,
+    )
+
+
+@router.post("/{case_no}/reject", response_model=LicenceRecord)
+async def reject(
+    case_no: str,
+    body: ReasonBody,
+    principal: Allowed(Action.decide),
+    session: SessionDep,
+    client: TemporalDep,
+) -> LicenceRecord:
+    """Reject the application, or the pending renewal (the licence then runs to its expiry)."""
+    command = Reason(actor=principal.actor, reason=body.reason)
+    return await service.act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.reject,
+        command=command,
+    )
+
+
+@router.post("/{case_no}/renew", response_model=LicenceRecord)
+async def renew(
+    case_no: str,
+    application: LicenceApplication,
+    principal: Allowed(Action.renew),
+    session: SessionDep,
+    services: ServicesDep,
+    client: TemporalDep,
+) -> LicenceRecord:
+    """Apply to renew an active licence; approved, it extends the same licence by its term."""
+    command = service.renewal_command(
+        session,
+        actor=principal.actor,
+        application=application,
+        documents=services.documents,
+        settings=services.settings,
+    )
+    return await service.act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.renew,
+        command=command,
+    )
+
+
+@router.post("/{case_no}/withdraw", response_model=LicenceRecord)
+async def withdraw(
+    case_no: str,
+    body: ReasonBody,
+    principal: Allowed(Action.withdraw),
+    session: SessionDep,
+    client: TemporalDep,
+) -> LicenceRecord:
+    """Withdraw a pending application or renewal."""
+    command = Reason(actor=principal.actor, reason=body.reason)
+    return await service.act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.withdraw,
+        command=command,
+    )
+
+
+@router.post("/{case_no}/surrender", response_model=LicenceRecord)
+async def surrender(
+    case_no: str,
+    body: ReasonBody,
+    principal: Allowed(Action.surrender),
+    session: SessionDep,
+    client: TemporalDep,
+) -> LicenceRecord:
+    """Give the licence up (the holder's own decision; final)."""
+    command = Reason(actor=principal.actor, reason=body.reason)
+    return await service.act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.surrender,
+        command=command,
+    )
+
+
+@router.post("/{case_no}/suspend", response_model=LicenceRecord)
+async def suspend(
+    case_no: str,
+    body: SuspendBody,
+    principal: Allowed(Action.suspend),
+    session: SessionDep,
+    client: TemporalDep,
+) -> LicenceRecord:
+    """Suspend an active licence, with a reason code and optionally the day it ends."""
+    command = Suspend(actor=principal.actor, **body.model_dump())
+    return await service.act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.suspend,
+        command=command,
+    )
+
+
+@router.post("/{case_no}/reinstate", response_model=LicenceRecord)
+async def reinstate(
+    case_no: str,
+    body: ReasonBody,
+    principal: Allowed(Action.suspend),
+    session: SessionDep,
+    client: TemporalDep,
+) -> LicenceRecord:
+    """End a suspension now."""
+    command = Reason(actor=principal.actor, reason=body.reason)
+    return await service.act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.reinstate,
+        command=command,
+    )
+
+
+@router.post("/{case_no}/cancel", response_model=LicenceRecord)
+async def cancel(
+    case_no: str,
+    body: CancelBody,
+    principal: Allowed(Action.suspend),
+    session: SessionDep,
+    client: TemporalDep,
+) -> LicenceRecord:
+    """Cancel a licence in force (final)."""
+    command = Cancel(actor=principal.actor, **body.model_dump())
+    return await service.act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.cancel,
+        command=command,
+    )

@@ -1,0 +1,41 @@
+"""Notifications for traders: decisions, information requests, renewal reminders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from kp_licensing.api.deps import Allowed, SessionDep
+from kp_licensing.api.permissions import Action
+from kp_licensing.store import notifications
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])
+
+
+class NotificationPublic(BaseModel):
+    id: int
+    case_no: str
+    kind: str
+    message: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+@router.get("", response_model=list[NotificationPublic])
+def list_notifications(
+    principal: Allowed(Action.notifications), session: SessionDep, unread: bool = False
+) -> list[NotificationPublic]:
+    rows = notifications.for_operator(session, principal.operator_id, unread_only=unread)
+    return [NotificationPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/{notification_id}/read", response_model=NotificationPublic)
+def mark_read(
+    notification_id: int, principal: Allowed(Action.notifications), session: SessionDep
+) -> NotificationPublic:
+    row = notifications.mark_read(
+        session, notification_id=notification_id, operator_id=principal.operator_id
+    )
+    return NotificationPublic.model_validate(row, from_attributes=True)

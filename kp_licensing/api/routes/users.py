@@ -1,0 +1,127 @@
+"""Accounts: administrators manage staff and system accounts; traders add their colleagues."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from kp_licensing.api.deps import Allowed, SessionDep
+from kp_licensing.api.permissions import Action
+from kp_licensing.api.routes.auth import Email, Password, Username, UserPublic
+from kp_licensing.domain.errors import NotFound, RuleViolation
+from kp_licensing.store import people
+from schemas.common import Role
+from schemas.licence import Text
+
+router = APIRouter(tags=["accounts"])
+
+
+class NewUser(BaseModel):
+    username: Username
+    full_name: Text
+    email: Email | None = None
+    role: Role
+    operator_id: int | None = None
+    password: Password | None = None
+
+
+class NewColleague(BaseModel):
+    username: Username
+    full_name: Text
+    email: Email | None = None
+    password: Password
+
+
+class NewApiKey(BaseModel):
+    label: Text
+
+
+class ApiKeyIssued(BaseModel):
+    id: int
+    label: str
+    key: str
+    created_at: datetime
+
+
+def _public(user: object) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.post("/users", status_code=201, response_model=UserPublic)
+def create_user(body: NewUser, _: Allowed(Action.manage_users), session: SessionDep) -> UserPublic:
+    """Create any account: staff, a customs system (no password: it uses API keys), a trader."""
+    if body.role != Role.customs and body.password is None:
+        raise RuleViolation("a password is required for every account but a customs system")
+    if body.operator_id is not None:
+        people.get_operator(session, body.operator_id)
+    user = people.create_user(
+        session,
+        username=body.username,
+        full_name=body.full_name,
+        role=body.role,
+        password=body.password,
+        email=body.email,
+        operator_id=body.operator_id,
+    )
+    return _public(user)
+
+
+@router.get("/users", response_model=list[UserPublic])
+def list_users(_: Allowed(Action.manage_users), session: SessionDep) -> list[UserPublic]:
+    return [_public(u) for u in people.list_users(session)]
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserPublic)
+def deactivate(user_id: int, _: Allowed(Action.manage_users), session: SessionDep) -> UserPublic:
+    """Stop an account from logging in (its history stays)."""
+    user = people.get_user(session, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return _public(people.set_active(session, user, False))
+
+
+@router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyIssued)
+def issue_api_key(
+    user_id: int, body: NewApiKey, _: Allowed(Action.manage_users), session: SessionDep
+) -> ApiKeyIssued:
+    """A new API key for a customs system account; shown once, stored only as a hash."""
+    user = people.get_user(session, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    if user.role != Role.customs:
+        raise RuleViolation("API keys are for customs system accounts only")
+    key, row = people.create_api_key(session, user=user, label=body.label)
+    assert row.id is not None
+    return ApiKeyIssued(id=row.id, label=row.label, key=key, created_at=row.created_at)
+
+
+@router.post("/api-keys/{key_id}/revoke", status_code=204)
+def revoke_api_key(key_id: int, _: Allowed(Action.manage_users), session: SessionDep) -> None:
+    people.revoke_api_key(session, key_id=key_id)
+
+
+@router.get("/operator/users", response_model=list[UserPublic])
+def colleagues(
+    principal: Allowed(Action.manage_colleagues), session: SessionDep
+) -> list[UserPublic]:
+    """The accounts of the caller's own operator."""
+    return [_public(u) for u in people.list_users(session, operator_id=principal.operator_id)]
+
+
+@router.post("/operator/users", status_code=201, response_model=UserPublic)
+def add_colleague(
+    body: NewColleague, principal: Allowed(Action.manage_colleagues), session: SessionDep
+) -> UserPublic:
+    """Add another trader account to the caller's own operator."""
+    user = people.create_user(
+        session,
+        username=body.username,
+        full_name=body.full_name,
+        role=Role.trader,
+        password=body.password,
+        email=body.email,
+        operator_id=principal.operator_id,
+    )
+    return _public(user)

