@@ -120,7 +120,7 @@ def guard_decide(state: LicenceState, activities: list[Activity] | None = None) 
             if review == "renewal" and state.renewal
             else state.application.activities
         )
-        extra = sorted(a.value for a in set(activities) - set(applied))
+        extra = sorted(str(a) for a in set(activities) - set(applied))
         if extra:
             raise RuleViolation(f"activities not applied for cannot be approved: {extra}")
         if not activities:

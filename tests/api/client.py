@@ -61,10 +61,16 @@ class Api:
         assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
         return response.json() if response.content else None
 
-    def upload(self, kind: str, content: bytes = PDF, name: str = "doc.pdf",
-               content_type: str = "application/pdf") -> dict[str, Any]:
-        return self.ok("POST", "/documents", files={"file": (name, content, content_type)},
-                       data={"kind": kind})
+    def upload(
+        self,
+        kind: str,
+        content: bytes = PDF,
+        name: str = "doc.pdf",
+        content_type: str = "application/pdf",
+    ) -> dict[str, Any]:
+        return self.ok(
+            "POST", "/documents", files={"file": (name, content, content_type)}, data={"kind": kind}
+        )
 
     def application(self, **changes: Any) -> dict[str, Any]:
         """A complete application for this trader's operator, its documents uploaded."""

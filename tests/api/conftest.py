@@ -94,7 +94,10 @@ def _staff_user(sessions: SessionFactory, role: Role) -> tuple[str, str]:
     username, password = f"{role.value}-{uuid.uuid4().hex[:6]}", "correct horse battery staple"
     with sessions() as session:
         people.create_user(
-            session, username=username, full_name=f"Test {role.value}", role=role,
+            session,
+            username=username,
+            full_name=f"Test {role.value}",
+            role=role,
             password=password,
         )
     return username, password
@@ -105,9 +108,15 @@ def staff(service: str, sessions: SessionFactory) -> Staff:
     admin = Api.login(service, *_staff_user(sessions, Role.admin))
     officer = Api.login(service, *_staff_user(sessions, Role.officer))
     supervisor = Api.login(service, *_staff_user(sessions, Role.supervisor))
-    system = admin.ok("POST", "/users", json={
-        "username": f"customs-{uuid.uuid4().hex[:6]}", "full_name": "Customs EDI gateway",
-        "role": "customs"})
+    system = admin.ok(
+        "POST",
+        "/users",
+        json={
+            "username": f"customs-{uuid.uuid4().hex[:6]}",
+            "full_name": "Customs EDI gateway",
+            "role": "customs",
+        },
+    )
     key = admin.ok("POST", f"/users/{system['id']}/api-keys", json={"label": "EDI gateway"})
     customs = Api(httpx.Client(base_url=service + "/api/v1", headers={"X-API-Key": key["key"]}))
     return Staff(admin=admin, officer=officer, supervisor=supervisor, customs=customs)

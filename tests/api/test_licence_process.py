@@ -22,7 +22,8 @@ def test_apply_request_answer_approve_suspend_reinstate_cancel(trader: Api, staf
     assert [c["case_no"] for c in mine["items"]] == [case_no]
 
     asked = staff.officer.ok(
-        "POST", f"/licences/{case_no}/request-information",
+        "POST",
+        f"/licences/{case_no}/request-information",
         json={"message": "Send the lease.", "deadline_days": 10},
     )
     assert asked["state"]["status"] == "info_requested"
@@ -32,7 +33,8 @@ def test_apply_request_answer_approve_suspend_reinstate_cancel(trader: Api, staf
 
     lease = trader.upload("establishment_lease")
     answered = trader.ok(
-        "POST", f"/licences/{case_no}/answer",
+        "POST",
+        f"/licences/{case_no}/answer",
         json={"message": "Attached.", "document_ids": [lease["id"]]},
     )
     assert answered["state"]["status"] == "under_review"
@@ -48,18 +50,26 @@ def test_apply_request_answer_approve_suspend_reinstate_cancel(trader: Api, staf
     assert int(state["expires_on"][:4]) - int(state["issued_on"][:4]) == 2
 
     check = staff.customs.ok("GET", f"/licences/by-number/{state['licence_no']}")
-    assert (check["status"], check["valid_today"], check["activities"]) == ("active", True, ["import"])
+    assert (check["status"], check["valid_today"], check["activities"]) == (
+        "active",
+        True,
+        ["import"],
+    )
 
     suspended = staff.supervisor.ok(
-        "POST", f"/licences/{case_no}/suspend",
+        "POST",
+        f"/licences/{case_no}/suspend",
         json={"reason_code": "tax_debt", "reason": "DSF notice 12/2026"},
     )
     assert suspended["state"]["status"] == "suspended"
-    assert staff.customs.ok("GET", f"/licences/by-number/{state['licence_no']}")[
-        "valid_today"] is False
+    assert (
+        staff.customs.ok("GET", f"/licences/by-number/{state['licence_no']}")["valid_today"]
+        is False
+    )
     staff.supervisor.ok("POST", f"/licences/{case_no}/reinstate", json={"reason": "Paid"})
     cancelled = staff.supervisor.ok(
-        "POST", f"/licences/{case_no}/cancel",
+        "POST",
+        f"/licences/{case_no}/cancel",
         json={"reason_code": "order_of_trade", "reason": "Undeclared import"},
     )
     assert cancelled["state"]["status"] == "cancelled"
@@ -121,8 +131,10 @@ def test_searches_by_status_operator_and_expiry(
     staff.officer.ok("POST", f"/licences/{active}/approve", json={})
 
     def cases(**params: object) -> set[str]:
-        return {c["case_no"] for c in staff.officer.ok("GET", "/licences", params={
-            "limit": 200, **params})["items"]}
+        return {
+            c["case_no"]
+            for c in staff.officer.ok("GET", "/licences", params={"limit": 200, **params})["items"]
+        }
 
     assert pending in cases(operator_id=trader.operator_id)
     assert active not in cases(operator_id=trader.operator_id)
@@ -133,8 +145,12 @@ def test_searches_by_status_operator_and_expiry(
     assert active not in cases(expiring_within_days=700)
     assert pending not in cases(expiring_within_days=3650)
     # Traders see their own cases only, whatever they ask for.
-    assert {c["case_no"] for c in trader.ok("GET", "/licences", params={
-        "operator_id": other_trader.operator_id})["items"]} == {pending}
+    assert {
+        c["case_no"]
+        for c in trader.ok("GET", "/licences", params={"operator_id": other_trader.operator_id})[
+            "items"
+        ]
+    } == {pending}
 
 
 def test_documents_are_stored_with_their_hash_and_downloaded_as_attachments(

@@ -1,0 +1,70 @@
+"""Production refuses development secrets; tokens and API keys hold only what they should."""
+
+from __future__ import annotations
+
+import pytest
+
+from kp_licensing import security
+from kp_licensing.domain.errors import Unauthenticated
+from kp_licensing.settings import Settings
+
+PG = "postgresql+psycopg://kp@db/kp"
+
+
+def test_development_defaults_run() -> None:
+    Settings().check_production()
+
+
+@pytest.mark.parametrize(
+    ("changes", "complaint"),
+    [
+        ({"database_url": PG}, "KP_JWT_SECRET"),
+        ({"database_url": PG, "jwt_secret": "short"}, "KP_JWT_SECRET"),
+        ({"jwt_secret": "x" * 40}, "KP_DATABASE_URL"),
+        ({"jwt_secret": "x" * 40, "database_url": "sqlite:///p.db"}, "KP_DATABASE_URL"),
+    ],
+)
+def test_production_refuses_development_secrets_and_sqlite(
+    changes: dict[str, str], complaint: str
+) -> None:
+    settings = Settings(environment="production", **changes)
+    with pytest.raises(RuntimeError, match=complaint):
+        settings.check_production()
+
+
+def test_production_with_real_secrets_starts() -> None:
+    Settings(environment="production", jwt_secret="x" * 40, database_url=PG).check_production()
+
+
+def test_environment_variables_configure_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KP_INFO_REQUEST_DAYS", "14")
+    monkeypatch.setenv("KP_RENEWAL_REMINDER_DAYS", "[90, 30, 7]")
+    policy = Settings().licence_policy()
+    assert (policy.info_request_days, policy.reminder_days) == (14, [90, 30, 7])
+
+
+def test_passwords_are_argon2_and_verify() -> None:
+    hashed = security.hash_password("correct horse battery staple")
+    assert hashed.startswith("$argon2")
+    assert security.verify_password("correct horse battery staple", hashed)
+    assert not security.verify_password("wrong", hashed)
+    assert not security.verify_password("anything", None)
+
+
+def test_tokens_expire_and_are_bound_to_the_secret() -> None:
+    token, _ = security.issue_token(user_id=5, role="officer", secret="s" * 32, minutes=5)
+    assert security.read_token(token, secret="s" * 32) == 5
+    with pytest.raises(Unauthenticated, match="not valid"):
+        security.read_token(token, secret="t" * 32)
+    old, _ = security.issue_token(user_id=5, role="officer", secret="s" * 32, minutes=-1)
+    with pytest.raises(Unauthenticated, match="expired"):
+        security.read_token(old, secret="s" * 32)
+
+
+def test_api_keys_are_stored_only_as_hashes() -> None:
+    key, prefix, stored = security.new_api_key()
+    assert key not in stored and len(stored) == 64
+    assert security.api_key_prefix(key) == prefix
+    assert security.api_key_matches(key, stored)
+    assert not security.api_key_matches(key + "x", stored)
+    assert security.api_key_prefix("not-a-key") is None
