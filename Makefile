@@ -23,6 +23,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy kp_licensing workflows schemas edi
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.licence_throughput

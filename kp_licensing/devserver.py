@@ -40,12 +40,14 @@ class TemporalDevServer:
         ui_port: int | None = None,
         log_file: Path | None = None,
         host: str = "127.0.0.1",
+        dynamic_config: dict[str, str] | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.db_file = db_file
         self.ui_port = ui_port
         self.log_file = log_file
+        self.dynamic_config = dynamic_config or {}
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -69,6 +71,8 @@ class TemporalDevServer:
             cmd.append("--headless")
         else:
             cmd += ["--ui-port", str(self.ui_port), "--ui-disable-news-fetch"]
+        for key, value in self.dynamic_config.items():
+            cmd += ["--dynamic-config-value", f"{key}={value}"]
         return cmd
 
     async def start(self, timeout: float = 60) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -26,4 +27,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=[activities.record, activities.allocate_number],
         activity_executor=executor,
+        # Let activities in flight (a projection write) finish on shutdown rather than be
+        # cancelled and retried by the next worker.
+        graceful_shutdown_timeout=timedelta(seconds=10),
     )

@@ -122,6 +122,18 @@ def require(action: Action) -> Callable[[Principal], Principal]:
     return check
 
 
-def Allowed(action: Action) -> type[Principal]:
-    """``principal: Allowed(Action.decide)``: the caller, checked against the table."""
-    return Annotated[Principal, Depends(require(action))]  # type: ignore[return-value]
+# The caller, checked against the permission table: one alias per action, for signatures.
+MayViewCases = Annotated[Principal, Depends(require(Action.view_cases))]
+MayApply = Annotated[Principal, Depends(require(Action.apply))]
+MayAnswer = Annotated[Principal, Depends(require(Action.answer))]
+MayRenew = Annotated[Principal, Depends(require(Action.renew))]
+MayWithdraw = Annotated[Principal, Depends(require(Action.withdraw))]
+MaySurrender = Annotated[Principal, Depends(require(Action.surrender))]
+MayDecide = Annotated[Principal, Depends(require(Action.decide))]
+MaySuspend = Annotated[Principal, Depends(require(Action.suspend))]
+MayCheckLicence = Annotated[Principal, Depends(require(Action.check_licence))]
+MayUpload = Annotated[Principal, Depends(require(Action.upload))]
+MayViewDocuments = Annotated[Principal, Depends(require(Action.view_documents))]
+MayNotifications = Annotated[Principal, Depends(require(Action.notifications))]
+MayManageColleagues = Annotated[Principal, Depends(require(Action.manage_colleagues))]
+MayManageUsers = Annotated[Principal, Depends(require(Action.manage_users))]

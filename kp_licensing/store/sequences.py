@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kp_licensing.store.models import NumberAllocation, Sequence
 
@@ -21,7 +21,7 @@ def next_value(session: Session, name: str) -> int:
         update(Sequence)
         .where(Sequence.name == name)  # type: ignore[arg-type]
         .values(value=Sequence.value + 1)
-        .returning(Sequence.value)
+        .returning(col(Sequence.value))
     )
     value = session.execute(stmt).scalar_one_or_none()
     if value is not None:

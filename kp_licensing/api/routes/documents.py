@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
-from kp_licensing.api.deps import Allowed, Principal, ServicesDep, SessionDep
-from kp_licensing.api.permissions import Action
+from kp_licensing.api.deps import MayUpload, MayViewDocuments, Principal, ServicesDep, SessionDep
 from kp_licensing.domain.errors import NotFound
 from kp_licensing.store.documents import to_ref
 from kp_licensing.store.models import Document
@@ -27,7 +26,7 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 
 @router.post("", status_code=201, response_model=DocumentRef)
 async def upload(
-    principal: Allowed(Action.upload),
+    principal: MayUpload,
     session: SessionDep,
     services: ServicesDep,
     file: Annotated[UploadFile, File(description="PDF, PNG or JPEG, within the size limit.")],
@@ -56,7 +55,7 @@ def _visible(principal: Principal, session: SessionDep, services: ServicesDep, i
 @router.get("/{document_id}", response_model=DocumentRef)
 def metadata(
     document_id: str,
-    principal: Allowed(Action.view_documents),
+    principal: MayViewDocuments,
     session: SessionDep,
     services: ServicesDep,
 ) -> DocumentRef:
@@ -66,7 +65,7 @@ def metadata(
 @router.get("/{document_id}/content", response_class=FileResponse)
 def content(
     document_id: str,
-    principal: Allowed(Action.view_documents),
+    principal: MayViewDocuments,
     session: SessionDep,
     services: ServicesDep,
 ) -> FileResponse:

@@ -8,8 +8,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from kp_licensing.api.deps import Allowed, ServicesDep, SessionDep, TemporalDep
-from kp_licensing.api.permissions import Action
+from kp_licensing.api.deps import (
+    MayAnswer,
+    MayApply,
+    MayCheckLicence,
+    MayDecide,
+    MayRenew,
+    MaySurrender,
+    MaySuspend,
+    MayViewCases,
+    MayWithdraw,
+    ServicesDep,
+    SessionDep,
+    TemporalDep,
+)
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import NotFound
 from kp_licensing.services import licences as service
@@ -83,7 +95,7 @@ def _summary(row: Licence) -> LicenceSummary:
 @router.post("", status_code=201, response_model=LicenceState)
 async def apply(
     application: LicenceApplication,
-    principal: Allowed(Action.apply),
+    principal: MayApply,
     session: SessionDep,
     services: ServicesDep,
     client: TemporalDep,
@@ -102,7 +114,7 @@ async def apply(
 
 @router.get("", response_model=LicencePage)
 def search(
-    principal: Allowed(Action.view_cases),
+    principal: MayViewCases,
     session: SessionDep,
     status: Annotated[list[LicenceStatus] | None, Query()] = None,
     operator_id: int | None = None,
@@ -132,9 +144,7 @@ def search(
 
 
 @router.get("/by-number/{licence_no}", response_model=LicenceCheck)
-def check_licence(
-    licence_no: str, principal: Allowed(Action.check_licence), session: SessionDep
-) -> LicenceCheck:
+def check_licence(licence_no: str, principal: MayCheckLicence, session: SessionDep) -> LicenceCheck:
     """Is this operating licence in force today, and for what? (customs, officers, holder)"""
     row = licences.get_by_licence_no(session, licence_no)
     if row is None or (principal.role == Role.trader and row.operator_id != principal.operator_id):
@@ -155,41 +165,23 @@ def check_licence(
 
 
 @router.get("/{case_no}", response_model=LicenceState)
-def get_case(case_no: str, principal: Allowed(Action.view_cases), session: SessionDep) -> Any:
+def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Any:
     """The whole case as of its latest transition, with its automated check results."""
     return service.find_case(session, case_no=case_no, actor=principal.actor).state
 
 
 @router.get("/{case_no}/history", response_model=list[Transition])
-def history(
-    case_no: str, principal: Allowed(Action.view_cases), session: SessionDep
-) -> list[Transition]:
+def history(case_no: str, principal: MayViewCases, session: SessionDep) -> list[Transition]:
     """Every transition: who, when, why, from which status to which."""
     service.find_case(session, case_no=case_no, actor=principal.actor)
-    return [
-        Transition(
-            seq=e.seq,
-            at=e.at,
-            actor={
-                "user_id": e.actor_user_id,
-                "username": e.actor_username,
-                "role": e.actor_role,
-            },
-            action=e.action,
-            from_status=e.from_status,
-            to_status=e.to_status,
-            reason=e.reason,
-            details=e.details,
-        )
-        for e in licences.events(session, case_no)
-    ]
+    return [licences.to_transition(e) for e in licences.events(session, case_no)]
 
 
 @router.post("/{case_no}/request-information", response_model=LicenceRecord)
 async def request_information(
     case_no: str,
     body: RequestInformationBody,
-    principal: Allowed(Action.decide),
+    principal: MayDecide,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:
@@ -208,7 +200,7 @@ async def request_information(
 async def answer(
     case_no: str,
     body: AnswerBody,
-    principal: Allowed(Action.answer),
+    principal: MayAnswer,
     session: SessionDep,
     services: ServicesDep,
     client: TemporalDep,
@@ -231,7 +223,7 @@ async def answer(
 async def approve(
     case_no: str,
     body: ApproveBody,
-    principal: Allowed(Action.decide),
+    principal: MayDecide,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:
@@ -250,7 +242,7 @@ async def approve(
 async def reject(
     case_no: str,
     body: ReasonBody,
-    principal: Allowed(Action.decide),
+    principal: MayDecide,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:
@@ -269,7 +261,7 @@ async def reject(
 async def renew(
     case_no: str,
     application: LicenceApplication,
-    principal: Allowed(Action.renew),
+    principal: MayRenew,
     session: SessionDep,
     services: ServicesDep,
     client: TemporalDep,
@@ -295,7 +287,7 @@ async def renew(
 async def withdraw(
     case_no: str,
     body: ReasonBody,
-    principal: Allowed(Action.withdraw),
+    principal: MayWithdraw,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:
@@ -314,7 +306,7 @@ async def withdraw(
 async def surrender(
     case_no: str,
     body: ReasonBody,
-    principal: Allowed(Action.surrender),
+    principal: MaySurrender,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:
@@ -333,7 +325,7 @@ async def surrender(
 async def suspend(
     case_no: str,
     body: SuspendBody,
-    principal: Allowed(Action.suspend),
+    principal: MaySuspend,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:
@@ -352,7 +344,7 @@ async def suspend(
 async def reinstate(
     case_no: str,
     body: ReasonBody,
-    principal: Allowed(Action.suspend),
+    principal: MaySuspend,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:
@@ -371,7 +363,7 @@ async def reinstate(
 async def cancel(
     case_no: str,
     body: CancelBody,
-    principal: Allowed(Action.suspend),
+    principal: MaySuspend,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:

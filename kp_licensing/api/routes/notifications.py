@@ -7,8 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from kp_licensing.api.deps import Allowed, SessionDep
-from kp_licensing.api.permissions import Action
+from kp_licensing.api.deps import MayNotifications, SessionDep
 from kp_licensing.store import notifications
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -25,7 +24,7 @@ class NotificationPublic(BaseModel):
 
 @router.get("", response_model=list[NotificationPublic])
 def list_notifications(
-    principal: Allowed(Action.notifications), session: SessionDep, unread: bool = False
+    principal: MayNotifications, session: SessionDep, unread: bool = False
 ) -> list[NotificationPublic]:
     rows = notifications.for_operator(session, principal.operator_id, unread_only=unread)
     return [NotificationPublic.model_validate(r, from_attributes=True) for r in rows]
@@ -33,7 +32,7 @@ def list_notifications(
 
 @router.post("/{notification_id}/read", response_model=NotificationPublic)
 def mark_read(
-    notification_id: int, principal: Allowed(Action.notifications), session: SessionDep
+    notification_id: int, principal: MayNotifications, session: SessionDep
 ) -> NotificationPublic:
     row = notifications.mark_read(
         session, notification_id=notification_id, operator_id=principal.operator_id

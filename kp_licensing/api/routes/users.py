@@ -7,8 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from kp_licensing.api.deps import Allowed, SessionDep
-from kp_licensing.api.permissions import Action
+from kp_licensing.api.deps import MayManageColleagues, MayManageUsers, SessionDep
 from kp_licensing.api.routes.auth import Email, Password, Username, UserPublic
 from kp_licensing.domain.errors import NotFound, RuleViolation
 from kp_licensing.store import people
@@ -50,7 +49,7 @@ def _public(user: object) -> UserPublic:
 
 
 @router.post("/users", status_code=201, response_model=UserPublic)
-def create_user(body: NewUser, _: Allowed(Action.manage_users), session: SessionDep) -> UserPublic:
+def create_user(body: NewUser, _: MayManageUsers, session: SessionDep) -> UserPublic:
     """Create any account: staff, a customs system (no password: it uses API keys), a trader."""
     if body.role != Role.customs and body.password is None:
         raise RuleViolation("a password is required for every account but a customs system")
@@ -69,12 +68,12 @@ def create_user(body: NewUser, _: Allowed(Action.manage_users), session: Session
 
 
 @router.get("/users", response_model=list[UserPublic])
-def list_users(_: Allowed(Action.manage_users), session: SessionDep) -> list[UserPublic]:
+def list_users(_: MayManageUsers, session: SessionDep) -> list[UserPublic]:
     return [_public(u) for u in people.list_users(session)]
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserPublic)
-def deactivate(user_id: int, _: Allowed(Action.manage_users), session: SessionDep) -> UserPublic:
+def deactivate(user_id: int, _: MayManageUsers, session: SessionDep) -> UserPublic:
     """Stop an account from logging in (its history stays)."""
     user = people.get_user(session, user_id)
     if user is None:
@@ -84,7 +83,7 @@ def deactivate(user_id: int, _: Allowed(Action.manage_users), session: SessionDe
 
 @router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyIssued)
 def issue_api_key(
-    user_id: int, body: NewApiKey, _: Allowed(Action.manage_users), session: SessionDep
+    user_id: int, body: NewApiKey, _: MayManageUsers, session: SessionDep
 ) -> ApiKeyIssued:
     """A new API key for a customs system account; shown once, stored only as a hash."""
     user = people.get_user(session, user_id)
@@ -98,21 +97,19 @@ def issue_api_key(
 
 
 @router.post("/api-keys/{key_id}/revoke", status_code=204)
-def revoke_api_key(key_id: int, _: Allowed(Action.manage_users), session: SessionDep) -> None:
+def revoke_api_key(key_id: int, _: MayManageUsers, session: SessionDep) -> None:
     people.revoke_api_key(session, key_id=key_id)
 
 
 @router.get("/operator/users", response_model=list[UserPublic])
-def colleagues(
-    principal: Allowed(Action.manage_colleagues), session: SessionDep
-) -> list[UserPublic]:
+def colleagues(principal: MayManageColleagues, session: SessionDep) -> list[UserPublic]:
     """The accounts of the caller's own operator."""
     return [_public(u) for u in people.list_users(session, operator_id=principal.operator_id)]
 
 
 @router.post("/operator/users", status_code=201, response_model=UserPublic)
 def add_colleague(
-    body: NewColleague, principal: Allowed(Action.manage_colleagues), session: SessionDep
+    body: NewColleague, principal: MayManageColleagues, session: SessionDep
 ) -> UserPublic:
     """Add another trader account to the caller's own operator."""
     user = people.create_user(
