@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 
 from kp_licensing.domain.numbering import is_valid_licence_number
 from tests.api.client import PDF, Api
@@ -170,3 +171,13 @@ def test_one_open_case_per_operator(trader: Api) -> None:
     second = trader.request("POST", "/licences", json=trader.application())
     assert second.status_code == 409
     assert first in second.json()["detail"]
+
+
+def test_concurrent_applications_of_one_operator_open_one_case(trader: Api) -> None:
+    """However the submissions interleave, one case is opened and the others are told why."""
+    bodies = [trader.application() for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(lambda b: trader.request("POST", "/licences", json=b), bodies))
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
+    assert all(r.json()["detail"] for r in responses if r.status_code == 409)
+    assert trader.ok("GET", "/licences")["total"] == 1
