@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200),
+]
+
+
+class Body(BaseModel):
+    """A request body: a misspelt field is refused, never silently dropped (an officer's
+    ``"activites"`` must not approve every activity applied for)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Command(BaseModel):
+    """A workflow payload: unknown fields are ignored, so histories keep replaying when a field
+    is retired."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class Role(StrEnum):

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from schemas.common import Actor, CheckResult, DocumentRef
+from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Email
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -113,7 +113,7 @@ class LicenceApplication(BaseModel):
     activities: list[Activity] = Field(max_length=6)
     declarations: Declarations
     document_ids: list[str] = Field(default_factory=list, max_length=50)
-    contact_email: Annotated[str, StringConstraints(max_length=200)] | None = None
+    contact_email: Email | None = None
 
     @model_validator(mode="after")
     def _distinct_activities(self) -> LicenceApplication:
@@ -184,6 +184,10 @@ class LicenceState(BaseModel):
     updated_at: datetime | None = None
 
 
+class LicenceApplicationBody(LicenceApplication, Body):
+    """An application as the API takes it: strict about unknown fields."""
+
+
 class LicenceStart(BaseModel):
     """Input of ``LicenceWorkflow``: a new case, or the state carried over by continue-as-new."""
 
@@ -210,7 +214,7 @@ class NumberRequest(BaseModel):
 # Commands. Each HTTP body (``...Body``) becomes the workflow command by adding the actor.
 
 
-class RequestInformationBody(BaseModel):
+class RequestInformationBody(Body):
     message: LongText
     deadline_days: int | None = Field(
         default=None, ge=1, le=365, description="Days to answer; the policy default if omitted."
@@ -218,21 +222,23 @@ class RequestInformationBody(BaseModel):
 
 
 class RequestInformation(RequestInformationBody):
+    model_config = ConfigDict(extra="ignore")
+
     actor: Actor
 
 
-class AnswerBody(BaseModel):
+class AnswerBody(Body):
     message: LongText
     document_ids: list[str] = Field(default_factory=list, max_length=50)
 
 
-class AnswerInformation(BaseModel):
+class AnswerInformation(Command):
     actor: Actor
     message: LongText
     documents: list[DocumentRef] = Field(default_factory=list)
 
 
-class ApproveBody(BaseModel):
+class ApproveBody(Body):
     activities: list[Activity] | None = Field(
         default=None, description="The activities approved; all those applied for if omitted."
     )
@@ -240,32 +246,38 @@ class ApproveBody(BaseModel):
 
 
 class Approve(ApproveBody):
+    model_config = ConfigDict(extra="ignore")
+
     actor: Actor
 
 
-class ReasonBody(BaseModel):
+class ReasonBody(Body):
     """A command whose only content is why (reject, reinstate, surrender, withdraw)."""
 
     reason: LongText
 
 
 class Reason(ReasonBody):
+    model_config = ConfigDict(extra="ignore")
+
     actor: Actor
 
 
-class Renew(BaseModel):
+class Renew(Command):
     actor: Actor
     application: LicenceApplication
     documents: list[DocumentRef]
     checks: list[CheckResult] = Field(default_factory=list)
 
 
-class CancelBody(BaseModel):
+class CancelBody(Body):
     reason_code: str = Field(description="One of the configured reason codes.")
     reason: LongText
 
 
 class Cancel(CancelBody):
+    model_config = ConfigDict(extra="ignore")
+
     actor: Actor
 
 
@@ -276,4 +288,6 @@ class SuspendBody(CancelBody):
 
 
 class Suspend(SuspendBody):
+    model_config = ConfigDict(extra="ignore")
+
     actor: Actor

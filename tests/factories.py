@@ -20,13 +20,8 @@ from schemas.licence import (
     LicenceStatus,
 )
 
-REQUIRED_DOCUMENTS = [
-    "business_registration",
-    "tax_start_of_activity",
-    "administrator_identity",
-    "criminal_record",
-    "establishment_proof",
-]
+#: The document kinds the default settings require of an application.
+REQUIRED_DOCUMENTS = Settings().licence_required_documents
 
 
 def unique(prefix: str) -> str:

@@ -115,7 +115,7 @@ def require(action: Action) -> Callable[[Principal], Principal]:
     def check(principal: CurrentPrincipal) -> Principal:
         if not allowed(principal.role, action):
             raise Forbidden(
-                f"a {principal.role.value} account may not {action.value.replace('_', ' ')}"
+                f"{principal.role.value} accounts may not {action.value.replace('_', ' ')}"
             )
         return principal
 

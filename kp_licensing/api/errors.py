@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
@@ -23,7 +24,25 @@ def _body(error: DomainError) -> dict[str, object]:
     return body
 
 
+def _field(loc: tuple[object, ...] | list[object]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_body(error: RequestValidationError) -> dict[str, object]:
+    """A 422 for malformed input: one sentence naming every bad field, and the list. The
+    submitted values are left out: they may be passwords."""
+    problems = [
+        {"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in error.errors()
+    ]
+    sentence = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return {"detail": f"invalid request: {sentence}", "code": "ValidationError", "errors": problems}
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(validation_body(error), status_code=422)
+
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None

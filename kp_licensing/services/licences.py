@@ -126,6 +126,10 @@ async def act(
     status = LicenceStatus(row.status)
     if status.is_final:
         raise Conflict(f"case {row.case_no} is {status.value}; it can no longer change")
+    # Give the connection back before waiting on the workflow: the update returns only after
+    # its activity has written to the database, and a request must not hold a pooled
+    # connection for that long.
+    session.close()
     handle = client.get_workflow_handle(workflow_id(row.case_no))
     try:
         result: LicenceRecord = await handle.execute_update(update, command)

@@ -143,8 +143,9 @@ class DocumentStore:
 
     def refs(self, session: Session, *, ids: list[str], operator_id: int) -> list[DocumentRef]:
         """The operator's own documents with these ids, in order; any other id is refused."""
-        if len(set(ids)) != len(ids):
-            raise RuleViolation("a document is listed twice")
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise RuleViolation(f"documents listed more than once: {', '.join(repeated)}")
         rows = {
             d.id: d
             for d in session.exec(select(Document).where(col(Document.id).in_(ids))).all()

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kp_licensing import security
-from kp_licensing.domain.errors import Conflict, NotFound
+from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
 from kp_licensing.store.models import ApiKey, Operator, User, utcnow
 from schemas.common import Role
 
@@ -54,7 +54,7 @@ def create_user(
 ) -> User:
     """A new account; traders belong to exactly one operator, staff to none."""
     if (role == Role.trader) != (operator_id is not None):
-        raise Conflict("a trader account needs an operator, and only traders have one")
+        raise RuleViolation("a trader account needs an operator, and only traders have one")
     if find_user(session, username) is not None:
         raise Conflict(f"the username {username!r} is taken")
     user = User(

@@ -8,13 +8,8 @@ from typing import Any
 
 import httpx
 
-REQUIRED_DOCUMENTS = [
-    "business_registration",
-    "tax_start_of_activity",
-    "administrator_identity",
-    "criminal_record",
-    "establishment_proof",
-]
+from tests.factories import REQUIRED_DOCUMENTS
+
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 

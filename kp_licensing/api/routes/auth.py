@@ -13,13 +13,12 @@ from kp_licensing import security
 from kp_licensing.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from kp_licensing.domain.errors import Unauthenticated
 from kp_licensing.store import people
-from schemas.common import Role
+from schemas.common import Body, Email, Role
 from schemas.licence import ApplicantKind, Identifier, Text
 
 router = APIRouter(tags=["accounts"])
 
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200)]
 Password = Annotated[str, StringConstraints(min_length=12, max_length=200)]
 
 
@@ -39,7 +38,7 @@ class UserPublic(BaseModel):
     is_active: bool
 
 
-class Registration(BaseModel):
+class Registration(Body):
     """A new operator and its first trader account."""
 
     operator_name: Text

@@ -35,7 +35,7 @@ from schemas.licence import (
     ApproveBody,
     Cancel,
     CancelBody,
-    LicenceApplication,
+    LicenceApplicationBody,
     LicenceRecord,
     LicenceState,
     LicenceStatus,
@@ -94,7 +94,7 @@ def _summary(row: Licence) -> LicenceSummary:
 
 @router.post("", status_code=201, response_model=LicenceState)
 async def apply(
-    application: LicenceApplication,
+    application: LicenceApplicationBody,
     principal: MayApply,
     session: SessionDep,
     services: ServicesDep,
@@ -206,6 +206,7 @@ async def answer(
     client: TemporalDep,
 ) -> LicenceRecord:
     """Answer an information request, with any further documents; the case goes back to review."""
+    service.find_case(session, case_no=case_no, actor=principal.actor)
     refs = services.documents.refs(
         session, ids=body.document_ids, operator_id=principal.operator_id
     )
@@ -260,13 +261,14 @@ async def reject(
 @router.post("/{case_no}/renew", response_model=LicenceRecord)
 async def renew(
     case_no: str,
-    application: LicenceApplication,
+    application: LicenceApplicationBody,
     principal: MayRenew,
     session: SessionDep,
     services: ServicesDep,
     client: TemporalDep,
 ) -> LicenceRecord:
     """Apply to renew an active licence; approved, it extends the same licence by its term."""
+    service.find_case(session, case_no=case_no, actor=principal.actor)
     command = service.renewal_command(
         session,
         actor=principal.actor,

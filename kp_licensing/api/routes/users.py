@@ -8,16 +8,16 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from kp_licensing.api.deps import MayManageColleagues, MayManageUsers, SessionDep
-from kp_licensing.api.routes.auth import Email, Password, Username, UserPublic
+from kp_licensing.api.routes.auth import Password, Username, UserPublic
 from kp_licensing.domain.errors import NotFound, RuleViolation
 from kp_licensing.store import people
-from schemas.common import Role
+from schemas.common import Body, Email, Role
 from schemas.licence import Text
 
 router = APIRouter(tags=["accounts"])
 
 
-class NewUser(BaseModel):
+class NewUser(Body):
     username: Username
     full_name: Text
     email: Email | None = None
@@ -26,14 +26,14 @@ class NewUser(BaseModel):
     password: Password | None = None
 
 
-class NewColleague(BaseModel):
+class NewColleague(Body):
     username: Username
     full_name: Text
     email: Email | None = None
     password: Password
 
 
-class NewApiKey(BaseModel):
+class NewApiKey(Body):
     label: Text
 
 
@@ -53,6 +53,8 @@ def create_user(body: NewUser, _: MayManageUsers, session: SessionDep) -> UserPu
     """Create any account: staff, a customs system (no password: it uses API keys), a trader."""
     if body.role != Role.customs and body.password is None:
         raise RuleViolation("a password is required for every account but a customs system")
+    if body.role == Role.customs and body.password is not None:
+        raise RuleViolation("customs system accounts use API keys, not passwords")
     if body.operator_id is not None:
         people.get_operator(session, body.operator_id)
     user = people.create_user(
