@@ -1,0 +1,304 @@
+"""Licence throughput: apply -> approve over HTTP, against a bare Temporal update, in one run.
+
+    .venv/bin/python -m bench.licence_throughput [--applications N] [--concurrency C]
+
+Starts the embedded stack the way ``kp-licensing dev`` does (Temporal dev server, in memory and
+headless, on a free port; a migrated SQLite database in a temp dir; ``run_worker`` and
+``serve_api``, sharing one event loop in a background thread), registers operators over HTTP
+with their documents and runs a few warm-up cases (setup, not measured), then measures:
+
+* the service: N cases, each ``POST /licences`` then ``POST /licences/{case}/approve`` as an
+  officer, at most C cases in flight (httpx.AsyncClient, in the main thread's event loop);
+* a baseline on the same Temporal server: N tiny workflows started, then each sent one update
+  whose handler runs one trivial activity (two passes), at the same concurrency, straight
+  through a Temporal client, on a task queue of its own served by a worker of its own in the
+  same process.
+
+It prints latencies, throughput and the ratios service/baseline; it asserts nothing about time.
+See ``bench/README.md`` for what the figures mean.
+
+The stack and the baseline workflow live in ``bench.stack``, the load generator's pieces in
+``bench.load`` and the figures' formatting in ``bench.report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from bench.load import PASSWORD, Trader, bounded, expect, login, register_trader
+from bench.report import (
+    CpuClock,
+    Samples,
+    cpu_row,
+    latency_row,
+    load_average,
+    machine_context,
+    percentile,
+)
+from bench.stack import BaselineWorkflow, Stack
+from kp_licensing.store import people
+from kp_licensing.store.db import make_engine, session_factory
+from schemas.common import Role
+from workflows.client import connect
+
+# ------------------------------------------------------------------------------- the phases
+
+
+async def service_phase(
+    http: httpx.AsyncClient,
+    traders: list[Trader],
+    officer: dict[str, str],
+    concurrency: int,
+) -> tuple[Samples, Samples, Samples, float]:
+    """apply -> approve per trader; (apply, approve->active, whole case, wall seconds)."""
+    apply, approve, whole = Samples(), Samples(), Samples()
+
+    async def case(i: int) -> None:
+        trader = traders[i]
+        try:
+            t0 = time.perf_counter()
+            response = await http.post("/licences", json=trader.application, headers=trader.headers)
+            t1 = time.perf_counter()
+            state = expect(response, 201)
+            if state["status"] != "under_review":
+                raise RuntimeError(f"apply answered status {state['status']}")
+            apply.values.append(t1 - t0)
+            t2 = time.perf_counter()
+            response = await http.post(
+                f"/licences/{state['case_no']}/approve",
+                json={"note": "Benchmark approval."},
+                headers=officer,
+            )
+            t3 = time.perf_counter()
+            record = expect(response, 200)
+            if record["state"]["status"] != "active":
+                raise RuntimeError(f"approve answered status {record['state']['status']}")
+            approve.values.append(t3 - t2)
+            whole.values.append(t3 - t0)
+        except Exception as error:
+            whole.errors.append(f"case {i}: {type(error).__name__}: {error}")
+
+    wall = await bounded(len(traders), concurrency, case)
+    return apply, approve, whole, wall
+
+
+async def baseline_phase(
+    client: Client, task_queue: str, label: str, count: int, concurrency: int
+) -> tuple[Samples, Samples, float, float]:
+    """``count`` workflows started, then each sent its update, both passes at ``concurrency``;
+    (start, update, start pass wall seconds, update pass wall seconds).
+
+    Two passes rather than start-then-update per workflow: an update sent the moment its
+    workflow starts waits for the first workflow task, which an approve (sent to a case whose
+    workflow has long been waiting for a decision) never does."""
+    start, update = Samples(), Samples()
+    handles: list[Any] = [None] * count
+
+    async def start_one(i: int) -> None:
+        try:
+            t0 = time.perf_counter()
+            handles[i] = await client.start_workflow(
+                BaselineWorkflow.run, id=f"{task_queue}-{label}-{i}", task_queue=task_queue
+            )
+            start.values.append(time.perf_counter() - t0)
+        except Exception as error:
+            update.errors.append(f"start {i}: {type(error).__name__}: {error}")
+
+    async def update_one(i: int) -> None:
+        if handles[i] is None:
+            return
+        try:
+            t0 = time.perf_counter()
+            result = await handles[i].execute_update(BaselineWorkflow.touch, f"case-{i}")
+            t1 = time.perf_counter()
+            if result != f"case-{i}":
+                raise RuntimeError(f"the update answered {result!r}")
+            update.values.append(t1 - t0)
+        except Exception as error:
+            update.errors.append(f"update {i}: {type(error).__name__}: {error}")
+
+    start_wall = await bounded(count, concurrency, start_one)
+    update_wall = await bounded(count, concurrency, update_one)
+    return start, update, start_wall, update_wall
+
+
+# --------------------------------------------------------------------------------- the run
+
+
+async def setup(
+    stack: Stack, http: httpx.AsyncClient, count: int, concurrency: int
+) -> tuple[dict[str, str], list[Trader]]:
+    """An officer (straight into the database, as an administrator would) and ``count``
+    operators registered over HTTP."""
+    officer_name = f"officer-{uuid.uuid4().hex[:6]}"
+    engine = make_engine(stack.settings.resolved_database_url())
+    with session_factory(engine)() as session:
+        people.create_user(
+            session,
+            username=officer_name,
+            full_name="Bench Officer",
+            role=Role.officer,
+            password=PASSWORD,
+        )
+    engine.dispose()
+    officer = await login(http, officer_name)
+    tag = uuid.uuid4().hex[:6]
+    traders: list[Trader | None] = [None] * count
+
+    async def one(i: int) -> None:
+        traders[i] = await register_trader(http, stack.settings, f"{tag}-{i:05d}")
+
+    await bounded(count, concurrency, one)
+    return officer, [t for t in traders if t is not None]
+
+
+async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
+    n, c, warmup = args.applications, args.concurrency, args.warmup
+    load_at_start = load_average()
+    stack = Stack(data_dir)
+    limits = httpx.Limits(max_connections=2 * c + 4, max_keepalive_connections=2 * c + 4)
+    try:
+        t = time.perf_counter()
+        await stack.start()
+        started_in = time.perf_counter() - t
+        cpu = CpuClock()
+        temporal = await connect(stack.settings.temporal_address, stack.settings.temporal_namespace)
+        async with httpx.AsyncClient(
+            base_url=stack.base_url + "/api/v1", timeout=120, limits=limits
+        ) as http:
+            t = time.perf_counter()
+            officer, traders = await setup(stack, http, warmup + n, c)
+            setup_in = time.perf_counter() - t
+
+            # Warm-up (not measured): connections, thread pools, caches, first-time imports.
+            if warmup:
+                _, _, warm, _ = await service_phase(http, traders[:warmup], officer, c)
+                _, warm_base, _, _ = await baseline_phase(
+                    temporal, stack.baseline_queue, "warmup", warmup, c
+                )
+                for error in (warm.errors + warm_base.errors)[:5]:
+                    print(f"warm-up failure: {error}", file=sys.stderr)
+
+            # Measured: the service, then the baseline, on the same server.
+            cpu_0 = cpu.read()
+            apply, approve, whole, service_wall = await service_phase(
+                http, traders[warmup:], officer, c
+            )
+            cpu_1 = cpu.read()
+        start, update, start_wall, update_wall = await baseline_phase(
+            temporal, stack.baseline_queue, "run", n, c
+        )
+        cpu_2 = cpu.read()
+    finally:
+        await stack.stop()
+
+    baseline_wall = start_wall + update_wall
+    service_rate = len(whole.values) / service_wall
+    baseline_rate = len(update.values) / baseline_wall
+    documents = (warmup + n) * len(stack.settings.licence_required_documents)
+    lines = [
+        "kp-licensing licence throughput (bench.licence_throughput)",
+        "",
+        *machine_context(),
+        f"load      {load_at_start} at start, {load_average()} at end (1/5/15 min averages)",
+        f"run       {n} applications, concurrency {c}, warm-up {warmup} cases per side; stack "
+        f"up in {started_in:.1f} s, setup {setup_in:.1f} s ({warmup + n} operators, "
+        f"{documents} documents)",
+        "",
+        f"  {'latency':<46}{'n':>6}  {'p50 ms':>9}  {'p95 ms':>9}  {'max ms':>9}",
+        latency_row("service  apply (POST /licences)", apply),
+        latency_row("service  approve -> active", approve),
+        latency_row("service  whole case (apply + approve)", whole),
+        latency_row("baseline start_workflow", start),
+        latency_row("baseline update (idle workflow, 1 activity)", update),
+        "",
+        f"  {'throughput':<46}{'cases':>6}  {'cases/s':>9}  {'wall s':>9}",
+        f"  {'service  (apply + approve)':<46}{len(whole.values):>6}  {service_rate:9.1f}  "
+        f"{service_wall:9.2f}",
+        f"  {'baseline (start pass + update pass)':<46}{len(update.values):>6}  "
+        f"{baseline_rate:9.1f}  {baseline_wall:9.2f}",
+        "",
+        f"  {'CPU per case, ms':<46}{'cases':>6}  {'python':>9}  {'temporal':>9}",
+        cpu_row("service  (apply + approve)", cpu_0, cpu_1, len(whole.values)),
+        cpu_row("baseline (start + update)", cpu_1, cpu_2, len(update.values)),
+        "",
+        "  ratios, service / baseline",
+    ]
+    if approve.values and update.values:
+        ratio = percentile(approve.values, 50) / percentile(update.values, 50)
+        lines.append(f"  {'approve->active p50 / baseline update p50':<64}{ratio:8.2f}")
+    if baseline_rate:
+        ratio = service_rate / baseline_rate
+        lines.append(f"  {'service throughput / baseline throughput':<64}{ratio:8.2f}")
+    errors = whole.errors + update.errors
+    if errors:
+        lines += ["", f"  FAILURES: {len(whole.errors)} service, {len(update.errors)} baseline"]
+        lines += [f"    {error}" for error in errors[:10]]
+    print("\n".join(lines), flush=True)
+    return 1 if errors else 0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.licence_throughput",
+        description="Licence apply -> approve throughput over HTTP, against a bare Temporal "
+        "update, on an embedded stack (Temporal dev server in memory, SQLite in a temp dir).",
+    )
+    parser.add_argument("--applications", "-n", type=int, default=200, help="cases (200)")
+    parser.add_argument("--concurrency", "-c", type=int, default=16, help="in flight (16)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        help="unmeasured cases per side before measuring (default: 8, at most C)",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="show the stack's INFO logs (access log too)"
+    )
+    parser.add_argument(
+        "--keep-data", action="store_true", help="keep the temp dir (database, server log)"
+    )
+    args = parser.parse_args(argv)
+    if args.applications < 1 or args.concurrency < 1:
+        parser.error("--applications and --concurrency must be at least 1")
+    if args.warmup is None:
+        args.warmup = min(8, args.concurrency)
+    if args.warmup < 0:
+        parser.error("--warmup must not be negative")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    else:
+        # uvicorn configures its loggers at INFO inside serve_api; this global switch (which
+        # logging.config leaves alone) keeps the access log and start-up chatter off the output.
+        logging.disable(logging.INFO)
+    data_dir = Path(tempfile.mkdtemp(prefix="kp-bench-"))
+    try:
+        return asyncio.run(benchmark(args, data_dir))
+    finally:
+        if args.keep_data:
+            print(f"data kept in {data_dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
