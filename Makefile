@@ -23,7 +23,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy kp_licensing workflows schemas edi
+	$(BIN)/mypy kp_licensing workflows schemas edi bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.licence_throughput

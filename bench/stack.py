@@ -127,7 +127,8 @@ class Stack:
         async def make_event() -> asyncio.Event:
             return asyncio.Event()
 
-        stop = self.stop_event = await asyncio.wrap_future(self._submit(make_event()))
+        stop: asyncio.Event = await asyncio.wrap_future(self._submit(make_event()))
+        self.stop_event = stop
         self.parts = {
             "worker": self._submit(run_worker(self.settings, stop)),
             "api": self._submit(serve_api(self.settings, stop)),
