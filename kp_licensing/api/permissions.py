@@ -2,7 +2,8 @@
 
 Supervisors are senior officers: they may do everything an officer does, and alone may suspend,
 reinstate and cancel. Customs systems and administrators see no licence cases: customs only
-checks a licence by its number, administrators manage accounts.
+checks a licence by its number, administrators manage accounts. Only officers (and so
+supervisors) edit the Participant registry and the list of invalid foreign certificates.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Action(StrEnum):
     notifications = "notifications"
     manage_colleagues = "manage_colleagues"
     manage_users = "manage_users"
+    view_registry = "view_registry"  # Participant registry, invalid foreign certificates
+    manage_registry = "manage_registry"
 
 
 STAFF = {Role.officer, Role.supervisor}
@@ -46,6 +49,8 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.notifications: {Role.trader},
     Action.manage_colleagues: {Role.trader},
     Action.manage_users: {Role.admin},
+    Action.view_registry: {Role.trader, Role.customs, *STAFF},
+    Action.manage_registry: set(STAFF),
 }
 
 
