@@ -25,18 +25,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+
+from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, guarded
 
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import licences as rules
     from kp_licensing.domain.clock import add_years, macao_date, start_of_macao_day
-    from kp_licensing.domain.errors import DomainError
     from schemas.common import SYSTEM_ACTOR, Actor
     from schemas.licence import (
         AnswerInformation,
@@ -61,24 +58,6 @@ with workflow.unsafe.imports_passed_through():
 #: name so that this module never imports the database layer).
 RECORD_ACTIVITY = "licence.record"
 NUMBER_ACTIVITY = "licence.allocate_number"
-
-_ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=1),
-)
-
-T = TypeVar("T")
-
-
-def _guarded(check: Callable[[], T]) -> T:
-    """Run a domain guard; a refusal crosses Temporal as an ApplicationError named after it."""
-    try:
-        return check()
-    except DomainError as error:
-        raise ApplicationError(
-            error.message, error.details, type=type(error).__name__, non_retryable=True
-        ) from None
 
 
 def workflow_id(case_no: str) -> str:
@@ -236,8 +215,8 @@ class LicenceWorkflow:
         await workflow.execute_activity(
             RECORD_ACTIVITY,
             record,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=_ACTIVITY_RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
         )
         self._changed = True
         return record.model_copy(deep=True)
@@ -256,7 +235,7 @@ class LicenceWorkflow:
     @workflow.update
     async def request_information(self, cmd: RequestInformation) -> LicenceRecord:
         async with self._lock:
-            review = _guarded(lambda: rules.guard_request_information(self._state))
+            review = guarded(lambda: rules.guard_request_information(self._state))
             s = self._state
             now = workflow.now()
             days = cmd.deadline_days or s.policy.info_request_days
@@ -283,12 +262,12 @@ class LicenceWorkflow:
 
     @request_information.validator
     def _check_request_information(self, cmd: RequestInformation) -> None:
-        _guarded(lambda: rules.guard_request_information(self._state))
+        guarded(lambda: rules.guard_request_information(self._state))
 
     @workflow.update
     async def answer_information(self, cmd: AnswerInformation) -> LicenceRecord:
         async with self._lock:
-            _guarded(lambda: rules.guard_answer(self._state))
+            guarded(lambda: rules.guard_answer(self._state))
             s = self._state
             s.info_request = None
             to_status = s.status
@@ -310,12 +289,12 @@ class LicenceWorkflow:
 
     @answer_information.validator
     def _check_answer(self, cmd: AnswerInformation) -> None:
-        _guarded(lambda: rules.guard_answer(self._state))
+        guarded(lambda: rules.guard_answer(self._state))
 
     @workflow.update
     async def approve(self, cmd: Approve) -> LicenceRecord:
         async with self._lock:
-            review = _guarded(lambda: rules.guard_decide(self._state, cmd.activities))
+            review = guarded(lambda: rules.guard_decide(self._state, cmd.activities))
             s = self._state
             today = macao_date(workflow.now())
             details: dict[str, str] = {}
@@ -326,8 +305,8 @@ class LicenceWorkflow:
                         key=f"{workflow.info().workflow_id}/{s.seq + 1}", year=today.year
                     ),
                     result_type=str,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=_ACTIVITY_RETRY,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
                 )
                 s.activities = list(cmd.activities or s.application.activities)
                 s.issued_on = today
@@ -358,12 +337,12 @@ class LicenceWorkflow:
 
     @approve.validator
     def _check_approve(self, cmd: Approve) -> None:
-        _guarded(lambda: rules.guard_decide(self._state, cmd.activities))
+        guarded(lambda: rules.guard_decide(self._state, cmd.activities))
 
     @workflow.update
     async def reject(self, cmd: Reason) -> LicenceRecord:
         async with self._lock:
-            review = _guarded(lambda: rules.guard_decide(self._state))
+            review = guarded(lambda: rules.guard_decide(self._state))
             s = self._state
             if review == "initial":
                 return await self._transition(
@@ -385,12 +364,12 @@ class LicenceWorkflow:
 
     @reject.validator
     def _check_reject(self, cmd: Reason) -> None:
-        _guarded(lambda: rules.guard_decide(self._state))
+        guarded(lambda: rules.guard_decide(self._state))
 
     @workflow.update
     async def withdraw(self, cmd: Reason) -> LicenceRecord:
         async with self._lock:
-            review = _guarded(lambda: rules.guard_withdraw(self._state))
+            review = guarded(lambda: rules.guard_withdraw(self._state))
             s = self._state
             s.info_request = None
             if review == "initial":
@@ -404,12 +383,12 @@ class LicenceWorkflow:
 
     @withdraw.validator
     def _check_withdraw(self, cmd: Reason) -> None:
-        _guarded(lambda: rules.guard_withdraw(self._state))
+        guarded(lambda: rules.guard_withdraw(self._state))
 
     @workflow.update
     async def renew(self, cmd: Renew) -> LicenceRecord:
         async with self._lock:
-            _guarded(lambda: rules.guard_renew(self._state))
+            guarded(lambda: rules.guard_renew(self._state))
             s = self._state
             s.renewal = PendingRenewal(
                 status=RenewalStatus.under_review,
@@ -427,7 +406,7 @@ class LicenceWorkflow:
 
     @renew.validator
     def _check_renew(self, cmd: Renew) -> None:
-        _guarded(lambda: rules.guard_renew(self._state))
+        guarded(lambda: rules.guard_renew(self._state))
 
     @workflow.update
     async def suspend(self, cmd: Suspend) -> LicenceRecord:
@@ -452,12 +431,12 @@ class LicenceWorkflow:
     @suspend.validator
     def _check_suspend(self, cmd: Suspend) -> None:
         today = macao_date(workflow.now())
-        _guarded(lambda: rules.guard_suspend(self._state, cmd.reason_code, cmd.until, today))
+        guarded(lambda: rules.guard_suspend(self._state, cmd.reason_code, cmd.until, today))
 
     @workflow.update
     async def reinstate(self, cmd: Reason) -> LicenceRecord:
         async with self._lock:
-            _guarded(lambda: rules.guard_reinstate(self._state))
+            guarded(lambda: rules.guard_reinstate(self._state))
             self._state.suspended_until = None
             return await self._transition(
                 cmd.actor,
@@ -469,12 +448,12 @@ class LicenceWorkflow:
 
     @reinstate.validator
     def _check_reinstate(self, cmd: Reason) -> None:
-        _guarded(lambda: rules.guard_reinstate(self._state))
+        guarded(lambda: rules.guard_reinstate(self._state))
 
     @workflow.update
     async def cancel(self, cmd: Cancel) -> LicenceRecord:
         async with self._lock:
-            _guarded(lambda: rules.guard_cancel(self._state, cmd.reason_code))
+            guarded(lambda: rules.guard_cancel(self._state, cmd.reason_code))
             return await self._end(
                 cmd.actor,
                 "cancelled",
@@ -485,17 +464,17 @@ class LicenceWorkflow:
 
     @cancel.validator
     def _check_cancel(self, cmd: Cancel) -> None:
-        _guarded(lambda: rules.guard_cancel(self._state, cmd.reason_code))
+        guarded(lambda: rules.guard_cancel(self._state, cmd.reason_code))
 
     @workflow.update
     async def surrender(self, cmd: Reason) -> LicenceRecord:
         async with self._lock:
-            _guarded(lambda: rules.guard_end(self._state, "surrendered"))
+            guarded(lambda: rules.guard_end(self._state, "surrendered"))
             return await self._end(cmd.actor, "surrendered", LicenceStatus.surrendered, cmd.reason)
 
     @surrender.validator
     def _check_surrender(self, cmd: Reason) -> None:
-        _guarded(lambda: rules.guard_end(self._state, "surrendered"))
+        guarded(lambda: rules.guard_end(self._state, "surrendered"))
 
     async def _end(
         self,
