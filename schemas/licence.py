@@ -12,10 +12,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from schemas.case import InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Email
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Identifier = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z/.()\- ]{2,31}$"),
@@ -131,13 +131,6 @@ class LicencePolicy(BaseModel):
     suspension_reason_codes: list[str] = Field(default_factory=lambda: ["other"])
 
 
-class InformationRequest(BaseModel):
-    message: str
-    requested_by: Actor
-    requested_at: datetime
-    deadline: datetime
-
-
 class PendingRenewal(BaseModel):
     """A renewal application waiting for review while the licence stays in force."""
 
@@ -214,30 +207,6 @@ class NumberRequest(BaseModel):
 # Commands. Each HTTP body (``...Body``) becomes the workflow command by adding the actor.
 
 
-class RequestInformationBody(Body):
-    message: LongText
-    deadline_days: int | None = Field(
-        default=None, ge=1, le=365, description="Days to answer; the policy default if omitted."
-    )
-
-
-class RequestInformation(RequestInformationBody):
-    model_config = ConfigDict(extra="ignore")
-
-    actor: Actor
-
-
-class AnswerBody(Body):
-    message: LongText
-    document_ids: list[str] = Field(default_factory=list, max_length=50)
-
-
-class AnswerInformation(Command):
-    actor: Actor
-    message: LongText
-    documents: list[DocumentRef] = Field(default_factory=list)
-
-
 class ApproveBody(Body):
     activities: list[Activity] | None = Field(
         default=None, description="The activities approved; all those applied for if omitted."
@@ -246,18 +215,6 @@ class ApproveBody(Body):
 
 
 class Approve(ApproveBody):
-    model_config = ConfigDict(extra="ignore")
-
-    actor: Actor
-
-
-class ReasonBody(Body):
-    """A command whose only content is why (reject, reinstate, surrender, withdraw)."""
-
-    reason: LongText
-
-
-class Reason(ReasonBody):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor

@@ -36,23 +36,20 @@ with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain.clock import add_years, macao_date, start_of_macao_day
     from schemas.common import SYSTEM_ACTOR, Actor
     from schemas.licence import (
-        AnswerInformation,
         Approve,
         Cancel,
-        InformationRequest,
         LicenceRecord,
         LicenceStart,
         LicenceState,
         LicenceStatus,
         NumberRequest,
         PendingRenewal,
-        Reason,
         Renew,
         RenewalStatus,
-        RequestInformation,
         Suspend,
         Transition,
     )
+from schemas.case import AnswerInformation, InformationRequest, Reason, RequestInformation
 
 #: Activity names, shared with ``workflows.licence_activities`` (the workflow calls activities by
 #: name so that this module never imports the database layer).

@@ -22,8 +22,9 @@ from kp_licensing.binaries import temporal_test_server
 from kp_licensing.domain.clock import start_of_macao_day
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
+from schemas.case import AnswerInformation, Reason, RequestInformation
 from schemas.common import Role
-from schemas.licence import AnswerInformation, Approve, Reason, Renew, RequestInformation, Suspend
+from schemas.licence import Approve, Renew, Suspend
 from tests.factories import actor, document_refs, licence_start, operator_row
 from workflows.licence import LicenceWorkflow, workflow_id
 from workflows.worker import build_worker

@@ -12,8 +12,9 @@ from temporalio.client import Client
 from kp_licensing.devserver import TemporalDevServer, free_port
 from kp_licensing.store import licences
 from kp_licensing.store.db import SessionFactory
+from schemas.case import Reason
 from schemas.common import Role
-from schemas.licence import Approve, LicenceStatus, Reason, Suspend
+from schemas.licence import Approve, LicenceStatus, Suspend
 from tests.factories import actor, licence_start, operator_row
 from workflows.client import connect
 from workflows.licence import LicenceWorkflow, workflow_id

@@ -18,18 +18,9 @@ from kp_licensing.domain.numbering import is_valid_licence_number
 from kp_licensing.store import licences
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Notification
+from schemas.case import AnswerInformation, Reason, RequestInformation
 from schemas.common import Role
-from schemas.licence import (
-    AnswerInformation,
-    Approve,
-    Cancel,
-    LicenceStart,
-    LicenceStatus,
-    Reason,
-    Renew,
-    RequestInformation,
-    Suspend,
-)
+from schemas.licence import Approve, Cancel, LicenceStart, LicenceStatus, Renew, Suspend
 from tests.factories import actor, application, document_refs, licence_start, operator_row
 from tests.workflows.conftest import TASK_QUEUE
 from workflows.licence import LicenceWorkflow, workflow_id

@@ -27,10 +27,16 @@ from kp_licensing.domain.errors import NotFound
 from kp_licensing.services import licences as service
 from kp_licensing.store import licences
 from kp_licensing.store.models import Licence
-from schemas.common import Role
-from schemas.licence import (
+from schemas.case import (
     AnswerBody,
     AnswerInformation,
+    Reason,
+    ReasonBody,
+    RequestInformation,
+    RequestInformationBody,
+)
+from schemas.common import Role
+from schemas.licence import (
     Approve,
     ApproveBody,
     Cancel,
@@ -39,10 +45,6 @@ from schemas.licence import (
     LicenceRecord,
     LicenceState,
     LicenceStatus,
-    Reason,
-    ReasonBody,
-    RequestInformation,
-    RequestInformationBody,
     Suspend,
     SuspendBody,
     Transition,

@@ -1,0 +1,56 @@
+"""Commands every case shares, whatever it licenses: information requests and their answers,
+and commands whose only content is a reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from schemas.common import Actor, Body, Command, DocumentRef
+
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class InformationRequest(BaseModel):
+    message: str
+    requested_by: Actor
+    requested_at: datetime
+    deadline: datetime
+
+
+class RequestInformationBody(Body):
+    message: LongText
+    deadline_days: int | None = Field(
+        default=None, ge=1, le=365, description="Days to answer; the policy default if omitted."
+    )
+
+
+class RequestInformation(RequestInformationBody):
+    model_config = ConfigDict(extra="ignore")
+
+    actor: Actor
+
+
+class AnswerBody(Body):
+    message: LongText
+    document_ids: list[str] = Field(default_factory=list, max_length=50)
+
+
+class AnswerInformation(Command):
+    actor: Actor
+    message: LongText
+    documents: list[DocumentRef] = Field(default_factory=list)
+
+
+class ReasonBody(Body):
+    """A command whose only content is why (reject, reinstate, surrender, withdraw)."""
+
+    reason: LongText
+
+
+class Reason(ReasonBody):
+    model_config = ConfigDict(extra="ignore")
+
+    actor: Actor

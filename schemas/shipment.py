@@ -1,0 +1,110 @@
+"""Shipments of rough diamonds: parties, HS lines, and the foreign KP certificate (Annex I).
+
+Carats and US$ are ``Decimal`` (never float): a balance of carats must add up exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from schemas.common import Body
+
+#: The HS codes inside the Kimberley Process (domain.md 1): unsorted, industrial, non-industrial.
+HS_CODES_IN_SCOPE = ("7102.10", "7102.21", "7102.31")
+#: Shown as country of origin when parcels are of mixed origin (provenance is then required).
+MIXED_ORIGIN = "***"
+
+CountryCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
+]
+OriginCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^([A-Za-z]{2}|\*\*\*)$")
+]
+HSCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}\.\d{2}$")]
+Carats = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3)]
+USD = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Ident = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z/.\-]{0,39}$")
+]
+
+
+class PermitKind(StrEnum):
+    import_ = "import"
+    export = "export"
+    transit = "transit"
+
+
+class Party(BaseModel):
+    name: Name
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    country: CountryCode
+
+
+class ShipmentLine(BaseModel):
+    """One HS line: its carats, its US$ value and the country of origin (``***`` if mixed)."""
+
+    hs_code: HSCode
+    carats: Carats
+    value_usd: USD
+    origin: OriginCode
+
+
+class ForeignCertificate(BaseModel):
+    """The exporting Participant's KP certificate travelling with an import (Annex I items)."""
+
+    number: Ident = Field(description="Item 3: unique number, ISO alpha-2 prefix of the issuer.")
+    issuing_country: CountryCode
+    issuing_authority: Name = Field(description="Item 6.")
+    issued_on: date = Field(description="Item 4.")
+    expires_on: date = Field(description="Item 5.")
+    exporter: Party = Field(description="Item 7.")
+    importer: Party = Field(description="Item 7.")
+    origin: OriginCode = Field(description="Item 2; *** for mixed origin.")
+    provenance: list[CountryCode] = Field(
+        default_factory=list, description="Countries of provenance, required for mixed origin."
+    )
+    carats: Carats = Field(description="Item 8.")
+    value_usd: USD = Field(description="Item 9.")
+    parcels: int = Field(ge=1, le=10_000, description="Item 10.")
+    hs_codes: list[HSCode] = Field(min_length=1, max_length=3, description="Item 11.")
+    scan_document_id: str = Field(description="The uploaded scan of the original certificate.")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ForeignCertificate:
+        if self.expires_on < self.issued_on:
+            raise ValueError("the certificate expires before it was issued")
+        return self
+
+
+class CertificateDraw(BaseModel):
+    """Carats an export takes from a certificate its goods were imported under."""
+
+    issuing_country: CountryCode
+    number: Ident
+    carats: Carats
+
+
+class ExportDeclarations(Body):
+    """The exporter's three declarations (domain.md 2.1); each must be true."""
+
+    complies_with_kpcs: bool
+    destination_is_participant: bool
+    tamper_proof_container: bool
+
+
+class Arrival(Body):
+    """What DSEDT and customs found when an import arrived (or a transit entered or left)."""
+
+    date: date
+    carats: Carats
+    parcels: int = Field(ge=1, le=10_000)
+    containers: list[Ident] = Field(min_length=1, max_length=50)
+    seals: list[Ident] = Field(min_length=1, max_length=200)
+    seals_intact: bool
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
