@@ -170,18 +170,20 @@ class LicenceWorkflow:
                 reason=f"suspension ended on {until}",
                 notice=f"The suspension of licence {s.licence_no} ended; it is active again.",
             )
-        for key, day in self._reminder_dates().items():
-            if today >= day:
-                s.reminders_sent.append(key)
-                days_left = (s.expires_on - today).days if s.expires_on else 0
-                await self._transition(
-                    SYSTEM_ACTOR,
-                    "renewal_reminder",
-                    s.status,
-                    reason=f"{days_left} days before expiry",
-                    notice=f"Operating licence {s.licence_no} expires on {s.expires_on} "
-                    f"({days_left} days): apply for renewal in time.",
-                )
+        due = [key for key, day in self._reminder_dates().items() if today >= day]
+        if due:
+            # Several may be due at once (a renewal refused after day -60 and day -30): all
+            # count as sent, one message goes out.
+            s.reminders_sent.extend(due)
+            days_left = (s.expires_on - today).days if s.expires_on else 0
+            await self._transition(
+                SYSTEM_ACTOR,
+                "renewal_reminder",
+                s.status,
+                reason=f"{days_left} days before expiry",
+                notice=f"Operating licence {s.licence_no} expires on {s.expires_on} "
+                f"({days_left} days): apply for renewal in time.",
+            )
 
     async def _transition(
         self,
@@ -240,7 +242,8 @@ class LicenceWorkflow:
                 message=cmd.message,
                 requested_by=cmd.actor,
                 requested_at=now,
-                deadline=now + timedelta(days=days),
+                # Due by the end of the Macao day the applicant is told, not mid-day.
+                deadline=start_of_macao_day(macao_date(now) + timedelta(days=days + 1)),
             )
             to_status = s.status
             if review == "renewal" and s.renewal is not None:
@@ -264,7 +267,7 @@ class LicenceWorkflow:
     @workflow.update
     async def answer_information(self, cmd: AnswerInformation) -> LicenceRecord:
         async with self._lock:
-            guarded(lambda: rules.guard_answer(self._state))
+            guarded(lambda: rules.guard_answer(self._state, workflow.now()))
             s = self._state
             s.info_request = None
             to_status = s.status
@@ -286,7 +289,7 @@ class LicenceWorkflow:
 
     @answer_information.validator
     def _check_answer(self, cmd: AnswerInformation) -> None:
-        guarded(lambda: rules.guard_answer(self._state))
+        guarded(lambda: rules.guard_answer(self._state, workflow.now()))
 
     @workflow.update
     async def approve(self, cmd: Approve) -> LicenceRecord:
@@ -305,6 +308,7 @@ class LicenceWorkflow:
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     retry_policy=ACTIVITY_RETRY,
                 )
+                today = macao_date(workflow.now())  # the allocation may have been retried
                 s.activities = list(cmd.activities or s.application.activities)
                 s.issued_on = today
                 s.expires_on = add_years(today, s.policy.validity_years)

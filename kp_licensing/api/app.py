@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -54,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(
+        # Every body, streamed or not, is cut off past the largest upload (plus room for the
+        # multipart envelope) before any route or login check reads it.
+        max_body_size=settings.upload_max_bytes + 64 * 1024,
         title="kp-licensing",
         summary="Kimberley Process licensing for Macao (DSEDT)",
         description=DESCRIPTION,
@@ -62,24 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     errors.install(app)
-
-    #: Room for the multipart envelope around a file of the largest allowed size.
-    upload_limit = settings.upload_max_bytes + 64 * 1024
-
-    @app.middleware("http")
-    async def refuse_oversized_bodies(request: Request, call_next: Any) -> Any:
-        """Refuse a body announced as too large before reading it (the upload itself is
-        checked again while streaming, for bodies sent without a length)."""
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > upload_limit:
-            return JSONResponse(
-                {
-                    "detail": f"the request is larger than the limit of {upload_limit} bytes",
-                    "code": "TooLarge",
-                },
-                status_code=413,
-            )
-        return await call_next(request)
 
     for module in (auth, users, documents, licences, notifications):
         app.include_router(module.router, prefix="/api/v1")

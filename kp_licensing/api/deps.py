@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
@@ -55,6 +55,9 @@ def get_temporal(services: ServicesDep) -> Client:
 
 
 TemporalDep = Annotated[Client, Depends(get_temporal)]
+
+#: A row id in a path: bounded, so an absurd number is a 422, not a database overflow.
+DatabaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)

@@ -8,7 +8,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from kp_licensing.domain.errors import DomainError
@@ -58,6 +58,18 @@ def install(app: FastAPI) -> None:
                 status_code=502,
             )
         return JSONResponse(_body(mapped), status_code=mapped.status_code)
+
+    @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
+    async def still_running(_: Request, error: Exception) -> JSONResponse:
+        return JSONResponse(
+            {
+                "detail": "the change was sent but is not recorded yet (the process engine is "
+                "busy or a worker is down); look at the case again shortly instead of repeating "
+                "the request",
+                "code": "Pending",
+            },
+            status_code=503,
+        )
 
     @app.exception_handler(RPCError)
     async def temporal_unavailable(_: Request, error: RPCError) -> JSONResponse:

@@ -7,7 +7,7 @@ is told everything that is missing at once and leaves nothing behind.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from schemas.common import CheckOutcome, CheckResult, DocumentRef
@@ -128,10 +128,14 @@ def guard_decide(state: LicenceState, activities: list[Activity] | None = None) 
     return review
 
 
-def guard_answer(state: LicenceState) -> None:
+def guard_answer(state: LicenceState, now: datetime) -> None:
     _not_final(state)
     if state.info_request is None:
         raise Conflict(f"case {state.case_no} has no open information request to answer")
+    if now >= state.info_request.deadline:
+        raise Conflict(
+            f"the deadline to answer ({state.info_request.deadline.isoformat()}) has passed"
+        )
 
 
 def guard_withdraw(state: LicenceState) -> str:

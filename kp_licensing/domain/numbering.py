@@ -3,7 +3,10 @@
 Formats (the sequence comes from the store, the format from here):
 
 * operating-licence application (case) ``OLA-<year>-<5-digit sequence>``, e.g. ``OLA-2026-00017``;
-* operating licence ``OL-<year>-<4-digit sequence>-<2 check digits>``, e.g. ``OL-2026-0003-54``.
+* operating licence ``OL-<year>-<4-digit sequence>-<2 check digits>``, e.g. ``OL-2026-0003-54``;
+* shipment-licence application (case) ``PA-<year>-<5-digit sequence>``;
+* shipment licence ``IL`` (import), ``EL`` (export) or ``TL`` (transit)
+  ``-<year>-<5-digit sequence>-<2 check digits>``, e.g. ``EL-2026-00042-17``.
 
 The licence number carries ISO 7064 MOD 97-10 check digits (as IBANs do), so a customs officer or
 foreign authority who mistypes one digit, or swaps two, gets "no such licence" rather than
@@ -13,7 +16,8 @@ another operator's licence.
 import re
 
 CASE_PATTERN = re.compile(r"^OLA-(\d{4})-(\d{5,})$")
-LICENCE_PATTERN = re.compile(r"^OL-(\d{4})-(\d{4,})-(\d{2})$")
+LICENCE_PATTERN = re.compile(r"^(OL|IL|EL|TL)-(\d{4})-(\d{4,})-(\d{2})$")
+PERMIT_PREFIX = {"import": "IL", "export": "EL", "transit": "TL"}
 
 
 def case_number(year: int, sequence: int) -> str:
@@ -26,16 +30,29 @@ def _check_digits(body: str) -> str:
     return f"{98 - (int(digits) * 100) % 97:02d}"
 
 
-def licence_number(year: int, sequence: int) -> str:
-    """The number of an issued operating licence, with its check digits."""
-    body = f"OL-{year:04d}-{sequence:04d}"
+def _with_check_digits(body: str) -> str:
     return f"{body}-{_check_digits(body)}"
 
 
+def licence_number(year: int, sequence: int) -> str:
+    """The number of an issued operating licence, with its check digits."""
+    return _with_check_digits(f"OL-{year:04d}-{sequence:04d}")
+
+
+def permit_case_number(year: int, sequence: int) -> str:
+    """The reference of a shipment-licence application."""
+    return f"PA-{year:04d}-{sequence:05d}"
+
+
+def permit_number(kind: str, year: int, sequence: int) -> str:
+    """The number of an issued import, export or transit licence, with its check digits."""
+    return _with_check_digits(f"{PERMIT_PREFIX[kind]}-{year:04d}-{sequence:05d}")
+
+
 def is_valid_licence_number(number: str) -> bool:
-    """Whether ``number`` is well formed and its check digits agree."""
+    """Whether ``number`` (any licence above) is well formed and its check digits agree."""
     match = LICENCE_PATTERN.match(number)
     if not match:
         return False
     body = number.rsplit("-", 1)[0]
-    return _check_digits(body) == match.group(3)
+    return _check_digits(body) == match.group(4)

@@ -6,7 +6,7 @@ never writes a table the workflow owns), and returns only once the workflow has 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -34,6 +34,10 @@ from schemas.licence import (
     Renew,
 )
 from workflows.licence import LicenceWorkflow, workflow_id
+
+#: How long a request waits for the workflow to apply and record a change before answering 503
+#: (the change still happens: the caller is told to look again rather than to repeat it).
+UPDATE_WAIT = timedelta(seconds=30)
 
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Licence:
@@ -113,7 +117,7 @@ async def apply(
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
-        return await handle.execute_update(LicenceWorkflow.recorded)
+        return await handle.execute_update(LicenceWorkflow.recorded, rpc_timeout=UPDATE_WAIT)
 
 
 async def act(
@@ -132,7 +136,9 @@ async def act(
     session.close()
     handle = client.get_workflow_handle(workflow_id(row.case_no))
     try:
-        result: LicenceRecord = await handle.execute_update(update, command)
+        result: LicenceRecord = await handle.execute_update(
+            update, command, rpc_timeout=UPDATE_WAIT
+        )
     except (WorkflowUpdateFailedError, RPCError) as error:
         mapped = from_temporal(error)
         if mapped is None:

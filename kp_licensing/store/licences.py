@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from kp_licensing.store.models import Licence, LicenceEvent, Notification
+from kp_licensing.store.models import Licence, LicenceEvent
+from kp_licensing.store.projection import add_notice, event_fields
 from schemas.licence import LicenceRecord, LicenceStatus, Transition
 
 OPEN_STATUSES = [s.value for s in LicenceStatus if not s.is_final]
@@ -48,32 +49,14 @@ def apply_record(session: Session, record: LicenceRecord) -> bool:
     row.info_deadline = state.info_request.deadline if state.info_request else None
     row.updated_at = transition.at
     row.state = state.model_dump(mode="json")
-    session.add(
-        LicenceEvent(
-            case_no=state.case_no,
-            seq=transition.seq,
-            at=transition.at,
-            actor_user_id=transition.actor.user_id,
-            actor_username=transition.actor.username,
-            actor_role=transition.actor.role.value,
-            action=transition.action,
-            from_status=transition.from_status.value if transition.from_status else None,
-            to_status=transition.to_status.value,
-            reason=transition.reason,
-            details=transition.details,
-        )
+    session.add(LicenceEvent(case_no=state.case_no, **event_fields(transition)))
+    add_notice(
+        session,
+        case_no=state.case_no,
+        operator_id=state.operator_id,
+        transition=transition,
+        message=record.notice,
     )
-    if record.notice:
-        session.add(
-            Notification(
-                key=f"{state.case_no}/{transition.seq}",
-                operator_id=state.operator_id,
-                case_no=state.case_no,
-                kind=transition.action,
-                message=record.notice,
-                created_at=transition.at,
-            )
-        )
     session.commit()
     return True
 

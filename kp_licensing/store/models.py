@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -147,7 +147,7 @@ class LicenceEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     from_status: str | None = Field(default=None, max_length=20)
     to_status: str = Field(max_length=20)
-    reason: str | None = Field(default=None, sa_column=Column(String(4000)))
+    reason: str | None = Field(default=None, sa_column=Column(Text))
     details: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -161,6 +161,6 @@ class Notification(SQLModel, table=True):
     operator_id: int = Field(foreign_key="operators.id", index=True)
     case_no: str = Field(max_length=32, index=True)
     kind: str = Field(max_length=64)
-    message: str = Field(sa_column=Column(String(4000), nullable=False))
+    message: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -61,7 +61,7 @@ def test_nothing_changes_a_final_case(status: LicenceStatus) -> None:
     for guard in (
         rules.guard_request_information,
         rules.guard_decide,
-        rules.guard_answer,
+        lambda s: rules.guard_answer(s, datetime.now(UTC)),
         rules.guard_withdraw,
         rules.guard_renew,
         rules.guard_reinstate,

@@ -129,7 +129,8 @@ async def test_an_unanswered_information_request_lapses_the_application(
     assert asked.state.status == LicenceStatus.info_requested
     assert asked.state.info_request is not None
     deadline = asked.state.info_request.deadline
-    assert deadline - asked.transition.at == timedelta(days=30)
+    # Due by the end of the 30th Macao day after the request.
+    assert deadline == start_of_macao_day(macao_date(asked.transition.at) + timedelta(days=31))
 
     final = await handle.result()
     assert final.status == LicenceStatus.lapsed

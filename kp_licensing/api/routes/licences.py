@@ -119,7 +119,7 @@ def search(
     principal: MayViewCases,
     session: SessionDep,
     status: Annotated[list[LicenceStatus] | None, Query()] = None,
-    operator_id: int | None = None,
+    operator_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

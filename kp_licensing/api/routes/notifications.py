@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from kp_licensing.api.deps import MayNotifications, SessionDep
+from kp_licensing.api.deps import DatabaseId, MayNotifications, SessionDep
 from kp_licensing.store import notifications
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -32,7 +32,7 @@ def list_notifications(
 
 @router.post("/{notification_id}/read", response_model=NotificationPublic)
 def mark_read(
-    notification_id: int, principal: MayNotifications, session: SessionDep
+    notification_id: DatabaseId, principal: MayNotifications, session: SessionDep
 ) -> NotificationPublic:
     row = notifications.mark_read(
         session, notification_id=notification_id, operator_id=principal.operator_id

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from kp_licensing.api.deps import MayManageColleagues, MayManageUsers, SessionDep
+from kp_licensing.api.deps import DatabaseId, MayManageColleagues, MayManageUsers, SessionDep
 from kp_licensing.api.routes.auth import Password, Username, UserPublic
 from kp_licensing.domain.errors import NotFound, RuleViolation
 from kp_licensing.store import people
@@ -75,7 +75,7 @@ def list_users(_: MayManageUsers, session: SessionDep) -> list[UserPublic]:
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserPublic)
-def deactivate(user_id: int, _: MayManageUsers, session: SessionDep) -> UserPublic:
+def deactivate(user_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> UserPublic:
     """Stop an account from logging in (its history stays)."""
     user = people.get_user(session, user_id)
     if user is None:
@@ -85,7 +85,7 @@ def deactivate(user_id: int, _: MayManageUsers, session: SessionDep) -> UserPubl
 
 @router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyIssued)
 def issue_api_key(
-    user_id: int, body: NewApiKey, _: MayManageUsers, session: SessionDep
+    user_id: DatabaseId, body: NewApiKey, _: MayManageUsers, session: SessionDep
 ) -> ApiKeyIssued:
     """A new API key for a customs system account; shown once, stored only as a hash."""
     user = people.get_user(session, user_id)
@@ -99,7 +99,7 @@ def issue_api_key(
 
 
 @router.post("/api-keys/{key_id}/revoke", status_code=204)
-def revoke_api_key(key_id: int, _: MayManageUsers, session: SessionDep) -> None:
+def revoke_api_key(key_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> None:
     people.revoke_api_key(session, key_id=key_id)
 
 

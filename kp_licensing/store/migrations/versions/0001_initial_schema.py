@@ -96,7 +96,7 @@ def upgrade() -> None:
         sa.Column("operator_id", sa.Integer(), nullable=False),
         sa.Column("case_no", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("message", sa.String(length=4000), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
         sa.Column(
             "created_at", kp_licensing.store.models.UTCDateTime(timezone=True), nullable=False
         ),
@@ -200,7 +200,7 @@ def upgrade() -> None:
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("from_status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column("to_status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("reason", sa.String(length=4000), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("details", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_no"],
