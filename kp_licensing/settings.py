@@ -8,6 +8,7 @@ this file would let anyone mint officer tokens.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.licence import LicencePolicy
+from schemas.permit import PermitPolicy
 
 #: Marks every development default secret, so production mode can recognise and refuse them.
 DEV_SECRET_MARK = "dev-only-"
@@ -77,6 +79,29 @@ class Settings(BaseSettings):
             "other",
         ]
     )
+
+    # Shipment-licence policy (domain.md 2.1 and 3). The value bands are US$ per carat by HS
+    # code, outside which a line is flagged for an officer (never refused): unconfirmed
+    # reference figures, to be set by DSEDT.
+    permit_validity_days: int = 30
+    permit_required_documents: list[str] = Field(
+        default_factory=lambda: ["commercial_invoice", "transport_document"]
+    )
+    permit_value_bands: dict[str, tuple[Decimal, Decimal]] = Field(
+        default_factory=lambda: {
+            "7102.10": (Decimal(5), Decimal(2000)),
+            "7102.21": (Decimal(1), Decimal(150)),
+            "7102.31": (Decimal(20), Decimal(25000)),
+        }
+    )
+    carat_tolerance: Decimal = Decimal(0)
+
+    def permit_policy(self) -> PermitPolicy:
+        return PermitPolicy(
+            validity_days=self.permit_validity_days,
+            info_request_days=self.info_request_days,
+            carat_tolerance=self.carat_tolerance,
+        )
 
     def licence_policy(self) -> LicencePolicy:
         """The rules a new operating-licence case runs under (fixed at submission)."""

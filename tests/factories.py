@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from schemas.licence import (
     LicenceState,
     LicenceStatus,
 )
+from schemas.permit import PermitApplication, PermitStart, PermitState, PermitStatus
 
 #: The document kinds the default settings require of an application.
 REQUIRED_DOCUMENTS = Settings().licence_required_documents
@@ -87,3 +88,40 @@ def licence_start(operator_id: int, **policy: object) -> LicenceStart:
         policy=Settings().licence_policy().model_copy(update=policy),
     )
     return LicenceStart(state=state, submitted_by=actor(Role.trader, 7, operator_id))
+
+
+def permit_start(
+    operator_id: int, kind: str = "transit", today: date | None = None, **changes: object
+) -> PermitStart:
+    """A shipment case as the service would start it, for a licence valid two more years
+    (``today`` as the clock of the Temporal server the case runs on)."""
+    today = today or datetime.now(UTC).date()
+    application = PermitApplication.model_validate(
+        {
+            "kind": kind,
+            "counterparty": {"name": "Emirates Rough", "address": "Dubai", "country": "AE"},
+            "provenance_country": "AE",
+            "destination_country": "BE",
+            "lines": [
+                {"hs_code": "7102.31", "carats": "10.50", "value_usd": "5000", "origin": "BW"}
+            ],
+            "parcels": 1,
+            "containers": ["C1"],
+            "seals": ["S1"],
+            "expected_date": (today + timedelta(days=3)).isoformat(),
+            **changes,
+        }
+    )
+    state = PermitState(
+        case_no=unique("PA-TEST-"),
+        operator_id=operator_id,
+        kind=application.kind,
+        status=PermitStatus.under_review,
+        application=application,
+        documents=document_refs(["commercial_invoice"]),
+        submitted_at=datetime.now(UTC),
+        policy=Settings().permit_policy(),
+        licence_no="OL-2026-0001-04",
+        licence_expires_on=today + timedelta(days=700),
+    )
+    return PermitStart(state=state, submitted_by=actor(Role.trader, 7, operator_id))

@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from temporalio import workflow
 
 from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, guarded
+from workflows.permit import HOLD_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import licences as rules
@@ -49,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         Suspend,
         Transition,
     )
+    from schemas.permit import ShipmentHold
 from schemas.case import AnswerInformation, InformationRequest, Reason, RequestInformation
 
 #: Activity names, shared with ``workflows.licence_activities`` (the workflow calls activities by
@@ -217,8 +219,39 @@ class LicenceWorkflow:
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
+        await self._hold_shipments(transition)
         self._changed = True
         return record.model_copy(deep=True)
+
+    async def _hold_shipments(self, transition: Transition) -> None:
+        """Rule 1: no shipment moves on without an active operating licence. A suspension holds
+        the operator's open shipment cases, its end releases them; a licence that ends holds
+        them for good (an officer then rejects or cancels them)."""
+        before, after = transition.from_status, transition.to_status
+        if before == after or self._state.licence_no is None:
+            return
+        if after == LicenceStatus.suspended:
+            code, hold = "licence_suspended", True
+        elif before == LicenceStatus.suspended and after == LicenceStatus.active:
+            code, hold = "licence_suspended", False
+        elif after.is_final and before is not None and before.is_licensed:
+            code, hold = "licence_ended", True
+        else:
+            return
+        await workflow.execute_activity(
+            HOLD_ACTIVITY,
+            ShipmentHold(
+                operator_id=self._state.operator_id,
+                licence_no=self._state.licence_no,
+                code=code,
+                reason=f"operating licence {self._state.licence_no} {transition.action}"
+                + (f": {transition.reason}" if transition.reason else ""),
+                hold=hold,
+                actor=transition.actor,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
 
     # ------------------------------------------------------------------------------- messages
 

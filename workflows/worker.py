@@ -11,8 +11,10 @@ from temporalio.worker import Worker
 from kp_licensing.store.db import SessionFactory
 from workflows.licence import LicenceWorkflow
 from workflows.licence_activities import LicenceActivities
+from workflows.permit import PermitWorkflow
+from workflows.permit_activities import PermitActivities
 
-WORKFLOWS = [LicenceWorkflow]
+WORKFLOWS = [LicenceWorkflow, PermitWorkflow]
 
 
 def build_worker(
@@ -20,12 +22,19 @@ def build_worker(
 ) -> Worker:
     """A worker for ``task_queue``; activities are synchronous (database calls), run on
     ``executor``."""
-    activities = LicenceActivities(sessions)
+    licences = LicenceActivities(sessions)
+    permits = PermitActivities(sessions, client)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[activities.record, activities.allocate_number],
+        activities=[
+            licences.record,
+            licences.allocate_number,
+            permits.record,
+            permits.allocate_number,
+            permits.hold_operator_shipments,
+        ],
         activity_executor=executor,
         # Let activities in flight (a projection write) finish on shutdown rather than be
         # cancelled and retried by the next worker.

@@ -12,7 +12,15 @@ from sqlalchemy import text
 
 from kp_licensing.api import errors
 from kp_licensing.api.deps import Services
-from kp_licensing.api.routes import auth, documents, licences, notifications, users
+from kp_licensing.api.routes import (
+    auth,
+    documents,
+    licences,
+    notifications,
+    participants,
+    permits,
+    users,
+)
 from kp_licensing.settings import Settings, get_settings
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.documents import DocumentStore
@@ -65,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     errors.install(app)
 
-    for module in (auth, users, documents, licences, notifications):
+    for module in (auth, users, documents, licences, notifications, participants, permits):
         app.include_router(module.router, prefix="/api/v1")
 
     @app.get("/health", tags=["operations"])

@@ -6,19 +6,18 @@ never writes a table the workflow owns), and returns only once the workflow has 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.service import RPCError
 
 from kp_licensing.domain import licences as rules
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
 from kp_licensing.domain.numbering import case_number
-from kp_licensing.services.temporal import from_temporal
+from kp_licensing.services.temporal import execute
 from kp_licensing.settings import Settings
 from kp_licensing.store import licences, people, sequences
 from kp_licensing.store.documents import DocumentStore
@@ -34,10 +33,6 @@ from schemas.licence import (
     Renew,
 )
 from workflows.licence import LicenceWorkflow, workflow_id
-
-#: How long a request waits for the workflow to apply and record a change before answering 503
-#: (the change still happens: the caller is told to look again rather than to repeat it).
-UPDATE_WAIT = timedelta(seconds=30)
 
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Licence:
@@ -117,7 +112,8 @@ async def apply(
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
-        return await handle.execute_update(LicenceWorkflow.recorded, rpc_timeout=UPDATE_WAIT)
+        recorded: LicenceState = await execute(client, handle.id, LicenceWorkflow.recorded)
+        return recorded
 
 
 async def act(
@@ -134,16 +130,7 @@ async def act(
     # its activity has written to the database, and a request must not hold a pooled
     # connection for that long.
     session.close()
-    handle = client.get_workflow_handle(workflow_id(row.case_no))
-    try:
-        result: LicenceRecord = await handle.execute_update(
-            update, command, rpc_timeout=UPDATE_WAIT
-        )
-    except (WorkflowUpdateFailedError, RPCError) as error:
-        mapped = from_temporal(error)
-        if mapped is None:
-            raise
-        raise mapped from None
+    result: LicenceRecord = await execute(client, workflow_id(row.case_no), update, command)
     return result
 
 

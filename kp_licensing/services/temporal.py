@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from temporalio.client import WorkflowUpdateFailedError
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -22,3 +25,21 @@ def from_temporal(error: Exception) -> DomainError | None:
     if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
         return Conflict("the case is closed; it can no longer change")
     return None
+
+
+#: How long a request waits for a workflow to apply and record a change before answering 503
+#: (the change still happens: the caller is told to look again rather than to repeat it).
+UPDATE_WAIT = timedelta(seconds=30)
+
+
+async def execute(client: Client, workflow_id: str, update: Any, command: Any = None) -> Any:
+    """Run one update and return its result; a refusal is raised as its domain error."""
+    handle = client.get_workflow_handle(workflow_id)
+    args = () if command is None else (command,)
+    try:
+        return await handle.execute_update(update, *args, rpc_timeout=UPDATE_WAIT)
+    except (WorkflowUpdateFailedError, RPCError) as error:
+        mapped = from_temporal(error)
+        if mapped is None:
+            raise
+        raise mapped from None

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from kp_licensing.store.models import Licence, LicenceEvent
 from kp_licensing.store.projection import add_notice, event_fields
-from schemas.licence import LicenceRecord, LicenceStatus, Transition
+from schemas.licence import LicenceRecord, LicenceStatus
 
 OPEN_STATUSES = [s.value for s in LicenceStatus if not s.is_final]
 
@@ -117,26 +117,6 @@ def search(
 def expiring_before(today: date, days: int) -> date:
     """The last expiry date that counts as 'expiring within ``days`` days' of ``today``."""
     return today + timedelta(days=days)
-
-
-def to_transition(event: LicenceEvent) -> Transition:
-    """An event row as the transition it records."""
-    return Transition.model_validate(
-        {
-            "seq": event.seq,
-            "at": event.at,
-            "actor": {
-                "user_id": event.actor_user_id,
-                "username": event.actor_username,
-                "role": event.actor_role,
-            },
-            "action": event.action,
-            "from_status": event.from_status,
-            "to_status": event.to_status,
-            "reason": event.reason,
-            "details": event.details,
-        }
-    )
 
 
 def events(session: Session, case_no: str) -> list[LicenceEvent]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from kp_licensing.store.models import Notification
@@ -56,3 +57,26 @@ def add_notice(
                 created_at=transition.at,
             )
         )
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def to_transition(event: Any, model: type[T]) -> T:
+    """An event row (licence or permit) as the transition model it records."""
+    return model.model_validate(
+        {
+            "seq": event.seq,
+            "at": event.at,
+            "actor": {
+                "user_id": event.actor_user_id,
+                "username": event.actor_username,
+                "role": event.actor_role,
+            },
+            "action": event.action,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "reason": event.reason,
+            "details": event.details,
+        }
+    )

@@ -30,9 +30,11 @@ allowed state-changing call gets a fresh case in the state it needs, owned by a 
 from __future__ import annotations
 
 import inspect
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -169,6 +171,10 @@ class World:
         self.victim_key = self.new_key(self.customs_account["id"])
         self._deactivated: dict[tuple[Role, int | None], httpx.Client] = {}
 
+        # A registry entry and an invalid-certificate listing that refused calls aim at.
+        self.registry_entry = self.new_registry_entry()
+        self.listing = self.new_listing()
+
     # -- helpers
 
     def http(self, headers: dict[str, str] | None = None) -> httpx.Client:
@@ -244,6 +250,22 @@ class World:
             self.staff.admin.ok("POST", f"/users/{user['id']}/deactivate")
             self._deactivated[cache_key] = client
         return self._deactivated[cache_key]
+
+    def new_registry_entry(self) -> dict[str, Any]:
+        return self.staff.officer.ok("POST", "/participants", json=_registry_body())
+
+    def registry_entries(self) -> list[dict[str, Any]]:
+        """The matrix country's entries as an officer reads them."""
+        return self.staff.officer.ok("GET", "/participants", params={"country": MATRIX_COUNTRY})
+
+    def new_listing(self) -> dict[str, Any]:
+        return self.staff.officer.ok("POST", "/invalid-certificates", json=_listing_body())
+
+    def listings(self) -> dict[int, dict[str, Any]]:
+        params = {"issuing_country": "AE", "include_withdrawn": True}
+        return {
+            x["id"]: x for x in self.staff.officer.ok("GET", "/invalid-certificates", params=params)
+        }
 
     def client(self, caller: str, row: Row, call: Call) -> httpx.Client:
         owner = call.owner or self.trader_a
@@ -670,6 +692,140 @@ def _mark_read(world: World, caller: str, allowed: bool) -> Call:
     )
 
 
+# -- Participant registry and invalid foreign certificates
+
+#: The country whose entries the matrix adds and ends (no other test uses it); each entry gets
+#: a day of its own, so no two overlap.
+MATRIX_COUNTRY = "AQ"
+_REGISTRY_DAYS = itertools.count()
+
+
+def _registry_body() -> dict[str, Any]:
+    start = date(2100, 1, 1) + timedelta(days=next(_REGISTRY_DAYS))
+    return {
+        "country": MATRIX_COUNTRY,
+        "participant": "Matrix Participant",
+        "status": "active",
+        "effective_from": start.isoformat(),
+        "effective_to": (start + timedelta(days=1)).isoformat(),
+        "source": "Matrix source",
+    }
+
+
+def _listing_body() -> dict[str, Any]:
+    return {
+        "issuing_country": "AE",
+        "number": f"AE{uuid.uuid4().int % 10**12:012d}",
+        "kind": "forged",
+        "reason": "Matrix listing",
+        "source": "Matrix source",
+    }
+
+
+def _list_entries(world: World, caller: str, allowed: bool) -> Call:
+    def verify(response: httpx.Response) -> None:
+        assert world.registry_entry["id"] in [e["id"] for e in response.json()]
+
+    return Call(path="/participants", kwargs={"params": {"country": MATRIX_COUNTRY}}, verify=verify)
+
+
+def _check_participant(world: World, caller: str, allowed: bool) -> Call:
+    def verify(response: httpx.Response) -> None:
+        answer = response.json()
+        assert answer["active"] and answer["participant"] == "European Union"
+
+    params = {"country": "BE", "on": "2026-03-01"}
+    return Call(path="/participants/check", kwargs={"params": params}, verify=verify)
+
+
+def _add_entry(world: World, caller: str, allowed: bool) -> Call:
+    body = _registry_body()
+
+    def added() -> list[int]:
+        return [
+            e["id"]
+            for e in world.registry_entries()
+            if e["effective_from"] == body["effective_from"]
+        ]
+
+    def verify(response: httpx.Response) -> None:
+        assert added() == [response.json()["id"]]
+        assert response.json()["created_by"] == getattr(world.staff, caller).username
+
+    return Call(path="/participants", kwargs={"json": body}, snapshot=added, verify=verify)
+
+
+def _end_entry(world: World, caller: str, allowed: bool) -> Call:
+    target = world.new_registry_entry() if allowed else world.registry_entry
+    end = {"effective_to": target["effective_from"], "reason": "Matrix", "source": "Matrix"}
+
+    def ended_at() -> object:
+        return next(e for e in world.registry_entries() if e["id"] == target["id"])["ended_at"]
+
+    def verify(response: httpx.Response) -> None:
+        assert response.json()["ended_by"] == getattr(world.staff, caller).username
+        assert ended_at() is not None
+
+    return Call(
+        path=f"/participants/{target['id']}/end",
+        kwargs={"json": end},
+        snapshot=ended_at,
+        verify=verify,
+    )
+
+
+def _list_listings(world: World, caller: str, allowed: bool) -> Call:
+    def verify(response: httpx.Response) -> None:
+        assert world.listing["id"] in [x["id"] for x in response.json()]
+
+    return Call(
+        path="/invalid-certificates", kwargs={"params": {"issuing_country": "AE"}}, verify=verify
+    )
+
+
+def _check_certificate(world: World, caller: str, allowed: bool) -> Call:
+    def verify(response: httpx.Response) -> None:
+        assert (
+            response.json()["invalid"] and response.json()["listing"]["id"] == world.listing["id"]
+        )
+
+    params = {"issuing_country": "AE", "number": world.listing["number"]}
+    return Call(path="/invalid-certificates/check", kwargs={"params": params}, verify=verify)
+
+
+def _mark_invalid(world: World, caller: str, allowed: bool) -> Call:
+    body = _listing_body()
+
+    def listed() -> bool:
+        params = {"issuing_country": "AE", "number": body["number"]}
+        return bool(
+            world.staff.officer.ok("GET", "/invalid-certificates/check", params=params)["invalid"]
+        )
+
+    def verify(response: httpx.Response) -> None:
+        assert response.json()["number"] == body["number"] and listed()
+
+    return Call(path="/invalid-certificates", kwargs={"json": body}, snapshot=listed, verify=verify)
+
+
+def _withdraw_listing(world: World, caller: str, allowed: bool) -> Call:
+    target = world.new_listing() if allowed else world.listing
+
+    def withdrawn_at() -> object:
+        return world.listings()[target["id"]]["withdrawn_at"]
+
+    def verify(response: httpx.Response) -> None:
+        assert response.json()["withdrawn_by"] == getattr(world.staff, caller).username
+        assert withdrawn_at() is not None
+
+    return Call(
+        path=f"/invalid-certificates/{target['id']}/withdraw",
+        kwargs={"json": {"reason": "Matrix"}},
+        snapshot=withdrawn_at,
+        verify=verify,
+    )
+
+
 #: (method, path as in the OpenAPI document) -> the Action that guards it, whether it is about
 #: trader A's own data (trader B then gets 404), and how to build a valid call.
 MATRIX: dict[tuple[str, str], Row] = {
@@ -785,6 +941,21 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", f"{PREFIX}/notifications"): Row(Action.notifications, False, _notifications),
     ("POST", f"{PREFIX}/notifications/{{notification_id}}/read"): Row(
         Action.notifications, True, _mark_read
+    ),
+    # Participant registry and invalid foreign certificates
+    ("GET", f"{PREFIX}/participants"): Row(Action.view_registry, False, _list_entries),
+    ("GET", f"{PREFIX}/participants/check"): Row(Action.view_registry, False, _check_participant),
+    ("POST", f"{PREFIX}/participants"): Row(Action.manage_registry, False, _add_entry),
+    ("POST", f"{PREFIX}/participants/{{entry_id}}/end"): Row(
+        Action.manage_registry, False, _end_entry
+    ),
+    ("GET", f"{PREFIX}/invalid-certificates"): Row(Action.view_registry, False, _list_listings),
+    ("GET", f"{PREFIX}/invalid-certificates/check"): Row(
+        Action.view_registry, False, _check_certificate
+    ),
+    ("POST", f"{PREFIX}/invalid-certificates"): Row(Action.manage_registry, False, _mark_invalid),
+    ("POST", f"{PREFIX}/invalid-certificates/{{listing_id}}/withdraw"): Row(
+        Action.manage_registry, False, _withdraw_listing
     ),
 }
 

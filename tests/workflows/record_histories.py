@@ -19,14 +19,18 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from kp_licensing.binaries import temporal_test_server
-from kp_licensing.domain.clock import start_of_macao_day
+from kp_licensing.domain.clock import macao_date, start_of_macao_day
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
 from schemas.case import AnswerInformation, Reason, RequestInformation
 from schemas.common import Role
 from schemas.licence import Approve, Renew, Suspend
-from tests.factories import actor, document_refs, licence_start, operator_row
+from schemas.permit import ApprovePermit, PermitStatus, PlaceHold, RecordArrival, ReleaseHold
+from schemas.shipment import Arrival
+from tests.factories import actor, document_refs, licence_start, operator_row, permit_start
 from workflows.licence import LicenceWorkflow, workflow_id
+from workflows.permit import PermitWorkflow
+from workflows.permit import workflow_id as permit_id
 from workflows.worker import build_worker
 
 HISTORIES = Path(__file__).with_name("histories")
@@ -76,10 +80,42 @@ async def renewed_suspended_surrendered(env: WorkflowEnvironment, handle: Workfl
     await handle.result()
 
 
+async def transit_held_entered_left(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
+    system = actor(Role.admin, 0)
+    await handle.signal(PermitWorkflow.hold, PlaceHold(actor=system, code="x", reason="audit"))
+    await handle.signal(PermitWorkflow.release, ReleaseHold(actor=system, code="x", reason="ok"))
+    while (await handle.query(PermitWorkflow.state)).status != PermitStatus.under_review:
+        await asyncio.sleep(0.05)
+    await handle.execute_update(PermitWorkflow.approve, ApprovePermit(actor=OFFICER))
+    state = await handle.query(PermitWorkflow.state)
+    arrival = Arrival(
+        date=state.issued_on,
+        carats=state.application.carats,
+        parcels=1,
+        containers=["C1"],
+        seals=["S1"],
+        seals_intact=True,
+    )
+    await handle.execute_update(
+        PermitWorkflow.record_entry, RecordArrival(actor=OFFICER, arrival=arrival)
+    )
+    await handle.execute_update(
+        PermitWorkflow.record_exit, RecordArrival(actor=OFFICER, arrival=arrival)
+    )
+    await handle.result()
+
+
+async def import_expires_unused(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
+    await handle.execute_update(PermitWorkflow.approve, ApprovePermit(actor=OFFICER))
+    await handle.result()
+
+
 SCENARIOS: dict[str, Scenario] = {
     "licence_expires_after_reminders": expires_after_reminders,
     "licence_lapses": lapses,
     "licence_renewed_suspended_surrendered": renewed_suspended_surrendered,
+    "permit_transit_held_entered_left": transit_held_entered_left,
+    "permit_import_expires_unused": import_expires_unused,
 }
 
 
@@ -89,11 +125,23 @@ async def record(env: WorkflowEnvironment, url: str) -> None:
         with sessions() as session:
             operator = operator_row(session)
         assert operator.id is not None
-        started = licence_start(operator.id)
-        handle = await env.client.start_workflow(
-            LicenceWorkflow.run, started, id=workflow_id(started.state.case_no), task_queue=QUEUE
-        )
-        await handle.execute_update(LicenceWorkflow.recorded)
+        if name.startswith("permit"):
+            today = macao_date(await env.get_current_time())
+            kind = "transit" if "transit" in name else "import"
+            permit = permit_start(operator.id, kind, today=today)
+            handle = await env.client.start_workflow(
+                PermitWorkflow.run, permit, id=permit_id(permit.state.case_no), task_queue=QUEUE
+            )
+            await handle.execute_update(PermitWorkflow.recorded)
+        else:
+            started = licence_start(operator.id)
+            handle = await env.client.start_workflow(
+                LicenceWorkflow.run,
+                started,
+                id=workflow_id(started.state.case_no),
+                task_queue=QUEUE,
+            )
+            await handle.execute_update(LicenceWorkflow.recorded)
         await scenario(env, handle)
         history = await handle.fetch_history()
         (HISTORIES / f"{name}.json").write_text(history.to_json())

@@ -27,6 +27,7 @@ from kp_licensing.domain.errors import NotFound
 from kp_licensing.services import licences as service
 from kp_licensing.store import licences
 from kp_licensing.store.models import Licence
+from kp_licensing.store.projection import to_transition
 from schemas.case import (
     AnswerBody,
     AnswerInformation,
@@ -176,7 +177,7 @@ def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Any:
 def history(case_no: str, principal: MayViewCases, session: SessionDep) -> list[Transition]:
     """Every transition: who, when, why, from which status to which."""
     service.find_case(session, case_no=case_no, actor=principal.actor)
-    return [licences.to_transition(e) for e in licences.events(session, case_no)]
+    return [to_transition(e, Transition) for e in licences.events(session, case_no)]
 
 
 @router.post("/{case_no}/request-information", response_model=LicenceRecord)

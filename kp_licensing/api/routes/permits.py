@@ -1,0 +1,279 @@
+"""Import, export and transit licences: apply, follow, decide, and record what customs found."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from kp_licensing.api.deps import (
+    MayAnswer,
+    MayApply,
+    MayDecide,
+    MaySuspend,
+    MayViewCases,
+    MayWithdraw,
+    ServicesDep,
+    SessionDep,
+    TemporalDep,
+)
+from kp_licensing.services import permits as service
+from kp_licensing.store import permits
+from kp_licensing.store.projection import to_transition
+from schemas.case import (
+    AnswerBody,
+    AnswerInformation,
+    Reason,
+    ReasonBody,
+    RequestInformation,
+    RequestInformationBody,
+)
+from schemas.common import Role
+from schemas.permit import (
+    ApprovePermit,
+    ApprovePermitBody,
+    ImportConfirmation,
+    PermitApplicationBody,
+    PermitRecord,
+    PermitState,
+    PermitStatus,
+    PermitTransition,
+    RecordArrival,
+    Resolve,
+    ResolveBody,
+)
+from schemas.shipment import Arrival, PermitKind
+from workflows.permit import PermitWorkflow
+
+router = APIRouter(prefix="/permits", tags=["shipment licences"])
+
+
+class PermitSummary(BaseModel):
+    case_no: str
+    kind: PermitKind
+    status: PermitStatus
+    permit_no: str | None
+    operator_id: int
+    licence_no: str
+    expected_date: date
+    valid_until: date | None
+    carats: Decimal
+    value_usd: Decimal
+    certificate_number: str | None
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class PermitPage(BaseModel):
+    total: int
+    items: list[PermitSummary]
+
+
+class ConfirmationPublic(BaseModel):
+    case_no: str
+    created_at: datetime
+    sent_at: datetime | None
+    confirmation: ImportConfirmation
+
+
+@router.post("", status_code=201, response_model=PermitState)
+async def apply(
+    application: PermitApplicationBody,
+    principal: MayApply,
+    session: SessionDep,
+    services: ServicesDep,
+    client: TemporalDep,
+) -> PermitState:
+    """Apply for a shipment licence; failed checks refuse it (422) with every reason at once,
+    flagged ones (value plausibility) go to the officer."""
+    return await service.apply(
+        session=session,
+        client=client,
+        settings=services.settings,
+        documents=services.documents,
+        locks=services.locks,
+        actor=principal.actor,
+        application=application,
+    )
+
+
+@router.get("", response_model=PermitPage)
+def search(
+    principal: MayViewCases,
+    session: SessionDep,
+    kind: PermitKind | None = None,
+    status: Annotated[list[PermitStatus] | None, Query()] = None,
+    operator_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PermitPage:
+    """Cases by kind, status, operator (traders see only their own)."""
+    if principal.role == Role.trader:
+        operator_id = principal.operator_id
+    total, rows = permits.search(
+        session,
+        operator_id=operator_id,
+        kind=kind.value if kind else None,
+        status=[s.value for s in status] if status else None,
+        limit=limit,
+        offset=offset,
+    )
+    return PermitPage(
+        total=total, items=[PermitSummary.model_validate(r, from_attributes=True) for r in rows]
+    )
+
+
+@router.get("/import-confirmations", response_model=list[ConfirmationPublic])
+def import_confirmations(
+    principal: MayDecide, session: SessionDep, unsent: bool = False
+) -> list[ConfirmationPublic]:
+    """Confirmations of receipt owed to exporting authorities, oldest first."""
+    return [
+        ConfirmationPublic(
+            case_no=r.case_no,
+            created_at=r.created_at,
+            sent_at=r.sent_at,
+            confirmation=ImportConfirmation.model_validate(r.payload),
+        )
+        for r in permits.confirmations(session, unsent_only=unsent)
+    ]
+
+
+@router.get("/{case_no}", response_model=PermitState)
+def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Any:
+    """The whole case as of its latest transition, with its check results."""
+    return service.find_case(session, case_no=case_no, actor=principal.actor).state
+
+
+@router.get("/{case_no}/history", response_model=list[PermitTransition])
+def history(case_no: str, principal: MayViewCases, session: SessionDep) -> list[Any]:
+    service.find_case(session, case_no=case_no, actor=principal.actor)
+    return [to_transition(e, PermitTransition) for e in permits.events(session, case_no)]
+
+
+async def _act(
+    session: SessionDep, client: TemporalDep, case_no: str, update: Any, command: Any
+) -> PermitRecord:
+    result: PermitRecord = await service.act(
+        session=session, client=client, case_no=case_no, update=update, command=command
+    )
+    return result
+
+
+@router.post("/{case_no}/request-information", response_model=PermitRecord)
+async def request_information(
+    case_no: str,
+    body: RequestInformationBody,
+    principal: MayDecide,
+    session: SessionDep,
+    client: TemporalDep,
+) -> PermitRecord:
+    command = RequestInformation(actor=principal.actor, **body.model_dump())
+    return await _act(session, client, case_no, PermitWorkflow.request_information, command)
+
+
+@router.post("/{case_no}/answer", response_model=PermitRecord)
+async def answer(
+    case_no: str,
+    body: AnswerBody,
+    principal: MayAnswer,
+    session: SessionDep,
+    services: ServicesDep,
+    client: TemporalDep,
+) -> PermitRecord:
+    service.find_case(session, case_no=case_no, actor=principal.actor)
+    refs = services.documents.refs(
+        session, ids=body.document_ids, operator_id=principal.operator_id
+    )
+    command = AnswerInformation(actor=principal.actor, message=body.message, documents=refs)
+    return await _act(session, client, case_no, PermitWorkflow.answer_information, command)
+
+
+@router.post("/{case_no}/approve", response_model=PermitRecord)
+async def approve(
+    case_no: str,
+    body: ApprovePermitBody,
+    principal: MayDecide,
+    session: SessionDep,
+    client: TemporalDep,
+) -> PermitRecord:
+    """Issue the licence: a number, valid 30 days (never past the operating licence)."""
+    command = ApprovePermit(actor=principal.actor, **body.model_dump())
+    return await _act(session, client, case_no, PermitWorkflow.approve, command)
+
+
+@router.post("/{case_no}/reject", response_model=PermitRecord)
+async def reject(
+    case_no: str, body: ReasonBody, principal: MayDecide, session: SessionDep, client: TemporalDep
+) -> PermitRecord:
+    command = Reason(actor=principal.actor, reason=body.reason)
+    return await _act(session, client, case_no, PermitWorkflow.reject, command)
+
+
+@router.post("/{case_no}/withdraw", response_model=PermitRecord)
+async def withdraw(
+    case_no: str,
+    body: ReasonBody,
+    principal: MayWithdraw,
+    session: SessionDep,
+    client: TemporalDep,
+) -> PermitRecord:
+    command = Reason(actor=principal.actor, reason=body.reason)
+    return await _act(session, client, case_no, PermitWorkflow.withdraw, command)
+
+
+@router.post("/{case_no}/cancel", response_model=PermitRecord)
+async def cancel(
+    case_no: str,
+    body: ReasonBody,
+    principal: MaySuspend,
+    session: SessionDep,
+    client: TemporalDep,
+) -> PermitRecord:
+    """A supervisor cancels the case or licence, whatever its state (final)."""
+    command = Reason(actor=principal.actor, reason=body.reason)
+    return await _act(session, client, case_no, PermitWorkflow.cancel, command)
+
+
+@router.post("/{case_no}/arrival", response_model=PermitRecord)
+async def arrival(
+    case_no: str, body: Arrival, principal: MayDecide, session: SessionDep, client: TemporalDep
+) -> PermitRecord:
+    """Import: what arrived (with customs). As licensed, the import is cleared and the
+    confirmation for the exporting authority is produced; otherwise a discrepancy opens."""
+    command = RecordArrival(actor=principal.actor, arrival=body)
+    return await _act(session, client, case_no, PermitWorkflow.record_arrival, command)
+
+
+@router.post("/{case_no}/entry", response_model=PermitRecord)
+async def entry(
+    case_no: str, body: Arrival, principal: MayDecide, session: SessionDep, client: TemporalDep
+) -> PermitRecord:
+    """Transit: the shipment entered Macao; its seals and containers are recorded."""
+    command = RecordArrival(actor=principal.actor, arrival=body)
+    return await _act(session, client, case_no, PermitWorkflow.record_entry, command)
+
+
+@router.post("/{case_no}/exit", response_model=PermitRecord)
+async def exit_(
+    case_no: str, body: Arrival, principal: MayDecide, session: SessionDep, client: TemporalDep
+) -> PermitRecord:
+    """Transit: the shipment left; the same seals, intact, or a discrepancy opens."""
+    command = RecordArrival(actor=principal.actor, arrival=body)
+    return await _act(session, client, case_no, PermitWorkflow.record_exit, command)
+
+
+@router.post("/{case_no}/resolve", response_model=PermitRecord)
+async def resolve(
+    case_no: str,
+    body: ResolveBody,
+    principal: MayDecide,
+    session: SessionDep,
+    client: TemporalDep,
+) -> PermitRecord:
+    """Decide a discrepancy: accept the shipment as found, or refuse it (cancelled)."""
+    command = Resolve(actor=principal.actor, **body.model_dump())
+    return await _act(session, client, case_no, PermitWorkflow.resolve, command)

@@ -1,0 +1,181 @@
+"""Rules of the Participant registry and of the list of invalid foreign certificates, without I/O.
+
+Rule 3.2 asks whether every counterparty country was an active Participant on the shipment
+date; rule 3.7 whether a presented foreign certificate is on the invalid list; rule 3.15 which
+pending certificates a new listing covers. The store feeds these functions what it read; the
+permit process may call them on data it already holds. What to do with a ``restricted`` country
+(refuse, or hold for an officer to check the KP administrative decision) is the permit
+process's decision: here it is simply "not active", with the reason. Country names come from
+pycountry's bundled data, read once on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+
+import pycountry
+
+from kp_licensing.domain.errors import Conflict, RuleViolation
+from schemas.participants import (
+    InvalidCertificate,
+    ParticipantCheck,
+    ParticipantStatus,
+    RegistryEntry,
+)
+
+#: How a status that is not active reads: its name, and what it means for trade.
+_NOT_ACTIVE = {
+    ParticipantStatus.self_suspended: (
+        "self-suspended",
+        "{p} has suspended its own trade in rough diamonds",
+    ),
+    ParticipantStatus.restricted: (
+        "restricted",
+        "{p} may trade only as a KP administrative decision allows",
+    ),
+    ParticipantStatus.not_participant: ("not a KP Participant", None),
+}
+
+
+def country_name(code: str) -> str:
+    """The ISO 3166-1 short name of an alpha-2 code (refused if the code does not exist)."""
+    country = pycountry.countries.get(alpha_2=code.strip().upper())
+    if country is None:
+        raise RuleViolation(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+    return str(country.name)
+
+
+def in_force(entry: RegistryEntry, on: date) -> bool:
+    """Whether ``on`` falls in the entry's half-open period [effective_from, effective_to)."""
+    return entry.effective_from <= on and (entry.effective_to is None or on < entry.effective_to)
+
+
+def _period(entry: RegistryEntry) -> str:
+    if entry.effective_to is None:
+        return f"from {entry.effective_from}"
+    return f"from {entry.effective_from} to {entry.effective_to} (exclusive)"
+
+
+def _overlap(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    """Half-open periods share a day (an empty period, from == to, shares none)."""
+    return max(a_from, b_from) < min(a_to or date.max, b_to or date.max)
+
+
+def refuse_overlap(
+    *,
+    country: str,
+    effective_from: date,
+    effective_to: date | None,
+    existing: Iterable[RegistryEntry],
+) -> None:
+    """A country has one status on any day, so a new entry may not share a day with another."""
+    clashes = [
+        e
+        for e in existing
+        if e.country == country
+        and _overlap(effective_from, effective_to, e.effective_from, e.effective_to)
+    ]
+    if clashes:
+        described = "; ".join(
+            f"entry {e.id} ({e.status.value}, {e.participant or 'no Participant'}, {_period(e)})"
+            for e in clashes
+        )
+        raise Conflict(
+            f"{country} already has an entry for part of that period: {described}. End it "
+            "first (the new entry may start on the day it ends)",
+            details=[e.id for e in clashes],
+        )
+
+
+def refuse_end(entry: RegistryEntry, effective_to: date) -> None:
+    """An entry is ended once, never before it starts, and its end only moves earlier (a later
+    end could overlap the entry that follows it; add a new entry instead)."""
+    if entry.ended_at is not None:
+        raise Conflict(
+            f"entry {entry.id} was already ended on {entry.ended_at:%Y-%m-%d} by {entry.ended_by}; "
+            "add a new entry instead"
+        )
+    if effective_to < entry.effective_from:
+        raise RuleViolation(
+            f"entry {entry.id} starts on {entry.effective_from}; it cannot end before that "
+            "(to cancel an entry that should never have applied, end it on its first day)"
+        )
+    if entry.effective_to is not None and effective_to > entry.effective_to:
+        raise RuleViolation(
+            f"entry {entry.id} already ends on {entry.effective_to}; an end can only be brought "
+            "forward (add a new entry for the days after)"
+        )
+
+
+def check(country: str, on: date, entries: Iterable[RegistryEntry]) -> ParticipantCheck:
+    """Was ``country`` an active Participant on ``on``? No entry on that day means no."""
+    code = country.strip().upper()
+    name = country_name(code)
+    current = sorted(
+        (e for e in entries if e.country == code and in_force(e, on)),
+        key=lambda e: e.effective_from,
+    )
+    if not current:
+        return ParticipantCheck(
+            country=code,
+            country_name=name,
+            on=on,
+            active=False,
+            status=ParticipantStatus.not_participant,
+            reason=f"{name} ({code}) is not a KP Participant on {on}: the Participant registry "
+            "has no entry for it on that day",
+        )
+    entry = current[-1]  # the only one: overlapping entries are refused when added
+    active = entry.status == ParticipantStatus.active
+    return ParticipantCheck(
+        country=code,
+        country_name=name,
+        on=on,
+        active=active,
+        status=entry.status,
+        participant=entry.participant,
+        source=entry.source,
+        note=entry.note,
+        entry_id=entry.id,
+        reason=None if active else _reason(entry, name),
+    )
+
+
+def _reason(entry: RegistryEntry, name: str) -> str:
+    label, meaning = _NOT_ACTIVE[entry.status]
+    text = f"{name} ({entry.country}) is {label} since {entry.effective_from}"
+    if meaning:
+        text += f" ({meaning.format(p=entry.participant or name)})"
+    text += f"; source: {entry.source}"
+    return f"{text}. {entry.note}" if entry.note else text
+
+
+def normalise_number(text: str) -> str:
+    """Upper case, letters and digits only: the same certificate is typed "AE 123-456",
+    "ae123456" or read by OCR with stray separators, and two genuine numbers differing only in
+    punctuation are not a real risk."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
+def matches(listing: InvalidCertificate, *, issuing_country: str, number: str) -> bool:
+    """Whether a certificate ``number`` of ``issuing_country`` is covered by ``listing``.
+
+    A single listed number matches exactly (after normalising). A series matches a number that
+    starts with its prefix and continues with digits only whose value lies in [first, last]:
+    leading zeros do not count (AE0123500 is AE123500), any other character after the prefix
+    means "not this series". Whether the listing is still in force is the caller's question.
+    """
+    if listing.issuing_country != issuing_country.strip().upper():
+        return False
+    candidate = normalise_number(number)
+    if listing.number is not None:
+        return candidate == listing.number
+    if listing.series is None:
+        return False
+    prefix = normalise_number(listing.series.prefix)
+    rest = candidate[len(prefix) :]
+    if not candidate.startswith(prefix) or not rest.isdigit():
+        return False
+    return int(listing.series.first) <= int(rest) <= int(listing.series.last)

@@ -1,0 +1,377 @@
+"""Shipment-licence rules (domain.md section 3): the checks run when a trader applies, what an
+arrival must agree with, validity, and which transitions are possible.
+
+Everything here is pure: the service gathers the facts (the holder's licence, the registry's
+answers, earlier presentations of a certificate, stock balances) and these functions judge them.
+Failed checks refuse the application; flagged ones (value plausibility) go to the officer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from kp_licensing.domain.errors import Conflict
+from schemas.common import CheckOutcome, CheckResult, DocumentRef
+from schemas.licence import LicenceStatus
+from schemas.permit import PermitApplication, PermitState, PermitStatus
+from schemas.shipment import HS_CODES_IN_SCOPE, MIXED_ORIGIN, Arrival, PermitKind
+
+#: The operating-licence activity each shipment kind needs.
+ACTIVITY_FOR = {
+    PermitKind.import_: "import",
+    PermitKind.export: "export",
+    PermitKind.transit: "transit",
+}
+
+
+@dataclass(frozen=True)
+class LicenceFacts:
+    licence_no: str
+    status: LicenceStatus
+    activities: list[str]
+    expires_on: date
+
+
+@dataclass(frozen=True)
+class ParticipantFacts:
+    """The registry's answer for one country on one date."""
+
+    active: bool
+    reason: str
+
+
+@dataclass
+class Facts:
+    """What the service found out before the checks run."""
+
+    today: date
+    licence: LicenceFacts | None
+    participants: dict[tuple[str, date], ParticipantFacts]
+    value_bands: dict[str, tuple[Decimal, Decimal]]
+    required_documents: list[str]
+    documents: list[DocumentRef]
+    presented_in: str | None = None  # the case a foreign certificate was presented in before
+    invalid_reason: str | None = None  # why a foreign certificate is on the invalid list
+    balances: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    tolerance: Decimal = Decimal(0)
+
+
+def countries_to_check(app: PermitApplication) -> dict[tuple[str, date], str]:
+    """Every (country, date) the registry must answer for, with the role it plays."""
+    on = app.expected_date
+    roles: dict[tuple[str, date], str] = {(app.counterparty.country, on): "counterparty"}
+    if app.provenance_country:
+        roles.setdefault((app.provenance_country, on), "provenance")
+    if app.destination_country:
+        roles.setdefault((app.destination_country, on), "destination")
+    for line in app.lines:
+        if line.origin != MIXED_ORIGIN:
+            roles.setdefault((line.origin, on), "origin")
+    certificate = app.foreign_certificate
+    if certificate is not None:
+        roles.setdefault((certificate.issuing_country, certificate.issued_on), "issuer")
+    return roles
+
+
+class _Checks:
+    def __init__(self) -> None:
+        self.items: list[CheckResult] = []
+
+    def add(self, code: str, ok: bool, passed: str, failed: str, *, flag: bool = False) -> None:
+        outcome = (
+            CheckOutcome.passed if ok else (CheckOutcome.flagged if flag else CheckOutcome.failed)
+        )
+        self.items.append(CheckResult(code=code, outcome=outcome, message=passed if ok else failed))
+
+
+def permit_checks(app: PermitApplication, facts: Facts) -> list[CheckResult]:
+    """Every check of domain.md section 3 that applies to this kind of shipment."""
+    checks = _Checks()
+    _licence_checks(app, facts, checks)
+    _shape_checks(app, facts, checks)
+    for (country, on), role in countries_to_check(app).items():
+        answer = facts.participants[(country, on)]
+        checks.add(
+            f"participant.{role}.{country}",
+            answer.active,
+            f"{country} ({role}) is an active KP Participant on {on}",
+            answer.reason,
+        )
+    for line in app.lines:
+        low, high = facts.value_bands.get(line.hs_code, (Decimal(0), Decimal("Infinity")))
+        per_carat = (line.value_usd / line.carats).quantize(Decimal("0.01"))
+        checks.add(
+            f"value.{line.hs_code}",
+            low <= per_carat <= high,
+            f"US${per_carat}/ct for {line.hs_code} is within the reference band",
+            f"US${per_carat}/ct for {line.hs_code} is outside the reference band "
+            f"US${low}-{high}/ct: for the officer to assess (not a refusal)",
+            flag=True,
+        )
+    if app.kind == PermitKind.import_:
+        _import_checks(app, facts, checks)
+    if app.kind == PermitKind.export:
+        _export_checks(app, facts, checks)
+    return checks.items
+
+
+def _licence_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None:
+    licence = facts.licence
+    needed = ACTIVITY_FOR[app.kind]
+    if licence is None:
+        checks.add("licence", False, "", "the operator holds no operating licence")
+        return
+    checks.add(
+        "licence.active",
+        licence.status == LicenceStatus.active,
+        f"operating licence {licence.licence_no} is active",
+        f"operating licence {licence.licence_no} is {licence.status.value}: no new shipment "
+        "licences while it is not active",
+    )
+    checks.add(
+        "licence.covers",
+        needed in licence.activities,
+        f"operating licence {licence.licence_no} covers {needed}",
+        f"operating licence {licence.licence_no} does not cover {needed} "
+        f"(it covers {', '.join(licence.activities) or 'nothing'})",
+    )
+    checks.add(
+        "licence.valid_on_date",
+        app.expected_date < licence.expires_on and facts.today < licence.expires_on,
+        f"operating licence valid on {app.expected_date} (expires {licence.expires_on})",
+        f"operating licence {licence.licence_no} expires on {licence.expires_on}, before the "
+        f"shipment date {app.expected_date}: renew it first",
+    )
+
+
+def _shape_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None:
+    for line in app.lines:
+        checks.add(
+            f"hs_code.{line.hs_code}",
+            line.hs_code in HS_CODES_IN_SCOPE,
+            f"HS {line.hs_code} is within the Kimberley Process",
+            f"HS {line.hs_code} is outside the Kimberley Process scheme (only "
+            f"{', '.join(HS_CODES_IN_SCOPE)}: rough diamonds; polished, worked and synthetic "
+            "stones are not licensed here)",
+        )
+    mixed = any(line.origin == MIXED_ORIGIN for line in app.lines)
+    checks.add(
+        "origin.mixed_provenance",
+        not mixed or app.provenance_country is not None,
+        "origin and provenance are stated",
+        "parcels of mixed origin (***) need the country of provenance",
+    )
+    needs = {
+        PermitKind.import_: ("provenance_country",),
+        PermitKind.export: ("destination_country",),
+        PermitKind.transit: ("provenance_country", "destination_country"),
+    }[app.kind]
+    for name in needs:
+        checks.add(
+            f"required.{name}",
+            getattr(app, name) is not None,
+            f"{name.replace('_', ' ')} given",
+            f"a {app.kind.value} needs the {name.replace('_', ' ')}",
+        )
+    checks.add(
+        "expected_date",
+        app.expected_date >= facts.today,
+        f"shipment date {app.expected_date}",
+        f"the shipment date {app.expected_date} is in the past",
+    )
+    present = {d.kind for d in facts.documents}
+    for kind in facts.required_documents:
+        checks.add(
+            f"document.{kind}",
+            kind in present,
+            f"document provided: {kind}",
+            f"missing document: {kind}",
+        )
+
+
+def _import_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None:
+    certificate = app.foreign_certificate
+    if certificate is None:
+        checks.add(
+            "certificate",
+            False,
+            "",
+            "an import needs the exporting Participant's KP "
+            "certificate (number, issuer, dates, parties, carats, value, parcels, HS)",
+        )
+        return
+    number, issuer = certificate.number, certificate.issuing_country
+    checks.add(
+        "certificate.prefix",
+        number.upper().startswith(issuer),
+        f"certificate {number} carries the prefix of its issuer {issuer}",
+        f"certificate {number} does not start with {issuer}, the ISO code of its issuer",
+    )
+    checks.add(
+        "certificate.not_expired",
+        app.expected_date <= certificate.expires_on,
+        f"certificate valid on arrival (expires {certificate.expires_on})",
+        f"certificate {number} expires on {certificate.expires_on}, before the arrival on "
+        f"{app.expected_date}",
+    )
+    checks.add(
+        "certificate.first_presentation",
+        facts.presented_in is None,
+        f"certificate {number} has not been presented before",
+        f"certificate {number} was already presented in case {facts.presented_in}: a KP "
+        "certificate covers one shipment only",
+    )
+    checks.add(
+        "certificate.not_invalid",
+        facts.invalid_reason is None,
+        f"certificate {number} is not on the list of invalid certificates",
+        f"certificate {number} is listed as invalid: {facts.invalid_reason}",
+    )
+    for what, declared, on_certificate in (
+        ("carats", app.carats, certificate.carats),
+        ("value_usd", app.value_usd, certificate.value_usd),
+        ("parcels", Decimal(app.parcels), Decimal(certificate.parcels)),
+    ):
+        allowed = facts.tolerance if what == "carats" else Decimal(0)
+        checks.add(
+            f"certificate.{what}",
+            abs(declared - on_certificate) <= allowed,
+            f"{what} agree with the certificate ({on_certificate})",
+            f"{what} on the application ({declared}) differ from the certificate "
+            f"({on_certificate})",
+        )
+    missing_hs = sorted({line.hs_code for line in app.lines} - set(certificate.hs_codes))
+    checks.add(
+        "certificate.hs_codes",
+        not missing_hs,
+        "HS codes agree with the certificate",
+        f"HS codes not on the certificate: {', '.join(missing_hs)}",
+    )
+
+
+def _export_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None:
+    declarations = app.declarations
+    for name in ("complies_with_kpcs", "destination_is_participant", "tamper_proof_container"):
+        checks.add(
+            f"declaration.{name}",
+            declarations is not None and getattr(declarations, name),
+            f"declared: {name.replace('_', ' ')}",
+            f"the declaration '{name.replace('_', ' ')}' must be confirmed",
+        )
+    checks.add(
+        "source_certificates",
+        bool(app.source_certificates),
+        "the certificates the goods were imported under are named",
+        "name the KP certificate(s) the goods were imported under, with the carats drawn",
+    )
+    drawn = sum((d.carats for d in app.source_certificates), Decimal(0))
+    checks.add(
+        "source_certificates.total",
+        drawn == app.carats,
+        f"the carats drawn ({drawn}) equal the carats exported",
+        f"the carats drawn from certificates ({drawn}) differ from the carats exported "
+        f"({app.carats})",
+    )
+    for draw in app.source_certificates:
+        available = facts.balances.get((draw.issuing_country, draw.number), Decimal(0))
+        checks.add(
+            f"balance.{draw.number}",
+            draw.carats <= available,
+            f"certificate {draw.number}: {draw.carats} ct of {available} ct available",
+            f"certificate {draw.number}: {draw.carats} ct requested but only {available} ct "
+            "remain (imported under it, less what other exports took or hold)",
+        )
+
+
+def valid_until(today: date, validity_days: int, licence_expires_on: date) -> date:
+    """The last valid day: ``validity_days`` from today, never past the operating licence."""
+    return min(today + timedelta(days=validity_days - 1), licence_expires_on - timedelta(days=1))
+
+
+def arrival_discrepancies(app: PermitApplication, found: Arrival, tolerance: Decimal) -> list[str]:
+    """What an arrival (or transit exit) found that does not match the licence."""
+    problems = []
+    if abs(found.carats - app.carats) > tolerance:
+        problems.append(f"carats found {found.carats}, licensed {app.carats}")
+    if found.parcels != app.parcels:
+        problems.append(f"parcels found {found.parcels}, licensed {app.parcels}")
+    if not found.seals_intact:
+        problems.append("seals not intact")
+    if sorted(found.seals) != sorted(app.seals):
+        problems.append(f"seals {sorted(found.seals)} differ from {sorted(app.seals)}")
+    if sorted(found.containers) != sorted(app.containers):
+        problems.append(
+            f"containers {sorted(found.containers)} differ from {sorted(app.containers)}"
+        )
+    return problems
+
+
+# Guards: each raises Conflict when the transition is impossible now.
+
+
+def _require(state: PermitState, ok: Callable[[PermitStatus], bool], what: str) -> None:
+    if state.status.is_final:
+        raise Conflict(f"case {state.case_no} is {state.status.value}; it can no longer change")
+    if not ok(state.status):
+        raise Conflict(f"case {state.case_no} is {state.status.value}: {what}")
+
+
+def guard_review(state: PermitState) -> None:
+    """Request information, approve, reject: only an application under review."""
+    _require(
+        state,
+        lambda s: s == PermitStatus.under_review,
+        "only an application under review can be decided",
+    )
+
+
+def guard_answer(state: PermitState) -> None:
+    _require(
+        state, lambda s: s == PermitStatus.info_requested, "there is no open information request"
+    )
+
+
+def guard_withdraw(state: PermitState) -> None:
+    _require(
+        state,
+        lambda s: (
+            s
+            in (
+                PermitStatus.under_review,
+                PermitStatus.info_requested,
+                PermitStatus.on_hold,
+                PermitStatus.approved,
+            )
+        ),
+        "only an unused licence or a pending application can be withdrawn",
+    )
+
+
+def guard_cancel(state: PermitState) -> None:
+    _require(state, lambda _: True, "")
+
+
+def guard_arrival(state: PermitState, kind: PermitKind, on: date) -> None:
+    """Import arrival or transit entry: an approved licence of that kind, used within validity."""
+    _require(
+        state, lambda s: s == PermitStatus.approved, "only an approved, unused licence can be used"
+    )
+    if state.kind != kind:
+        raise Conflict(f"case {state.case_no} is a {state.kind.value} licence, not {kind.value}")
+    if state.valid_until is not None and on > state.valid_until:
+        raise Conflict(f"licence {state.permit_no} was valid until {state.valid_until}")
+
+
+def guard_exit(state: PermitState) -> None:
+    _require(state, lambda s: s == PermitStatus.in_transit, "only a shipment in transit can leave")
+
+
+def guard_resolve(state: PermitState) -> None:
+    _require(state, lambda s: s == PermitStatus.discrepancy, "there is no discrepancy to resolve")
+
+
+def guard_hold(state: PermitState) -> None:
+    _require(state, lambda _: True, "")

@@ -1,0 +1,199 @@
+"""Shipment-licence use cases: gather the facts, judge them, claim what must not be claimed
+twice, and hand the case to ``PermitWorkflow``.
+
+Two registers are written here, in the same transaction that allocates the case number: the
+foreign certificate an import presents (a second presentation anywhere is refused) and the
+carats an export draws from imported certificates (never more than remain). If the workflow
+cannot be started they are given back, so a refused or failed submission leaves nothing held.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+
+from kp_licensing.domain import permits as rules
+from kp_licensing.domain.clock import macao_date
+from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
+from kp_licensing.domain.numbering import permit_case_number
+from kp_licensing.services.temporal import execute
+from kp_licensing.settings import Settings
+from kp_licensing.store import licences, participants, permits, sequences
+from kp_licensing.store.documents import DocumentStore
+from kp_licensing.store.locks import OperatorLocks
+from kp_licensing.store.permit_models import Permit, PresentedCertificate
+from schemas.common import Actor, CheckOutcome, CheckResult, DocumentRef, Role
+from schemas.licence import LicenceStatus
+from schemas.permit import PermitApplication, PermitStart, PermitState, PermitStatus
+from schemas.shipment import PermitKind
+from workflows.permit import PermitWorkflow, workflow_id
+
+
+def find_case(session: Session, *, case_no: str, actor: Actor) -> Permit:
+    """The case, if this actor may see it; another operator's case does not exist for a trader."""
+    row = permits.get(session, case_no)
+    if row is None or (actor.role == Role.trader and row.operator_id != actor.operator_id):
+        raise NotFound(f"no shipment licence case {case_no}")
+    return row
+
+
+def gather_facts(
+    session: Session,
+    *,
+    application: PermitApplication,
+    operator_id: int,
+    documents: list[DocumentRef],
+    settings: Settings,
+) -> rules.Facts:
+    """Everything the checks need to know, read from the database."""
+    held = licences.open_case_of(session, operator_id)
+    licence = None
+    if held is not None and held.licence_no and held.expires_on:
+        licence = rules.LicenceFacts(
+            licence_no=held.licence_no,
+            status=LicenceStatus(held.status),
+            activities=held.activities,
+            expires_on=held.expires_on,
+        )
+    answers = {}
+    for country, on in rules.countries_to_check(application):
+        answer = participants.check_participant(session, country=country, on=on)
+        answers[(country, on)] = rules.ParticipantFacts(
+            active=answer.active, reason=answer.reason or f"{country} is not an active Participant"
+        )
+    facts = rules.Facts(
+        today=macao_date(datetime.now(UTC)),
+        licence=licence,
+        participants=answers,
+        value_bands=settings.permit_value_bands,
+        required_documents=settings.permit_required_documents,
+        documents=documents,
+        tolerance=settings.carat_tolerance,
+    )
+    certificate = application.foreign_certificate
+    if certificate is not None:
+        facts.presented_in = permits.presented_in(
+            session, issuing_country=certificate.issuing_country, number=certificate.number
+        )
+        listing = participants.find_invalid(
+            session, issuing_country=certificate.issuing_country, number=certificate.number
+        )
+        facts.invalid_reason = f"{listing.kind.value}: {listing.reason}" if listing else None
+    if application.source_certificates:
+        facts.balances = permits.balances(
+            session, operator_id=operator_id, draws=application.source_certificates
+        )
+    return facts
+
+
+def _refuse_failed(checks: list[CheckResult]) -> None:
+    failed = [c for c in checks if c.outcome == CheckOutcome.failed]
+    if failed:
+        raise RuleViolation(
+            "the application cannot be accepted: " + "; ".join(c.message for c in failed),
+            details=[c.model_dump(mode="json") for c in failed],
+        )
+
+
+async def apply(
+    *,
+    session: Session,
+    client: Client,
+    settings: Settings,
+    documents: DocumentStore,
+    locks: OperatorLocks,
+    actor: Actor,
+    application: PermitApplication,
+) -> PermitState:
+    """Check an application at once; refuse it with every failed check, or open the case."""
+    assert actor.operator_id is not None
+    operator_id = actor.operator_id
+    ids = list(application.document_ids)
+    if application.foreign_certificate is not None:
+        ids.append(application.foreign_certificate.scan_document_id)
+    refs = documents.refs(session, ids=ids, operator_id=operator_id)
+    with locks.hold(operator_id):
+        facts = gather_facts(
+            session,
+            application=application,
+            operator_id=operator_id,
+            documents=refs,
+            settings=settings,
+        )
+        checks = rules.permit_checks(application, facts)
+        _refuse_failed(checks)
+        assert facts.licence is not None
+        now = datetime.now(UTC)
+        year = macao_date(now).year
+        case_no = permit_case_number(year, sequences.next_value(session, f"permit-case-{year}"))
+        _claim(session, application=application, operator_id=operator_id, case_no=case_no)
+        session.commit()
+        state = PermitState(
+            case_no=case_no,
+            operator_id=operator_id,
+            kind=application.kind,
+            status=PermitStatus.under_review,
+            application=application,
+            documents=refs,
+            checks=checks,
+            submitted_at=now,
+            policy=settings.permit_policy(),
+            licence_no=facts.licence.licence_no,
+            licence_expires_on=facts.licence.expires_on,
+        )
+        try:
+            handle = await client.start_workflow(
+                PermitWorkflow.run,
+                PermitStart(state=state, submitted_by=actor),
+                id=workflow_id(case_no),
+                task_queue=settings.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except BaseException:
+            _give_back(session, case_no=case_no)
+            raise
+        recorded: PermitState = await execute(client, handle.id, PermitWorkflow.recorded)
+        return recorded
+
+
+def _claim(
+    session: Session, *, application: PermitApplication, operator_id: int, case_no: str
+) -> None:
+    certificate = application.foreign_certificate
+    if application.kind == PermitKind.import_ and certificate is not None:
+        permits.claim_certificate(
+            session,
+            issuing_country=certificate.issuing_country,
+            number=certificate.number,
+            case_no=case_no,
+        )
+    if application.kind == PermitKind.export:
+        permits.reserve(
+            session,
+            operator_id=operator_id,
+            case_no=case_no,
+            draws=application.source_certificates,
+        )
+
+
+def _give_back(session: Session, *, case_no: str) -> None:
+    """Undo the claims of a case whose workflow never started."""
+    session.rollback()
+    for claim in session.query(PresentedCertificate).filter_by(case_no=case_no):
+        session.delete(claim)
+    permits.release_draws(session, case_no=case_no)
+    session.commit()
+
+
+async def act(*, session: Session, client: Client, case_no: str, update: Any, command: Any) -> Any:
+    """Run one action on a case through its workflow (404 for a case the actor may not see)."""
+    actor: Actor = command.actor
+    row = find_case(session, case_no=case_no, actor=actor)
+    if PermitStatus(row.status).is_final:
+        raise Conflict(f"case {case_no} is {row.status}; it can no longer change")
+    session.close()  # no pooled connection held while the workflow works
+    return await execute(client, workflow_id(row.case_no), update, command)

@@ -1,0 +1,121 @@
+"""Tables of the shipment licences: the projection of ``PermitWorkflow`` and the registers that
+protect stock and certificates (presented certificates, imported stock, export draws, import
+confirmations)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from kp_licensing.store.models import UTCDateTime, utcnow
+
+CARATS = Numeric(14, 3)
+MONEY = Numeric(16, 2)
+
+
+class Permit(SQLModel, table=True):
+    """One shipment-licence case as of its latest transition (``seq``)."""
+
+    __tablename__ = "permits"
+
+    case_no: str = Field(primary_key=True, max_length=32)
+    operator_id: int = Field(foreign_key="operators.id", index=True)
+    kind: str = Field(max_length=10, index=True)
+    status: str = Field(max_length=20, index=True)
+    permit_no: str | None = Field(default=None, max_length=32, unique=True)
+    licence_no: str = Field(max_length=32, index=True)
+    expected_date: date
+    valid_until: date | None = Field(default=None, index=True)
+    carats: Decimal = Field(sa_column=Column(CARATS, nullable=False))
+    value_usd: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    certificate_number: str | None = Field(default=None, max_length=40, index=True)
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    seq: int
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class PermitEvent(SQLModel, table=True):
+    __tablename__ = "permit_events"
+    __table_args__ = (UniqueConstraint("case_no", "seq", name="uq_permit_events_case_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(foreign_key="permits.case_no", max_length=32, index=True)
+    seq: int
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor_user_id: int
+    actor_username: str = Field(max_length=64)
+    actor_role: str = Field(max_length=20)
+    action: str = Field(max_length=64)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    details: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class PresentedCertificate(SQLModel, table=True):
+    """Every foreign certificate ever presented, in which case: replay detection (rule 7)."""
+
+    __tablename__ = "presented_certificates"
+    __table_args__ = (
+        UniqueConstraint("issuing_country", "number", name="uq_presented_certificate"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    issuing_country: str = Field(max_length=2)
+    number: str = Field(max_length=40)
+    case_no: str = Field(max_length=32, index=True)
+    presented_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StockCertificate(SQLModel, table=True):
+    """Carats imported under one foreign certificate, and how many exports have drawn
+    (rule 6). ``drawn`` only moves by conditional updates, and the constraint keeps it within
+    what was imported on every backend."""
+
+    __tablename__ = "stock_certificates"
+    __table_args__ = (
+        UniqueConstraint("issuing_country", "number", name="uq_stock_certificate"),
+        CheckConstraint("drawn >= 0 AND drawn <= carats", name="ck_stock_within_import"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operators.id", index=True)
+    issuing_country: str = Field(max_length=2)
+    number: str = Field(max_length=40)
+    import_case_no: str = Field(max_length=32)
+    carats: Decimal = Field(sa_column=Column(CARATS, nullable=False))
+    drawn: Decimal = Field(default=Decimal(0), sa_column=Column(CARATS, nullable=False))
+    imported_on: date
+
+
+class StockDraw(SQLModel, table=True):
+    """Carats an export case holds on (or has taken from) a stock certificate."""
+
+    __tablename__ = "stock_draws"
+    __table_args__ = (UniqueConstraint("case_no", "stock_id", name="uq_stock_draw"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(max_length=32, index=True)
+    stock_id: int = Field(foreign_key="stock_certificates.id", index=True)
+    carats: Decimal = Field(sa_column=Column(CARATS, nullable=False))
+    released: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ImportConfirmationRow(SQLModel, table=True):
+    """The confirmation of receipt owed to the exporting authority, waiting to be sent."""
+
+    __tablename__ = "import_confirmations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(max_length=32, unique=True)
+    issuing_country: str = Field(max_length=2, index=True)
+    certificate_number: str = Field(max_length=40)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,276 @@
+"""Shipment licences: the projection written by ``PermitWorkflow``'s activity, and the registers
+the service writes when a trader applies (a presented certificate, an export's stock draws).
+
+Stock balances move only by conditional UPDATEs (``drawn + x <= carats``), which serialise on
+the row in PostgreSQL and on the write lock in SQLite: two exports racing for the same
+certificate can never both take more than it holds.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from kp_licensing.domain.errors import Conflict, RuleViolation
+from kp_licensing.store.permit_models import (
+    ImportConfirmationRow,
+    Permit,
+    PermitEvent,
+    PresentedCertificate,
+    StockCertificate,
+    StockDraw,
+)
+from kp_licensing.store.projection import add_notice, event_fields
+from schemas.permit import ImportConfirmation, PermitRecord, PermitStatus
+from schemas.shipment import CertificateDraw, PermitKind
+
+#: Statuses in which an export no longer holds the carats it drew.
+RELEASING = {
+    PermitStatus.rejected,
+    PermitStatus.lapsed,
+    PermitStatus.withdrawn,
+    PermitStatus.cancelled,
+    PermitStatus.expired,
+}
+
+
+def apply_record(session: Session, record: PermitRecord) -> bool:
+    """Write one transition and its consequences idempotently; False if already written."""
+    state, transition = record.state, record.transition
+    row = session.get(Permit, state.case_no, with_for_update=True)
+    if row is None:
+        row = Permit(
+            case_no=state.case_no,
+            operator_id=state.operator_id,
+            kind=state.kind.value,
+            status=state.status.value,
+            licence_no=state.licence_no,
+            expected_date=state.application.expected_date,
+            carats=state.application.carats,
+            value_usd=state.application.value_usd,
+            submitted_at=state.submitted_at,
+            updated_at=transition.at,
+            seq=0,
+            state={},
+        )
+        session.add(row)
+    if transition.seq <= row.seq:
+        session.rollback()
+        return False
+    certificate = state.application.foreign_certificate
+    row.seq = transition.seq
+    row.status = state.status.value
+    row.permit_no = state.permit_no
+    row.valid_until = state.valid_until
+    row.certificate_number = certificate.number if certificate else None
+    row.updated_at = transition.at
+    row.state = state.model_dump(mode="json")
+    session.add(PermitEvent(case_no=state.case_no, **event_fields(transition)))
+    add_notice(
+        session,
+        case_no=state.case_no,
+        operator_id=state.operator_id,
+        transition=transition,
+        message=record.notice,
+    )
+    if state.kind == PermitKind.export and state.status in RELEASING:
+        release_draws(session, case_no=state.case_no)
+    if state.status == PermitStatus.cleared and certificate and state.arrival:
+        _record_import(session, record)
+    session.commit()
+    return True
+
+
+def _record_import(session: Session, record: PermitRecord) -> None:
+    """A cleared import adds its certificate to the operator's stock and owes a confirmation."""
+    state = record.state
+    certificate, arrival = state.application.foreign_certificate, state.arrival
+    assert certificate is not None and arrival is not None and state.permit_no is not None
+    session.add(
+        StockCertificate(
+            operator_id=state.operator_id,
+            issuing_country=certificate.issuing_country,
+            number=certificate.number,
+            import_case_no=state.case_no,
+            carats=arrival.carats,
+            imported_on=arrival.date,
+        )
+    )
+    confirmation = ImportConfirmation(
+        certificate_number=certificate.number,
+        issuing_country=certificate.issuing_country,
+        parcels=arrival.parcels,
+        carats=arrival.carats,
+        value_usd=certificate.value_usd,
+        hs_codes=sorted({line.hs_code for line in state.application.lines}),
+        importer=certificate.importer,
+        exporter=certificate.exporter,
+        received_on=arrival.date,
+        officer=record.transition.actor.username,
+        permit_no=state.permit_no,
+    )
+    session.add(
+        ImportConfirmationRow(
+            case_no=state.case_no,
+            issuing_country=certificate.issuing_country,
+            certificate_number=certificate.number,
+            payload=confirmation.model_dump(mode="json"),
+        )
+    )
+
+
+def get(session: Session, case_no: str) -> Permit | None:
+    return session.get(Permit, case_no)
+
+
+def search(
+    session: Session,
+    *,
+    operator_id: int | None = None,
+    kind: str | None = None,
+    status: list[str] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[Permit]]:
+    stmt = select(Permit)
+    if operator_id is not None:
+        stmt = stmt.where(Permit.operator_id == operator_id)
+    if kind:
+        stmt = stmt.where(Permit.kind == kind)
+    if status:
+        stmt = stmt.where(col(Permit.status).in_(status))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(col(Permit.submitted_at).desc()).offset(offset).limit(limit))
+    return int(total), list(rows.all())
+
+
+def pending_of(session: Session, operator_id: int, statuses: list[str]) -> list[str]:
+    """The operator's cases in these statuses (for holds when its licence is suspended)."""
+    stmt = select(Permit.case_no).where(
+        Permit.operator_id == operator_id, col(Permit.status).in_(statuses)
+    )
+    return list(session.exec(stmt).all())
+
+
+def events(session: Session, case_no: str) -> list[PermitEvent]:
+    stmt = select(PermitEvent).where(PermitEvent.case_no == case_no)
+    return list(session.exec(stmt.order_by(col(PermitEvent.seq))).all())
+
+
+# Presented certificates (replay detection).
+
+
+def presented_in(session: Session, *, issuing_country: str, number: str) -> str | None:
+    stmt = select(PresentedCertificate.case_no).where(
+        PresentedCertificate.issuing_country == issuing_country,
+        func.upper(PresentedCertificate.number) == number.upper(),
+    )
+    return session.exec(stmt).first()
+
+
+def claim_certificate(session: Session, *, issuing_country: str, number: str, case_no: str) -> None:
+    """Record the presentation in the caller's transaction; a second one is refused."""
+    try:
+        with session.begin_nested():
+            session.add(
+                PresentedCertificate(
+                    issuing_country=issuing_country, number=number.upper(), case_no=case_no
+                )
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"certificate {number} of {issuing_country} has just been presented in another case"
+        ) from None
+
+
+# Stock: imported certificates and the carats exports draw from them.
+
+
+def stock(
+    session: Session, *, operator_id: int, issuing_country: str, number: str
+) -> StockCertificate | None:
+    stmt = select(StockCertificate).where(
+        StockCertificate.operator_id == operator_id,
+        StockCertificate.issuing_country == issuing_country,
+        func.upper(StockCertificate.number) == number.upper(),
+    )
+    return session.exec(stmt).first()
+
+
+def balances(
+    session: Session, *, operator_id: int, draws: list[CertificateDraw]
+) -> dict[tuple[str, str], Decimal]:
+    """Carats still available under each certificate (0 for one the operator never imported)."""
+    result = {}
+    for draw in draws:
+        row = stock(
+            session,
+            operator_id=operator_id,
+            issuing_country=draw.issuing_country,
+            number=draw.number,
+        )
+        result[(draw.issuing_country, draw.number)] = row.carats - row.drawn if row else Decimal(0)
+    return result
+
+
+def reserve(
+    session: Session, *, operator_id: int, case_no: str, draws: list[CertificateDraw]
+) -> None:
+    """Take every draw in the caller's transaction, or none: a draw that would overdraw its
+    certificate refuses the whole export with the numbers."""
+    for draw in draws:
+        row = stock(
+            session,
+            operator_id=operator_id,
+            issuing_country=draw.issuing_country,
+            number=draw.number,
+        )
+        taken = row is not None and _take(session, stock_id=row.id, carats=draw.carats)
+        if not taken:
+            session.rollback()
+            available = balances(session, operator_id=operator_id, draws=[draw])
+            raise RuleViolation(
+                f"certificate {draw.number}: {draw.carats} ct requested but only "
+                f"{available[(draw.issuing_country, draw.number)]} ct remain"
+            )
+        assert row is not None and row.id is not None
+        session.add(StockDraw(case_no=case_no, stock_id=row.id, carats=draw.carats))
+
+
+def _take(session: Session, *, stock_id: int | None, carats: Decimal) -> bool:
+    """Add ``carats`` to what is drawn on a stock certificate, only if they are there."""
+    result = session.execute(
+        update(StockCertificate)
+        .where(
+            col(StockCertificate.id) == stock_id,
+            col(StockCertificate.drawn) + carats <= col(StockCertificate.carats),
+        )
+        .values(drawn=col(StockCertificate.drawn) + carats)
+    )
+    return int(cast(CursorResult[Any], result).rowcount) == 1
+
+
+def release_draws(session: Session, *, case_no: str) -> None:
+    """Give back what an export held (idempotent: each draw is released once)."""
+    held = session.exec(
+        select(StockDraw).where(StockDraw.case_no == case_no, col(StockDraw.released).is_(False))
+    ).all()
+    for draw in held:
+        session.execute(
+            update(StockCertificate)
+            .where(col(StockCertificate.id) == draw.stock_id)
+            .values(drawn=col(StockCertificate.drawn) - draw.carats)
+        )
+        draw.released = True
+        session.add(draw)
+
+
+def confirmations(session: Session, *, unsent_only: bool = False) -> list[ImportConfirmationRow]:
+    stmt = select(ImportConfirmationRow)
+    if unsent_only:
+        stmt = stmt.where(col(ImportConfirmationRow.sent_at).is_(None))
+    return list(session.exec(stmt.order_by(col(ImportConfirmationRow.created_at))).all())

@@ -1,0 +1,250 @@
+"""Per-shipment licences (准照) for import, export and transit: application, state, commands.
+
+Payloads of ``PermitWorkflow``; new fields get defaults so stored histories keep replaying.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.case import InformationRequest, LongText
+from schemas.common import Actor, Body, CheckResult, Command, DocumentRef
+from schemas.shipment import (
+    Arrival,
+    CertificateDraw,
+    CountryCode,
+    ExportDeclarations,
+    ForeignCertificate,
+    Ident,
+    Party,
+    PermitKind,
+    ShipmentLine,
+)
+
+
+class PermitStatus(StrEnum):
+    under_review = "under_review"
+    info_requested = "info_requested"
+    on_hold = "on_hold"
+    approved = "approved"  # valid and not yet used
+    in_transit = "in_transit"  # transit: entered Macao, waiting to leave
+    discrepancy = "discrepancy"  # an arrival or exit that did not match: an officer decides
+    cleared = "cleared"  # import: arrived and cleared (used)
+    completed = "completed"  # transit: left Macao as it entered (used)
+    rejected = "rejected"
+    lapsed = "lapsed"
+    withdrawn = "withdrawn"
+    cancelled = "cancelled"
+    expired = "expired"
+
+    @property
+    def is_final(self) -> bool:
+        return self in PERMIT_FINAL
+
+
+PERMIT_FINAL = frozenset(
+    {
+        PermitStatus.cleared,
+        PermitStatus.completed,
+        PermitStatus.rejected,
+        PermitStatus.lapsed,
+        PermitStatus.withdrawn,
+        PermitStatus.cancelled,
+        PermitStatus.expired,
+    }
+)
+#: Statuses that keep an operator's shipment case open (what an operating-licence suspension
+#: puts on hold).
+PERMIT_PENDING = frozenset({PermitStatus.under_review, PermitStatus.info_requested})
+
+
+class PermitApplication(BaseModel):
+    """What a trader submits for one shipment."""
+
+    kind: PermitKind
+    counterparty: Party = Field(description="Exporter abroad (import), importer (export)...")
+    provenance_country: CountryCode | None = Field(
+        default=None, description="Where the goods are shipped from (import, transit)."
+    )
+    destination_country: CountryCode | None = Field(
+        default=None, description="Where the goods go (export, transit)."
+    )
+    lines: list[ShipmentLine] = Field(min_length=1, max_length=20)
+    parcels: int = Field(ge=1, le=10_000)
+    containers: list[Ident] = Field(min_length=1, max_length=50)
+    seals: list[Ident] = Field(min_length=1, max_length=200)
+    expected_date: date = Field(description="Expected date of arrival (import) or departure.")
+    document_ids: list[str] = Field(default_factory=list, max_length=50)
+    foreign_certificate: ForeignCertificate | None = Field(
+        default=None, description="Import: the exporting Participant's certificate."
+    )
+    source_certificates: list[CertificateDraw] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Export: the certificates the goods were imported under, and carats drawn.",
+    )
+    declarations: ExportDeclarations | None = None
+
+    @property
+    def carats(self) -> Decimal:
+        return sum((line.carats for line in self.lines), Decimal(0))
+
+    @property
+    def value_usd(self) -> Decimal:
+        return sum((line.value_usd for line in self.lines), Decimal(0))
+
+    @model_validator(mode="after")
+    def _distinct_draws(self) -> PermitApplication:
+        keys = [(d.issuing_country, d.number) for d in self.source_certificates]
+        if len(set(keys)) != len(keys):
+            raise ValueError("each source certificate may be listed only once")
+        return self
+
+
+class PermitApplicationBody(PermitApplication, Body):
+    """An application as the API takes it: strict about unknown fields."""
+
+
+class PermitPolicy(BaseModel):
+    validity_days: int = Field(default=30, ge=1, le=365)
+    info_request_days: int = Field(default=30, ge=1, le=365)
+    carat_tolerance: Decimal = Field(default=Decimal(0), ge=0)
+
+
+class Hold(BaseModel):
+    """Why a case cannot move on (an operating-licence suspension, an invalid certificate)."""
+
+    code: str
+    reason: str
+    since: datetime
+
+
+class PermitTransition(BaseModel):
+    seq: int
+    at: datetime
+    actor: Actor
+    action: str
+    from_status: PermitStatus | None
+    to_status: PermitStatus
+    reason: str | None = None
+    details: dict[str, str] = Field(default_factory=dict)
+
+
+class PermitState(BaseModel):
+    case_no: str
+    operator_id: int
+    kind: PermitKind
+    status: PermitStatus
+    application: PermitApplication
+    documents: list[DocumentRef]
+    checks: list[CheckResult] = Field(default_factory=list)
+    submitted_at: datetime
+    policy: PermitPolicy
+    licence_no: str = Field(description="The holder's operating licence.")
+    licence_expires_on: date
+    permit_no: str | None = None
+    issued_on: date | None = None
+    valid_until: date | None = Field(default=None, description="Last day of validity.")
+    info_request: InformationRequest | None = None
+    holds: list[Hold] = Field(default_factory=list)
+    held_from: PermitStatus | None = None
+    arrival: Arrival | None = None
+    exit: Arrival | None = None
+    incident: str | None = None
+    seq: int = 0
+    updated_at: datetime | None = None
+
+
+class PermitStart(BaseModel):
+    state: PermitState
+    submitted_by: Actor | None = None
+
+
+class PermitRecord(BaseModel):
+    """A case after a transition, and the transition (projected, and returned by updates)."""
+
+    state: PermitState
+    transition: PermitTransition
+    notice: str | None = None
+
+
+# Commands specific to shipments (information requests and reasons are in schemas.case).
+
+
+class ApprovePermitBody(Body):
+    note: LongText | None = None
+
+
+class ApprovePermit(ApprovePermitBody):
+    model_config = ConfigDict(extra="ignore")
+
+    actor: Actor
+
+
+class PlaceHold(Command):
+    actor: Actor
+    code: str
+    reason: str
+
+
+class ReleaseHold(Command):
+    actor: Actor
+    code: str
+    reason: str
+
+
+class RecordArrival(Command):
+    """Import arrival, transit entry or transit exit, as found by DSEDT and customs."""
+
+    actor: Actor
+    arrival: Arrival
+
+
+class ResolveBody(Body):
+    accept: bool = Field(description="Accept the shipment as found, or cancel the licence.")
+    reason: LongText
+
+
+class Resolve(ResolveBody):
+    model_config = ConfigDict(extra="ignore")
+
+    actor: Actor
+
+
+class ShipmentHold(BaseModel):
+    """Hold (or release) an operator's open shipment cases: its operating licence changed."""
+
+    operator_id: int
+    licence_no: str
+    code: str
+    reason: str
+    hold: bool
+    actor: Actor
+
+
+class PermitNumberRequest(BaseModel):
+    """Ask the store for the next licence number of a kind; ``key`` makes a retry get the same."""
+
+    key: str
+    year: int
+    kind: PermitKind
+
+
+class ImportConfirmation(BaseModel):
+    """The confirmation of receipt Macao owes the exporting authority (KPCS; domain.md 1)."""
+
+    certificate_number: str
+    issuing_country: str
+    parcels: int
+    carats: Decimal
+    value_usd: Decimal
+    hs_codes: list[str]
+    importer: Party
+    exporter: Party
+    received_on: date
+    officer: str
+    permit_no: str

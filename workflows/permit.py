@@ -1,0 +1,425 @@
+"""``PermitWorkflow``: one import, export or transit licence (准照), from application to use.
+
+Workflow id ``permit-<case no>`` (e.g. ``permit-PA-2026-00007``).
+
+Messages:
+
+* query ``state``; update ``recorded`` (waits until the submission is in the database).
+* officers: ``request_information``, ``approve``, ``reject``; ``record_arrival`` (import),
+  ``record_entry`` and ``record_exit`` (transit), ``resolve`` (a discrepancy).
+* the holder: ``answer_information``, ``withdraw``.
+* supervisors: ``cancel``.
+* signals ``hold`` / ``release``: the operating licence was suspended or cancelled, or a
+  foreign certificate was declared invalid; a held case cannot move on until released.
+
+Timers: the information-request deadline (lapse), the last day of validity (an unused licence
+expires; a transit not out by then becomes a discrepancy for an officer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+
+from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, guarded
+
+with workflow.unsafe.imports_passed_through():
+    from kp_licensing.domain import permits as rules
+    from kp_licensing.domain.clock import macao_date, start_of_macao_day
+    from kp_licensing.domain.errors import Conflict
+    from schemas.case import AnswerInformation, InformationRequest, Reason, RequestInformation
+    from schemas.common import SYSTEM_ACTOR, Actor
+    from schemas.permit import (
+        ApprovePermit,
+        Hold,
+        PermitNumberRequest,
+        PermitRecord,
+        PermitStart,
+        PermitState,
+        PermitStatus,
+        PermitTransition,
+        PlaceHold,
+        RecordArrival,
+        ReleaseHold,
+        Resolve,
+    )
+    from schemas.shipment import PermitKind
+
+RECORD_ACTIVITY = "permit.record"
+NUMBER_ACTIVITY = "permit.allocate_number"
+HOLD_ACTIVITY = "permit.hold_operator_shipments"
+#: Statuses a hold applies to: open applications, and licences not yet used.
+HOLDABLE = (
+    PermitStatus.under_review,
+    PermitStatus.info_requested,
+    PermitStatus.approved,
+    PermitStatus.on_hold,
+)
+
+
+def workflow_id(case_no: str) -> str:
+    return f"permit-{case_no}"
+
+
+@workflow.defn
+class PermitWorkflow:
+    @workflow.init
+    def __init__(self, start: PermitStart) -> None:
+        self._state = start.state
+        self._lock = asyncio.Lock()
+        self._changed = False
+
+    @workflow.run
+    async def run(self, start: PermitStart) -> PermitState:
+        if self._state.seq == 0:
+            async with self._lock:
+                await self._transition(
+                    start.submitted_by or SYSTEM_ACTOR,
+                    "submitted",
+                    PermitStatus.under_review,
+                    notice=f"{self._state.kind.value.capitalize()} licence application "
+                    f"{self._state.case_no} received and under review.",
+                )
+        while not self._state.status.is_final:
+            self._changed = False
+            deadline = self._next_deadline()
+            timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+            async with self._lock:
+                await self._on_clock()
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(PermitStart(state=self._state))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    def _validity_end(self) -> datetime | None:
+        """When the licence stops being usable: the start of the day after its last day."""
+        s = self._state
+        if s.valid_until is None:
+            return None
+        return start_of_macao_day(s.valid_until + timedelta(days=1))
+
+    def _next_deadline(self) -> datetime | None:
+        s = self._state
+        moments = []
+        if s.info_request is not None:
+            moments.append(s.info_request.deadline)
+        live = (PermitStatus.approved, PermitStatus.in_transit)
+        if (s.status in live or s.held_from in live) and (end := self._validity_end()):
+            moments.append(end)
+        return min(moments, default=None)
+
+    async def _on_clock(self) -> None:
+        s = self._state
+        now = workflow.now()
+        if s.info_request is not None and now >= s.info_request.deadline:
+            s.info_request = None
+            await self._transition(
+                SYSTEM_ACTOR,
+                "lapsed",
+                PermitStatus.lapsed,
+                reason="information not provided by the deadline",
+                notice=f"Application {s.case_no} lapsed: the information requested was not "
+                "provided in time.",
+            )
+            return
+        end = self._validity_end()
+        if end is None or now < end:
+            return
+        if PermitStatus.approved in (s.status, s.held_from):
+            s.held_from = None
+            await self._transition(
+                SYSTEM_ACTOR,
+                "expired",
+                PermitStatus.expired,
+                reason=f"not used by {s.valid_until}",
+                notice=f"Licence {s.permit_no} expired unused on {s.valid_until}.",
+            )
+        elif s.status == PermitStatus.in_transit:
+            s.incident = f"the shipment had not left Macao by {s.valid_until}"
+            await self._transition(
+                SYSTEM_ACTOR,
+                "exit_overdue",
+                PermitStatus.discrepancy,
+                reason=s.incident,
+                notice=f"Transit {s.permit_no}: {s.incident}; DSEDT will contact you.",
+            )
+
+    async def _transition(
+        self,
+        actor: Actor,
+        action: str,
+        to_status: PermitStatus,
+        *,
+        reason: str | None = None,
+        details: dict[str, str] | None = None,
+        notice: str | None = None,
+    ) -> PermitRecord:
+        s = self._state
+        s.seq += 1
+        transition = PermitTransition(
+            seq=s.seq,
+            at=workflow.now(),
+            actor=actor,
+            action=action,
+            from_status=s.status if s.seq > 1 else None,
+            to_status=to_status,
+            reason=reason,
+            details=details or {},
+        )
+        s.status = to_status
+        s.updated_at = transition.at
+        record = PermitRecord(state=s, transition=transition, notice=notice)
+        await workflow.execute_activity(
+            RECORD_ACTIVITY,
+            record,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        self._changed = True
+        return record.model_copy(deep=True)
+
+    # ------------------------------------------------------------------------------- messages
+
+    @workflow.query
+    def state(self) -> PermitState:
+        return self._state
+
+    @workflow.update
+    async def recorded(self) -> PermitState:
+        await workflow.wait_condition(lambda: self._state.seq > 0 and not self._lock.locked())
+        return self._state
+
+    @workflow.update
+    async def request_information(self, cmd: RequestInformation) -> PermitRecord:
+        async with self._lock:
+            guarded(lambda: rules.guard_review(self._state))
+            s, now = self._state, workflow.now()
+            days = cmd.deadline_days or s.policy.info_request_days
+            s.info_request = InformationRequest(
+                message=cmd.message,
+                requested_by=cmd.actor,
+                requested_at=now,
+                deadline=start_of_macao_day(macao_date(now) + timedelta(days=days + 1)),
+            )
+            return await self._transition(
+                cmd.actor,
+                "information_requested",
+                PermitStatus.info_requested,
+                reason=cmd.message,
+                notice=f"DSEDT asks for more information on {s.case_no} by "
+                f"{macao_date(now) + timedelta(days=days)}: {cmd.message}",
+            )
+
+    @request_information.validator
+    def _check_request_information(self, cmd: RequestInformation) -> None:
+        guarded(lambda: rules.guard_review(self._state))
+
+    @workflow.update
+    async def answer_information(self, cmd: AnswerInformation) -> PermitRecord:
+        async with self._lock:
+            guarded(lambda: rules.guard_answer(self._state))
+            s = self._state
+            s.info_request = None
+            s.documents.extend(cmd.documents)
+            return await self._transition(
+                cmd.actor, "information_provided", PermitStatus.under_review, reason=cmd.message
+            )
+
+    @answer_information.validator
+    def _check_answer(self, cmd: AnswerInformation) -> None:
+        guarded(lambda: rules.guard_answer(self._state))
+
+    @workflow.update
+    async def approve(self, cmd: ApprovePermit) -> PermitRecord:
+        async with self._lock:
+            self._check_approve(cmd)
+            s = self._state
+            year = macao_date(workflow.now()).year
+            s.permit_no = await workflow.execute_activity(
+                NUMBER_ACTIVITY,
+                PermitNumberRequest(
+                    key=f"{workflow.info().workflow_id}/{s.seq + 1}", year=year, kind=s.kind
+                ),
+                result_type=str,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+            today = macao_date(workflow.now())
+            s.issued_on = today
+            s.valid_until = rules.valid_until(today, s.policy.validity_days, s.licence_expires_on)
+            return await self._transition(
+                cmd.actor,
+                "approved",
+                PermitStatus.approved,
+                reason=cmd.note,
+                details={"permit_no": s.permit_no, "valid_until": str(s.valid_until)},
+                notice=f"Application {s.case_no} approved: {s.kind.value} licence "
+                f"{s.permit_no}, valid until {s.valid_until}.",
+            )
+
+    @approve.validator
+    def _check_approve(self, cmd: ApprovePermit) -> None:
+        guarded(lambda: rules.guard_review(self._state))
+        today = macao_date(workflow.now())
+        if self._state.licence_expires_on <= today:
+            guarded(lambda: _refuse("the holder's operating licence has expired"))
+
+    @workflow.update
+    async def reject(self, cmd: Reason) -> PermitRecord:
+        async with self._lock:
+            guarded(lambda: rules.guard_review(self._state))
+            return await self._transition(
+                cmd.actor,
+                "rejected",
+                PermitStatus.rejected,
+                reason=cmd.reason,
+                notice=f"Application {self._state.case_no} rejected: {cmd.reason}",
+            )
+
+    @reject.validator
+    def _check_reject(self, cmd: Reason) -> None:
+        guarded(lambda: rules.guard_review(self._state))
+
+    @workflow.update
+    async def withdraw(self, cmd: Reason) -> PermitRecord:
+        async with self._lock:
+            guarded(lambda: rules.guard_withdraw(self._state))
+            self._state.info_request = None
+            return await self._transition(
+                cmd.actor, "withdrawn", PermitStatus.withdrawn, reason=cmd.reason
+            )
+
+    @withdraw.validator
+    def _check_withdraw(self, cmd: Reason) -> None:
+        guarded(lambda: rules.guard_withdraw(self._state))
+
+    @workflow.update
+    async def cancel(self, cmd: Reason) -> PermitRecord:
+        async with self._lock:
+            guarded(lambda: rules.guard_cancel(self._state))
+            self._state.info_request = None
+            return await self._transition(
+                cmd.actor,
+                "cancelled",
+                PermitStatus.cancelled,
+                reason=cmd.reason,
+                notice=f"Case {self._state.case_no} cancelled by DSEDT: {cmd.reason}",
+            )
+
+    @cancel.validator
+    def _check_cancel(self, cmd: Reason) -> None:
+        guarded(lambda: rules.guard_cancel(self._state))
+
+    @workflow.update
+    async def record_arrival(self, cmd: RecordArrival) -> PermitRecord:
+        """Import: what arrived. As licensed, the import is cleared (its certificate enters the
+        operator's stock, and the confirmation for the exporting authority is produced)."""
+        async with self._lock:
+            self._check_arrival(cmd)
+            self._state.arrival = cmd.arrival
+            return await self._found(cmd, "arrived", PermitStatus.cleared)
+
+    @record_arrival.validator
+    def _check_arrival(self, cmd: RecordArrival) -> None:
+        guarded(lambda: rules.guard_arrival(self._state, PermitKind.import_, cmd.arrival.date))
+
+    @workflow.update
+    async def record_entry(self, cmd: RecordArrival) -> PermitRecord:
+        """Transit: the shipment entered Macao; its seals and containers are recorded."""
+        async with self._lock:
+            self._check_entry(cmd)
+            self._state.arrival = cmd.arrival
+            return await self._found(cmd, "entered", PermitStatus.in_transit)
+
+    @record_entry.validator
+    def _check_entry(self, cmd: RecordArrival) -> None:
+        guarded(lambda: rules.guard_arrival(self._state, PermitKind.transit, cmd.arrival.date))
+
+    @workflow.update
+    async def record_exit(self, cmd: RecordArrival) -> PermitRecord:
+        """Transit: the shipment left; it must leave exactly as it entered."""
+        async with self._lock:
+            guarded(lambda: rules.guard_exit(self._state))
+            self._state.exit = cmd.arrival
+            return await self._found(cmd, "left", PermitStatus.completed)
+
+    @record_exit.validator
+    def _check_exit(self, cmd: RecordArrival) -> None:
+        guarded(lambda: rules.guard_exit(self._state))
+
+    async def _found(self, cmd: RecordArrival, action: str, ok: PermitStatus) -> PermitRecord:
+        """Move on if what was found matches the licence, else open a discrepancy."""
+        s = self._state
+        problems = rules.arrival_discrepancies(s.application, cmd.arrival, s.policy.carat_tolerance)
+        if not problems:
+            return await self._transition(cmd.actor, action, ok, reason=cmd.arrival.note)
+        s.incident = "; ".join(problems)
+        return await self._transition(
+            cmd.actor,
+            f"{action}_with_discrepancy",
+            PermitStatus.discrepancy,
+            reason=s.incident,
+            notice=f"Shipment {s.permit_no}: {s.incident}. An officer will decide.",
+        )
+
+    @workflow.update
+    async def resolve(self, cmd: Resolve) -> PermitRecord:
+        """An officer accepts the shipment as found, or cancels the licence."""
+        async with self._lock:
+            guarded(lambda: rules.guard_resolve(self._state))
+            s = self._state
+            if not cmd.accept:
+                return await self._transition(
+                    cmd.actor,
+                    "refused_as_found",
+                    PermitStatus.cancelled,
+                    reason=cmd.reason,
+                    notice=f"Shipment {s.permit_no} refused: {cmd.reason}",
+                )
+            done = PermitStatus.cleared if s.kind == PermitKind.import_ else PermitStatus.completed
+            if s.kind == PermitKind.transit and s.exit is None:
+                done = PermitStatus.in_transit  # a discrepancy found on entry
+            s.incident = None
+            return await self._transition(cmd.actor, "accepted_as_found", done, reason=cmd.reason)
+
+    @resolve.validator
+    def _check_resolve(self, cmd: Resolve) -> None:
+        guarded(lambda: rules.guard_resolve(self._state))
+
+    @workflow.signal
+    async def hold(self, cmd: PlaceHold) -> None:
+        async with self._lock:
+            s = self._state
+            if s.status.is_final or any(h.code == cmd.code for h in s.holds):
+                return
+            s.holds.append(Hold(code=cmd.code, reason=cmd.reason, since=workflow.now()))
+            if s.status != PermitStatus.on_hold:
+                s.held_from = s.status
+                await self._transition(
+                    cmd.actor,
+                    "held",
+                    PermitStatus.on_hold,
+                    reason=cmd.reason,
+                    notice=f"Case {s.case_no} is on hold: {cmd.reason}",
+                )
+
+    @workflow.signal
+    async def release(self, cmd: ReleaseHold) -> None:
+        async with self._lock:
+            s = self._state
+            if not any(h.code == cmd.code for h in s.holds):
+                return
+            s.holds = [h for h in s.holds if h.code != cmd.code]
+            if not s.holds and s.status == PermitStatus.on_hold and s.held_from is not None:
+                back, s.held_from = s.held_from, None
+                await self._transition(cmd.actor, "released", back, reason=cmd.reason)
+
+
+def _refuse(message: str) -> None:
+    raise Conflict(message)
