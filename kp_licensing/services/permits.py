@@ -16,6 +16,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 
+from kp_licensing.domain import participants as participant_rules
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
@@ -28,9 +29,17 @@ from kp_licensing.store.locks import OperatorLocks
 from kp_licensing.store.permit_models import Permit, PresentedCertificate
 from schemas.common import Actor, CheckOutcome, CheckResult, DocumentRef, Role
 from schemas.licence import LicenceStatus
-from schemas.permit import PermitApplication, PermitStart, PermitState, PermitStatus
+from schemas.participants import InvalidCertificate
+from schemas.permit import (
+    PermitApplication,
+    PermitStart,
+    PermitState,
+    PermitStatus,
+    PlaceHold,
+    ReleaseHold,
+)
 from schemas.shipment import PermitKind
-from workflows.permit import PermitWorkflow, workflow_id
+from workflows.permit import HOLDABLE, PermitWorkflow, workflow_id
 
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Permit:
@@ -197,3 +206,48 @@ async def act(*, session: Session, client: Client, case_no: str, update: Any, co
         raise Conflict(f"case {case_no} is {row.status}; it can no longer change")
     session.close()  # no pooled connection held while the workflow works
     return await execute(client, workflow_id(row.case_no), update, command)
+
+
+def certificates_of(state: PermitState) -> list[tuple[str, str]]:
+    """The foreign certificates a case refers to: the one an import presents, those an export
+    draws on."""
+    app = state.application
+    refs = [(d.issuing_country, d.number) for d in app.source_certificates]
+    if app.foreign_certificate is not None:
+        refs.append((app.foreign_certificate.issuing_country, app.foreign_certificate.number))
+    return refs
+
+
+async def hold_for_invalid(
+    *, session: Session, client: Client, listing: InvalidCertificate, actor: Actor, hold: bool
+) -> list[str]:
+    """Rule 15: every open case referring to a certificate the listing covers goes on hold
+    (and is released when the listing is withdrawn). Returns the cases signalled."""
+    statuses = [s.value for s in HOLDABLE] if hold else [PermitStatus.on_hold.value]
+    code = f"invalid_certificate:{listing.id}"
+    signalled = []
+    for row in permits.open_cases(session, statuses):
+        state = PermitState.model_validate(row.state)
+        hits = [
+            number
+            for country, number in certificates_of(state)
+            if participant_rules.matches(listing, issuing_country=country, number=number)
+        ]
+        if not hits:
+            continue
+        handle = client.get_workflow_handle(workflow_id(row.case_no))
+        reason = (
+            f"certificate {hits[0]} is listed as {listing.kind.value}: {listing.reason}"
+            if hold
+            else f"listing {listing.id} withdrawn"
+        )
+        if hold:
+            await handle.signal(
+                PermitWorkflow.hold, PlaceHold(actor=actor, code=code, reason=reason)
+            )
+        else:
+            await handle.signal(
+                PermitWorkflow.release, ReleaseHold(actor=actor, code=code, reason=reason)
+            )
+        signalled.append(row.case_no)
+    return signalled

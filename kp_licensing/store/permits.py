@@ -156,6 +156,11 @@ def pending_of(session: Session, operator_id: int, statuses: list[str]) -> list[
     return list(session.exec(stmt).all())
 
 
+def open_cases(session: Session, statuses: list[str]) -> list[Permit]:
+    """Every case in these statuses (the few open shipment cases, for holds)."""
+    return list(session.exec(select(Permit).where(col(Permit.status).in_(statuses))).all())
+
+
 def events(session: Session, case_no: str) -> list[PermitEvent]:
     stmt = select(PermitEvent).where(PermitEvent.case_no == case_no)
     return list(session.exec(stmt.order_by(col(PermitEvent.seq))).all())

@@ -285,3 +285,42 @@ def wait_for(api: Api, case_no: str, status: str) -> dict[str, Any]:
             return state
         time.sleep(0.05)
     raise AssertionError(f"{case_no} never became {status}: {state['status']}")
+
+
+def test_marking_a_certificate_invalid_holds_the_cases_that_use_it(
+    holder: Api, staff: Staff
+) -> None:
+    cert = certificate(holder)
+    case_no = holder.ok(
+        "POST", "/permits", json=shipment(holder, "import", foreign_certificate=cert)
+    )["case_no"]
+    listing = staff.officer.ok(
+        "POST",
+        "/invalid-certificates",
+        json={
+            "issuing_country": "AE",
+            "number": cert["number"],
+            "kind": "forged",
+            "reason": "Security paper not issued by the UAE KP Office",
+            "source": "UAE KPO notice 2026/11",
+        },
+    )
+    held = wait_for(holder, case_no, "on_hold")
+    assert "forged" in held["holds"][0]["reason"]
+
+    # New applications with a listed certificate are refused.
+    again = holder.request(
+        "POST",
+        "/permits",
+        json=shipment(
+            holder, "import", foreign_certificate=certificate(holder, number=cert["number"])
+        ),
+    )
+    assert "certificate.not_invalid" in failed_codes(again)
+
+    staff.officer.ok(
+        "POST",
+        f"/invalid-certificates/{listing['id']}/withdraw",
+        json={"reason": "Listed in error"},
+    )
+    assert wait_for(holder, case_no, "under_review")["holds"] == []

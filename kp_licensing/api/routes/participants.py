@@ -11,8 +11,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kp_licensing.api.deps import MayManageRegistry, MayViewRegistry, SessionDep
+from kp_licensing.api.deps import (
+    DatabaseId,
+    MayManageRegistry,
+    MayViewRegistry,
+    SessionDep,
+    TemporalDep,
+)
 from kp_licensing.domain.clock import macao_date
+from kp_licensing.services import permits as permit_service
 from kp_licensing.store import participants as registry
 from schemas.participants import (
     CertificateNumber,
@@ -67,7 +74,7 @@ def add_entry(
 
 @router.post("/participants/{entry_id}/end", response_model=RegistryEntry)
 def end_entry(
-    entry_id: int, body: EndEntryBody, principal: MayManageRegistry, session: SessionDep
+    entry_id: DatabaseId, body: EndEntryBody, principal: MayManageRegistry, session: SessionDep
 ) -> RegistryEntry:
     """End an entry from ``effective_to`` on (once; its former end is kept)."""
     return registry.end_entry(session, actor=principal.actor, entry_id=entry_id, end=body)
@@ -101,21 +108,35 @@ def check_certificate(
 
 
 @router.post("/invalid-certificates", status_code=201, response_model=InvalidCertificate)
-def mark_invalid(
-    body: InvalidCertificateBody, principal: MayManageRegistry, session: SessionDep
+async def mark_invalid(
+    body: InvalidCertificateBody,
+    principal: MayManageRegistry,
+    session: SessionDep,
+    client: TemporalDep,
 ) -> InvalidCertificate:
-    """Mark a certificate number, or a series, of an issuing country forged or invalid.
-
-    Rule 3.15 (hold every pending case that refers to it) belongs to the permit process, which
-    will act on the listing returned here; this endpoint only records it."""
-    return registry.mark_invalid(session, actor=principal.actor, listing=body)
+    """Mark a certificate number, or a series, of an issuing country forged or invalid; every
+    open shipment case referring to one is put on hold (rule 15), and new ones are refused."""
+    listing = registry.mark_invalid(session, actor=principal.actor, listing=body)
+    await permit_service.hold_for_invalid(
+        session=session, client=client, listing=listing, actor=principal.actor, hold=True
+    )
+    return listing
 
 
 @router.post("/invalid-certificates/{listing_id}/withdraw", response_model=InvalidCertificate)
-def withdraw(
-    listing_id: int, body: WithdrawBody, principal: MayManageRegistry, session: SessionDep
+async def withdraw(
+    listing_id: DatabaseId,
+    body: WithdrawBody,
+    principal: MayManageRegistry,
+    session: SessionDep,
+    client: TemporalDep,
 ) -> InvalidCertificate:
-    """Withdraw a listing made in error (it stays in the history, with who, when and why)."""
-    return registry.withdraw_invalid(
+    """Withdraw a listing made in error (it stays in the history, with who, when and why); the
+    cases it held are released."""
+    listing = registry.withdraw_invalid(
         session, actor=principal.actor, listing_id=listing_id, reason=body.reason
     )
+    await permit_service.hold_for_invalid(
+        session=session, client=client, listing=listing, actor=principal.actor, hold=False
+    )
+    return listing
