@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from kp_licensing.demo_shipments import walk_shipments
 from kp_licensing.domain.errors import Conflict
 from kp_licensing.settings import Settings
 from kp_licensing.store import people
@@ -55,11 +56,15 @@ class Client:
         token = self.call("POST", "/auth/token", data={"username": username, "password": password})
         self.http.headers["Authorization"] = f"Bearer {token['access_token']}"
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def call(self, method: str, path: str, *, expect_error: bool = False, **kwargs: Any) -> Any:
         response = self.http.request(method, path, **kwargs)
-        if response.is_error:
+        if response.is_error != expect_error:
             raise RuntimeError(f"{method} {path} -> {response.status_code}: {response.text}")
         return response.json() if response.content else None
+
+    def upload(self, kind: str) -> str:
+        files = {"file": (f"{kind}.pdf", TINY_PDF, "application/pdf")}
+        return str(self.call("POST", "/documents", files=files, data={"kind": kind})["id"])
 
 
 def run_demo(settings: Settings, base: str, *, echo: Callable[[str], None]) -> None:
@@ -93,15 +98,7 @@ def run_demo(settings: Settings, base: str, *, echo: Callable[[str], None]) -> N
     supervisor = Client(base, "demo-supervisor", STAFF["demo-supervisor"][2])
 
     kinds = settings.licence_required_documents
-    documents = [
-        trader.call(
-            "POST",
-            "/documents",
-            files={"file": (f"{k}.pdf", TINY_PDF, "application/pdf")},
-            data={"kind": k},
-        )
-        for k in kinds
-    ]
+    documents = [trader.call("GET", f"/documents/{trader.upload(k)}") for k in kinds]
     say(
         f"trader uploaded {len(documents)} documents: "
         + ", ".join(f"{d['kind']} (sha256 {d['sha256'][:12]}…)" for d in documents)
@@ -150,12 +147,7 @@ def run_demo(settings: Settings, base: str, *, echo: Callable[[str], None]) -> N
     note = trader.call("GET", "/notifications", params={"unread": True})[0]
     say(f'trader notified: "{note["message"]}"')
 
-    lease = trader.call(
-        "POST",
-        "/documents",
-        files={"file": ("lease.pdf", TINY_PDF, "application/pdf")},
-        data={"kind": "establishment_lease"},
-    )
+    lease = {"id": trader.upload("establishment_lease")}
     answered = trader.call(
         "POST",
         f"/licences/{case_no}/answer",
@@ -195,6 +187,7 @@ def run_demo(settings: Settings, base: str, *, echo: Callable[[str], None]) -> N
             f"      #{t['seq']} {t['at'][:19]}Z {t['actor']['username']:<18} {t['action']:<22} "
             f"{t['from_status'] or '-':>14} -> {t['to_status']:<14} {t['reason'] or ''}"
         )
+    walk_shipments(trader, officer, upload=trader.upload, say=say)
     echo(
         f"done: see {base}/docs for the API and http://127.0.0.1:{settings.temporal_ui_port} "
         f"for workflow licence-{case_no} in the Temporal web UI"

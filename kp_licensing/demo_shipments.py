@@ -1,0 +1,155 @@
+"""The shipment part of ``kp-licensing demo``: an import cleared and confirmed, an export drawing
+on it up to the point where its KP certificate is requested, and a transit in and out."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from kp_licensing.domain.clock import macao_date
+
+
+class Caller(Protocol):
+    def call(self, method: str, path: str, **kwargs: Any) -> Any: ...
+
+
+def walk_shipments(
+    trader: Caller, officer: Caller, *, upload: Callable[[str], str], say: Callable[[str], None]
+) -> None:
+    today = macao_date(datetime.now(UTC))
+    ship_on = (today + timedelta(days=3)).isoformat()
+    number = f"AE{uuid.uuid4().int % 10**9:09d}"
+    parties = {
+        "exporter": {
+            "name": "Emirates Rough DMCC",
+            "address": "Almas Tower, Dubai",
+            "country": "AE",
+        },
+        "importer": {"name": "Lotus Rough Diamonds Limitada", "address": "Macao", "country": "MO"},
+    }
+    seals = {"containers": ["MSKU-7730121"], "seals": ["KP-S-5501", "KP-S-5502"]}
+
+    def shipment(kind: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "kind": kind,
+            "counterparty": parties["exporter"]
+            if kind != "export"
+            else {
+                "name": "Antwerp Rough NV",
+                "address": "Hoveniersstraat 2, Antwerp",
+                "country": "BE",
+            },
+            "lines": [
+                {"hs_code": "7102.31", "carats": "612.50", "value_usd": "280000.00", "origin": "BW"}
+            ],
+            "parcels": 3,
+            "expected_date": ship_on,
+            "document_ids": [upload("commercial_invoice"), upload("transport_document")],
+            **seals,
+            **extra,
+        }
+
+    certificate = {
+        "number": number,
+        "issuing_country": "AE",
+        "issuing_authority": "UAE Kimberley Process Office",
+        "issued_on": (today - timedelta(days=2)).isoformat(),
+        "expires_on": (today + timedelta(days=55)).isoformat(),
+        **parties,
+        "origin": "BW",
+        "carats": "612.50",
+        "value_usd": "280000.00",
+        "parcels": 3,
+        "hs_codes": ["7102.31"],
+        "scan_document_id": upload("kp_certificate_scan"),
+    }
+    case = trader.call(
+        "POST",
+        "/permits",
+        json=shipment("import", provenance_country="AE", foreign_certificate=certificate),
+    )
+    say(
+        f"import applied for: case {case['case_no']}, foreign certificate {number}, "
+        f"{_summary(case['checks'])}"
+    )
+    approved = officer.call("POST", f"/permits/{case['case_no']}/approve", json={})["state"]
+    say(
+        f"officer issued import licence {approved['permit_no']}, valid until "
+        f"{approved['valid_until']}"
+    )
+    arrived = {"date": ship_on, "carats": "612.50", "parcels": 3, "seals_intact": True, **seals}
+    cleared = officer.call("POST", f"/permits/{case['case_no']}/arrival", json=arrived)["state"]
+    confirmation = next(
+        c["confirmation"]
+        for c in officer.call("GET", "/permits/import-confirmations")
+        if c["case_no"] == case["case_no"]
+    )
+    say(
+        f"goods arrived with seals intact: {cleared['status']}; import confirmation for the "
+        f"UAE authority: certificate {confirmation['certificate_number']}, "
+        f"{confirmation['parcels']} parcels, {confirmation['carats']} ct, "
+        f"US${confirmation['value_usd']}, received {confirmation['received_on']}"
+    )
+
+    too_much = trader.call(
+        "POST",
+        "/permits",
+        expect_error=True,
+        json=shipment(
+            "export",
+            destination_country="BE",
+            lines=[
+                {"hs_code": "7102.31", "carats": "700.00", "value_usd": "300000.00", "origin": "BW"}
+            ],
+            source_certificates=[{"issuing_country": "AE", "number": number, "carats": "700.00"}],
+            declarations={
+                "complies_with_kpcs": True,
+                "destination_is_participant": True,
+                "tamper_proof_container": True,
+            },
+        ),
+    )
+    say(f"an export of 700 ct from {number} is refused: {too_much['detail']}")
+    export = trader.call(
+        "POST",
+        "/permits",
+        json=shipment(
+            "export",
+            destination_country="BE",
+            lines=[
+                {"hs_code": "7102.31", "carats": "400.00", "value_usd": "185000.00", "origin": "BW"}
+            ],
+            source_certificates=[{"issuing_country": "AE", "number": number, "carats": "400.00"}],
+            declarations={
+                "complies_with_kpcs": True,
+                "destination_is_participant": True,
+                "tamper_proof_container": True,
+            },
+        ),
+    )
+    say(f"export of 400 ct applied for: case {export['case_no']}, {_summary(export['checks'])}")
+    exported = officer.call("POST", f"/permits/{export['case_no']}/approve", json={})["state"]
+    say(
+        f"officer issued export licence {exported['permit_no']}; its KP certificate is the next "
+        "step (212.50 ct of the import remain)"
+    )
+
+    transit = trader.call(
+        "POST",
+        "/permits",
+        json=shipment("transit", provenance_country="AE", destination_country="HK"),
+    )
+    officer.call("POST", f"/permits/{transit['case_no']}/approve", json={})
+    officer.call("POST", f"/permits/{transit['case_no']}/entry", json=arrived)
+    left = officer.call("POST", f"/permits/{transit['case_no']}/exit", json=arrived)["state"]
+    say(
+        f"transit {left['permit_no']} entered with seals {', '.join(seals['seals'])} and left "
+        f"with the same seals intact: {left['status']}"
+    )
+
+
+def _summary(checks: list[dict[str, Any]]) -> str:
+    counts = {o: sum(c["outcome"] == o for c in checks) for o in ("passed", "flagged")}
+    return f"{counts['passed']} checks passed, {counts['flagged']} flagged for the officer"
