@@ -99,7 +99,7 @@ class PermitApplication(BaseModel):
 
     @model_validator(mode="after")
     def _distinct_draws(self) -> PermitApplication:
-        keys = [(d.issuing_country, d.number) for d in self.source_certificates]
+        keys = [(d.issuing_country, d.number.upper()) for d in self.source_certificates]
         if len(set(keys)) != len(keys):
             raise ValueError("each source certificate may be listed only once")
         return self

@@ -3,10 +3,13 @@ are retried."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
-from datetime import timedelta
-from typing import TypeVar
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, TypeVar
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
@@ -35,3 +38,88 @@ def guarded(check: Callable[[], T]) -> T:
         raise ApplicationError(
             error.message, error.details, type=type(error).__name__, non_retryable=True
         ) from None
+
+
+class CaseWorkflow:
+    """What every case workflow does the same way: one lock serialising its transitions, a loop
+    that sleeps until the next deadline or the next change, continue-as-new when Temporal
+    suggests it, and each transition projected to the database before the update returns.
+
+    A subclass sets the class attributes, and provides ``_next_deadline`` and ``_on_clock``
+    (what its timers do); ``_after_transition`` is its hook for consequences elsewhere."""
+
+    record_activity: ClassVar[str]
+    transition_model: ClassVar[type[BaseModel]]
+    record_model: ClassVar[type[BaseModel]]
+    start_model: ClassVar[type[BaseModel]]
+
+    def _begin(self, state: Any) -> None:
+        self._state = state
+        self._lock = asyncio.Lock()
+        self._changed = False
+
+    def _next_deadline(self) -> datetime | None:
+        raise NotImplementedError
+
+    async def _on_clock(self) -> None:
+        raise NotImplementedError
+
+    async def _after_transition(self, transition: Any) -> None:
+        """Consequences outside the case (none unless a subclass says so)."""
+
+    async def _live(self) -> Any:
+        """Wait for deadlines and changes until the case is final; return its last state."""
+        while not self._state.status.is_final:
+            self._changed = False
+            deadline = self._next_deadline()
+            timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+            async with self._lock:
+                await self._on_clock()
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self.start_model(state=self._state))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    async def _recorded(self) -> Any:
+        """The case once its submission is in the database (for the ``recorded`` update)."""
+        await workflow.wait_condition(lambda: self._state.seq > 0 and not self._lock.locked())
+        return self._state
+
+    async def _transition(
+        self,
+        actor: Any,
+        action: str,
+        to_status: Any,
+        *,
+        reason: str | None = None,
+        details: dict[str, str] | None = None,
+        notice: str | None = None,
+    ) -> Any:
+        """Record one step: bump the transition number, project it, notify, wake the loop."""
+        s = self._state
+        s.seq += 1
+        transition = self.transition_model(
+            seq=s.seq,
+            at=workflow.now(),
+            actor=actor,
+            action=action,
+            from_status=s.status if s.seq > 1 else None,
+            to_status=to_status,
+            reason=reason,
+            details=details or {},
+        )
+        s.status = to_status
+        s.updated_at = workflow.now()
+        record = self.record_model(state=s, transition=transition, notice=notice)
+        await workflow.execute_activity(
+            self.record_activity,
+            record,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        await self._after_transition(transition)
+        self._changed = True
+        return record.model_copy(deep=True)

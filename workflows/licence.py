@@ -23,18 +23,18 @@ keyed by (case, transition number) before the update returns.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 from temporalio import workflow
 
 from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, guarded
+from workflows.licence_clock import LicenceClock
 from workflows.permit import HOLD_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import licences as rules
     from kp_licensing.domain.clock import add_years, macao_date, start_of_macao_day
+    from schemas.case import AnswerInformation, InformationRequest, Reason, RequestInformation
     from schemas.common import SYSTEM_ACTOR, Actor
     from schemas.licence import (
         Approve,
@@ -51,7 +51,6 @@ with workflow.unsafe.imports_passed_through():
         Transition,
     )
     from schemas.permit import ShipmentHold
-from schemas.case import AnswerInformation, InformationRequest, Reason, RequestInformation
 
 #: Activity names, shared with ``workflows.licence_activities`` (the workflow calls activities by
 #: name so that this module never imports the database layer).
@@ -64,12 +63,15 @@ def workflow_id(case_no: str) -> str:
 
 
 @workflow.defn
-class LicenceWorkflow:
+class LicenceWorkflow(LicenceClock):
+    record_activity = RECORD_ACTIVITY
+    transition_model = Transition
+    record_model = LicenceRecord
+    start_model = LicenceStart
+
     @workflow.init
     def __init__(self, start: LicenceStart) -> None:
-        self._state = start.state
-        self._lock = asyncio.Lock()
-        self._changed = False
+        self._begin(start.state)
 
     # ----------------------------------------------------------------------------- the process
 
@@ -83,172 +85,26 @@ class LicenceWorkflow:
                     LicenceStatus.under_review,
                     notice=f"Application {self._state.case_no} received and under review.",
                 )
-        while not self._state.status.is_final:
-            self._changed = False
-            deadline = self._next_deadline()
-            timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
-            async with self._lock:
-                await self._on_clock()
-            if workflow.info().is_continue_as_new_suggested():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(LicenceStart(state=self._state))
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._state
+        return await self._live()  # type: ignore[no-any-return]
 
-    def _reminder_dates(self) -> dict[str, date]:
-        """Renewal reminders still to send, by idempotency key."""
-        s = self._state
-        if s.expires_on is None or not s.status.is_licensed or s.renewal is not None:
-            return {}
-        dates = {
-            f"{s.expires_on}:{d}": s.expires_on - timedelta(days=d) for d in s.policy.reminder_days
-        }
-        return {k: v for k, v in dates.items() if k not in s.reminders_sent}
-
-    def _next_deadline(self) -> datetime | None:
-        s = self._state
-        moments: list[datetime] = []
-        if s.info_request is not None:
-            moments.append(s.info_request.deadline)
-        if s.status.is_licensed and s.expires_on is not None:
-            moments.append(start_of_macao_day(s.expires_on))
-        if s.status == LicenceStatus.suspended and s.suspended_until is not None:
-            moments.append(start_of_macao_day(s.suspended_until))
-        moments.extend(start_of_macao_day(d) for d in self._reminder_dates().values())
-        return min(moments, default=None)
-
-    async def _on_clock(self) -> None:
-        """Apply whatever the passing of time has made due, in order of consequence."""
-        s = self._state
-        now = workflow.now()
-        today = macao_date(now)
-        if s.info_request is not None and now >= s.info_request.deadline:
-            deadline = s.info_request.deadline.isoformat()
-            s.info_request = None
-            if s.status == LicenceStatus.info_requested:
-                await self._transition(
-                    SYSTEM_ACTOR,
-                    "lapsed",
-                    LicenceStatus.lapsed,
-                    reason=f"information not provided by the deadline {deadline}",
-                    notice=f"Application {s.case_no} lapsed: the information requested was not "
-                    "provided in time.",
-                )
-                return
-            s.renewal = None
-            await self._transition(
-                SYSTEM_ACTOR,
-                "renewal_lapsed",
-                s.status,
-                reason=f"information not provided by the deadline {deadline}",
-                notice=f"The renewal application for licence {s.licence_no} lapsed: the "
-                "information requested was not provided in time.",
-            )
-        if s.status.is_licensed and s.expires_on is not None and today >= s.expires_on:
-            s.renewal = None
-            s.info_request = None
-            s.suspended_until = None
-            await self._transition(
-                SYSTEM_ACTOR,
-                "expired",
-                LicenceStatus.expired,
-                reason=f"validity ended on {s.expires_on.isoformat()} without renewal",
-                notice=f"Operating licence {s.licence_no} expired on {s.expires_on.isoformat()}.",
-            )
+    async def _after_transition(self, transition: Transition) -> None:
+        """Hold or release the operator's shipment cases when the licence's standing changes."""
+        hold = rules.shipment_hold(transition.from_status, transition.to_status)
+        if hold is None or self._state.licence_no is None:
             return
-        if (
-            s.status == LicenceStatus.suspended
-            and s.suspended_until is not None
-            and today >= s.suspended_until
-        ):
-            until = s.suspended_until.isoformat()
-            s.suspended_until = None
-            await self._transition(
-                SYSTEM_ACTOR,
-                "suspension_ended",
-                LicenceStatus.active,
-                reason=f"suspension ended on {until}",
-                notice=f"The suspension of licence {s.licence_no} ended; it is active again.",
-            )
-        due = [key for key, day in self._reminder_dates().items() if today >= day]
-        if due:
-            # Several may be due at once (a renewal refused after day -60 and day -30): all
-            # count as sent, one message goes out.
-            s.reminders_sent.extend(due)
-            days_left = (s.expires_on - today).days if s.expires_on else 0
-            await self._transition(
-                SYSTEM_ACTOR,
-                "renewal_reminder",
-                s.status,
-                reason=f"{days_left} days before expiry",
-                notice=f"Operating licence {s.licence_no} expires on {s.expires_on} "
-                f"({days_left} days): apply for renewal in time.",
-            )
-
-    async def _transition(
-        self,
-        actor: Actor,
-        action: str,
-        to_status: LicenceStatus,
-        *,
-        reason: str | None = None,
-        details: dict[str, str] | None = None,
-        notice: str | None = None,
-    ) -> LicenceRecord:
-        """Record one step: bump the transition number, project it, notify, wake the loop."""
-        s = self._state
-        s.seq += 1
-        transition = Transition(
-            seq=s.seq,
-            at=workflow.now(),
-            actor=actor,
-            action=action,
-            from_status=s.status if s.seq > 1 else None,
-            to_status=to_status,
-            reason=reason,
-            details=details or {},
+        code, holding = hold
+        why = f": {transition.reason}" if transition.reason else ""
+        order = ShipmentHold(
+            operator_id=self._state.operator_id,
+            licence_no=self._state.licence_no,
+            code=code,
+            reason=f"operating licence {self._state.licence_no} {transition.action}{why}",
+            hold=holding,
+            actor=transition.actor,
         )
-        s.status = to_status
-        s.updated_at = transition.at
-        record = LicenceRecord(state=s, transition=transition, notice=notice)
-        await workflow.execute_activity(
-            RECORD_ACTIVITY,
-            record,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
-        await self._hold_shipments(transition)
-        self._changed = True
-        return record.model_copy(deep=True)
-
-    async def _hold_shipments(self, transition: Transition) -> None:
-        """Rule 1: no shipment moves on without an active operating licence. A suspension holds
-        the operator's open shipment cases, its end releases them; a licence that ends holds
-        them for good (an officer then rejects or cancels them)."""
-        before, after = transition.from_status, transition.to_status
-        if before == after or self._state.licence_no is None:
-            return
-        if after == LicenceStatus.suspended:
-            code, hold = "licence_suspended", True
-        elif before == LicenceStatus.suspended and after == LicenceStatus.active:
-            code, hold = "licence_suspended", False
-        elif after.is_final and before is not None and before.is_licensed:
-            code, hold = "licence_ended", True
-        else:
-            return
         await workflow.execute_activity(
             HOLD_ACTIVITY,
-            ShipmentHold(
-                operator_id=self._state.operator_id,
-                licence_no=self._state.licence_no,
-                code=code,
-                reason=f"operating licence {self._state.licence_no} {transition.action}"
-                + (f": {transition.reason}" if transition.reason else ""),
-                hold=hold,
-                actor=transition.actor,
-            ),
+            order,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
@@ -261,8 +117,7 @@ class LicenceWorkflow:
 
     @workflow.update
     async def recorded(self) -> LicenceState:
-        await workflow.wait_condition(lambda: self._state.seq > 0 and not self._lock.locked())
-        return self._state
+        return await self._recorded()  # type: ignore[no-any-return]
 
     @workflow.update
     async def request_information(self, cmd: RequestInformation) -> LicenceRecord:

@@ -18,20 +18,18 @@ expires; a transit not out by then becomes a discrepancy for an officer).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import datetime, timedelta
 
 from temporalio import workflow
 
-from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, guarded
+from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, CaseWorkflow, guarded
 
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import permits as rules
     from kp_licensing.domain.clock import macao_date, start_of_macao_day
     from kp_licensing.domain.errors import Conflict
     from schemas.case import AnswerInformation, InformationRequest, Reason, RequestInformation
-    from schemas.common import SYSTEM_ACTOR, Actor
+    from schemas.common import SYSTEM_ACTOR
     from schemas.permit import (
         ApprovePermit,
         Hold,
@@ -65,12 +63,15 @@ def workflow_id(case_no: str) -> str:
 
 
 @workflow.defn
-class PermitWorkflow:
+class PermitWorkflow(CaseWorkflow):
+    record_activity = RECORD_ACTIVITY
+    transition_model = PermitTransition
+    record_model = PermitRecord
+    start_model = PermitStart
+
     @workflow.init
     def __init__(self, start: PermitStart) -> None:
-        self._state = start.state
-        self._lock = asyncio.Lock()
-        self._changed = False
+        self._begin(start.state)
 
     @workflow.run
     async def run(self, start: PermitStart) -> PermitState:
@@ -83,19 +84,7 @@ class PermitWorkflow:
                     notice=f"{self._state.kind.value.capitalize()} licence application "
                     f"{self._state.case_no} received and under review.",
                 )
-        while not self._state.status.is_final:
-            self._changed = False
-            deadline = self._next_deadline()
-            timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
-            async with self._lock:
-                await self._on_clock()
-            if workflow.info().is_continue_as_new_suggested():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(PermitStart(state=self._state))
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._state
+        return await self._live()  # type: ignore[no-any-return]
 
     def _validity_end(self) -> datetime | None:
         """When the licence stops being usable: the start of the day after its last day."""
@@ -150,40 +139,6 @@ class PermitWorkflow:
                 notice=f"Transit {s.permit_no}: {s.incident}; DSEDT will contact you.",
             )
 
-    async def _transition(
-        self,
-        actor: Actor,
-        action: str,
-        to_status: PermitStatus,
-        *,
-        reason: str | None = None,
-        details: dict[str, str] | None = None,
-        notice: str | None = None,
-    ) -> PermitRecord:
-        s = self._state
-        s.seq += 1
-        transition = PermitTransition(
-            seq=s.seq,
-            at=workflow.now(),
-            actor=actor,
-            action=action,
-            from_status=s.status if s.seq > 1 else None,
-            to_status=to_status,
-            reason=reason,
-            details=details or {},
-        )
-        s.status = to_status
-        s.updated_at = transition.at
-        record = PermitRecord(state=s, transition=transition, notice=notice)
-        await workflow.execute_activity(
-            RECORD_ACTIVITY,
-            record,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
-        self._changed = True
-        return record.model_copy(deep=True)
-
     # ------------------------------------------------------------------------------- messages
 
     @workflow.query
@@ -192,8 +147,7 @@ class PermitWorkflow:
 
     @workflow.update
     async def recorded(self) -> PermitState:
-        await workflow.wait_condition(lambda: self._state.seq > 0 and not self._lock.locked())
-        return self._state
+        return await self._recorded()  # type: ignore[no-any-return]
 
     @workflow.update
     async def request_information(self, cmd: RequestInformation) -> PermitRecord:

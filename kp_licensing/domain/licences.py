@@ -196,3 +196,18 @@ def _known_reason(state: LicenceState, reason_code: str) -> None:
     codes = state.policy.suspension_reason_codes
     if reason_code not in codes:
         raise RuleViolation(f"unknown reason code {reason_code!r}; use one of {codes}")
+
+
+def shipment_hold(before: LicenceStatus | None, after: LicenceStatus) -> tuple[str, bool] | None:
+    """Rule 1 (no shipment moves on without an active operating licence), as (hold code, hold or
+    release) for a licence transition: a suspension holds the holder's open shipment cases and
+    its end releases them; a licence that ends holds them for good (an officer then decides)."""
+    if before == after:
+        return None
+    if after == LicenceStatus.suspended:
+        return "licence_suspended", True
+    if before == LicenceStatus.suspended and after == LicenceStatus.active:
+        return "licence_suspended", False
+    if after.is_final and before is not None and before.is_licensed:
+        return "licence_ended", True
+    return None

@@ -53,7 +53,7 @@ class Facts:
     value_bands: dict[str, tuple[Decimal, Decimal]]
     required_documents: list[str]
     documents: list[DocumentRef]
-    presented_in: str | None = None  # the case a foreign certificate was presented in before
+    presented_in: str | None = None  # where a foreign certificate was presented before
     invalid_reason: str | None = None  # why a foreign certificate is on the invalid list
     balances: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     tolerance: Decimal = Decimal(0)
@@ -221,7 +221,7 @@ def _import_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> Non
         "certificate.first_presentation",
         facts.presented_in is None,
         f"certificate {number} has not been presented before",
-        f"certificate {number} was already presented in case {facts.presented_in}: a KP "
+        f"certificate {number} was already presented in {facts.presented_in}: a KP "
         "certificate covers one shipment only",
     )
     checks.add(

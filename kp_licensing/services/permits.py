@@ -85,9 +85,14 @@ def gather_facts(
     )
     certificate = application.foreign_certificate
     if certificate is not None:
-        facts.presented_in = permits.presented_in(
+        presented = permits.presented_in(
             session, issuing_country=certificate.issuing_country, number=certificate.number
         )
+        if presented is not None:
+            # Name the earlier case only to its own operator: another's does not exist for them.
+            earlier = permits.get(session, presented)
+            mine = earlier is not None and earlier.operator_id == operator_id
+            facts.presented_in = f"case {presented}" if mine else "another operator's case"
         listing = participants.find_invalid(
             session, issuing_country=certificate.issuing_country, number=certificate.number
         )

@@ -9,7 +9,7 @@ certificate can never both take more than it holds.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
@@ -226,7 +226,10 @@ def reserve(
     session: Session, *, operator_id: int, case_no: str, draws: list[CertificateDraw]
 ) -> None:
     """Take every draw in the caller's transaction, or none: a draw that would overdraw its
-    certificate refuses the whole export with the numbers."""
+    certificate refuses the whole export with the numbers. Certificates are taken in the order
+    of their ids, as releases take them, so two transactions never wait on each other in a
+    circle."""
+    found = []
     for draw in draws:
         row = stock(
             session,
@@ -234,44 +237,62 @@ def reserve(
             issuing_country=draw.issuing_country,
             number=draw.number,
         )
-        taken = row is not None and _take(session, stock_id=row.id, carats=draw.carats)
-        if not taken:
-            session.rollback()
-            available = balances(session, operator_id=operator_id, draws=[draw])
-            raise RuleViolation(
-                f"certificate {draw.number}: {draw.carats} ct requested but only "
-                f"{available[(draw.issuing_country, draw.number)]} ct remain"
-            )
-        assert row is not None and row.id is not None
-        session.add(StockDraw(case_no=case_no, stock_id=row.id, carats=draw.carats))
+        if row is None or row.id is None:
+            _refuse(session, operator_id=operator_id, draws=draws, failed=draw)
+        found.append((row.id, draw))
+    for stock_id, draw in sorted(found, key=lambda pair: pair[0]):
+        if not _move(session, stock_id=stock_id, carats=draw.carats):
+            _refuse(session, operator_id=operator_id, draws=draws, failed=draw)
+        session.add(StockDraw(case_no=case_no, stock_id=stock_id, carats=draw.carats))
 
 
-def _take(session: Session, *, stock_id: int | None, carats: Decimal) -> bool:
-    """Add ``carats`` to what is drawn on a stock certificate, only if they are there."""
+def _refuse(
+    session: Session, *, operator_id: int, draws: list[CertificateDraw], failed: CertificateDraw
+) -> NoReturn:
+    """Undo the draws taken so far and name the first certificate, in the applicant's order,
+    that cannot give what is asked of it."""
+    session.rollback()
+    available = balances(session, operator_id=operator_id, draws=draws)
+    short = next((d for d in draws if d.carats > available[(d.issuing_country, d.number)]), failed)
+    raise RuleViolation(
+        f"certificate {short.number}: {short.carats} ct requested but only "
+        f"{available[(short.issuing_country, short.number)]} ct remain"
+    )
+
+
+def _move(session: Session, *, stock_id: int, carats: Decimal) -> bool:
+    """Add ``carats`` (negative to give back) to what is drawn on a stock certificate, only if
+    the result stays within what was imported. Rounded to the thousandth in SQL: SQLite keeps
+    NUMERIC columns as binary floating point, where 0.1 + 0.2 is not 0.3."""
+    drawn = func.round(col(StockCertificate.drawn) + carats, 3)
     result = session.execute(
         update(StockCertificate)
         .where(
             col(StockCertificate.id) == stock_id,
-            col(StockCertificate.drawn) + carats <= col(StockCertificate.carats),
+            drawn <= col(StockCertificate.carats),
+            drawn >= 0,
         )
-        .values(drawn=col(StockCertificate.drawn) + carats)
+        .values(drawn=drawn)
     )
     return int(cast(CursorResult[Any], result).rowcount) == 1
 
 
 def release_draws(session: Session, *, case_no: str) -> None:
-    """Give back what an export held (idempotent: each draw is released once)."""
+    """Give back what an export held. Each draw is claimed by a conditional update before its
+    carats go back, so two releases of one case running at once give them back only once."""
     held = session.exec(
-        select(StockDraw).where(StockDraw.case_no == case_no, col(StockDraw.released).is_(False))
+        select(StockDraw)
+        .where(StockDraw.case_no == case_no, col(StockDraw.released).is_(False))
+        .order_by(col(StockDraw.stock_id))
     ).all()
     for draw in held:
-        session.execute(
-            update(StockCertificate)
-            .where(col(StockCertificate.id) == draw.stock_id)
-            .values(drawn=col(StockCertificate.drawn) - draw.carats)
+        claimed = session.execute(
+            update(StockDraw)
+            .where(col(StockDraw.id) == draw.id, col(StockDraw.released).is_(False))
+            .values(released=True)
         )
-        draw.released = True
-        session.add(draw)
+        if int(cast(CursorResult[Any], claimed).rowcount) == 1:
+            _move(session, stock_id=draw.stock_id, carats=-draw.carats)
 
 
 def confirmations(session: Session, *, unsent_only: bool = False) -> list[ImportConfirmationRow]:

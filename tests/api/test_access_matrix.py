@@ -25,6 +25,10 @@ test, because those tests only ever call with the right person. This file theref
 Cost: read-only rows and refused calls share module-scoped data (they change nothing); an
 allowed state-changing call gets a fresh case in the state it needs, owned by a fresh operator
 (an operator holds one open case at a time).
+
+The shipment licences (/permits) have their rows, ``PERMIT_MATRIX``, and the world they need
+in ``test_access_matrix_permits.py``, which reuses ``Callers``, ``Row``, ``Call`` and
+``check_access`` from here; the two ``test_matrix_*`` tests below read both files' rows.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 import pytest
@@ -119,10 +123,13 @@ class Call:
     verify: Callable[[httpx.Response], None] | None = None
 
 
-class World:
-    """What the matrix needs, built once per module: the staff, trader A with a licence in
-    force, a document and two notifications, trader B (another operator, with a case of its
-    own), cases in each state for refused calls to aim at, and the accounts admin rows target."""
+class Callers:
+    """Every kind of caller, and the accounts they need: the staff, an anonymous client, a
+    forged token, deactivated accounts (made on demand). A world built on it sets ``trader_a``
+    (the default owner of the data under test) and ``trader_b`` (another operator's trader)."""
+
+    trader_a: Api
+    trader_b: Api
 
     def __init__(
         self, service: str, staff: Staff, sessions: SessionFactory, settings: Settings
@@ -137,77 +144,10 @@ class World:
         )
         self.invalid = self.http(headers={"Authorization": f"Bearer {forged}"})
         self.success = _success_codes(settings)
-
-        # Trader A: a licence in force, a document, and two unread notifications (received,
-        # approved): one for trader A to mark read, one refused callers must leave unread.
-        self.trader_a = Api.register(service)
-        self.active = self.new_case("active", owner=self.trader_a)
-        marker = self.trader_a.registration_no or ""
-        self.document_content = PDF + f"% {marker}\n".encode()
-        self.document = self.trader_a.upload(
-            "criminal_record", content=self.document_content, name=f"{marker}.pdf"
-        )
-        notes = self.trader_a.ok("GET", "/notifications")
-        assert len(notes) >= 2 and all(n["read_at"] is None for n in notes), notes
-        self.note_to_read, self.note_kept_unread = notes[0]["id"], notes[-1]["id"]
-
-        # Trader B: its own (withdrawn) case, so its lists are not empty and it may apply again.
-        self.trader_b = Api.register(service)
-        self.b_application = self.trader_b.application()
-        b_case = self.trader_b.ok("POST", "/licences", json=self.b_application)["case_no"]
-        self.trader_b.ok("POST", f"/licences/{b_case}/withdraw", json={"reason": "Not yet"})
-        self.b_case = b_case
-        self.b_document = self.trader_b.upload("establishment_lease")
-
-        # Cases that refused calls aim at (each its own operator: one open case per operator).
-        self.shared: dict[str, Case] = {"active": self.active}
-        for status in ("under_review", "info_requested", "suspended"):
-            self.shared[status] = self.new_case(status)
-        self.answer_document = self.shared["info_requested"].owner.upload("establishment_lease")
-
-        # Accounts the admin rows act on when the caller is refused (and must leave alone).
-        self.customs_account = self.new_user(Role.customs)
-        self.victim = self.new_user(Role.officer)
-        self.victim_key = self.new_key(self.customs_account["id"])
         self._deactivated: dict[tuple[Role, int | None], httpx.Client] = {}
-
-        # A registry entry and an invalid-certificate listing that refused calls aim at.
-        self.registry_entry = self.new_registry_entry()
-        self.listing = self.new_listing()
-
-    # -- helpers
 
     def http(self, headers: dict[str, str] | None = None) -> httpx.Client:
         return httpx.Client(base_url=self.service + PREFIX, headers=headers, timeout=60)
-
-    def new_case(self, status: str, owner: Api | None = None) -> Case:
-        """A case in ``status``, owned by a new operator unless ``owner`` is given."""
-        owner = owner or Api.register(self.service)
-        application = owner.application()
-        case = Case(owner, owner.ok("POST", "/licences", json=application)["case_no"], application)
-        officer, supervisor = self.staff.officer, self.staff.supervisor
-        if status == "info_requested":
-            officer.ok(
-                "POST",
-                f"/licences/{case.case_no}/request-information",
-                json={"message": "Send the lease.", "deadline_days": 10},
-            )
-        if status in ("active", "suspended"):
-            approved = officer.ok("POST", f"/licences/{case.case_no}/approve", json={})
-            case.licence_no = approved["state"]["licence_no"]
-        if status == "suspended":
-            supervisor.ok(
-                "POST",
-                f"/licences/{case.case_no}/suspend",
-                json={"reason_code": "tax_debt", "reason": "DSF notice"},
-            )
-        assert self.case_state(case)[1] == status
-        return case
-
-    def case_state(self, case: Case) -> tuple[int, str]:
-        """(history length, status) as an officer reads them: what a refused call must keep."""
-        history = self.staff.officer.ok("GET", f"/licences/{case.case_no}/history")
-        return len(history), history[-1]["to_status"]
 
     def new_user(self, role: Role, operator_id: int | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -251,6 +191,100 @@ class World:
             self._deactivated[cache_key] = client
         return self._deactivated[cache_key]
 
+    def client(self, caller: str, row: Row[Any], call: Call) -> httpx.Client:
+        owner = call.owner or self.trader_a
+        match caller:
+            case "anonymous":
+                return self.anonymous
+            case "invalid_token":
+                return self.invalid
+            case "deactivated":
+                return self.deactivated(_deactivated_role(row), owner.operator_id)
+            case "trader_a":
+                return owner.http
+            case "trader_b":
+                return self.trader_b.http
+            case _:
+                return getattr(self.staff, caller).http
+
+
+class World(Callers):
+    """What the licence rows need, built once per module: trader A with a licence in force, a
+    document and two notifications, trader B (another operator, with a case of its own), cases
+    in each state for refused calls to aim at, and the accounts admin rows target."""
+
+    def __init__(
+        self, service: str, staff: Staff, sessions: SessionFactory, settings: Settings
+    ) -> None:
+        super().__init__(service, staff, sessions, settings)
+
+        # Trader A: a licence in force, a document, and two unread notifications (received,
+        # approved): one for trader A to mark read, one refused callers must leave unread.
+        self.trader_a = Api.register(service)
+        self.active = self.new_case("active", owner=self.trader_a)
+        marker = self.trader_a.registration_no or ""
+        self.document_content = PDF + f"% {marker}\n".encode()
+        self.document = self.trader_a.upload(
+            "criminal_record", content=self.document_content, name=f"{marker}.pdf"
+        )
+        notes = self.trader_a.ok("GET", "/notifications")
+        assert len(notes) >= 2 and all(n["read_at"] is None for n in notes), notes
+        self.note_to_read, self.note_kept_unread = notes[0]["id"], notes[-1]["id"]
+
+        # Trader B: its own (withdrawn) case, so its lists are not empty and it may apply again.
+        self.trader_b = Api.register(service)
+        self.b_application = self.trader_b.application()
+        b_case = self.trader_b.ok("POST", "/licences", json=self.b_application)["case_no"]
+        self.trader_b.ok("POST", f"/licences/{b_case}/withdraw", json={"reason": "Not yet"})
+        self.b_case = b_case
+        self.b_document = self.trader_b.upload("establishment_lease")
+
+        # Cases that refused calls aim at (each its own operator: one open case per operator).
+        self.shared: dict[str, Case] = {"active": self.active}
+        for status in ("under_review", "info_requested", "suspended"):
+            self.shared[status] = self.new_case(status)
+        self.answer_document = self.shared["info_requested"].owner.upload("establishment_lease")
+
+        # Accounts the admin rows act on when the caller is refused (and must leave alone).
+        self.customs_account = self.new_user(Role.customs)
+        self.victim = self.new_user(Role.officer)
+        self.victim_key = self.new_key(self.customs_account["id"])
+
+        # A registry entry and an invalid-certificate listing that refused calls aim at.
+        self.registry_entry = self.new_registry_entry()
+        self.listing = self.new_listing()
+
+    # -- helpers
+
+    def new_case(self, status: str, owner: Api | None = None) -> Case:
+        """A case in ``status``, owned by a new operator unless ``owner`` is given."""
+        owner = owner or Api.register(self.service)
+        application = owner.application()
+        case = Case(owner, owner.ok("POST", "/licences", json=application)["case_no"], application)
+        officer, supervisor = self.staff.officer, self.staff.supervisor
+        if status == "info_requested":
+            officer.ok(
+                "POST",
+                f"/licences/{case.case_no}/request-information",
+                json={"message": "Send the lease.", "deadline_days": 10},
+            )
+        if status in ("active", "suspended"):
+            approved = officer.ok("POST", f"/licences/{case.case_no}/approve", json={})
+            case.licence_no = approved["state"]["licence_no"]
+        if status == "suspended":
+            supervisor.ok(
+                "POST",
+                f"/licences/{case.case_no}/suspend",
+                json={"reason_code": "tax_debt", "reason": "DSF notice"},
+            )
+        assert self.case_state(case)[1] == status
+        return case
+
+    def case_state(self, case: Case) -> tuple[int, str]:
+        """(history length, status) as an officer reads them: what a refused call must keep."""
+        history = self.staff.officer.ok("GET", f"/licences/{case.case_no}/history")
+        return len(history), history[-1]["to_status"]
+
     def new_registry_entry(self) -> dict[str, Any]:
         return self.staff.officer.ok("POST", "/participants", json=_registry_body())
 
@@ -266,22 +300,6 @@ class World:
         return {
             x["id"]: x for x in self.staff.officer.ok("GET", "/invalid-certificates", params=params)
         }
-
-    def client(self, caller: str, row: Row, call: Call) -> httpx.Client:
-        owner = call.owner or self.trader_a
-        match caller:
-            case "anonymous":
-                return self.anonymous
-            case "invalid_token":
-                return self.invalid
-            case "deactivated":
-                return self.deactivated(_deactivated_role(row), owner.operator_id)
-            case "trader_a":
-                return owner.http
-            case "trader_b":
-                return self.trader_b.http
-            case _:
-                return getattr(self.staff, caller).http
 
 
 @pytest.fixture(scope="module")
@@ -300,7 +318,7 @@ def _success_codes(settings: Settings) -> dict[tuple[str, str], int]:
     return codes
 
 
-def _deactivated_role(row: Row) -> Role:
+def _deactivated_role(row: Row[Any]) -> Role:
     """The deactivated account gets a role that would be allowed on this row (so the 401 is
     due to deactivation alone); customs, the API-key path, where any account is allowed."""
     if row.action is None:
@@ -311,17 +329,21 @@ def _deactivated_role(row: Row) -> Role:
 
 # ------------------------------------------------------------------------------- the matrix rows
 
-Prepare = Callable[[World, str, bool], Call]
+W = TypeVar("W", bound=Callers)
 
 
 @dataclass(frozen=True)
-class Row:
+class Row(Generic[W]):
     """One endpoint: the ``Action`` that guards it (None: any authenticated caller), whether it
-    is about trader A's own data (then trader B gets 404), and how to prepare a valid call."""
+    is about trader A's own data (then trader B gets 404), and how to prepare a valid call in
+    the world ``W`` of the file that holds the row."""
 
     action: Action | None
     owned: bool
-    prepare: Prepare
+    prepare: Callable[[W, str, bool], Call]
+
+
+Prepare = Callable[[World, str, bool], Call]
 
 
 def _case_transition(
@@ -828,7 +850,7 @@ def _withdraw_listing(world: World, caller: str, allowed: bool) -> Call:
 
 #: (method, path as in the OpenAPI document) -> the Action that guards it, whether it is about
 #: trader A's own data (trader B then gets 404), and how to build a valid call.
-MATRIX: dict[tuple[str, str], Row] = {
+MATRIX: dict[tuple[str, str], Row[World]] = {
     # accounts
     ("GET", f"{PREFIX}/me"): Row(None, False, _me),
     ("GET", f"{PREFIX}/users"): Row(Action.manage_users, False, _list_users),
@@ -960,7 +982,7 @@ MATRIX: dict[tuple[str, str], Row] = {
 }
 
 
-def expected_refusal(row: Row, caller: str) -> int | None:
+def expected_refusal(row: Row[Any], caller: str) -> int | None:
     """The status a caller must get, or None if it is allowed (then: the endpoint's 2xx)."""
     if caller in UNAUTHENTICATED:
         return 401
@@ -974,14 +996,25 @@ def expected_refusal(row: Row, caller: str) -> int | None:
 # ------------------------------------------------------------------------------------ the tests
 
 
+def every_row() -> dict[tuple[str, str], Row[Any]]:
+    """The rows of this file and those of ``test_access_matrix_permits.py`` (the shipment
+    licences, /permits, with the world they need), which no endpoint may have twice."""
+    # Imported here: that file imports this one for its helpers.
+    from tests.api.test_access_matrix_permits import PERMIT_MATRIX
+
+    assert not set(MATRIX) & set(PERMIT_MATRIX), set(MATRIX) & set(PERMIT_MATRIX)
+    return {**MATRIX, **PERMIT_MATRIX}
+
+
 def test_matrix_covers_every_endpoint(settings: Settings) -> None:
-    """Every endpoint of the OpenAPI document has a row (a new endpoint fails here until its
-    permissions are stated), and every row is a real endpoint."""
+    """Every endpoint of the OpenAPI document has a row in one of the two files (a new
+    endpoint fails here until its permissions are stated), and every row is a real endpoint."""
     paths = create_app(settings).openapi()["paths"]
     endpoints = {(m.upper(), p) for p, operations in paths.items() for m in operations}
-    assert endpoints - PUBLIC == set(MATRIX), {
-        "endpoints without a row": sorted(endpoints - PUBLIC - set(MATRIX)),
-        "rows without an endpoint": sorted(set(MATRIX) - endpoints),
+    rows = set(every_row())
+    assert endpoints - PUBLIC == rows, {
+        "endpoints without a row": sorted(endpoints - PUBLIC - rows),
+        "rows without an endpoint": sorted(rows - endpoints),
     }
 
 
@@ -1017,22 +1050,31 @@ def test_matrix_states_the_action_each_route_checks(settings: Settings) -> None:
     an Action is a route that at least requires a login), so the answers derived from
     PERMISSIONS are those the API must give."""
     actual = {(method, path): _guard(route) for method, path, route in _routes(settings)}
-    assert {key: row.action for key, row in MATRIX.items()} == {
-        key: actual.get(key, "missing") for key in MATRIX
+    rows = every_row()
+    assert {key: row.action for key, row in rows.items()} == {
+        key: actual.get(key, "missing") for key in rows
     }
     assert {key: actual[key] for key in PUBLIC} == dict.fromkeys(PUBLIC, "public")
 
 
-@pytest.mark.parametrize(
-    ("endpoint", "caller"),
-    [(endpoint, caller) for endpoint in MATRIX for caller in CALLERS],
-    ids=[f"{m} {p.removeprefix(PREFIX)} as {c}" for m, p in MATRIX for c in CALLERS],
-)
+def access_cases(matrix: dict[tuple[str, str], Row[Any]]) -> dict[str, Any]:
+    """``parametrize`` arguments: every (endpoint, caller) of ``matrix``, readably named."""
+    return {
+        "argnames": ("endpoint", "caller"),
+        "argvalues": [(endpoint, caller) for endpoint in matrix for caller in CALLERS],
+        "ids": [f"{m} {p.removeprefix(PREFIX)} as {c}" for m, p in matrix for c in CALLERS],
+    }
+
+
+@pytest.mark.parametrize(**access_cases(MATRIX))
 def test_access(world: World, endpoint: tuple[str, str], caller: str) -> None:
+    check_access(world, endpoint, MATRIX[endpoint], caller)
+
+
+def check_access(world: W, endpoint: tuple[str, str], row: Row[W], caller: str) -> None:
     """An allowed caller gets the endpoint's 2xx (and the effect); any other gets exactly
     401, 403 or 404, sees none of trader A's data, and changes nothing."""
     method, _ = endpoint
-    row = MATRIX[endpoint]
     refusal = expected_refusal(row, caller)
     call = row.prepare(world, caller, refusal is None)
     client = world.client(caller, row, call)
