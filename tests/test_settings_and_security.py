@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kp_licensing import security
@@ -9,6 +11,13 @@ from kp_licensing.domain.errors import Unauthenticated
 from kp_licensing.settings import Settings
 
 PG = "postgresql+psycopg://kp@db/kp"
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings here come from the test alone, not from the KP_* variables CI runs with."""
+    for name in [n for n in os.environ if n.startswith("KP_")]:
+        monkeypatch.delenv(name)
 
 
 def test_development_defaults_run() -> None:
