@@ -16,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain.errors import DomainError
+    from schemas.common import SYSTEM_ACTOR
 
 #: Activities write to our own database: retry them without limit (a database outage delays a
 #: case, it never loses a transition), backing off to once a minute.
@@ -67,8 +68,14 @@ class CaseWorkflow:
     async def _after_transition(self, transition: Any) -> None:
         """Consequences outside the case (none unless a subclass says so)."""
 
-    async def _live(self) -> Any:
-        """Wait for deadlines and changes until the case is final; return its last state."""
+    async def _live(self, submitted_by: Any, first_status: Any, notice: str) -> Any:
+        """Record the submission (a new case), then wait for deadlines and changes until the
+        case is final; return its last state."""
+        if self._state.seq == 0:
+            async with self._lock:
+                await self._transition(
+                    submitted_by or SYSTEM_ACTOR, "submitted", first_status, notice=notice
+                )
         while not self._state.status.is_final:
             self._changed = False
             deadline = self._next_deadline()

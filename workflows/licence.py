@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import licences as rules
     from kp_licensing.domain.clock import add_years, macao_date, start_of_macao_day
     from schemas.case import AnswerInformation, InformationRequest, Reason, RequestInformation
-    from schemas.common import SYSTEM_ACTOR, Actor
+    from schemas.common import Actor
     from schemas.licence import (
         Approve,
         Cancel,
@@ -77,15 +77,11 @@ class LicenceWorkflow(LicenceClock):
 
     @workflow.run
     async def run(self, start: LicenceStart) -> LicenceState:
-        if self._state.seq == 0:
-            async with self._lock:
-                await self._transition(
-                    start.submitted_by or SYSTEM_ACTOR,
-                    "submitted",
-                    LicenceStatus.under_review,
-                    notice=f"Application {self._state.case_no} received and under review.",
-                )
-        return await self._live()  # type: ignore[no-any-return]
+        return await self._live(  # type: ignore[no-any-return]
+            start.submitted_by,
+            LicenceStatus.under_review,
+            f"Application {self._state.case_no} received and under review.",
+        )
 
     async def _after_transition(self, transition: Transition) -> None:
         """Hold or release the operator's shipment cases when the licence's standing changes."""

@@ -75,16 +75,12 @@ class PermitWorkflow(CaseWorkflow):
 
     @workflow.run
     async def run(self, start: PermitStart) -> PermitState:
-        if self._state.seq == 0:
-            async with self._lock:
-                await self._transition(
-                    start.submitted_by or SYSTEM_ACTOR,
-                    "submitted",
-                    PermitStatus.under_review,
-                    notice=f"{self._state.kind.value.capitalize()} licence application "
-                    f"{self._state.case_no} received and under review.",
-                )
-        return await self._live()  # type: ignore[no-any-return]
+        return await self._live(  # type: ignore[no-any-return]
+            start.submitted_by,
+            PermitStatus.under_review,
+            f"{self._state.kind.value.capitalize()} licence application "
+            f"{self._state.case_no} received and under review.",
+        )
 
     def _validity_end(self) -> datetime | None:
         """When the licence stops being usable: the start of the day after its last day."""
