@@ -27,10 +27,8 @@ from datetime import timedelta
 
 from temporalio import workflow
 
-from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, guarded
-from workflows.licence_clock import LicenceClock
-from workflows.permit import HOLD_ACTIVITY
-
+# Our own deterministic modules pass through too: the sandbox would otherwise re-import them
+# (and the permit workflow module behind HOLD_ACTIVITY) for every licence it runs.
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import licences as rules
     from kp_licensing.domain.clock import add_years, macao_date, start_of_macao_day
@@ -51,6 +49,9 @@ with workflow.unsafe.imports_passed_through():
         Transition,
     )
     from schemas.permit import ShipmentHold
+    from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, guarded
+    from workflows.licence_clock import LicenceClock
+    from workflows.permit import HOLD_ACTIVITY
 
 #: Activity names, shared with ``workflows.licence_activities`` (the workflow calls activities by
 #: name so that this module never imports the database layer).

@@ -11,12 +11,11 @@ from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 
-from workflows.common import CaseWorkflow
-
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain.clock import macao_date, start_of_macao_day
     from schemas.common import SYSTEM_ACTOR
     from schemas.licence import LicenceState, LicenceStatus
+    from workflows.common import CaseWorkflow
 
 
 class LicenceClock(CaseWorkflow):

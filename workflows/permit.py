@@ -22,8 +22,6 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 
-from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, CaseWorkflow, guarded
-
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import permits as rules
     from kp_licensing.domain.clock import macao_date, start_of_macao_day
@@ -45,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         Resolve,
     )
     from schemas.shipment import PermitKind
+    from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, CaseWorkflow, guarded
 
 RECORD_ACTIVITY = "permit.record"
 NUMBER_ACTIVITY = "permit.allocate_number"
