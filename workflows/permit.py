@@ -14,6 +14,10 @@ Messages:
 
 Timers: the information-request deadline (lapse), the last day of validity (an unused licence
 expires; a transit not out by then becomes a discrepancy for an officer).
+
+An approved export waits, unused, for its KP certificate: the certificate process will start
+``CertificateWorkflow`` as a child of this workflow from the ``approve`` handler (the export's
+stock draws are already held, and are given back if the licence ends unused).
 """
 
 from __future__ import annotations
