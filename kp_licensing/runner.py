@@ -34,7 +34,14 @@ class _ApiServer(uvicorn.Server):
 async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
     """Serve the HTTP API until ``stop`` is set, then finish the requests in flight."""
     config = uvicorn.Config(
-        create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info"
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="info",
+        # Longer than the idle timeout of the proxies and clients in front (60 s is common):
+        # the side that closes an idle connection first races a request being sent on it, and
+        # that must be the client, which then opens a new one, never the server (a reset).
+        timeout_keep_alive=75,
     )
     server = _ApiServer(config)
 

@@ -10,6 +10,14 @@ import httpx
 
 from tests.factories import REQUIRED_DOCUMENTS
 
+
+def http(base_url: str, **kwargs: Any) -> httpx.Client:
+    """A client that opens a connection per request: a pooled connection left idle while other
+    tests run can be closed by the server just as a request goes out on it (a reset)."""
+    limits = httpx.Limits(max_keepalive_connections=0)
+    return httpx.Client(base_url=base_url, timeout=60, limits=limits, **kwargs)
+
+
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
@@ -23,11 +31,11 @@ class Api:
 
     @classmethod
     def login(cls, base: str, username: str, password: str) -> Api:
-        http = httpx.Client(base_url=base + "/api/v1", timeout=60)
-        response = http.post("/auth/token", data={"username": username, "password": password})
+        client = http(base + "/api/v1")
+        response = client.post("/auth/token", data={"username": username, "password": password})
         assert response.status_code == 200, response.text
-        http.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
-        return cls(http=http, username=username)
+        client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        return cls(http=client, username=username)
 
     @classmethod
     def register(cls, base: str) -> Api:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from kp_licensing.devserver import TemporalDevServer, free_port, port_open
@@ -21,7 +20,7 @@ from kp_licensing.settings import Settings
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from schemas.common import Role
-from tests.api.client import Api
+from tests.api.client import Api, http
 
 
 class BackgroundLoop:
@@ -118,7 +117,7 @@ def staff(service: str, sessions: SessionFactory) -> Staff:
         },
     )
     key = admin.ok("POST", f"/users/{system['id']}/api-keys", json={"label": "EDI gateway"})
-    customs = Api(httpx.Client(base_url=service + "/api/v1", headers={"X-API-Key": key["key"]}))
+    customs = Api(http(service + "/api/v1", headers={"X-API-Key": key["key"]}))
     return Staff(admin=admin, officer=officer, supervisor=supervisor, customs=customs)
 
 

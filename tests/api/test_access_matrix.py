@@ -55,7 +55,7 @@ from kp_licensing.settings import Settings
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import ApiKey, Document
 from schemas.common import Role
-from tests.api.client import PDF, Api
+from tests.api.client import PDF, Api, http
 from tests.api.conftest import Staff
 
 PREFIX = "/api/v1"
@@ -147,7 +147,7 @@ class Callers:
         self._deactivated: dict[tuple[Role, int | None], httpx.Client] = {}
 
     def http(self, headers: dict[str, str] | None = None) -> httpx.Client:
-        return httpx.Client(base_url=self.service + PREFIX, headers=headers, timeout=60)
+        return http(self.service + PREFIX, headers=headers)
 
     def new_user(self, role: Role, operator_id: int | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
