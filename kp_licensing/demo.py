@@ -8,12 +8,13 @@ registers a new company, so the demo can be run again and again against the same
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from kp_licensing.demo_shipments import walk_shipments
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict
 from kp_licensing.settings import Settings
 from kp_licensing.store import people
@@ -139,9 +140,10 @@ def run_demo(settings: Settings, base: str, *, echo: Callable[[str], None]) -> N
             "deadline_days": 14,
         },
     )
+    deadline = datetime.fromisoformat(asked["state"]["info_request"]["deadline"])
     say(
-        f"officer requested information: case is {asked['state']['status']}, answer due by "
-        f"{asked['state']['info_request']['deadline'][:10]}"
+        f"officer requested information: case is {asked['state']['status']}, answer due by the "
+        f"end of {macao_date(deadline) - timedelta(days=1)} (Macao)"
     )
 
     note = trader.call("GET", "/notifications", params={"unread": True})[0]

@@ -142,7 +142,7 @@ class LicenceWorkflow(LicenceClock):
                 reason=cmd.message,
                 details={"deadline": s.info_request.deadline.isoformat()},
                 notice=f"DSEDT asks for more information on {s.case_no} by "
-                f"{macao_date(s.info_request.deadline).isoformat()}: {cmd.message}",
+                f"{macao_date(now) + timedelta(days=days)}: {cmd.message}",
             )
 
     @request_information.validator
