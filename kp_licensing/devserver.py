@@ -8,13 +8,26 @@ worker talking to a server that has gone.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 from kp_licensing.binaries import temporal_cli
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec (Linux): receive SIGTERM when the process that started the
+    server dies, however it dies. A killed ``kp-licensing dev`` or test run (SIGKILL, OOM)
+    otherwise leaves an orphaned server holding its ports, since it has its own session."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -84,7 +97,11 @@ class TemporalDevServer:
             )
         log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
