@@ -15,15 +15,16 @@ from temporalio.common import WorkflowIDReusePolicy
 
 from kp_licensing.domain import licences as rules
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
+from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.domain.numbering import case_number
+from kp_licensing.services.access import visible
 from kp_licensing.services.temporal import execute
 from kp_licensing.settings import Settings
 from kp_licensing.store import licences, people, sequences
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.locks import OperatorLocks
 from kp_licensing.store.models import Licence
-from schemas.common import Actor, CheckResult, DocumentRef, Role
+from schemas.common import Actor, CheckResult, DocumentRef
 from schemas.licence import (
     LicenceApplication,
     LicenceRecord,
@@ -37,10 +38,9 @@ from workflows.licence import LicenceWorkflow, workflow_id
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Licence:
     """The case, if this actor may see it; another operator's case does not exist for a trader."""
-    row = licences.get(session, case_no)
-    if row is None or (actor.role == Role.trader and row.operator_id != actor.operator_id):
-        raise NotFound(f"no licence case {case_no}")
-    return row
+    return visible(
+        licences.get(session, case_no), actor=actor, missing=f"no licence case {case_no}"
+    )
 
 
 def _check_application(

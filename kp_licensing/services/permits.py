@@ -19,15 +19,16 @@ from temporalio.common import WorkflowIDReusePolicy
 from kp_licensing.domain import participants as participant_rules
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
+from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.domain.numbering import permit_case_number
+from kp_licensing.services.access import visible
 from kp_licensing.services.temporal import execute
 from kp_licensing.settings import Settings
 from kp_licensing.store import licences, participants, permits, sequences
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.locks import OperatorLocks
 from kp_licensing.store.permit_models import Permit, PresentedCertificate
-from schemas.common import Actor, CheckOutcome, CheckResult, DocumentRef, Role
+from schemas.common import Actor, CheckOutcome, CheckResult, DocumentRef
 from schemas.licence import LicenceStatus
 from schemas.participants import InvalidCertificate
 from schemas.permit import (
@@ -44,10 +45,9 @@ from workflows.permit import HOLDABLE, PermitWorkflow, workflow_id
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Permit:
     """The case, if this actor may see it; another operator's case does not exist for a trader."""
-    row = permits.get(session, case_no)
-    if row is None or (actor.role == Role.trader and row.operator_id != actor.operator_id):
-        raise NotFound(f"no shipment licence case {case_no}")
-    return row
+    return visible(
+        permits.get(session, case_no), actor=actor, missing=f"no shipment licence case {case_no}"
+    )
 
 
 def gather_facts(

@@ -131,14 +131,11 @@ class Licence(SQLModel, table=True):
     state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
-class LicenceEvent(SQLModel, table=True):
-    """One transition of a case: the audit trail shown as its history."""
-
-    __tablename__ = "licence_events"
-    __table_args__ = (UniqueConstraint("case_no", "seq", name="uq_licence_events_case_seq"),)
+class CaseEventColumns(SQLModel):
+    """The columns every case's audit trail has (licence events, permit events): one transition,
+    who made it, when and why. Each table adds its own ``case_no`` and foreign key."""
 
     id: int | None = Field(default=None, primary_key=True)
-    case_no: str = Field(foreign_key="licences.case_no", max_length=32, index=True)
     seq: int
     at: datetime = Field(sa_type=UTCDateTime)
     actor_user_id: int
@@ -147,8 +144,17 @@ class LicenceEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     from_status: str | None = Field(default=None, max_length=20)
     to_status: str = Field(max_length=20)
-    reason: str | None = Field(default=None, sa_column=Column(Text))
-    details: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str | None = Field(default=None, sa_type=Text)
+    details: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+
+
+class LicenceEvent(CaseEventColumns, table=True):
+    """One transition of an operating-licence case: its history."""
+
+    __tablename__ = "licence_events"
+    __table_args__ = (UniqueConstraint("case_no", "seq", name="uq_licence_events_case_seq"),)
+
+    case_no: str = Field(foreign_key="licences.case_no", max_length=32, index=True)
 
 
 class Notification(SQLModel, table=True):

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from kp_licensing.store.models import UTCDateTime, utcnow
+from kp_licensing.store.models import CaseEventColumns, UTCDateTime, utcnow
 
 CARATS = Numeric(14, 3)
 MONEY = Numeric(16, 2)
@@ -39,22 +39,13 @@ class Permit(SQLModel, table=True):
     state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
-class PermitEvent(SQLModel, table=True):
+class PermitEvent(CaseEventColumns, table=True):
+    """One transition of a shipment-licence case: its history."""
+
     __tablename__ = "permit_events"
     __table_args__ = (UniqueConstraint("case_no", "seq", name="uq_permit_events_case_seq"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     case_no: str = Field(foreign_key="permits.case_no", max_length=32, index=True)
-    seq: int
-    at: datetime = Field(sa_type=UTCDateTime)
-    actor_user_id: int
-    actor_username: str = Field(max_length=64)
-    actor_role: str = Field(max_length=20)
-    action: str = Field(max_length=64)
-    from_status: str | None = Field(default=None, max_length=20)
-    to_status: str = Field(max_length=20)
-    reason: str | None = Field(default=None, sa_column=Column(Text))
-    details: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class PresentedCertificate(SQLModel, table=True):

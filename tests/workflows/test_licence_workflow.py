@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -23,6 +20,7 @@ from schemas.common import Role
 from schemas.licence import Approve, Cancel, LicenceStart, LicenceStatus, Renew, Suspend
 from tests.factories import actor, application, document_refs, licence_start, operator_row
 from tests.workflows.conftest import TASK_QUEUE
+from tests.workflows.polling import eventually
 from workflows.licence import LicenceWorkflow, workflow_id
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -46,20 +44,6 @@ async def start(
     )
     await handle.execute_update(LicenceWorkflow.recorded)
     return handle, started
-
-
-async def eventually(check: Callable[[], Awaitable[bool] | bool], seconds: float = 15) -> None:
-    """Wait (in real time) for the worker to catch up with time the test server skipped."""
-
-    async def holds() -> bool:
-        result = check()
-        return await result if inspect.isawaitable(result) else result
-
-    for _ in range(int(seconds / 0.05)):
-        if await holds():
-            return
-        await asyncio.sleep(0.05)
-    assert await holds()
 
 
 def actions(sessions: SessionFactory, case_no: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from schemas.permit import (
 from schemas.shipment import Arrival
 from tests.factories import actor, operator_row, permit_start
 from tests.workflows.conftest import TASK_QUEUE
+from tests.workflows.polling import eventually
 from workflows.permit import PermitWorkflow, workflow_id
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -119,11 +119,12 @@ async def test_holds_stack_and_release_in_any_order(
 
 
 async def when(handle: WorkflowHandle, condition: Callable[[PermitState], bool]) -> PermitState:
-    """The state once ``condition`` holds: signals are handled after the call that sent them
-    returns, one at a time under the case's lock."""
-    for _ in range(200):
-        state = await handle.query(PermitWorkflow.state)
-        if condition(state):
-            return state
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never reached: {state}")
+    """The state once ``condition`` holds (signals are handled one at a time, under the lock)."""
+    seen: list[PermitState] = []
+
+    async def reached() -> bool:
+        seen[:] = [await handle.query(PermitWorkflow.state)]
+        return condition(seen[0])
+
+    await eventually(reached)
+    return seen[0]

@@ -9,10 +9,10 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
 from kp_licensing.api.deps import MayUpload, MayViewDocuments, Principal, ServicesDep, SessionDep
-from kp_licensing.domain.errors import NotFound
+from kp_licensing.services.access import visible
 from kp_licensing.store.documents import to_ref
 from kp_licensing.store.models import Document
-from schemas.common import DocumentRef, Role
+from schemas.common import DocumentRef
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -46,10 +46,9 @@ async def upload(
 
 
 def _visible(principal: Principal, session: SessionDep, services: ServicesDep, id: str) -> Document:
-    document = services.documents.get(session, id)
-    if principal.role == Role.trader and document.operator_id != principal.operator_id:
-        raise NotFound(f"no document {id}")
-    return document
+    return visible(
+        services.documents.get(session, id), actor=principal.actor, missing=f"no document {id}"
+    )
 
 
 @router.get("/{document_id}", response_model=DocumentRef)

@@ -23,8 +23,8 @@ from kp_licensing.api.deps import (
     TemporalDep,
 )
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.domain.errors import NotFound
 from kp_licensing.services import licences as service
+from kp_licensing.services.access import visible
 from kp_licensing.store import licences
 from kp_licensing.store.models import Licence
 from kp_licensing.store.projection import to_transition
@@ -149,9 +149,11 @@ def search(
 @router.get("/by-number/{licence_no}", response_model=LicenceCheck)
 def check_licence(licence_no: str, principal: MayCheckLicence, session: SessionDep) -> LicenceCheck:
     """Is this operating licence in force today, and for what? (customs, officers, holder)"""
-    row = licences.get_by_licence_no(session, licence_no)
-    if row is None or (principal.role == Role.trader and row.operator_id != principal.operator_id):
-        raise NotFound(f"no operating licence {licence_no}")
+    row = visible(
+        licences.get_by_licence_no(session, licence_no),
+        actor=principal.actor,
+        missing=f"no operating licence {licence_no}",
+    )
     today = macao_date(datetime.now(UTC))
     return LicenceCheck(
         licence_no=licence_no,

@@ -1,0 +1,23 @@
+"""The ownership rule every read and action applies: a trader sees only its own operator's
+things, and another operator's thing does not exist for it (404, never 403: nothing leaks)."""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+from kp_licensing.domain.errors import NotFound
+from schemas.common import Actor, Role
+
+
+class Owned(Protocol):
+    operator_id: int
+
+
+T = TypeVar("T", bound=Owned)
+
+
+def visible(thing: T | None, *, actor: Actor, missing: str) -> T:
+    """``thing`` if it exists and ``actor`` may see it; otherwise NotFound(``missing``)."""
+    if thing is None or (actor.role == Role.trader and thing.operator_id != actor.operator_id):
+        raise NotFound(missing)
+    return thing
