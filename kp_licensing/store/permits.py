@@ -206,18 +206,21 @@ def stock(
     return session.exec(stmt).first()
 
 
+def _drawn_on(
+    session: Session, *, operator_id: int, draw: CertificateDraw
+) -> StockCertificate | None:
+    return stock(
+        session, operator_id=operator_id, issuing_country=draw.issuing_country, number=draw.number
+    )
+
+
 def balances(
     session: Session, *, operator_id: int, draws: list[CertificateDraw]
 ) -> dict[tuple[str, str], Decimal]:
     """Carats still available under each certificate (0 for one the operator never imported)."""
     result = {}
     for draw in draws:
-        row = stock(
-            session,
-            operator_id=operator_id,
-            issuing_country=draw.issuing_country,
-            number=draw.number,
-        )
+        row = _drawn_on(session, operator_id=operator_id, draw=draw)
         result[(draw.issuing_country, draw.number)] = row.carats - row.drawn if row else Decimal(0)
     return result
 
@@ -231,12 +234,7 @@ def reserve(
     circle."""
     found = []
     for draw in draws:
-        row = stock(
-            session,
-            operator_id=operator_id,
-            issuing_country=draw.issuing_country,
-            number=draw.number,
-        )
+        row = _drawn_on(session, operator_id=operator_id, draw=draw)
         if row is None or row.id is None:
             _refuse(session, operator_id=operator_id, draws=draws, failed=draw)
         found.append((row.id, draw))
