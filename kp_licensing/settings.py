@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "kp-licensing"
     temporal_ui_port: int = 8233
+    #: How long a request waits on a workflow (to open a case, to record a change) before it
+    #: answers 503 with the case and a Retry-After; the change itself is not lost.
+    workflow_wait_seconds: float = Field(default=20, gt=0, le=120)
+    #: How long a submission may stay without its workflow before the sweep starts it.
+    submission_sweep_seconds: float = Field(default=30, gt=0, le=3600)
 
     # HTTP API.
     api_host: str = "127.0.0.1"

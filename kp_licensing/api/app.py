@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -21,10 +23,10 @@ from kp_licensing.api.routes import (
     permits,
     users,
 )
+from kp_licensing.services.submissions import sweep_forever
 from kp_licensing.settings import Settings, get_settings
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.documents import DocumentStore
-from kp_licensing.store.locks import OperatorLocks
 from workflows.client import connect
 
 log = logging.getLogger(__name__)
@@ -51,13 +53,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_bytes=settings.upload_max_bytes,
             allowed_types=settings.upload_allowed_types,
         ),
-        locks=OperatorLocks(engine),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         services.temporal = await connect(settings.temporal_address, settings.temporal_namespace)
+        every = timedelta(seconds=settings.submission_sweep_seconds)
+        sweep = asyncio.create_task(sweep_forever(services.sessions, services.engine(), every))
         yield
+        sweep.cancel()
+        with suppress(asyncio.CancelledError):
+            await sweep
         engine.dispose()
 
     app = FastAPI(

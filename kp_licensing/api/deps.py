@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Security
+from fastapi import Depends, Header, Path, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
@@ -14,11 +15,11 @@ from temporalio.client import Client
 from kp_licensing import security
 from kp_licensing.api.permissions import Action, allowed
 from kp_licensing.domain.errors import Forbidden, Unauthenticated
+from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.documents import DocumentStore
-from kp_licensing.store.locks import OperatorLocks
 from kp_licensing.store.models import User
 from schemas.common import Actor, Role
 
@@ -30,8 +31,16 @@ class Services:
     settings: Settings
     sessions: SessionFactory
     documents: DocumentStore
-    locks: OperatorLocks
     temporal: Client | None = None
+
+    def engine(self) -> ProcessEngine:
+        """The process engine with this service's task queue and wait limit."""
+        assert self.temporal is not None
+        return ProcessEngine(
+            client=self.temporal,
+            task_queue=self.settings.task_queue,
+            wait=timedelta(seconds=self.settings.workflow_wait_seconds),
+        )
 
 
 def get_services(request: Request) -> Services:
@@ -49,12 +58,26 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_temporal(services: ServicesDep) -> Client:
+def get_temporal(services: ServicesDep) -> ProcessEngine:
     assert services.temporal is not None, "the Temporal client is connected at start-up"
-    return services.temporal
+    return services.engine()
 
 
-TemporalDep = Annotated[Client, Depends(get_temporal)]
+TemporalDep = Annotated[ProcessEngine, Depends(get_temporal)]
+
+#: The client's key for a request it may send again (after a timeout, a lost answer): the
+#: repeat gets the first request's result instead of acting twice.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Any unique string of 8 to 64 letters, digits and _ . : - (a UUID fits); "
+        "repeat it to repeat a request safely.",
+    ),
+]
 
 #: A row id in a path: bounded, so an absurd number is a 422, not a database overflow.
 DatabaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -21,7 +21,17 @@ def _body(error: DomainError) -> dict[str, object]:
     body: dict[str, object] = {"detail": error.message, "code": type(error).__name__}
     if error.details is not None:
         body["errors"] = error.details
+    case_no = getattr(error, "case_no", None)
+    if case_no is not None:
+        body["case_no"] = case_no
     return body
+
+
+def _headers(error: DomainError) -> dict[str, str] | None:
+    if error.status_code == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    retry_after = getattr(error, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after is not None else None
 
 
 def _field(loc: tuple[object, ...] | list[object]) -> str:
@@ -45,8 +55,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
-        return JSONResponse(_body(error), status_code=error.status_code, headers=headers)
+        return JSONResponse(_body(error), status_code=error.status_code, headers=_headers(error))
 
     @app.exception_handler(WorkflowUpdateFailedError)
     async def update_failed(_: Request, error: WorkflowUpdateFailedError) -> JSONResponse:

@@ -36,6 +36,28 @@ class Unauthenticated(DomainError):
     status_code = 401
 
 
+class Unavailable(DomainError):
+    """A part the request waits on (the process engine, a worker) did not answer in time.
+
+    ``case_no`` names the case the request created or changed, if any, so the client looks at it
+    again instead of repeating a submission; ``retry_after`` is the wait, in seconds, to suggest
+    (HTTP ``Retry-After``)."""
+
+    status_code = 503
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int = 5,
+        case_no: str | None = None,
+        details: object | None = None,
+    ) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+        self.case_no = case_no
+
+
 #: Errors by class name, so a failure that crossed Temporal (as an ApplicationError whose type is
 #: the class name) can be raised again as the same domain error.
 ERRORS_BY_NAME: dict[str, type[DomainError]] = {

@@ -10,20 +10,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
-from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
 
 from kp_licensing.domain import licences as rules
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.domain.numbering import case_number
 from kp_licensing.services.access import visible
-from kp_licensing.services.temporal import execute
+from kp_licensing.services.submissions import (
+    LICENCE,
+    by_idempotency_key,
+    fingerprint,
+    open_case,
+    record,
+)
+from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
-from kp_licensing.store import licences, people, sequences
+from kp_licensing.store import licences, people, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
-from kp_licensing.store.locks import OperatorLocks
-from kp_licensing.store.models import Licence
+from kp_licensing.store.models import Licence, Submission
 from schemas.common import Actor, CheckResult, DocumentRef
 from schemas.licence import (
     LicenceApplication,
@@ -33,7 +37,7 @@ from schemas.licence import (
     LicenceStatus,
     Renew,
 )
-from workflows.licence import LicenceWorkflow, workflow_id
+from workflows.licence import workflow_id
 
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Licence:
@@ -68,16 +72,24 @@ def _check_application(
 async def apply(
     *,
     session: Session,
-    client: Client,
+    client: ProcessEngine,
     settings: Settings,
     documents: DocumentStore,
-    locks: OperatorLocks,
     actor: Actor,
     application: LicenceApplication,
+    idempotency_key: str | None = None,
 ) -> LicenceState:
-    """Submit an application: checked at once, then a new case whose workflow has recorded it."""
+    """Submit an application: checked at once, then a new case whose workflow has recorded it.
+
+    An operator holds one operating licence: the claim on it is taken in the same transaction
+    as the submission. The same application sent again while its case awaits a decision (or
+    with the same ``Idempotency-Key``) gets that case, never a second one."""
     assert actor.operator_id is not None
-    with locks.hold(actor.operator_id):
+    print_ = fingerprint(LICENCE, application)
+    submission = by_idempotency_key(
+        session, operator_id=actor.operator_id, key=idempotency_key, print_=print_
+    )
+    if submission is None:
         refs, checks = _check_application(
             session,
             application=application,
@@ -85,16 +97,43 @@ async def apply(
             documents=documents,
             settings=settings,
         )
-        existing = licences.open_case_of(session, actor.operator_id)
-        if existing is not None:
-            raise Conflict(
-                f"this operator already has case {existing.case_no} ({existing.status}); an "
-                "operator holds one operating licence: renew it, or wait for the decision"
-            )
+        submission = _submit(
+            session,
+            actor=actor,
+            application=application,
+            refs=refs,
+            checks=checks,
+            settings=settings,
+            print_=print_,
+            idempotency_key=idempotency_key,
+        )
+    state: LicenceState = await open_case(session, client, submission)
+    return state
+
+
+def _submit(
+    session: Session,
+    *,
+    actor: Actor,
+    application: LicenceApplication,
+    refs: list[DocumentRef],
+    checks: list[CheckResult],
+    settings: Settings,
+    print_: str,
+    idempotency_key: str | None,
+) -> Submission:
+    """The new case's submission, committed with the operator's licence claim; or the earlier
+    submission this request repeats. Refused (409) while another case holds the claim."""
+    assert actor.operator_id is not None
+    for _ in range(3):  # the claim may change hands between the read and the write
+        holder = submissions.licence_claim(session, actor.operator_id)
+        if holder is not None:
+            case = licences.get(session, holder)
+            if case is None or not LicenceStatus(case.status).is_final:
+                return _repeated_or_refused(session, holder=holder, case=case, print_=print_)
         now = datetime.now(UTC)
         year = macao_date(now).year
         case_no = case_number(year, sequences.next_value(session, f"case-{year}"))
-        session.commit()
         state = LicenceState(
             case_no=case_no,
             operator_id=actor.operator_id,
@@ -105,19 +144,48 @@ async def apply(
             submitted_at=now,
             policy=settings.licence_policy(),
         )
-        handle = await client.start_workflow(
-            LicenceWorkflow.run,
-            LicenceStart(state=state, submitted_by=actor),
-            id=workflow_id(case_no),
-            task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        submission = record(
+            session,
+            process=LICENCE,
+            case_no=case_no,
+            operator_id=actor.operator_id,
+            start=LicenceStart(state=state, submitted_by=actor),
+            print_=print_,
+            idempotency_key=idempotency_key,
         )
-        recorded: LicenceState = await execute(client, handle.id, LicenceWorkflow.recorded)
-        return recorded
+        if submissions.claim_licence(
+            session, operator_id=actor.operator_id, case_no=case_no, replacing=holder
+        ):
+            session.commit()
+            return submission
+        session.rollback()
+    raise Conflict("another application for this operator is being submitted; try again shortly")
+
+
+def _repeated_or_refused(
+    session: Session, *, holder: str, case: Licence | None, print_: str
+) -> Submission:
+    """The holder's submission if this request repeats it (same content, no decision yet);
+    otherwise the operator already has its case."""
+    earlier = submissions.get(session, holder)
+    undecided = case is None or case.status == LicenceStatus.under_review
+    if earlier is not None and earlier.fingerprint == print_ and undecided:
+        return earlier
+    status = case.status if case is not None else "being opened"
+    raise Conflict(
+        f"this operator already has case {holder} ({status}); an operator holds one operating "
+        "licence: renew it, or wait for the decision"
+    )
 
 
 async def act(
-    *, session: Session, client: Client, case_no: str, update: Any, command: Any
+    *,
+    session: Session,
+    client: ProcessEngine,
+    case_no: str,
+    update: Any,
+    command: Any,
+    update_id: str | None = None,
 ) -> LicenceRecord:
     """Run one human action on a case through its workflow; refusals come back as domain
     errors (404 for a case the actor may not see, 409 for an impossible transition, 422 for bad
@@ -130,7 +198,9 @@ async def act(
     # its activity has written to the database, and a request must not hold a pooled
     # connection for that long.
     session.close()
-    result: LicenceRecord = await execute(client, workflow_id(row.case_no), update, command)
+    result: LicenceRecord = await client.execute(
+        workflow_id(row.case_no), update, command, case_no=row.case_no, update_id=update_id
+    )
     return result
 
 

@@ -3,8 +3,9 @@ twice, and hand the case to ``PermitWorkflow``.
 
 Two registers are written here, in the same transaction that allocates the case number: the
 foreign certificate an import presents (a second presentation anywhere is refused) and the
-carats an export draws from imported certificates (never more than remain). If the workflow
-cannot be started they are given back, so a refused or failed submission leaves nothing held.
+carats an export draws from imported certificates (never more than remain). A refused
+application leaves nothing held; an accepted one is committed with its submission, so its case
+opens even if the workflow cannot be started at once (``services.submissions``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
-from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
 
 from kp_licensing.domain import participants as participant_rules
 from kp_licensing.domain import permits as rules
@@ -22,12 +22,19 @@ from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.domain.numbering import permit_case_number
 from kp_licensing.services.access import visible
-from kp_licensing.services.temporal import execute
+from kp_licensing.services.submissions import (
+    PERMIT,
+    by_idempotency_key,
+    fingerprint,
+    open_case,
+    record,
+)
+from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
-from kp_licensing.store import licences, participants, permits, sequences
+from kp_licensing.store import licences, participants, permits, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
-from kp_licensing.store.locks import OperatorLocks
-from kp_licensing.store.permit_models import Permit, PresentedCertificate
+from kp_licensing.store.models import Submission
+from kp_licensing.store.permit_models import Permit
 from schemas.common import Actor, CheckOutcome, CheckResult, DocumentRef
 from schemas.licence import LicenceStatus
 from schemas.participants import InvalidCertificate
@@ -116,62 +123,116 @@ def _refuse_failed(checks: list[CheckResult]) -> None:
 async def apply(
     *,
     session: Session,
-    client: Client,
+    client: ProcessEngine,
     settings: Settings,
     documents: DocumentStore,
-    locks: OperatorLocks,
     actor: Actor,
     application: PermitApplication,
+    idempotency_key: str | None = None,
 ) -> PermitState:
-    """Check an application at once; refuse it with every failed check, or open the case."""
+    """Check an application at once; refuse it with every failed check, or open the case.
+
+    A repeated request (the same ``Idempotency-Key``, or without one the same application while
+    its case awaits its first decision) gets the case it opened, never a second one."""
+    assert actor.operator_id is not None
+    operator_id = actor.operator_id
+    print_ = fingerprint(PERMIT, application)
+    submission = by_idempotency_key(
+        session, operator_id=operator_id, key=idempotency_key, print_=print_
+    )
+    if submission is None and idempotency_key is None:
+        submission = _undecided_twin(session, operator_id=operator_id, print_=print_)
+    if submission is None:
+        submission = _submit(
+            session,
+            actor=actor,
+            application=application,
+            documents=documents,
+            settings=settings,
+            print_=print_,
+            idempotency_key=idempotency_key,
+        )
+    state: PermitState = await open_case(session, client, submission)
+    return state
+
+
+def _undecided_twin(session: Session, *, operator_id: int, print_: str) -> Submission | None:
+    """An earlier submission of the same application whose case awaits its first decision."""
+    for earlier in submissions.with_fingerprint(
+        session, operator_id=operator_id, kind=PERMIT.kind, fingerprint=print_
+    ):
+        case = permits.get(session, earlier.case_no)
+        if case is None or case.status == PermitStatus.under_review:
+            return earlier
+    return None
+
+
+def _submit(
+    session: Session,
+    *,
+    actor: Actor,
+    application: PermitApplication,
+    documents: DocumentStore,
+    settings: Settings,
+    print_: str,
+    idempotency_key: str | None,
+) -> Submission:
+    """Judge the application and commit its case number, its claims on the certificate
+    registers and its submission together."""
     assert actor.operator_id is not None
     operator_id = actor.operator_id
     ids = list(application.document_ids)
     if application.foreign_certificate is not None:
         ids.append(application.foreign_certificate.scan_document_id)
     refs = documents.refs(session, ids=ids, operator_id=operator_id)
-    with locks.hold(operator_id):
-        facts = gather_facts(
-            session,
-            application=application,
-            operator_id=operator_id,
-            documents=refs,
-            settings=settings,
-        )
-        checks = rules.permit_checks(application, facts)
-        _refuse_failed(checks)
-        assert facts.licence is not None
-        now = datetime.now(UTC)
-        year = macao_date(now).year
-        case_no = permit_case_number(year, sequences.next_value(session, f"permit-case-{year}"))
-        _claim(session, application=application, operator_id=operator_id, case_no=case_no)
+    facts = gather_facts(
+        session,
+        application=application,
+        operator_id=operator_id,
+        documents=refs,
+        settings=settings,
+    )
+    checks = rules.permit_checks(application, facts)
+    _refuse_failed(checks)
+    assert facts.licence is not None
+    now = datetime.now(UTC)
+    year = macao_date(now).year
+    case_no = permit_case_number(year, sequences.next_value(session, f"permit-case-{year}"))
+    _claim(session, application=application, operator_id=operator_id, case_no=case_no)
+    state = PermitState(
+        case_no=case_no,
+        operator_id=operator_id,
+        kind=application.kind,
+        status=PermitStatus.under_review,
+        application=application,
+        documents=refs,
+        checks=checks,
+        submitted_at=now,
+        policy=settings.permit_policy(),
+        licence_no=facts.licence.licence_no,
+        licence_expires_on=facts.licence.expires_on,
+    )
+    submission = record(
+        session,
+        process=PERMIT,
+        case_no=case_no,
+        operator_id=operator_id,
+        start=PermitStart(state=state, submitted_by=actor),
+        print_=print_,
+        idempotency_key=idempotency_key,
+    )
+    try:
         session.commit()
-        state = PermitState(
-            case_no=case_no,
-            operator_id=operator_id,
-            kind=application.kind,
-            status=PermitStatus.under_review,
-            application=application,
-            documents=refs,
-            checks=checks,
-            submitted_at=now,
-            policy=settings.permit_policy(),
-            licence_no=facts.licence.licence_no,
-            licence_expires_on=facts.licence.expires_on,
+    except IntegrityError:
+        # Only the Idempotency-Key is unique here: the same request, sent twice at once.
+        session.rollback()
+        earlier = by_idempotency_key(
+            session, operator_id=operator_id, key=idempotency_key, print_=print_
         )
-        try:
-            handle = await client.start_workflow(
-                PermitWorkflow.run,
-                PermitStart(state=state, submitted_by=actor),
-                id=workflow_id(case_no),
-                task_queue=settings.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except BaseException:
-            _give_back(session, case_no=case_no)
+        if earlier is None:
             raise
-        recorded: PermitState = await execute(client, handle.id, PermitWorkflow.recorded)
-        return recorded
+        return earlier
+    return submission
 
 
 def _claim(
@@ -194,23 +255,24 @@ def _claim(
         )
 
 
-def _give_back(session: Session, *, case_no: str) -> None:
-    """Undo the claims of a case whose workflow never started."""
-    session.rollback()
-    for claim in session.query(PresentedCertificate).filter_by(case_no=case_no):
-        session.delete(claim)
-    permits.release_draws(session, case_no=case_no)
-    session.commit()
-
-
-async def act(*, session: Session, client: Client, case_no: str, update: Any, command: Any) -> Any:
+async def act(
+    *,
+    session: Session,
+    client: ProcessEngine,
+    case_no: str,
+    update: Any,
+    command: Any,
+    update_id: str | None = None,
+) -> Any:
     """Run one action on a case through its workflow (404 for a case the actor may not see)."""
     actor: Actor = command.actor
     row = find_case(session, case_no=case_no, actor=actor)
     if PermitStatus(row.status).is_final:
         raise Conflict(f"case {case_no} is {row.status}; it can no longer change")
     session.close()  # no pooled connection held while the workflow works
-    return await execute(client, workflow_id(row.case_no), update, command)
+    return await client.execute(
+        workflow_id(row.case_no), update, command, case_no=row.case_no, update_id=update_id
+    )
 
 
 def certificates_of(state: PermitState) -> list[tuple[str, str]]:
@@ -224,7 +286,12 @@ def certificates_of(state: PermitState) -> list[tuple[str, str]]:
 
 
 async def hold_for_invalid(
-    *, session: Session, client: Client, listing: InvalidCertificate, actor: Actor, hold: bool
+    *,
+    session: Session,
+    client: ProcessEngine,
+    listing: InvalidCertificate,
+    actor: Actor,
+    hold: bool,
 ) -> list[str]:
     """Rule 15: every open case referring to a certificate the listing covers goes on hold
     (and is released when the listing is withdrawn). Returns the cases signalled."""
@@ -240,7 +307,7 @@ async def hold_for_invalid(
         ]
         if not hits:
             continue
-        handle = client.get_workflow_handle(workflow_id(row.case_no))
+        handle = client.client.get_workflow_handle(workflow_id(row.case_no))
         reason = (
             f"certificate {hits[0]} is listed as {listing.kind.value}: {listing.reason}"
             if hold

@@ -1,15 +1,34 @@
-"""Turning Temporal failures back into the domain errors they carry."""
+"""The process engine as the use cases see it: start a case's workflow, run an update on it, and
+never wait longer than a deadline.
+
+Every wait on Temporal is bounded by ``asyncio.timeout``, not by the SDK's RPC timeout alone: the
+SDK retries an update call inside its own window, so with no worker running a request would hang
+far past it. Past the deadline the request answers 503 with the case it concerns and a
+``Retry-After``; what was sent still happens once a worker runs (workflow ids and update ids
+make a repeat harmless).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from kp_licensing.domain.errors import ERRORS_BY_NAME, Conflict, DomainError
+from kp_licensing.domain.errors import ERRORS_BY_NAME, Conflict, DomainError, Unavailable
+
+T = TypeVar("T")
 
 
 def from_temporal(error: Exception) -> DomainError | None:
@@ -27,19 +46,80 @@ def from_temporal(error: Exception) -> DomainError | None:
     return None
 
 
-#: How long a request waits for a workflow to apply and record a change before answering 503
-#: (the change still happens: the caller is told to look again rather than to repeat it).
-UPDATE_WAIT = timedelta(seconds=30)
+@dataclass(frozen=True)
+class ProcessEngine:
+    """The Temporal client with the service's task queue and its deadline for every wait."""
 
+    client: Client
+    task_queue: str
+    wait: timedelta
+    retry_after: int = 5
 
-async def execute(client: Client, workflow_id: str, update: Any, command: Any = None) -> Any:
-    """Run one update and return its result; a refusal is raised as its domain error."""
-    handle = client.get_workflow_handle(workflow_id)
-    args = () if command is None else (command,)
-    try:
-        return await handle.execute_update(update, *args, rpc_timeout=UPDATE_WAIT)
-    except (WorkflowUpdateFailedError, RPCError) as error:
-        mapped = from_temporal(error)
-        if mapped is None:
+    async def start(self, run: Any, arg: Any, *, workflow_id: str, case_no: str) -> None:
+        """Start the workflow of a new case; one already started under that id is fine (a
+        retried submission, or the sweep, got there first)."""
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await self._bounded(
+                self.client.start_workflow(
+                    run,
+                    arg,
+                    id=workflow_id,
+                    task_queue=self.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                ),
+                case_no=case_no,
+                waiting_for="the process engine to open it",
+            )
+
+    async def execute(
+        self,
+        workflow_id: str,
+        update: Any,
+        command: Any = None,
+        *,
+        case_no: str,
+        update_id: str | None = None,
+    ) -> Any:
+        """Run one update and return its result; a refusal is raised as its domain error.
+
+        ``update_id`` (from the client's ``Idempotency-Key``) lets Temporal recognise a repeated
+        request: the repeat gets the first one's result instead of being applied twice."""
+        handle = self.client.get_workflow_handle(workflow_id)
+        args = () if command is None else (command,)
+        return await self._bounded(
+            handle.execute_update(update, *args, id=update_id),
+            case_no=case_no,
+            waiting_for="the case to record the change",
+        )
+
+    async def _bounded(self, call: Awaitable[T], *, case_no: str, waiting_for: str) -> T:
+        pending = Unavailable(
+            f"case {case_no}: still waiting for {waiting_for} after "
+            f"{self.wait.total_seconds():g} s (the process engine or its workers are busy or "
+            "down); look at the case again later: do not submit it again",
+            retry_after=self.retry_after,
+            case_no=case_no,
+        )
+        try:
+            async with asyncio.timeout(self.wait.total_seconds()):
+                return await call
+        except TimeoutError:
+            raise pending from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            raise pending from None
+        except (WorkflowUpdateFailedError, RPCError) as error:
+            mapped = from_temporal(error)
+            if mapped is not None:
+                raise mapped from None
+            if isinstance(error, RPCError) and error.status in _ENGINE_DOWN:
+                raise pending from None
             raise
-        raise mapped from None
+
+
+#: RPC statuses that mean "the engine cannot answer now", not "the request is wrong".
+_ENGINE_DOWN = {
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.CANCELLED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+}

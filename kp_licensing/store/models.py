@@ -170,3 +170,42 @@ class Notification(SQLModel, table=True):
     message: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Submission(SQLModel, table=True):
+    """A request that opens a case, written with its case number and its workflow's input in one
+    transaction before the workflow is started.
+
+    It makes a submission survive whatever fails next (the engine down, the API killed between
+    the commit and the start): a retry, a later application of the same operator, or the sweep
+    starts the workflow from ``start`` (a workflow id per case makes a second start harmless).
+    ``fingerprint`` (the application's hash) and ``idempotency_key`` (the client's
+    ``Idempotency-Key``) recognise a retried request, so it gets the case it created instead of
+    opening another."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "idempotency_key", name="uq_submissions_operator_key"),
+        Index("ix_submissions_operator_fingerprint", "operator_id", "fingerprint"),
+    )
+
+    case_no: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(max_length=20)
+    operator_id: int = Field(foreign_key="operators.id")
+    fingerprint: str = Field(max_length=64)
+    idempotency_key: str | None = Field(default=None, max_length=100)
+    start: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class LicenceClaim(SQLModel, table=True):
+    """The case that holds an operator's one operating licence (an application or a licence in
+    force). The primary key makes "one per operator" a database rule across API replicas; a new
+    application takes the claim over only from a case that has ended, by a conditional update."""
+
+    __tablename__ = "licence_claims"
+
+    operator_id: int = Field(primary_key=True, foreign_key="operators.id")
+    case_no: str = Field(max_length=32)
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

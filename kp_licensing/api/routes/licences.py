@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from kp_licensing.api.deps import (
+    IdempotencyKey,
     MayAnswer,
     MayApply,
     MayCheckLicence,
@@ -102,6 +103,7 @@ async def apply(
     session: SessionDep,
     services: ServicesDep,
     client: TemporalDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> LicenceState:
     """Apply for an operating licence; every missing item is listed at once (422)."""
     return await service.apply(
@@ -109,9 +111,9 @@ async def apply(
         client=client,
         settings=services.settings,
         documents=services.documents,
-        locks=services.locks,
         actor=principal.actor,
         application=application,
+        idempotency_key=idempotency_key,
     )
 
 

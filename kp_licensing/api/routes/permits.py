@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from kp_licensing.api.deps import (
+    IdempotencyKey,
     MayAnswer,
     MayApply,
     MayDecide,
@@ -86,6 +87,7 @@ async def apply(
     session: SessionDep,
     services: ServicesDep,
     client: TemporalDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> PermitState:
     """Apply for a shipment licence; failed checks refuse it (422) with every reason at once,
     flagged ones (value plausibility) go to the officer."""
@@ -94,9 +96,9 @@ async def apply(
         client=client,
         settings=services.settings,
         documents=services.documents,
-        locks=services.locks,
         actor=principal.actor,
         application=application,
+        idempotency_key=idempotency_key,
     )
 
 

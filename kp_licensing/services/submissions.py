@@ -1,0 +1,160 @@
+"""Opening a case so that nothing is lost and nothing is opened twice, whatever fails between
+the request and the workflow.
+
+A submission is written, with its case number and the workflow's whole input, in the same
+transaction as the checks' claims (the operator's licence claim, a presented certificate, an
+export's stock draws). Only then is the workflow started, under an id derived from the case
+number, and the request waits (with a deadline) until the case is recorded. So:
+
+* a request that times out (503) names the case it created, and the case goes on;
+* a retried request is recognised (by its ``Idempotency-Key``, or by an identical application
+  whose case is still awaiting its first decision) and gets the case it created;
+* a submission whose API process died before the start is started by the next request that
+  meets it, or by the sweep (:func:`start_unstarted`), which every API process runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from kp_licensing.domain.errors import DomainError, RuleViolation
+from kp_licensing.services.temporal import ProcessEngine
+from kp_licensing.store import submissions
+from kp_licensing.store.db import SessionFactory
+from kp_licensing.store.models import Submission
+from schemas.licence import LicenceStart
+from schemas.permit import PermitStart
+from workflows import licence, permit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CaseProcess:
+    """How a kind of case is started: its workflow, its input, its id."""
+
+    kind: str
+    run: Any
+    recorded: Any
+    start_model: type[BaseModel]
+    workflow_id: Callable[[str], str]
+
+
+LICENCE = CaseProcess(
+    "licence",
+    licence.LicenceWorkflow.run,
+    licence.LicenceWorkflow.recorded,
+    LicenceStart,
+    licence.workflow_id,
+)
+PERMIT = CaseProcess(
+    "permit",
+    permit.PermitWorkflow.run,
+    permit.PermitWorkflow.recorded,
+    PermitStart,
+    permit.workflow_id,
+)
+PROCESSES = {p.kind: p for p in (LICENCE, PERMIT)}
+
+
+def fingerprint(process: CaseProcess, application: BaseModel) -> str:
+    """The hash of an application's content: an identical retry has the same one."""
+    body = json.dumps(application.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{process.kind}\n{body}".encode()).hexdigest()
+
+
+def by_idempotency_key(
+    session: Session, *, operator_id: int, key: str | None, print_: str
+) -> Submission | None:
+    """The submission an earlier request with this key made; the key cannot be reused for
+    different content (that is a client's mistake, and it is told so)."""
+    if key is None:
+        return None
+    earlier = submissions.by_key(session, operator_id=operator_id, key=key)
+    if earlier is not None and earlier.fingerprint != print_:
+        raise RuleViolation(
+            f"the Idempotency-Key {key!r} was already used for case {earlier.case_no}, with a "
+            "different application; send a new key for a new application",
+            details=[{"field": "header.Idempotency-Key", "message": "already used"}],
+        )
+    return earlier
+
+
+def record(
+    session: Session,
+    *,
+    process: CaseProcess,
+    case_no: str,
+    operator_id: int,
+    start: BaseModel,
+    print_: str,
+    idempotency_key: str | None,
+) -> Submission:
+    """Add the submission to the caller's transaction (it commits with the case's claims)."""
+    row = Submission(
+        case_no=case_no,
+        kind=process.kind,
+        operator_id=operator_id,
+        fingerprint=print_,
+        idempotency_key=idempotency_key,
+        start=start.model_dump(mode="json"),
+    )
+    session.add(row)
+    return row
+
+
+async def open_case(session: Session, engine: ProcessEngine, submission: Submission) -> Any:
+    """Start the submission's workflow unless it is known to run, then wait until the case is
+    recorded (so lists and searches see it); the case's state as the workflow has it."""
+    process = PROCESSES[submission.kind]
+    case_no = submission.case_no
+    if submission.started_at is None:
+        await _start(session, engine, submission)
+    # No pooled connection is held while the workflow records the case.
+    session.close()
+    return await engine.execute(process.workflow_id(case_no), process.recorded, case_no=case_no)
+
+
+async def _start(session: Session, engine: ProcessEngine, submission: Submission) -> None:
+    process = PROCESSES[submission.kind]
+    await engine.start(
+        process.run,
+        process.start_model.model_validate(submission.start),
+        workflow_id=process.workflow_id(submission.case_no),
+        case_no=submission.case_no,
+    )
+    submissions.mark_started(session, submission.case_no)
+
+
+async def start_unstarted(sessions: SessionFactory, engine: ProcessEngine, older: timedelta) -> int:
+    """Start every submission left without its workflow for longer than ``older`` (its API
+    process died between the commit and the start); the number started."""
+    with sessions() as session:
+        waiting = submissions.unstarted(session, before=datetime.now(UTC) - older)
+        for row in waiting:
+            await _start(session, engine, row)
+            log.info("started case %s, left unstarted by an earlier request", row.case_no)
+    return len(waiting)
+
+
+async def sweep_forever(sessions: SessionFactory, engine: ProcessEngine, every: timedelta) -> None:
+    """Run :func:`start_unstarted` every ``every`` until cancelled; a failure (the engine or
+    the database down) is logged in one line and tried again next time."""
+    while True:
+        await asyncio.sleep(every.total_seconds())
+        try:
+            await start_unstarted(sessions, engine, every)
+        except DomainError as error:
+            log.warning("submission sweep: %s", error.message)
+        except Exception as error:  # the sweep must outlive any one failure
+            log.warning("submission sweep failed: %s: %s", type(error).__name__, error)
