@@ -33,13 +33,14 @@ class Services:
     documents: DocumentStore
     temporal: Client | None = None
 
-    def engine(self) -> ProcessEngine:
+    def engine(self, idempotency_key: str | None = None) -> ProcessEngine:
         """The process engine with this service's task queue and wait limit."""
         assert self.temporal is not None
         return ProcessEngine(
             client=self.temporal,
             task_queue=self.settings.task_queue,
             wait=timedelta(seconds=self.settings.workflow_wait_seconds),
+            idempotency_key=idempotency_key,
         )
 
 
@@ -58,13 +59,6 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_temporal(services: ServicesDep) -> ProcessEngine:
-    assert services.temporal is not None, "the Temporal client is connected at start-up"
-    return services.engine()
-
-
-TemporalDep = Annotated[ProcessEngine, Depends(get_temporal)]
-
 #: The client's key for a request it may send again (after a timeout, a lost answer): the
 #: repeat gets the first request's result instead of acting twice.
 IdempotencyKey = Annotated[
@@ -78,6 +72,16 @@ IdempotencyKey = Annotated[
         "repeat it to repeat a request safely.",
     ),
 ]
+
+
+def get_temporal(services: ServicesDep, idempotency_key: IdempotencyKey = None) -> ProcessEngine:
+    """The process engine for this request, with the request's ``Idempotency-Key`` (every
+    route that starts or changes a case takes one)."""
+    assert services.temporal is not None, "the Temporal client is connected at start-up"
+    return services.engine(idempotency_key)
+
+
+TemporalDep = Annotated[ProcessEngine, Depends(get_temporal)]
 
 #: A row id in a path: bounded, so an absurd number is a 422, not a database overflow.
 DatabaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -77,7 +77,6 @@ async def apply(
     documents: DocumentStore,
     actor: Actor,
     application: LicenceApplication,
-    idempotency_key: str | None = None,
 ) -> LicenceState:
     """Submit an application: checked at once, then a new case whose workflow has recorded it.
 
@@ -87,7 +86,7 @@ async def apply(
     assert actor.operator_id is not None
     print_ = fingerprint(LICENCE, application)
     submission = by_idempotency_key(
-        session, operator_id=actor.operator_id, key=idempotency_key, print_=print_
+        session, operator_id=actor.operator_id, key=client.idempotency_key, print_=print_
     )
     if submission is None:
         refs, checks = _check_application(
@@ -105,7 +104,7 @@ async def apply(
             checks=checks,
             settings=settings,
             print_=print_,
-            idempotency_key=idempotency_key,
+            idempotency_key=client.idempotency_key,
         )
     state: LicenceState = await open_case(session, client, submission)
     return state
@@ -185,7 +184,6 @@ async def act(
     case_no: str,
     update: Any,
     command: Any,
-    update_id: str | None = None,
 ) -> LicenceRecord:
     """Run one human action on a case through its workflow; refusals come back as domain
     errors (404 for a case the actor may not see, 409 for an impossible transition, 422 for bad
@@ -199,7 +197,7 @@ async def act(
     # connection for that long.
     session.close()
     result: LicenceRecord = await client.execute(
-        workflow_id(row.case_no), update, command, case_no=row.case_no, update_id=update_id
+        workflow_id(row.case_no), update, command, case_no=row.case_no
     )
     return result
 

@@ -128,7 +128,6 @@ async def apply(
     documents: DocumentStore,
     actor: Actor,
     application: PermitApplication,
-    idempotency_key: str | None = None,
 ) -> PermitState:
     """Check an application at once; refuse it with every failed check, or open the case.
 
@@ -138,9 +137,9 @@ async def apply(
     operator_id = actor.operator_id
     print_ = fingerprint(PERMIT, application)
     submission = by_idempotency_key(
-        session, operator_id=operator_id, key=idempotency_key, print_=print_
+        session, operator_id=operator_id, key=client.idempotency_key, print_=print_
     )
-    if submission is None and idempotency_key is None:
+    if submission is None and client.idempotency_key is None:
         submission = _undecided_twin(session, operator_id=operator_id, print_=print_)
     if submission is None:
         submission = _submit(
@@ -150,7 +149,7 @@ async def apply(
             documents=documents,
             settings=settings,
             print_=print_,
-            idempotency_key=idempotency_key,
+            idempotency_key=client.idempotency_key,
         )
     state: PermitState = await open_case(session, client, submission)
     return state
@@ -262,7 +261,6 @@ async def act(
     case_no: str,
     update: Any,
     command: Any,
-    update_id: str | None = None,
 ) -> Any:
     """Run one action on a case through its workflow (404 for a case the actor may not see)."""
     actor: Actor = command.actor
@@ -270,9 +268,7 @@ async def act(
     if PermitStatus(row.status).is_final:
         raise Conflict(f"case {case_no} is {row.status}; it can no longer change")
     session.close()  # no pooled connection held while the workflow works
-    return await client.execute(
-        workflow_id(row.case_no), update, command, case_no=row.case_no, update_id=update_id
-    )
+    return await client.execute(workflow_id(row.case_no), update, command, case_no=row.case_no)
 
 
 def certificates_of(state: PermitState) -> list[tuple[str, str]]:

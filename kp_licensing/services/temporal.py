@@ -54,6 +54,8 @@ class ProcessEngine:
     task_queue: str
     wait: timedelta
     retry_after: int = 5
+    #: The request's ``Idempotency-Key``, if the client sent one.
+    idempotency_key: str | None = None
 
     async def start(self, run: Any, arg: Any, *, workflow_id: str, case_no: str) -> None:
         """Start the workflow of a new case; one already started under that id is fine (a
@@ -72,20 +74,18 @@ class ProcessEngine:
             )
 
     async def execute(
-        self,
-        workflow_id: str,
-        update: Any,
-        command: Any = None,
-        *,
-        case_no: str,
-        update_id: str | None = None,
+        self, workflow_id: str, update: Any, command: Any = None, *, case_no: str
     ) -> Any:
         """Run one update and return its result; a refusal is raised as its domain error.
 
-        ``update_id`` (from the client's ``Idempotency-Key``) lets Temporal recognise a repeated
-        request: the repeat gets the first one's result instead of being applied twice."""
+        With an ``Idempotency-Key``, the update's id is the key (scoped to the person acting):
+        Temporal recognises a repeated request, and the repeat gets the first one's result
+        instead of being applied twice."""
         handle = self.client.get_workflow_handle(workflow_id)
         args = () if command is None else (command,)
+        update_id = None
+        if self.idempotency_key is not None and command is not None:
+            update_id = f"{command.actor.user_id}:{self.idempotency_key}"
         return await self._bounded(
             handle.execute_update(update, *args, id=update_id),
             case_no=case_no,

@@ -149,18 +149,22 @@ def test_with_the_worker_down_a_decision_answers_503_within_the_deadline(
     with stack.worker():
         case_no = on(stack, trader).apply()["case_no"]
     officer = on(stack, staff.officer)
-    response = officer.request("POST", f"/licences/{case_no}/approve", json={})
+    key = {"Idempotency-Key": f"approve-{uuid.uuid4()}"}
+    response = officer.request("POST", f"/licences/{case_no}/approve", json={}, headers=key)
     assert response.status_code == 503, response.text
     assert response.json()["case_no"] == case_no
     assert int(response.headers["Retry-After"]) > 0
-    # The approval was sent, not lost: with a worker it is applied once.
+    # The approval was sent, not lost; repeated with its key once a worker runs, it answers
+    # with the one approval made, and is not applied twice.
     with stack.worker():
-        for _ in range(100):
-            state = officer.ok("GET", f"/licences/{case_no}")
-            if state["status"] == "active":
-                break
-            threading_wait(0.1)
-    assert state["status"] == "active"
+        repeat = officer.request("POST", f"/licences/{case_no}/approve", json={}, headers=key)
+        assert repeat.status_code == 200, repeat.text
+        assert repeat.json()["state"]["status"] == "active"
+        again = officer.request("POST", f"/licences/{case_no}/approve", json={}, headers=key)
+        assert again.json()["transition"] == repeat.json()["transition"]
+        # Without the key, a second approval is what it is: impossible now.
+        twice = officer.request("POST", f"/licences/{case_no}/approve", json={})
+        assert twice.status_code == 409, twice.text
     history = officer.ok("GET", f"/licences/{case_no}/history")
     assert [t["action"] for t in history] == ["submitted", "approved"]
 

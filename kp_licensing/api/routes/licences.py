@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from kp_licensing.api.deps import (
-    IdempotencyKey,
     MayAnswer,
     MayApply,
     MayCheckLicence,
@@ -103,7 +102,6 @@ async def apply(
     session: SessionDep,
     services: ServicesDep,
     client: TemporalDep,
-    idempotency_key: IdempotencyKey = None,
 ) -> LicenceState:
     """Apply for an operating licence; every missing item is listed at once (422)."""
     return await service.apply(
@@ -113,7 +111,6 @@ async def apply(
         documents=services.documents,
         actor=principal.actor,
         application=application,
-        idempotency_key=idempotency_key,
     )
 
 

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from kp_licensing.api.deps import (
-    IdempotencyKey,
     MayAnswer,
     MayApply,
     MayDecide,
@@ -87,7 +86,6 @@ async def apply(
     session: SessionDep,
     services: ServicesDep,
     client: TemporalDep,
-    idempotency_key: IdempotencyKey = None,
 ) -> PermitState:
     """Apply for a shipment licence; failed checks refuse it (422) with every reason at once,
     flagged ones (value plausibility) go to the officer."""
@@ -98,7 +96,6 @@ async def apply(
         documents=services.documents,
         actor=principal.actor,
         application=application,
-        idempotency_key=idempotency_key,
     )
 
 
