@@ -12,16 +12,13 @@ from typing import Any
 from sqlmodel import Session
 
 from kp_licensing.domain import licences as rules
-from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.domain.numbering import case_number
 from kp_licensing.services.access import visible
 from kp_licensing.services.submissions import (
     LICENCE,
-    by_idempotency_key,
-    fingerprint,
-    open_case,
     record,
+    submit_once,
 )
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
@@ -32,7 +29,6 @@ from schemas.common import Actor, CheckResult, DocumentRef
 from schemas.licence import (
     LicenceApplication,
     LicenceRecord,
-    LicenceStart,
     LicenceState,
     LicenceStatus,
     Renew,
@@ -84,19 +80,17 @@ async def apply(
     as the submission. The same application sent again while its case awaits a decision (or
     with the same ``Idempotency-Key``) gets that case, never a second one."""
     assert actor.operator_id is not None
-    print_ = fingerprint(LICENCE, application)
-    submission = by_idempotency_key(
-        session, operator_id=actor.operator_id, key=client.idempotency_key, print_=print_
-    )
-    if submission is None:
+    operator_id = actor.operator_id
+
+    def create(print_: str) -> Submission:
         refs, checks = _check_application(
             session,
             application=application,
-            operator_id=actor.operator_id,
+            operator_id=operator_id,
             documents=documents,
             settings=settings,
         )
-        submission = _submit(
+        return _submit(
             session,
             actor=actor,
             application=application,
@@ -106,7 +100,15 @@ async def apply(
             print_=print_,
             idempotency_key=client.idempotency_key,
         )
-    state: LicenceState = await open_case(session, client, submission)
+
+    state: LicenceState = await submit_once(
+        session,
+        client,
+        process=LICENCE,
+        operator_id=operator_id,
+        application=application,
+        create=create,
+    )
     return state
 
 
@@ -130,9 +132,7 @@ def _submit(
             case = licences.get(session, holder)
             if case is None or not LicenceStatus(case.status).is_final:
                 return _repeated_or_refused(session, holder=holder, case=case, print_=print_)
-        now = datetime.now(UTC)
-        year = macao_date(now).year
-        case_no = case_number(year, sequences.next_value(session, f"case-{year}"))
+        case_no = sequences.next_case_number(session, "case", case_number)
         state = LicenceState(
             case_no=case_no,
             operator_id=actor.operator_id,
@@ -140,15 +140,14 @@ def _submit(
             application=application,
             documents=refs,
             checks=checks,
-            submitted_at=now,
+            submitted_at=datetime.now(UTC),
             policy=settings.licence_policy(),
         )
         submission = record(
             session,
             process=LICENCE,
-            case_no=case_no,
-            operator_id=actor.operator_id,
-            start=LicenceStart(state=state, submitted_by=actor),
+            state=state,
+            actor=actor,
             print_=print_,
             idempotency_key=idempotency_key,
         )

@@ -25,9 +25,8 @@ from kp_licensing.services.access import visible
 from kp_licensing.services.submissions import (
     PERMIT,
     by_idempotency_key,
-    fingerprint,
-    open_case,
     record,
+    submit_once,
 )
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
@@ -40,7 +39,6 @@ from schemas.licence import LicenceStatus
 from schemas.participants import InvalidCertificate
 from schemas.permit import (
     PermitApplication,
-    PermitStart,
     PermitState,
     PermitStatus,
     PlaceHold,
@@ -135,14 +133,13 @@ async def apply(
     its case awaits its first decision) gets the case it opened, never a second one."""
     assert actor.operator_id is not None
     operator_id = actor.operator_id
-    print_ = fingerprint(PERMIT, application)
-    submission = by_idempotency_key(
-        session, operator_id=operator_id, key=client.idempotency_key, print_=print_
-    )
-    if submission is None and client.idempotency_key is None:
-        submission = _undecided_twin(session, operator_id=operator_id, print_=print_)
-    if submission is None:
-        submission = _submit(
+    state: PermitState = await submit_once(
+        session,
+        client,
+        process=PERMIT,
+        operator_id=operator_id,
+        application=application,
+        create=lambda print_: _submit(
             session,
             actor=actor,
             application=application,
@@ -150,8 +147,9 @@ async def apply(
             settings=settings,
             print_=print_,
             idempotency_key=client.idempotency_key,
-        )
-    state: PermitState = await open_case(session, client, submission)
+        ),
+        twin=lambda print_: _undecided_twin(session, operator_id=operator_id, print_=print_),
+    )
     return state
 
 
@@ -194,9 +192,7 @@ def _submit(
     checks = rules.permit_checks(application, facts)
     _refuse_failed(checks)
     assert facts.licence is not None
-    now = datetime.now(UTC)
-    year = macao_date(now).year
-    case_no = permit_case_number(year, sequences.next_value(session, f"permit-case-{year}"))
+    case_no = sequences.next_case_number(session, "permit-case", permit_case_number)
     _claim(session, application=application, operator_id=operator_id, case_no=case_no)
     state = PermitState(
         case_no=case_no,
@@ -206,7 +202,7 @@ def _submit(
         application=application,
         documents=refs,
         checks=checks,
-        submitted_at=now,
+        submitted_at=datetime.now(UTC),
         policy=settings.permit_policy(),
         licence_no=facts.licence.licence_no,
         licence_expires_on=facts.licence.expires_on,
@@ -214,9 +210,8 @@ def _submit(
     submission = record(
         session,
         process=PERMIT,
-        case_no=case_no,
-        operator_id=operator_id,
-        start=PermitStart(state=state, submitted_by=actor),
+        state=state,
+        actor=actor,
         print_=print_,
         idempotency_key=idempotency_key,
     )

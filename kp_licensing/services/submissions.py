@@ -32,6 +32,7 @@ from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import submissions
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Submission
+from schemas.common import Actor
 from schemas.licence import LicenceStart
 from schemas.permit import PermitStart
 from workflows import licence, permit
@@ -90,21 +91,45 @@ def by_idempotency_key(
     return earlier
 
 
+async def submit_once(
+    session: Session,
+    engine: ProcessEngine,
+    *,
+    process: CaseProcess,
+    operator_id: int,
+    application: BaseModel,
+    create: Callable[[str], Submission],
+    twin: Callable[[str], Submission | None] | None = None,
+) -> Any:
+    """Open a case for ``application`` once: the submission an earlier request with the same
+    ``Idempotency-Key`` made, or (with no key) the ``twin`` an identical earlier request made,
+    or a new one from ``create(fingerprint)``; then its case, recorded."""
+    print_ = fingerprint(process, application)
+    key = engine.idempotency_key
+    submission = by_idempotency_key(session, operator_id=operator_id, key=key, print_=print_)
+    if submission is None and key is None and twin is not None:
+        submission = twin(print_)
+    if submission is None:
+        submission = create(print_)
+    return await open_case(session, engine, submission)
+
+
 def record(
     session: Session,
     *,
     process: CaseProcess,
-    case_no: str,
-    operator_id: int,
-    start: BaseModel,
+    state: Any,
+    actor: Actor,
     print_: str,
     idempotency_key: str | None,
 ) -> Submission:
-    """Add the submission to the caller's transaction (it commits with the case's claims)."""
+    """Add the submission of a new case (``state``, submitted by ``actor``) to the caller's
+    transaction; it commits with the case's claims."""
+    start = process.start_model.model_validate({"state": state, "submitted_by": actor})
     row = Submission(
-        case_no=case_no,
+        case_no=state.case_no,
         kind=process.kind,
-        operator_id=operator_id,
+        operator_id=state.operator_id,
         fingerprint=print_,
         idempotency_key=idempotency_key,
         start=start.model_dump(mode="json"),

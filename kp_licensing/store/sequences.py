@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.store.models import NumberAllocation, Sequence
 
 
@@ -32,6 +34,13 @@ def next_value(session: Session, name: str) -> int:
     except IntegrityError:
         pass  # another writer created it first; the update below still serialises
     return int(session.execute(stmt).scalar_one())
+
+
+def next_case_number(session: Session, counter: str, render: Callable[[int, int], str]) -> str:
+    """The next case number of this Macao year from ``counter``-<year>, rendered as
+    ``render(year, n)`` (in the caller's transaction)."""
+    year = macao_date(datetime.now(UTC)).year
+    return render(year, next_value(session, f"{counter}-{year}"))
 
 
 def allocate_number(

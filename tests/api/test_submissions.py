@@ -243,9 +243,8 @@ async def test_the_sweep_starts_a_submission_whose_request_died_before_the_start
         submissions.record(
             session,
             process=submissions.LICENCE,
-            case_no=case_no,
-            operator_id=start.state.operator_id,
-            start=start,
+            state=start.state,
+            actor=start.submitted_by,
             print_="0" * 64,
             idempotency_key=None,
         )
