@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from kp_licensing.domain.errors import DomainError, RuleViolation
+from kp_licensing.domain.errors import Conflict, DomainError, RuleViolation
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import submissions
 from kp_licensing.store.db import SessionFactory
@@ -47,6 +47,7 @@ class CaseProcess:
     kind: str
     run: Any
     recorded: Any
+    state: Any
     start_model: type[BaseModel]
     workflow_id: Callable[[str], str]
 
@@ -55,6 +56,7 @@ LICENCE = CaseProcess(
     "licence",
     licence.LicenceWorkflow.run,
     licence.LicenceWorkflow.recorded,
+    licence.LicenceWorkflow.state,
     LicenceStart,
     licence.workflow_id,
 )
@@ -62,6 +64,7 @@ PERMIT = CaseProcess(
     "permit",
     permit.PermitWorkflow.run,
     permit.PermitWorkflow.recorded,
+    permit.PermitWorkflow.state,
     PermitStart,
     permit.workflow_id,
 )
@@ -147,7 +150,12 @@ async def open_case(session: Session, engine: ProcessEngine, submission: Submiss
         await _start(session, engine, submission)
     # No pooled connection is held while the workflow records the case.
     session.close()
-    return await engine.execute(process.workflow_id(case_no), process.recorded, case_no=case_no)
+    workflow_id = process.workflow_id(case_no)
+    try:
+        return await engine.execute(workflow_id, process.recorded, case_no=case_no)
+    except Conflict:
+        # A repeat of a request whose case has ended since: it gets the case as it ended.
+        return await engine.query(workflow_id, process.state, case_no=case_no)
 
 
 async def _start(session: Session, engine: ProcessEngine, submission: Submission) -> None:

@@ -92,6 +92,13 @@ class ProcessEngine:
             waiting_for="the case to record the change",
         )
 
+    async def query(self, workflow_id: str, query: Any, *, case_no: str) -> Any:
+        """A workflow's answer to a query (a closed workflow still answers)."""
+        handle = self.client.get_workflow_handle(workflow_id)
+        return await self._bounded(
+            handle.query(query), case_no=case_no, waiting_for="the case to answer"
+        )
+
     async def _bounded(self, call: Awaitable[T], *, case_no: str, waiting_for: str) -> T:
         pending = Unavailable(
             f"case {case_no}: still waiting for {waiting_for} after "

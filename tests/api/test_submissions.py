@@ -205,6 +205,13 @@ def test_an_idempotency_key_gets_the_same_shipment_case_and_cannot_be_reused(
     assert again.status_code == 201, again.text
     assert again.json()["case_no"] == first.json()["case_no"]
 
+    # Repeated after the case has ended, the key still gets the case, as it ended.
+    case_no = first.json()["case_no"]
+    holder.ok("POST", f"/permits/{case_no}/withdraw", json={"reason": "Shipment postponed."})
+    late = holder.request("POST", "/permits", json=body, headers=headers)
+    assert late.status_code == 201, late.text
+    assert (late.json()["case_no"], late.json()["status"]) == (case_no, "withdrawn")
+
     changed = holder.request("POST", "/permits", json={**body, "parcels": 4}, headers=headers)
     assert changed.status_code == 422, changed.text
     assert first.json()["case_no"] in changed.json()["detail"]
