@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -29,6 +29,7 @@ import pytest
 from sqlmodel import select
 
 from kp_licensing.api.permissions import Action
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.settings import Settings
 from kp_licensing.store import permits as permit_store
 from kp_licensing.store.db import SessionFactory
@@ -45,7 +46,9 @@ from tests.api.test_access_matrix import (
     check_access,
 )
 
-SHIP_ON = date.today() + timedelta(days=5)
+#: Today in Macao: licences are issued, and shipments arrive, on Macao dates.
+TODAY = macao_date(datetime.now(UTC))
+SHIP_ON = TODAY + timedelta(days=5)
 #: Statuses the fresh and shared cases are brought to, by the officer, after applying.
 STATUSES = ("under_review", "info_requested", "approved", "in_transit", "discrepancy", "cleared")
 
@@ -65,9 +68,9 @@ class Shipment:
 
 
 def arrival(**changes: Any) -> dict[str, Any]:
-    """What customs found: as licensed (see ``PermitWorld.shipment``) unless changed."""
+    """What customs found today: as licensed (see ``PermitWorld.shipment``) unless changed."""
     body: dict[str, Any] = {
-        "date": SHIP_ON.isoformat(),
+        "date": TODAY.isoformat(),
         "carats": "612.50",
         "parcels": 3,
         "containers": ["CNT-1"],
@@ -136,8 +139,8 @@ class PermitWorld(Callers):
                 "number": f"AE{uuid.uuid4().int % 10**9:09d}",
                 "issuing_country": "AE",
                 "issuing_authority": "UAE Kimberley Process Office",
-                "issued_on": (date.today() - timedelta(days=3)).isoformat(),
-                "expires_on": (date.today() + timedelta(days=50)).isoformat(),
+                "issued_on": (TODAY - timedelta(days=3)).isoformat(),
+                "expires_on": (TODAY + timedelta(days=50)).isoformat(),
                 "exporter": {"name": "Emirates Rough DMCC", "address": "Dubai", "country": "AE"},
                 "importer": {"name": "Lotus Limitada", "address": "Macao", "country": "MO"},
                 "origin": "BW",
