@@ -234,6 +234,20 @@ class PermitWorld(Callers):
         confirmations = self.staff.officer.ok("GET", "/permits/import-confirmations")
         return {c["case_no"] for c in confirmations}
 
+    def unsent(self) -> set[str]:
+        """The cases whose import confirmation is not yet recorded as sent."""
+        listed = self.staff.officer.ok(
+            "GET", "/permits/import-confirmations", params={"unsent": True}
+        )
+        return {c["case_no"] for c in listed}
+
+    def licence_no(self, case_no: str) -> str:
+        number: str = self.staff.officer.ok("GET", f"/permits/{case_no}")["permit_no"]
+        return number
+
+    def username(self, caller: str) -> str | None:
+        return {"officer": self.staff.officer, "supervisor": self.staff.supervisor}[caller].username
+
     def cases_of_a(self) -> set[str]:
         page = self.staff.officer.ok(
             "GET", "/permits", params={"operator_id": self.trader_a.operator_id, "limit": 200}
@@ -398,6 +412,52 @@ def _confirmations(world: PermitWorld, caller: str, allowed: bool) -> Call:
     return Call(path="/permits/import-confirmations", secrets=[number], verify=verify)
 
 
+def _check_permit(world: PermitWorld, caller: str, allowed: bool) -> Call:
+    """Customs (and the holder, and officers) check trader A's cleared import by its licence
+    number: used, so no longer valid; trader B is told it does not exist."""
+    case = world.cleared
+    number = world.licence_no(case.case_no)
+
+    def verify(response: httpx.Response) -> None:
+        check = response.json()
+        assert (check["licence_no"], check["kind"], check["status"]) == (
+            number,
+            "import",
+            "cleared",
+        )
+        assert check["valid_today"] is False
+        assert check["certificate_number"] == case.certificate["number"]
+
+    return Call(
+        path=f"/permits/by-number/{number}",
+        owner=case.owner,
+        secrets=[world.marker, case.certificate["number"]],
+        verify=verify,
+    )
+
+
+def _confirmation_sent(world: PermitWorld, caller: str, allowed: bool) -> Call:
+    """An officer records the sending of the confirmation of a fresh cleared import of trader
+    A; a refused caller aims at the shared cleared import, whose confirmation stays unsent."""
+    case = world.new_permit("cleared", "import") if allowed else world.shared("cleared", "import")
+
+    def verify(response: httpx.Response) -> None:
+        sent = response.json()
+        assert sent["case_no"] == case.case_no
+        assert sent["sent"]["method"] == "email"
+        assert sent["sent"]["recorded_by"] == world.username(caller)
+        assert case.case_no not in world.unsent()
+
+    return Call(
+        path=f"/permits/{case.case_no}/import-confirmation/sent",
+        kwargs={"json": {"method": "email", "reference": "matrix"}},
+        owner=case.owner,
+        secrets=[case.certificate["number"]],
+        snapshot=lambda: case.case_no in world.unsent(),
+        verify=verify,
+    )
+
+
 def _get_permit(world: PermitWorld, caller: str, allowed: bool) -> Call:
     case = world.cleared
 
@@ -439,6 +499,9 @@ PERMIT_MATRIX: dict[tuple[str, str], Row[PermitWorld]] = {
     ("POST", _P): Row(Action.apply, False, _apply),
     ("GET", _P): Row(Action.view_cases, False, _search),
     ("GET", f"{_P}/import-confirmations"): Row(Action.decide, False, _confirmations),
+    ("GET", f"{_P}/by-number/{{licence_no}}"): Row(
+        Action.check_shipment_licence, True, _check_permit
+    ),
     ("GET", f"{_P}/{{case_no}}"): Row(Action.view_cases, True, _get_permit),
     ("GET", f"{_P}/{{case_no}}/history"): Row(Action.view_cases, True, _permit_history),
     # acting: (state, kind) needed -> resulting status, history event, what else changed
@@ -538,6 +601,9 @@ PERMIT_MATRIX: dict[tuple[str, str], Row[PermitWorld]] = {
         _permit_transition(
             "exit", ("in_transit", "transit"), _fixed(arrival()), "completed", "left", _left
         ),
+    ),
+    ("POST", f"{_P}/{{case_no}}/import-confirmation/sent"): Row(
+        Action.decide, True, _confirmation_sent
     ),
     ("POST", f"{_P}/{{case_no}}/resolve"): Row(
         Action.decide,
