@@ -8,6 +8,7 @@ this file would let anyone mint officer tokens.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -100,6 +101,10 @@ class Settings(BaseSettings):
         }
     )
     carat_tolerance: Decimal = Decimal(0)
+    # Import confirmations not sent within this many working days (Monday to Friday, less the
+    # public holidays listed) of the clearance are flagged overdue.
+    confirmation_due_working_days: int = Field(default=5, ge=1, le=60)
+    public_holidays: list[date] = Field(default_factory=list)
 
     def permit_policy(self) -> PermitPolicy:
         return PermitPolicy(

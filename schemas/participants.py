@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, m
 
 from schemas.common import Body
 from schemas.licence import LongText, Text
+from schemas.shipment import CertificateNumber, canonical_certificate_number
 
 
 def _country_code(value: str) -> str:
@@ -32,15 +33,12 @@ CountryCode = Annotated[
 ]
 #: The legal or documentary basis of an entry ("Despacho do Chefe do Executivo n.º 23/2025").
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-#: A certificate number as printed (letters, digits and the separators people type).
-CertificateNumber = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z /.\-]{1,63}$"),
-]
-#: The fixed part of a series' numbers, before the digits that count ("AE", "BE-2026-").
+#: The fixed part of a series' numbers, before the digits that count ("AE", "BE-2026-"), kept
+#: in the canonical form of certificate numbers ("BE2026").
 Prefix = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z /.\-]{0,31}$"),
+    AfterValidator(canonical_certificate_number),
 ]
 Digits = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,18}$")]
 
@@ -70,7 +68,10 @@ class RegistryEntryBody(Body):
         if self.effective_to is not None and self.effective_to <= self.effective_from:
             raise ValueError("effective_to (exclusive) must be after effective_from")
         if self.participant is None and self.status != ParticipantStatus.not_participant:
-            raise ValueError(f"a {self.status.value} entry names its Participant")
+            raise ValueError(
+                f"an entry with status {self.status.value} must name its Participant "
+                "(only a not_participant entry has none)"
+            )
         return self
 
 
@@ -162,7 +163,7 @@ class WithdrawBody(Body):
 
 
 class InvalidCertificate(BaseModel):
-    """A listing with its history; ``number`` and ``series`` are stored normalised."""
+    """A listing with its history; ``number`` and ``series`` are stored in canonical form."""
 
     id: int
     issuing_country: str

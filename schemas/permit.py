@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.case import InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef
@@ -99,7 +100,7 @@ class PermitApplication(BaseModel):
 
     @model_validator(mode="after")
     def _distinct_draws(self) -> PermitApplication:
-        keys = [(d.issuing_country, d.number.upper()) for d in self.source_certificates]
+        keys = [(d.issuing_country, d.number) for d in self.source_certificates]
         if len(set(keys)) != len(keys):
             raise ValueError("each source certificate may be listed only once")
         return self
@@ -248,3 +249,69 @@ class ImportConfirmation(BaseModel):
     received_on: date
     officer: str
     permit_no: str
+
+
+class ConfirmationMethod(StrEnum):
+    """How an import confirmation reached the exporting authority."""
+
+    email = "email"
+    courier = "courier"
+    kp_portal = "kp_portal"
+    fax = "fax"
+    other = "other"
+
+
+class ConfirmationSentBody(Body):
+    """An officer records that an import confirmation was sent: when, how, and a reference
+    (an e-mail's message id, a courier's tracking number)."""
+
+    sent_at: AwareDatetime | None = Field(
+        default=None, description="When it was sent (with its UTC offset); default: now."
+    )
+    method: ConfirmationMethod
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
+        None
+    )
+
+
+class ConfirmationSent(BaseModel):
+    """The record of a confirmation's sending."""
+
+    sent_at: datetime
+    method: ConfirmationMethod
+    reference: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ConfirmationPublic(BaseModel):
+    """An import confirmation owed or sent; ``overdue``: unsent past its due day."""
+
+    case_no: str
+    created_at: datetime
+    due_on: date = Field(description="The last working day (Macao) to send it on time.")
+    overdue: bool
+    sent_at: datetime | None
+    sent: ConfirmationSent | None
+    confirmation: ImportConfirmation
+
+
+class PermitCheck(BaseModel):
+    """What customs needs to check a shipment licence by its number, and nothing more."""
+
+    licence_no: str
+    kind: PermitKind
+    status: PermitStatus
+    holder: str
+    operating_licence_no: str
+    issued_on: date | None
+    valid_until: date | None
+    valid_today: bool = Field(description="Approved and unused (or in transit) today, in Macao.")
+    carats: Decimal
+    parcels: int
+    certificate_issuing_country: str | None = Field(
+        default=None, description="Import: the exporting Participant's certificate."
+    )
+    certificate_number: str | None = None
+    provenance_country: str | None = None
+    destination_country: str | None = None

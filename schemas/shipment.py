@@ -5,12 +5,13 @@ Carats and US$ are ``Decimal`` (never float): a balance of carats must add up ex
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from schemas.common import Body
 
@@ -31,6 +32,35 @@ USD = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Ident = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z/.\-]{0,39}$")
+]
+#: The longest certificate number kept (in canonical form) by the registers.
+CERTIFICATE_NUMBER_MAX = 40
+
+
+def canonical_certificate_number(text: str) -> str:
+    """The one form in which certificate numbers are stored and compared: upper case, letters
+    and digits only. The same certificate is typed "AE 123-456", "ae123456" or read by OCR with
+    stray separators; comparing printed forms let a replay or a listed forgery through with a
+    hyphen added, while two genuine numbers differing only in punctuation are not a real risk."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
+def _certificate_number(value: str) -> str:
+    number = canonical_certificate_number(value)
+    if not 2 <= len(number) <= CERTIFICATE_NUMBER_MAX:
+        raise ValueError(
+            f"a certificate number has 2 to {CERTIFICATE_NUMBER_MAX} letters and digits "
+            "(spaces, '-', '/' and '.' are ignored)"
+        )
+    return number
+
+
+#: A KP certificate number as printed (letters, digits and the separators people type), kept in
+#: its canonical form: every model that carries a certificate number uses this type.
+CertificateNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z /.\-]{1,63}$"),
+    AfterValidator(_certificate_number),
 ]
 
 
@@ -58,7 +88,10 @@ class ShipmentLine(BaseModel):
 class ForeignCertificate(BaseModel):
     """The exporting Participant's KP certificate travelling with an import (Annex I items)."""
 
-    number: Ident = Field(description="Item 3: unique number, ISO alpha-2 prefix of the issuer.")
+    number: CertificateNumber = Field(
+        description="Item 3: unique number, ISO alpha-2 prefix of the issuer (kept as letters "
+        "and digits, upper case: 'ae-123 456' is AE123456)."
+    )
     issuing_country: CountryCode
     issuing_authority: Name = Field(description="Item 6.")
     issued_on: date = Field(description="Item 4.")
@@ -81,12 +114,16 @@ class ForeignCertificate(BaseModel):
             raise ValueError("the certificate expires before it was issued")
         return self
 
+    @property
+    def mixed_origin(self) -> bool:
+        return self.origin == MIXED_ORIGIN
+
 
 class CertificateDraw(BaseModel):
     """Carats an export takes from a certificate its goods were imported under."""
 
     issuing_country: CountryCode
-    number: Ident
+    number: CertificateNumber
     carats: Carats
 
 

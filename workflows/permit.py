@@ -52,6 +52,10 @@ with workflow.unsafe.imports_passed_through():
 RECORD_ACTIVITY = "permit.record"
 NUMBER_ACTIVITY = "permit.allocate_number"
 HOLD_ACTIVITY = "permit.hold_operator_shipments"
+#: Patches: histories recorded before these checks replay as they ran (see ``_found_on`` and
+#: ``_found``).
+DATES_PATCH = "permit-found-on-bounded"
+EXPIRY_PATCH = "permit-certificate-expiry-at-arrival"
 #: Statuses a hold applies to: open applications, and licences not yet used.
 HOLDABLE = (
     PermitStatus.under_review,
@@ -275,10 +279,15 @@ class PermitWorkflow(CaseWorkflow):
         operator's stock, and the confirmation for the exporting authority is produced)."""
         async with self._lock:
             self._check_arrival(cmd)
+            self._found_on(cmd, patched=True)
             self._state.arrival = cmd.arrival
             return await self._found(cmd, "arrived", PermitStatus.cleared)
 
     @record_arrival.validator
+    def _validate_arrival(self, cmd: RecordArrival) -> None:
+        self._check_arrival(cmd)
+        self._found_on(cmd)
+
     def _check_arrival(self, cmd: RecordArrival) -> None:
         guarded(lambda: rules.guard_arrival(self._state, PermitKind.import_, cmd.arrival.date))
 
@@ -287,10 +296,15 @@ class PermitWorkflow(CaseWorkflow):
         """Transit: the shipment entered Macao; its seals and containers are recorded."""
         async with self._lock:
             self._check_entry(cmd)
+            self._found_on(cmd, patched=True)
             self._state.arrival = cmd.arrival
             return await self._found(cmd, "entered", PermitStatus.in_transit)
 
     @record_entry.validator
+    def _validate_entry(self, cmd: RecordArrival) -> None:
+        self._check_entry(cmd)
+        self._found_on(cmd)
+
     def _check_entry(self, cmd: RecordArrival) -> None:
         guarded(lambda: rules.guard_arrival(self._state, PermitKind.transit, cmd.arrival.date))
 
@@ -299,17 +313,31 @@ class PermitWorkflow(CaseWorkflow):
         """Transit: the shipment left; it must leave exactly as it entered."""
         async with self._lock:
             guarded(lambda: rules.guard_exit(self._state))
+            self._found_on(cmd, patched=True)
             self._state.exit = cmd.arrival
             return await self._found(cmd, "left", PermitStatus.completed)
 
     @record_exit.validator
     def _check_exit(self, cmd: RecordArrival) -> None:
         guarded(lambda: rules.guard_exit(self._state))
+        self._found_on(cmd)
+
+    def _found_on(self, cmd: RecordArrival, *, patched: bool = False) -> None:
+        """The date found lies within the licence's validity and not after today (Macao).
+        Validators do not run on replay; the handler's own check does, so there it applies only
+        to histories recorded since it exists (``patched``)."""
+        if patched and not workflow.patched(DATES_PATCH):
+            return
+        today = macao_date(workflow.now())
+        guarded(lambda: rules.guard_found_on(self._state, cmd.arrival.date, today))
 
     async def _found(self, cmd: RecordArrival, action: str, ok: PermitStatus) -> PermitRecord:
         """Move on if what was found matches the licence, else open a discrepancy."""
         s = self._state
         problems = rules.arrival_discrepancies(s.application, cmd.arrival, s.policy.carat_tolerance)
+        expired = rules.expired_on_arrival(s.application, cmd.arrival)
+        if expired is not None and workflow.patched(EXPIRY_PATCH):
+            problems.append(expired)
         if not problems:
             return await self._transition(cmd.actor, action, ok, reason=cmd.arrival.note)
         s.incident = "; ".join(problems)

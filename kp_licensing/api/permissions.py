@@ -23,6 +23,7 @@ class Action(StrEnum):
     decide = "decide"  # request information, approve, reject
     suspend = "suspend"  # suspend, reinstate, cancel
     check_licence = "check_licence"
+    check_shipment_licence = "check_shipment_licence"
     upload = "upload"
     view_documents = "view_documents"
     notifications = "notifications"
@@ -44,6 +45,7 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.decide: set(STAFF),
     Action.suspend: {Role.supervisor},
     Action.check_licence: {Role.trader, Role.customs, *STAFF},
+    Action.check_shipment_licence: {Role.trader, Role.customs, *STAFF},
     Action.upload: {Role.trader},
     Action.view_documents: {Role.trader, *STAFF},
     Action.notifications: {Role.trader},

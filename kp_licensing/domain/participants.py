@@ -11,7 +11,6 @@ pycountry's bundled data, read once on first use.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -24,6 +23,7 @@ from schemas.participants import (
     ParticipantStatus,
     RegistryEntry,
 )
+from schemas.shipment import canonical_certificate_number
 
 #: How a status that is not active reads: its name, and what it means for trade.
 _NOT_ACTIVE = {
@@ -152,29 +152,23 @@ def _reason(entry: RegistryEntry, name: str) -> str:
     return f"{text}. {entry.note}" if entry.note else text
 
 
-def normalise_number(text: str) -> str:
-    """Upper case, letters and digits only: the same certificate is typed "AE 123-456",
-    "ae123456" or read by OCR with stray separators, and two genuine numbers differing only in
-    punctuation are not a real risk."""
-    return re.sub(r"[^0-9A-Z]", "", text.upper())
-
-
 def matches(listing: InvalidCertificate, *, issuing_country: str, number: str) -> bool:
     """Whether a certificate ``number`` of ``issuing_country`` is covered by ``listing``.
 
-    A single listed number matches exactly (after normalising). A series matches a number that
+    Numbers are compared in their canonical form (``canonical_certificate_number``), whatever
+    form the caller holds. A single listed number matches exactly. A series matches a number that
     starts with its prefix and continues with digits only whose value lies in [first, last]:
     leading zeros do not count (AE0123500 is AE123500), any other character after the prefix
     means "not this series". Whether the listing is still in force is the caller's question.
     """
     if listing.issuing_country != issuing_country.strip().upper():
         return False
-    candidate = normalise_number(number)
+    candidate = canonical_certificate_number(number)
     if listing.number is not None:
-        return candidate == listing.number
+        return candidate == canonical_certificate_number(listing.number)
     if listing.series is None:
         return False
-    prefix = normalise_number(listing.series.prefix)
+    prefix = canonical_certificate_number(listing.series.prefix)
     rest = candidate[len(prefix) :]
     if not candidate.startswith(prefix) or not rest.isdigit():
         return False

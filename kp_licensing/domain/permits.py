@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from kp_licensing.domain.errors import Conflict
+from kp_licensing.domain.errors import Conflict, RuleViolation
 from schemas.common import CheckOutcome, CheckResult, DocumentRef
 from schemas.licence import LicenceStatus
 from schemas.permit import PermitApplication, PermitState, PermitStatus
@@ -54,8 +54,10 @@ class Facts:
     required_documents: list[str]
     documents: list[DocumentRef]
     presented_in: str | None = None  # where a foreign certificate was presented before
-    invalid_reason: str | None = None  # why a foreign certificate is on the invalid list
+    invalid_reason: str | None = None  # the listing of a foreign certificate, if it is listed
     balances: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    #: Why a certificate an export draws on is on the invalid list, by (country, number).
+    invalid_sources: dict[tuple[str, str], str] = field(default_factory=dict)
     tolerance: Decimal = Decimal(0)
 
 
@@ -73,6 +75,10 @@ def countries_to_check(app: PermitApplication) -> dict[tuple[str, date], str]:
     certificate = app.foreign_certificate
     if certificate is not None:
         roles.setdefault((certificate.issuing_country, certificate.issued_on), "issuer")
+        if certificate.origin != MIXED_ORIGIN:
+            roles.setdefault((certificate.origin, on), "origin")
+        for country in certificate.provenance:
+            roles.setdefault((country, on), "provenance")
     return roles
 
 
@@ -217,6 +223,22 @@ def _import_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> Non
         f"certificate {number} expires on {certificate.expires_on}, before the arrival on "
         f"{app.expected_date}",
     )
+    mixed = certificate.origin == MIXED_ORIGIN
+    checks.add(
+        "certificate.mixed_provenance",
+        not mixed or bool(certificate.provenance),
+        "the certificate states its origin (and provenance, if mixed)",
+        f"certificate {number} shows mixed origin (***) without the countries of provenance: "
+        "a certificate of mixed origin must state them",
+    )
+    unlike = sorted({line.origin for line in app.lines} - {certificate.origin})
+    checks.add(
+        "certificate.origin",
+        mixed or not unlike,
+        "the origin of every line agrees with the certificate",
+        f"certificate {number} shows origin {certificate.origin}, but lines of the application "
+        f"give {', '.join(unlike)}",
+    )
     checks.add(
         "certificate.first_presentation",
         facts.presented_in is None,
@@ -228,7 +250,7 @@ def _import_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> Non
         "certificate.not_invalid",
         facts.invalid_reason is None,
         f"certificate {number} is not on the list of invalid certificates",
-        f"certificate {number} is listed as invalid: {facts.invalid_reason}",
+        f"certificate {number} is listed as {facts.invalid_reason}",
     )
     for what, declared, on_certificate in (
         ("carats", app.carats, certificate.carats),
@@ -284,11 +306,34 @@ def _export_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> Non
             f"certificate {draw.number}: {draw.carats} ct requested but only {available} ct "
             "remain (imported under it, less what other exports took or hold)",
         )
+        listed = facts.invalid_sources.get((draw.issuing_country, draw.number))
+        checks.add(
+            f"source_certificates.not_invalid.{draw.number}",
+            listed is None,
+            f"certificate {draw.number} is not on the list of invalid certificates",
+            f"certificate {draw.number}, which these goods were imported under, is listed as "
+            f"{listed}: goods imported under it cannot be exported",
+        )
 
 
 def valid_until(today: date, validity_days: int, licence_expires_on: date) -> date:
     """The last valid day: ``validity_days`` from today, never past the operating licence."""
     return min(today + timedelta(days=validity_days - 1), licence_expires_on - timedelta(days=1))
+
+
+def expired_on_arrival(app: PermitApplication, found: Arrival) -> str | None:
+    """Rule 7 at the real arrival: an import whose certificate had expired when it arrived is
+    not cleared by the system but left to an officer (the goods are here; the exporting
+    authority may confirm or replace the certificate), with the dates that differ."""
+    certificate = app.foreign_certificate
+    if app.kind != PermitKind.import_ or certificate is None:
+        return None
+    if found.date <= certificate.expires_on:
+        return None
+    return (
+        f"certificate {certificate.number} expired on {certificate.expires_on}, before the "
+        f"arrival on {found.date}"
+    )
 
 
 def arrival_discrepancies(app: PermitApplication, found: Arrival, tolerance: Decimal) -> list[str]:
@@ -369,9 +414,61 @@ def guard_exit(state: PermitState) -> None:
     _require(state, lambda s: s == PermitStatus.in_transit, "only a shipment in transit can leave")
 
 
+def guard_found_on(state: PermitState, on: date, today: date) -> None:
+    """An arrival, entry or exit happened while the licence was valid, and not after today
+    (Macao): an exit no earlier than the entry it follows. Refused (422) naming the range."""
+    first = state.issued_on
+    if state.status == PermitStatus.in_transit and state.arrival is not None:
+        first, what = state.arrival.date, "the exit date"
+    else:
+        what = "the arrival date" if state.kind == PermitKind.import_ else "the entry date"
+    last = min(today, state.valid_until) if state.valid_until else today
+    if first is not None and first <= on <= last:
+        return
+    since = f"from {first} " if first is not None else ""
+    raise RuleViolation(
+        f"{what} {on} is outside the allowed range: {since}to {last} (licence "
+        f"{state.permit_no} issued on {state.issued_on}, valid until {state.valid_until}; "
+        f"today in Macao is {today})",
+        details=[
+            {
+                "field": "date",
+                "message": f"must be {since}to {last}",
+            }
+        ],
+    )
+
+
+def working_days_after(start: date, days: int, holidays: frozenset[date]) -> date:
+    """The ``days``-th working day (Monday to Friday, not a holiday) after ``start``."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in holidays:
+            days -= 1
+    return day
+
+
 def guard_resolve(state: PermitState) -> None:
     _require(state, lambda s: s == PermitStatus.discrepancy, "there is no discrepancy to resolve")
 
 
 def guard_hold(state: PermitState) -> None:
     _require(state, lambda _: True, "")
+
+
+#: How far ahead of the server's clock a reported sending time may be (clients' clocks drift).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_sent_at(sent_at: datetime, *, produced_at: datetime, now: datetime) -> None:
+    """A confirmation is sent after it was produced, and not in the future."""
+    if produced_at <= sent_at <= now + CLOCK_SKEW:
+        return
+    allowed = f"from {produced_at:%Y-%m-%d %H:%M} to {now:%Y-%m-%d %H:%M} UTC"
+    raise RuleViolation(
+        f"sent_at {sent_at:%Y-%m-%d %H:%M} UTC is outside the allowed range: {allowed} (the "
+        "confirmation was produced when the import was cleared, and cannot be sent later than "
+        "now)",
+        details=[{"field": "sent_at", "message": f"must be {allowed}"}],
+    )

@@ -39,6 +39,7 @@ from schemas.licence import LicenceStatus
 from schemas.participants import InvalidCertificate
 from schemas.permit import (
     PermitApplication,
+    PermitCheck,
     PermitState,
     PermitStatus,
     PlaceHold,
@@ -101,12 +102,26 @@ def gather_facts(
         listing = participants.find_invalid(
             session, issuing_country=certificate.issuing_country, number=certificate.number
         )
-        facts.invalid_reason = f"{listing.kind.value}: {listing.reason}" if listing else None
+        facts.invalid_reason = _listed(listing) if listing else None
     if application.source_certificates:
         facts.balances = permits.balances(
             session, operator_id=operator_id, draws=application.source_certificates
         )
+    for draw in application.source_certificates:
+        listing = participants.find_invalid(
+            session, issuing_country=draw.issuing_country, number=draw.number
+        )
+        if listing is not None:
+            facts.invalid_sources[(draw.issuing_country, draw.number)] = _listed(listing)
     return facts
+
+
+def _listed(listing: InvalidCertificate) -> str:
+    """How a listing reads in a refusal: "forged (listing 7, since 2026-11-30): reason"."""
+    return (
+        f"{listing.kind.value} (listing {listing.id}, since {listing.listed_at:%Y-%m-%d}): "
+        f"{listing.reason}"
+    )
 
 
 def _refuse_failed(checks: list[CheckResult]) -> None:
@@ -298,19 +313,51 @@ async def hold_for_invalid(
         ]
         if not hits:
             continue
-        handle = client.client.get_workflow_handle(workflow_id(row.case_no))
         reason = (
-            f"certificate {hits[0]} is listed as {listing.kind.value}: {listing.reason}"
+            f"certificate {hits[0]} is listed as {_listed(listing)}"
             if hold
             else f"listing {listing.id} withdrawn"
         )
-        if hold:
-            await handle.signal(
-                PermitWorkflow.hold, PlaceHold(actor=actor, code=code, reason=reason)
-            )
-        else:
-            await handle.signal(
-                PermitWorkflow.release, ReleaseHold(actor=actor, code=code, reason=reason)
-            )
+        order = (
+            (PermitWorkflow.hold, PlaceHold(actor=actor, code=code, reason=reason))
+            if hold
+            else (PermitWorkflow.release, ReleaseHold(actor=actor, code=code, reason=reason))
+        )
+        try:
+            await client.signal(workflow_id(row.case_no), *order, case_no=row.case_no)
+        except Conflict:  # a case that closed meanwhile
+            continue
         signalled.append(row.case_no)
     return signalled
+
+
+def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> PermitCheck:
+    """A shipment licence as customs checks it: in force today, for what (a trader: only its
+    own operator's licences exist)."""
+    missing = f"no shipment licence {licence_no}"
+    found = permits.get_by_permit_no(session, licence_no)
+    row = visible(found[0] if found else None, actor=actor, missing=missing)
+    assert found is not None
+    state = PermitState.model_validate(row.state)
+    app, today = state.application, macao_date(datetime.now(UTC))
+    certificate = app.foreign_certificate if state.kind == PermitKind.import_ else None
+    in_use = state.status in (PermitStatus.approved, PermitStatus.in_transit)
+    return PermitCheck(
+        licence_no=row.permit_no or licence_no,
+        kind=state.kind,
+        status=state.status,
+        holder=found[1],
+        operating_licence_no=state.licence_no,
+        issued_on=state.issued_on,
+        valid_until=state.valid_until,
+        valid_today=in_use
+        and state.issued_on is not None
+        and state.valid_until is not None
+        and state.issued_on <= today <= state.valid_until,
+        carats=app.carats,
+        parcels=app.parcels,
+        certificate_issuing_country=certificate.issuing_country if certificate else None,
+        certificate_number=certificate.number if certificate else None,
+        provenance_country=app.provenance_country,
+        destination_country=app.destination_country,
+    )

@@ -92,6 +92,13 @@ class ProcessEngine:
             waiting_for="the case to record the change",
         )
 
+    async def signal(self, workflow_id: str, signal: Any, arg: Any, *, case_no: str) -> None:
+        """Send a signal (an event from outside the case); a closed case is a Conflict."""
+        handle = self.client.get_workflow_handle(workflow_id)
+        await self._bounded(
+            handle.signal(signal, arg), case_no=case_no, waiting_for="the case to take the event"
+        )
+
     async def query(self, workflow_id: str, query: Any, *, case_no: str) -> Any:
         """A workflow's answer to a query (a closed workflow still answers)."""
         handle = self.client.get_workflow_handle(workflow_id)

@@ -35,6 +35,7 @@ from schemas.participants import (
     RegistryEntry,
     RegistryEntryBody,
 )
+from schemas.shipment import canonical_certificate_number
 
 
 class ParticipantEntry(SQLModel, table=True):
@@ -240,10 +241,11 @@ def find_invalid(
 def mark_invalid(
     session: Session, *, actor: Actor, listing: InvalidCertificateBody
 ) -> InvalidCertificate:
-    """List a number or series (normalised); the same one listed and in force is a 409."""
-    number = rules.normalise_number(listing.number) if listing.number else None
+    """List a number or series (in canonical form, as the body's types give them); the same
+    one listed and in force is a 409."""
+    number = canonical_certificate_number(listing.number) if listing.number else None
     series = listing.series
-    prefix = rules.normalise_number(series.prefix) if series else None
+    prefix = canonical_certificate_number(series.prefix) if series else None
     for current in list_invalid(session, issuing_country=listing.issuing_country):
         same_series = (
             series is not None

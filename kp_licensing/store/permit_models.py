@@ -99,7 +99,9 @@ class StockDraw(SQLModel, table=True):
 
 
 class ImportConfirmationRow(SQLModel, table=True):
-    """The confirmation of receipt owed to the exporting authority, waiting to be sent."""
+    """The confirmation of receipt owed to the exporting authority. Written by the activity of
+    ``PermitWorkflow`` when an import is cleared, and never changed: its sending is recorded in
+    :class:`ConfirmationDispatch`."""
 
     __tablename__ = "import_confirmations"
 
@@ -109,4 +111,22 @@ class ImportConfirmationRow(SQLModel, table=True):
     certificate_number: str = Field(max_length=40)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConfirmationDispatch(SQLModel, table=True):
+    """When and how an officer sent an import confirmation (one per confirmation).
+
+    The API's own register: the case is final (cleared) by the time a confirmation exists, so
+    its workflow has ended and owns nothing here; the confirmation row itself, which the
+    workflow's activity wrote, is never updated."""
+
+    __tablename__ = "confirmation_dispatches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(foreign_key="import_confirmations.case_no", max_length=32, unique=True)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+    method: str = Field(max_length=20)
+    reference: str | None = Field(default=None, max_length=200)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    recorded_by_user_id: int
+    recorded_by: str = Field(max_length=64)

@@ -16,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from kp_licensing.domain.errors import Conflict, RuleViolation
+from kp_licensing.store.models import Operator
 from kp_licensing.store.permit_models import (
+    ConfirmationDispatch,
     ImportConfirmationRow,
     Permit,
     PermitEvent,
@@ -26,7 +28,7 @@ from kp_licensing.store.permit_models import (
 )
 from kp_licensing.store.projection import add_notice, event_fields
 from schemas.permit import ImportConfirmation, PermitRecord, PermitStatus
-from schemas.shipment import CertificateDraw, PermitKind
+from schemas.shipment import CertificateDraw, PermitKind, canonical_certificate_number
 
 #: Statuses in which an export no longer holds the carats it drew.
 RELEASING = {
@@ -66,7 +68,7 @@ def apply_record(session: Session, record: PermitRecord) -> bool:
     row.status = state.status.value
     row.permit_no = state.permit_no
     row.valid_until = state.valid_until
-    row.certificate_number = certificate.number if certificate else None
+    row.certificate_number = certificate.number if certificate else None  # canonical (schema)
     row.updated_at = transition.at
     row.state = state.model_dump(mode="json")
     session.add(PermitEvent(case_no=state.case_no, **event_fields(transition)))
@@ -94,7 +96,7 @@ def _record_import(session: Session, record: PermitRecord) -> None:
         StockCertificate(
             operator_id=state.operator_id,
             issuing_country=certificate.issuing_country,
-            number=certificate.number,
+            number=canonical_certificate_number(certificate.number),
             import_case_no=state.case_no,
             carats=arrival.carats,
             imported_on=arrival.date,
@@ -117,7 +119,7 @@ def _record_import(session: Session, record: PermitRecord) -> None:
         ImportConfirmationRow(
             case_no=state.case_no,
             issuing_country=certificate.issuing_country,
-            certificate_number=certificate.number,
+            certificate_number=canonical_certificate_number(certificate.number),
             payload=confirmation.model_dump(mode="json"),
         )
     )
@@ -127,15 +129,50 @@ def get(session: Session, case_no: str) -> Permit | None:
     return session.get(Permit, case_no)
 
 
+def get_by_permit_no(session: Session, permit_no: str) -> tuple[Permit, str] | None:
+    """The case that issued shipment licence ``permit_no`` (any case), and its holder's name."""
+    stmt = (
+        select(Permit, Operator.name)
+        .join(Operator, col(Operator.id) == col(Permit.operator_id))
+        .where(func.upper(Permit.permit_no) == permit_no.strip().upper())
+    )
+    found = session.exec(stmt).first()
+    return (found[0], found[1]) if found else None
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern for ``text`` anywhere, its own % and _ taken literally (escape ``\\``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matching(text: str) -> Any:
+    """Cases whose case number, licence number, holder's name or certificate number contain
+    ``text`` (any case; a certificate number however it is punctuated)."""
+    like = _like(text.strip().lower())
+    holders = select(Operator.id).where(func.lower(Operator.name).like(like, escape="\\"))
+    condition = (
+        func.lower(Permit.case_no).like(like, escape="\\")
+        | func.lower(func.coalesce(Permit.permit_no, "")).like(like, escape="\\")
+        | col(Permit.operator_id).in_(holders)
+    )
+    number = canonical_certificate_number(text)
+    if number:
+        condition = condition | col(Permit.certificate_number).like(f"%{number}%")
+    return condition
+
+
 def search(
     session: Session,
     *,
     operator_id: int | None = None,
     kind: str | None = None,
     status: list[str] | None = None,
+    text: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[Permit]]:
+    """Cases matching every given filter, newest first, with the total count."""
     stmt = select(Permit)
     if operator_id is not None:
         stmt = stmt.where(Permit.operator_id == operator_id)
@@ -143,6 +180,8 @@ def search(
         stmt = stmt.where(Permit.kind == kind)
     if status:
         stmt = stmt.where(col(Permit.status).in_(status))
+    if text and text.strip():
+        stmt = stmt.where(_matching(text))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(stmt.order_by(col(Permit.submitted_at).desc()).offset(offset).limit(limit))
     return int(total), list(rows.all())
@@ -170,20 +209,24 @@ def events(session: Session, case_no: str) -> list[PermitEvent]:
 
 
 def presented_in(session: Session, *, issuing_country: str, number: str) -> str | None:
+    """The case a certificate was first presented in, however its number is typed."""
     stmt = select(PresentedCertificate.case_no).where(
-        PresentedCertificate.issuing_country == issuing_country,
-        func.upper(PresentedCertificate.number) == number.upper(),
+        PresentedCertificate.issuing_country == issuing_country.strip().upper(),
+        PresentedCertificate.number == canonical_certificate_number(number),
     )
     return session.exec(stmt).first()
 
 
 def claim_certificate(session: Session, *, issuing_country: str, number: str, case_no: str) -> None:
-    """Record the presentation in the caller's transaction; a second one is refused."""
+    """Record the presentation in the caller's transaction; a second one is refused. The number
+    is kept in canonical form, so the unique constraint catches a replay typed differently."""
     try:
         with session.begin_nested():
             session.add(
                 PresentedCertificate(
-                    issuing_country=issuing_country, number=number.upper(), case_no=case_no
+                    issuing_country=issuing_country.strip().upper(),
+                    number=canonical_certificate_number(number),
+                    case_no=case_no,
                 )
             )
     except IntegrityError:
@@ -200,8 +243,8 @@ def stock(
 ) -> StockCertificate | None:
     stmt = select(StockCertificate).where(
         StockCertificate.operator_id == operator_id,
-        StockCertificate.issuing_country == issuing_country,
-        func.upper(StockCertificate.number) == number.upper(),
+        StockCertificate.issuing_country == issuing_country.strip().upper(),
+        StockCertificate.number == canonical_certificate_number(number),
     )
     return session.exec(stmt).first()
 
@@ -293,8 +336,48 @@ def release_draws(session: Session, *, case_no: str) -> None:
             _move(session, stock_id=draw.stock_id, carats=-draw.carats)
 
 
-def confirmations(session: Session, *, unsent_only: bool = False) -> list[ImportConfirmationRow]:
-    stmt = select(ImportConfirmationRow)
+# Import confirmations and their sending.
+
+Confirmation = tuple[ImportConfirmationRow, ConfirmationDispatch | None]
+
+
+def confirmations(session: Session, *, unsent_only: bool = False) -> list[Confirmation]:
+    """Every import confirmation with the record of its sending (None: not sent), oldest
+    first."""
+    stmt = select(ImportConfirmationRow, ConfirmationDispatch).join(
+        ConfirmationDispatch,
+        col(ConfirmationDispatch.case_no) == col(ImportConfirmationRow.case_no),
+        isouter=True,
+    )
     if unsent_only:
-        stmt = stmt.where(col(ImportConfirmationRow.sent_at).is_(None))
-    return list(session.exec(stmt.order_by(col(ImportConfirmationRow.created_at))).all())
+        stmt = stmt.where(col(ConfirmationDispatch.id).is_(None))
+    order = (col(ImportConfirmationRow.created_at), col(ImportConfirmationRow.id))
+    return [(row, sent) for row, sent in session.exec(stmt.order_by(*order)).all()]
+
+
+def confirmation(session: Session, case_no: str) -> Confirmation | None:
+    row = session.exec(
+        select(ImportConfirmationRow).where(ImportConfirmationRow.case_no == case_no)
+    ).first()
+    if row is None:
+        return None
+    sent = session.exec(
+        select(ConfirmationDispatch).where(ConfirmationDispatch.case_no == case_no)
+    ).first()
+    return row, sent
+
+
+def record_dispatch(session: Session, dispatch: ConfirmationDispatch) -> ConfirmationDispatch:
+    """Record a sending once; if another recording won the race, return that one instead (the
+    caller compares the two)."""
+    try:
+        with session.begin_nested():
+            session.add(dispatch)
+        session.commit()
+        return dispatch
+    except IntegrityError:
+        session.rollback()
+        first = session.exec(
+            select(ConfirmationDispatch).where(ConfirmationDispatch.case_no == dispatch.case_no)
+        ).one()
+        return first

@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -29,6 +29,7 @@ import pytest
 from sqlmodel import select
 
 from kp_licensing.api.permissions import Action
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.settings import Settings
 from kp_licensing.store import permits as permit_store
 from kp_licensing.store.db import SessionFactory
@@ -45,7 +46,9 @@ from tests.api.test_access_matrix import (
     check_access,
 )
 
-SHIP_ON = date.today() + timedelta(days=5)
+#: Today in Macao: licences are issued, and shipments arrive, on Macao dates.
+TODAY = macao_date(datetime.now(UTC))
+SHIP_ON = TODAY + timedelta(days=5)
 #: Statuses the fresh and shared cases are brought to, by the officer, after applying.
 STATUSES = ("under_review", "info_requested", "approved", "in_transit", "discrepancy", "cleared")
 
@@ -65,9 +68,9 @@ class Shipment:
 
 
 def arrival(**changes: Any) -> dict[str, Any]:
-    """What customs found: as licensed (see ``PermitWorld.shipment``) unless changed."""
+    """What customs found today: as licensed (see ``PermitWorld.shipment``) unless changed."""
     body: dict[str, Any] = {
-        "date": SHIP_ON.isoformat(),
+        "date": TODAY.isoformat(),
         "carats": "612.50",
         "parcels": 3,
         "containers": ["CNT-1"],
@@ -136,8 +139,8 @@ class PermitWorld(Callers):
                 "number": f"AE{uuid.uuid4().int % 10**9:09d}",
                 "issuing_country": "AE",
                 "issuing_authority": "UAE Kimberley Process Office",
-                "issued_on": (date.today() - timedelta(days=3)).isoformat(),
-                "expires_on": (date.today() + timedelta(days=50)).isoformat(),
+                "issued_on": (TODAY - timedelta(days=3)).isoformat(),
+                "expires_on": (TODAY + timedelta(days=50)).isoformat(),
                 "exporter": {"name": "Emirates Rough DMCC", "address": "Dubai", "country": "AE"},
                 "importer": {"name": "Lotus Limitada", "address": "Macao", "country": "MO"},
                 "origin": "BW",
@@ -230,6 +233,20 @@ class PermitWorld(Callers):
         """The cases an import confirmation is owed for."""
         confirmations = self.staff.officer.ok("GET", "/permits/import-confirmations")
         return {c["case_no"] for c in confirmations}
+
+    def unsent(self) -> set[str]:
+        """The cases whose import confirmation is not yet recorded as sent."""
+        listed = self.staff.officer.ok(
+            "GET", "/permits/import-confirmations", params={"unsent": True}
+        )
+        return {c["case_no"] for c in listed}
+
+    def licence_no(self, case_no: str) -> str:
+        number: str = self.staff.officer.ok("GET", f"/permits/{case_no}")["permit_no"]
+        return number
+
+    def username(self, caller: str) -> str | None:
+        return {"officer": self.staff.officer, "supervisor": self.staff.supervisor}[caller].username
 
     def cases_of_a(self) -> set[str]:
         page = self.staff.officer.ok(
@@ -395,6 +412,52 @@ def _confirmations(world: PermitWorld, caller: str, allowed: bool) -> Call:
     return Call(path="/permits/import-confirmations", secrets=[number], verify=verify)
 
 
+def _check_permit(world: PermitWorld, caller: str, allowed: bool) -> Call:
+    """Customs (and the holder, and officers) check trader A's cleared import by its licence
+    number: used, so no longer valid; trader B is told it does not exist."""
+    case = world.cleared
+    number = world.licence_no(case.case_no)
+
+    def verify(response: httpx.Response) -> None:
+        check = response.json()
+        assert (check["licence_no"], check["kind"], check["status"]) == (
+            number,
+            "import",
+            "cleared",
+        )
+        assert check["valid_today"] is False
+        assert check["certificate_number"] == case.certificate["number"]
+
+    return Call(
+        path=f"/permits/by-number/{number}",
+        owner=case.owner,
+        secrets=[world.marker, case.certificate["number"]],
+        verify=verify,
+    )
+
+
+def _confirmation_sent(world: PermitWorld, caller: str, allowed: bool) -> Call:
+    """An officer records the sending of the confirmation of a fresh cleared import of trader
+    A; a refused caller aims at the shared cleared import, whose confirmation stays unsent."""
+    case = world.new_permit("cleared", "import") if allowed else world.shared("cleared", "import")
+
+    def verify(response: httpx.Response) -> None:
+        sent = response.json()
+        assert sent["case_no"] == case.case_no
+        assert sent["sent"]["method"] == "email"
+        assert sent["sent"]["recorded_by"] == world.username(caller)
+        assert case.case_no not in world.unsent()
+
+    return Call(
+        path=f"/permits/{case.case_no}/import-confirmation/sent",
+        kwargs={"json": {"method": "email", "reference": "matrix"}},
+        owner=case.owner,
+        secrets=[case.certificate["number"]],
+        snapshot=lambda: case.case_no in world.unsent(),
+        verify=verify,
+    )
+
+
 def _get_permit(world: PermitWorld, caller: str, allowed: bool) -> Call:
     case = world.cleared
 
@@ -436,6 +499,9 @@ PERMIT_MATRIX: dict[tuple[str, str], Row[PermitWorld]] = {
     ("POST", _P): Row(Action.apply, False, _apply),
     ("GET", _P): Row(Action.view_cases, False, _search),
     ("GET", f"{_P}/import-confirmations"): Row(Action.decide, False, _confirmations),
+    ("GET", f"{_P}/by-number/{{licence_no}}"): Row(
+        Action.check_shipment_licence, True, _check_permit
+    ),
     ("GET", f"{_P}/{{case_no}}"): Row(Action.view_cases, True, _get_permit),
     ("GET", f"{_P}/{{case_no}}/history"): Row(Action.view_cases, True, _permit_history),
     # acting: (state, kind) needed -> resulting status, history event, what else changed
@@ -535,6 +601,9 @@ PERMIT_MATRIX: dict[tuple[str, str], Row[PermitWorld]] = {
         _permit_transition(
             "exit", ("in_transit", "transit"), _fixed(arrival()), "completed", "left", _left
         ),
+    ),
+    ("POST", f"{_P}/{{case_no}}/import-confirmation/sent"): Row(
+        Action.decide, True, _confirmation_sent
     ),
     ("POST", f"{_P}/{{case_no}}/resolve"): Row(
         Action.decide,

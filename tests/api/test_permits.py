@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.numbering import is_valid_licence_number
 from tests.api.client import Api
 from tests.api.conftest import Staff
 
-TODAY = date.today()
+#: Today in Macao: licences are issued, and shipments arrive, on Macao dates.
+TODAY = macao_date(datetime.now(UTC))
 SHIP_ON = TODAY + timedelta(days=5)
 
 
@@ -73,8 +75,9 @@ def certificate(api: Api, **changes: Any) -> dict[str, Any]:
 
 
 def arrival(**changes: Any) -> dict[str, Any]:
+    """What customs found, today (an arrival is recorded when it happens)."""
     body = {
-        "date": SHIP_ON.isoformat(),
+        "date": TODAY.isoformat(),
         "carats": "612.50",
         "parcels": 3,
         "containers": ["CNT-1"],

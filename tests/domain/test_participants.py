@@ -174,7 +174,7 @@ def test_an_entry_body_needs_a_real_period_and_a_participant_unless_none() -> No
             effective_from=date(2026, 1, 1),
             effective_to=date(2026, 1, 1),
         )
-    with pytest.raises(ValidationError, match="names its Participant"):
+    with pytest.raises(ValidationError, match="must name its Participant"):
         RegistryEntryBody(**base, effective_from=date(2026, 1, 1))
     body = RegistryEntryBody(
         **{**base, "status": "not_participant"}, effective_from=date(2026, 1, 1)
@@ -186,7 +186,7 @@ def test_an_entry_body_needs_a_real_period_and_a_participant_unless_none() -> No
 
 
 def test_a_single_number_matches_however_it_is_typed() -> None:
-    listed = listing(number=rules.normalise_number("AE 123-456"))
+    listed = listing(number="AE 123-456")
     assert rules.matches(listed, issuing_country="ae", number="ae123456")
     assert rules.matches(listed, issuing_country="AE", number="AE/123.456")
     assert not rules.matches(listed, issuing_country="AE", number="AE1234567")

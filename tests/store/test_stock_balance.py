@@ -26,7 +26,7 @@ from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.store import permits
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.permit_models import StockCertificate, StockDraw
-from schemas.shipment import CertificateDraw
+from schemas.shipment import CertificateDraw, canonical_certificate_number
 from tests.factories import operator_row, unique
 
 ON_POSTGRES = (os.environ.get("KP_DATABASE_URL") or "").startswith("postgresql")
@@ -87,7 +87,7 @@ class Model:
         index %= len(self.certificates) + 1
         if index < len(self.certificates):
             return self.certificates[index].number
-        return f"{self.prefix}-NEVER"
+        return f"{self.prefix}NEVER"
 
     def balance(self, number: str) -> Decimal:
         found = [c for c in self.certificates if c.number == number]
@@ -144,7 +144,7 @@ def run(sessions: SessionFactory, ops: list[Operation]) -> None:
 
 
 def add_certificate(sessions: SessionFactory, model: Model, carats: Decimal) -> None:
-    number = f"{model.prefix}-{len(model.certificates)}"
+    number = f"{model.prefix}C{len(model.certificates)}"  # canonical, as the store keeps them
     with sessions() as session:
         session.add(
             StockCertificate(
@@ -265,7 +265,7 @@ def test_balances_follow_the_model_to_the_thousandth(
 
 
 def stock_certificate(sessions: SessionFactory, operator_id: int, carats: str) -> str:
-    number = unique("RACE-").upper()
+    number = canonical_certificate_number(unique("RACE-"))  # the form the store keeps
     with sessions() as session:
         session.add(
             StockCertificate(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from kp_licensing.domain.clock import macao_date, start_of_macao_day
@@ -32,11 +34,14 @@ pytestmark = pytest.mark.usefixtures("worker")
 OFFICER = actor(Role.officer, 2)
 
 
-async def start(env: WorkflowEnvironment, sessions: SessionFactory, kind: str) -> WorkflowHandle:
+async def start(
+    env: WorkflowEnvironment, sessions: SessionFactory, kind: str, **changes: object
+) -> WorkflowHandle:
     with sessions() as session:
         operator = operator_row(session)
     assert operator.id is not None
-    started = permit_start(operator.id, kind, today=macao_date(await env.get_current_time()))
+    today = macao_date(await env.get_current_time())
+    started = permit_start(operator.id, kind, today=today, **changes)
     handle = await env.client.start_workflow(
         PermitWorkflow.run, started, id=workflow_id(started.state.case_no), task_queue=TASK_QUEUE
     )
@@ -128,3 +133,61 @@ async def when(handle: WorkflowHandle, condition: Callable[[PermitState], bool])
 
     await eventually(reached)
     return seen[0]
+
+
+def foreign_certificate(today: date, expires_in_days: int) -> dict[str, object]:
+    return {
+        "number": f"AE-{uuid.uuid4().int % 10**9:09d}",
+        "issuing_country": "AE",
+        "issuing_authority": "UAE KP Office",
+        "issued_on": (today - timedelta(days=2)).isoformat(),
+        "expires_on": (today + timedelta(days=expires_in_days)).isoformat(),
+        "exporter": {"name": "Emirates Rough", "address": "Dubai", "country": "AE"},
+        "importer": {"name": "Lotus", "address": "Macao", "country": "MO"},
+        "origin": "BW",
+        "carats": "10.50",
+        "value_usd": "5000",
+        "parcels": 1,
+        "hs_codes": ["7102.31"],
+        "scan_document_id": "scan",
+    }
+
+
+async def test_an_import_arriving_after_its_certificate_expired_goes_to_an_officer(
+    env: WorkflowEnvironment, sessions: SessionFactory
+) -> None:
+    """The certificate was valid on the expected date; the shipment came a week late, after
+    it expired: not cleared, but a discrepancy naming the expiry (rule 7 at the real arrival)."""
+    today = macao_date(await env.get_current_time())
+    certificate = foreign_certificate(today, expires_in_days=5)
+    handle = await start(env, sessions, "import", foreign_certificate=certificate)
+    await handle.execute_update(PermitWorkflow.approve, ApprovePermit(actor=OFFICER))
+    await env.sleep(timedelta(days=7))
+    arrived_on = macao_date(await env.get_current_time())
+    found_late = await handle.execute_update(
+        PermitWorkflow.record_arrival, found(arrived_on, ["S1"])
+    )
+    assert found_late.state.status == PermitStatus.discrepancy
+    presented = found_late.state.application.foreign_certificate
+    assert presented is not None
+    number = presented.number
+    assert number == str(certificate["number"]).replace("-", "")  # kept in canonical form
+    assert found_late.state.incident == (
+        f"certificate {number} expired on {certificate['expires_on']}, before the arrival on "
+        f"{arrived_on}"
+    )
+
+
+async def test_an_arrival_dated_outside_the_licence_or_in_the_future_is_refused(
+    env: WorkflowEnvironment, sessions: SessionFactory
+) -> None:
+    handle = await start(env, sessions, "transit")
+    approved = await handle.execute_update(PermitWorkflow.approve, ApprovePermit(actor=OFFICER))
+    today = macao_date(await env.get_current_time())
+    for day in (date(2020, 1, 1), today + timedelta(days=1)):
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(PermitWorkflow.record_entry, found(day, ["S1"]))
+        cause = refused.value.cause
+        assert isinstance(cause, ApplicationError) and cause.type == "RuleViolation"
+        assert f"from {approved.state.issued_on} to {today}" in cause.message
+    assert (await handle.query(PermitWorkflow.state)).status == PermitStatus.approved

@@ -22,7 +22,6 @@ from kp_licensing.domain.clock import macao_date
 from kp_licensing.services import permits as permit_service
 from kp_licensing.store import participants as registry
 from schemas.participants import (
-    CertificateNumber,
     CountryCode,
     EndEntryBody,
     InvalidCertificate,
@@ -33,6 +32,7 @@ from schemas.participants import (
     RegistryEntryBody,
     WithdrawBody,
 )
+from schemas.shipment import CertificateNumber
 
 router = APIRouter(tags=["KP Participants and invalid certificates"])
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from kp_licensing.api.deps import (
@@ -16,10 +16,14 @@ from kp_licensing.api.deps import (
     MaySuspend,
     MayViewCases,
     MayWithdraw,
+    Principal,
     ServicesDep,
     SessionDep,
     TemporalDep,
+    require,
 )
+from kp_licensing.api.permissions import Action
+from kp_licensing.services import import_confirmations
 from kp_licensing.services import permits as service
 from kp_licensing.store import permits
 from kp_licensing.store.projection import to_transition
@@ -35,8 +39,10 @@ from schemas.common import Role
 from schemas.permit import (
     ApprovePermit,
     ApprovePermitBody,
-    ImportConfirmation,
+    ConfirmationPublic,
+    ConfirmationSentBody,
     PermitApplicationBody,
+    PermitCheck,
     PermitRecord,
     PermitState,
     PermitStatus,
@@ -49,6 +55,8 @@ from schemas.shipment import Arrival, PermitKind
 from workflows.permit import PermitWorkflow
 
 router = APIRouter(prefix="/permits", tags=["shipment licences"])
+
+MayCheckShipmentLicence = Annotated[Principal, Depends(require(Action.check_shipment_licence))]
 
 
 class PermitSummary(BaseModel):
@@ -70,13 +78,6 @@ class PermitSummary(BaseModel):
 class PermitPage(BaseModel):
     total: int
     items: list[PermitSummary]
-
-
-class ConfirmationPublic(BaseModel):
-    case_no: str
-    created_at: datetime
-    sent_at: datetime | None
-    confirmation: ImportConfirmation
 
 
 @router.post("", status_code=201, response_model=PermitState)
@@ -106,10 +107,18 @@ def search(
     kind: PermitKind | None = None,
     status: Annotated[list[PermitStatus] | None, Query()] = None,
     operator_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Text in the case number, licence number, foreign certificate number "
+            "or holder's name (any case; a certificate number however it is punctuated).",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> PermitPage:
-    """Cases by kind, status, operator (traders see only their own)."""
+    """Cases by kind, status, operator and text (traders see only their own)."""
     if principal.role == Role.trader:
         operator_id = principal.operator_id
     total, rows = permits.search(
@@ -117,6 +126,7 @@ def search(
         operator_id=operator_id,
         kind=kind.value if kind else None,
         status=[s.value for s in status] if status else None,
+        text=q,
         limit=limit,
         offset=offset,
     )
@@ -126,19 +136,23 @@ def search(
 
 
 @router.get("/import-confirmations", response_model=list[ConfirmationPublic])
-def import_confirmations(
-    principal: MayDecide, session: SessionDep, unsent: bool = False
+def list_import_confirmations(
+    principal: MayDecide, session: SessionDep, services: ServicesDep, unsent: bool = False
 ) -> list[ConfirmationPublic]:
-    """Confirmations of receipt owed to exporting authorities, oldest first."""
-    return [
-        ConfirmationPublic(
-            case_no=r.case_no,
-            created_at=r.created_at,
-            sent_at=r.sent_at,
-            confirmation=ImportConfirmation.model_validate(r.payload),
-        )
-        for r in permits.confirmations(session, unsent_only=unsent)
-    ]
+    """Confirmations of receipt owed to exporting authorities, oldest first (``unsent``: only
+    those not yet recorded as sent); ``overdue`` marks unsent ones past their due day."""
+    return import_confirmations.listing(session, settings=services.settings, unsent=unsent)
+
+
+@router.get("/by-number/{licence_no}", response_model=PermitCheck)
+def check_licence(
+    licence_no: Annotated[str, Path(max_length=32)],
+    principal: MayCheckShipmentLicence,
+    session: SessionDep,
+) -> PermitCheck:
+    """Is this import, export or transit licence in force today, and for what shipment?
+    (customs, officers, the holder)"""
+    return service.check_by_number(session, licence_no=licence_no, actor=principal.actor)
 
 
 @router.get("/{case_no}", response_model=PermitState)
@@ -263,6 +277,21 @@ async def exit_(
     """Transit: the shipment left; the same seals, intact, or a discrepancy opens."""
     command = RecordArrival(actor=principal.actor, arrival=body)
     return await _act(session, client, case_no, PermitWorkflow.record_exit, command)
+
+
+@router.post("/{case_no}/import-confirmation/sent", response_model=ConfirmationPublic)
+def confirmation_sent(
+    case_no: str,
+    body: ConfirmationSentBody,
+    principal: MayDecide,
+    session: SessionDep,
+    services: ServicesDep,
+) -> ConfirmationPublic:
+    """Record when and how the import confirmation of a cleared import was sent (once; the
+    same recording again is answered as the first was)."""
+    return import_confirmations.record_sent(
+        session, settings=services.settings, case_no=case_no, body=body, actor=principal.actor
+    )
 
 
 @router.post("/{case_no}/resolve", response_model=PermitRecord)

@@ -1,0 +1,244 @@
+"""Shipment-licence rules without I/O: one form of a certificate number, the certificate's
+origin and expiry, what an export may draw on, and when an arrival may be dated."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from kp_licensing.domain import permits as rules
+from kp_licensing.domain.errors import RuleViolation
+from schemas.common import CheckOutcome
+from schemas.licence import LicenceStatus
+from schemas.permit import PermitApplication, PermitState, PermitStatus
+from schemas.shipment import (
+    Arrival,
+    CertificateDraw,
+    ForeignCertificate,
+    canonical_certificate_number,
+)
+from tests.factories import permit_start
+
+TODAY = date(2026, 12, 2)  # a Wednesday
+
+
+def certificate(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "number": "AE123456789",
+        "issuing_country": "AE",
+        "issuing_authority": "UAE KP Office",
+        "issued_on": "2026-11-28",
+        "expires_on": "2026-12-20",
+        "exporter": {"name": "Emirates Rough", "address": "Dubai", "country": "AE"},
+        "importer": {"name": "Lotus", "address": "Macao", "country": "MO"},
+        "origin": "BW",
+        "carats": "10.50",
+        "value_usd": "5000",
+        "parcels": 1,
+        "hs_codes": ["7102.31"],
+        "scan_document_id": "scan",
+    }
+    data.update(changes)
+    return data
+
+
+def application(kind: str = "import", **changes: Any) -> PermitApplication:
+    data = permit_start(1, kind, today=TODAY).state.application.model_dump(mode="json")
+    if kind == "import":
+        data["foreign_certificate"] = certificate()
+    data.update(changes)
+    return PermitApplication.model_validate(data)
+
+
+def facts(app: PermitApplication, **changes: Any) -> rules.Facts:
+    found = rules.Facts(
+        today=TODAY,
+        licence=rules.LicenceFacts(
+            licence_no="OL-2026-0001-04",
+            status=LicenceStatus.active,
+            activities=["import", "export", "transit"],
+            expires_on=TODAY + timedelta(days=700),
+        ),
+        participants={
+            key: rules.ParticipantFacts(active=True, reason="")
+            for key in rules.countries_to_check(app)
+        },
+        value_bands={},
+        required_documents=[],
+        documents=[],
+    )
+    for name, value in changes.items():
+        setattr(found, name, value)
+    return found
+
+
+def failed(app: PermitApplication, found: rules.Facts) -> dict[str, str]:
+    return {
+        c.code: c.message
+        for c in rules.permit_checks(app, found)
+        if c.outcome == CheckOutcome.failed
+    }
+
+
+# ------------------------------------------------------------------ one form of a number
+
+
+@pytest.mark.parametrize(
+    "typed", ["AE123456789", "AE-123456789", "ae 123456789", "AE/123.456-789", " ae-123 456 789 "]
+)
+def test_every_model_keeps_a_certificate_number_in_one_form(typed: str) -> None:
+    assert canonical_certificate_number(typed) == "AE123456789"
+    assert ForeignCertificate.model_validate(certificate(number=typed)).number == "AE123456789"
+    draw = CertificateDraw.model_validate({"issuing_country": "AE", "number": typed, "carats": 1})
+    assert draw.number == "AE123456789"
+
+
+@pytest.mark.parametrize("typed", ["A", "--", "AE" + "1" * 39, "AE\x00123", "AE_123"])
+def test_a_number_that_is_no_certificate_number_is_refused(typed: str) -> None:
+    with pytest.raises(ValidationError):
+        CertificateDraw.model_validate({"issuing_country": "AE", "number": typed, "carats": 1})
+
+
+def test_one_certificate_drawn_twice_under_two_spellings_is_refused() -> None:
+    draws = [
+        {"issuing_country": "AE", "number": "AE-1", "carats": "1"},
+        {"issuing_country": "AE", "number": "ae1", "carats": "1"},
+    ]
+    with pytest.raises(ValidationError, match="listed only once"):
+        application("export", source_certificates=draws)
+
+
+# ------------------------------------------------------------------ origin (rule 10)
+
+
+def test_a_certificate_of_mixed_origin_needs_its_provenance() -> None:
+    app = application(foreign_certificate=certificate(origin="***"))
+    assert (
+        "mixed origin (***) without the countries of provenance"
+        in (failed(app, facts(app))["certificate.mixed_provenance"])
+    )
+    stated = application(foreign_certificate=certificate(origin="***", provenance=["BW", "ZA"]))
+    assert "certificate.mixed_provenance" not in failed(stated, facts(stated))
+
+
+def test_the_lines_origin_agrees_with_the_certificate_and_every_country_is_checked() -> None:
+    app = application(foreign_certificate=certificate(origin="ZA"))
+    assert "lines of the application give BW" in failed(app, facts(app))["certificate.origin"]
+    mixed = application(foreign_certificate=certificate(origin="***", provenance=["ZA"]))
+    assert ("ZA", mixed.expected_date) in rules.countries_to_check(mixed)
+    assert ("ZA", app.expected_date) in rules.countries_to_check(app)
+
+
+# ------------------------------------------------------------------ exports (rules 6, 15)
+
+
+def test_an_export_drawing_on_a_listed_certificate_is_refused_naming_it_and_the_listing() -> None:
+    draws = [{"issuing_country": "AE", "number": "AE-77", "carats": "10.50"}]
+    app = application("export", source_certificates=draws)
+    listed = "forged (listing 7, since 2026-11-30): security paper not issued by the UAE"
+    found = facts(
+        app,
+        balances={("AE", "AE77"): Decimal("20")},
+        invalid_sources={("AE", "AE77"): listed},
+    )
+    message = failed(app, found)["source_certificates.not_invalid.AE77"]
+    assert "certificate AE77" in message and listed in message
+    found.invalid_sources = {}
+    assert not [c for c in failed(app, found) if c.startswith("source_certificates")]
+
+
+# ------------------------------------------------------------------ arrival (rules 7, 9)
+
+
+def test_an_import_arriving_after_its_certificate_expired_is_named() -> None:
+    app = application()
+    found = Arrival.model_validate(
+        {
+            "date": "2026-12-21",
+            "carats": "10.50",
+            "parcels": 1,
+            "containers": ["C1"],
+            "seals": ["S1"],
+            "seals_intact": True,
+        }
+    )
+    assert rules.expired_on_arrival(app, found) == (
+        "certificate AE123456789 expired on 2026-12-20, before the arrival on 2026-12-21"
+    )
+    on_the_last_day = found.model_copy(update={"date": date(2026, 12, 20)})
+    assert rules.expired_on_arrival(app, on_the_last_day) is None
+    assert rules.expired_on_arrival(application("transit"), found) is None
+
+
+def licensed(status: PermitStatus = PermitStatus.approved, **changes: Any) -> PermitState:
+    state = permit_start(1, "import", today=TODAY).state
+    return state.model_copy(
+        update={
+            "status": status,
+            "permit_no": "IL-2026-00001-00",
+            "issued_on": TODAY - timedelta(days=10),
+            "valid_until": TODAY + timedelta(days=19),
+            **changes,
+        }
+    )
+
+
+def test_an_arrival_is_dated_within_the_licence_and_not_after_today() -> None:
+    state = licensed()
+    for ok in (TODAY - timedelta(days=10), TODAY):
+        rules.guard_found_on(state, ok, TODAY)
+    for bad in (date(2020, 1, 1), TODAY - timedelta(days=11), TODAY + timedelta(days=1)):
+        with pytest.raises(RuleViolation) as refused:
+            rules.guard_found_on(state, bad, TODAY)
+        assert f"the arrival date {bad} is outside the allowed range" in refused.value.message
+        assert refused.value.details == [
+            {"field": "date", "message": f"must be from {TODAY - timedelta(days=10)} to {TODAY}"}
+        ]
+    later = TODAY + timedelta(days=40)  # after the licence's last day: that day bounds it
+    with pytest.raises(RuleViolation, match=f"to {TODAY + timedelta(days=19)}"):
+        rules.guard_found_on(state, later, later)
+
+
+def test_a_transit_leaves_no_earlier_than_it_entered() -> None:
+    entered = Arrival.model_validate(
+        {
+            "date": TODAY - timedelta(days=2),
+            "carats": "10.50",
+            "parcels": 1,
+            "containers": ["C1"],
+            "seals": ["S1"],
+            "seals_intact": True,
+        }
+    )
+    state = licensed(PermitStatus.in_transit, kind="transit", arrival=entered)
+    rules.guard_found_on(state, TODAY - timedelta(days=2), TODAY)
+    with pytest.raises(RuleViolation, match=r"the exit date .* outside the allowed range"):
+        rules.guard_found_on(state, TODAY - timedelta(days=3), TODAY)
+
+
+# ------------------------------------------------------------------ import confirmations
+
+
+def test_working_days_skip_weekends_and_holidays() -> None:
+    friday = date(2026, 12, 4)
+    assert rules.working_days_after(friday, 1, frozenset()) == date(2026, 12, 7)
+    assert rules.working_days_after(friday, 5, frozenset()) == date(2026, 12, 11)
+    holidays = frozenset({date(2026, 12, 8), date(2026, 12, 21)})
+    assert rules.working_days_after(friday, 5, holidays) == date(2026, 12, 14)
+
+
+def test_a_sending_is_dated_after_the_confirmation_and_not_in_the_future() -> None:
+    produced = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    now = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    rules.check_sent_at(produced, produced_at=produced, now=now)
+    rules.check_sent_at(now + timedelta(minutes=1), produced_at=produced, now=now)
+    for bad in (produced - timedelta(seconds=1), now + timedelta(hours=1)):
+        with pytest.raises(RuleViolation) as refused:
+            rules.check_sent_at(bad, produced_at=produced, now=now)
+        assert refused.value.details == [
+            {"field": "sent_at", "message": "must be from 2026-12-01 09:00 to 2026-12-02 09:00 UTC"}
+        ]
