@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kp_licensing.domain.passwords import PasswordPolicy
 from schemas.licence import LicencePolicy
 from schemas.permit import PermitPolicy
 
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     # Secrets.
     jwt_secret: str = DEV_SECRET_MARK + "jwt-secret-change-me-in-production-0000"
     token_minutes: int = 30
+    password_min_length: int = Field(default=12, ge=8, le=128)
 
     # Documents.
     upload_max_bytes: int = 10 * 1024 * 1024
@@ -95,6 +97,9 @@ class Settings(BaseSettings):
         }
     )
     carat_tolerance: Decimal = Decimal(0)
+
+    def password_policy(self) -> PasswordPolicy:
+        return PasswordPolicy(min_length=self.password_min_length)
 
     def permit_policy(self) -> PermitPolicy:
         return PermitPolicy(

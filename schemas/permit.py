@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from schemas.case import InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef
@@ -205,7 +205,7 @@ class RecordArrival(Command):
 
 
 class ResolveBody(Body):
-    accept: bool = Field(description="Accept the shipment as found, or cancel the licence.")
+    accept: StrictBool = Field(description="Accept the shipment as found, or cancel the licence.")
     reason: LongText
 
 
