@@ -94,21 +94,27 @@ def create_admin(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = getpass.getpass("Password (at least 12 characters): ")
+        password = getpass.getpass("Password (at least 12 characters, not the user name): ")
         if getpass.getpass("Again: ") != password:
             typer.echo("the passwords differ", err=True)
             raise typer.Exit(2)
-    if len(password) < 12:
-        typer.echo("the password must have at least 12 characters", err=True)
-        raise typer.Exit(2)
     settings = get_settings()
+    problems = settings.password_policy().problems(password, username=username)
+    if problems:
+        typer.echo(f"the password is not acceptable: {'; '.join(problems)}", err=True)
+        raise typer.Exit(2)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url()
     upgrade(url)
     with session_factory(make_engine(url))() as session:
         try:
             user = people.create_user(
-                session, username=username, full_name=full_name, role=Role.admin, password=password
+                session,
+                username=username,
+                full_name=full_name,
+                role=Role.admin,
+                password=password,
+                password_policy=settings.password_policy(),
             )
         except Conflict as error:
             typer.echo(error.message, err=True)

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kp_licensing.domain.passwords import PasswordPolicy
 from schemas.licence import LicencePolicy
 from schemas.permit import PermitPolicy
 
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     # Secrets.
     jwt_secret: str = DEV_SECRET_MARK + "jwt-secret-change-me-in-production-0000"
     token_minutes: int = 30
+    password_min_length: int = Field(default=12, ge=8, le=128)
 
     # Documents.
     upload_max_bytes: int = 10 * 1024 * 1024
@@ -105,6 +107,9 @@ class Settings(BaseSettings):
     # public holidays listed) of the clearance are flagged overdue.
     confirmation_due_working_days: int = Field(default=5, ge=1, le=60)
     public_holidays: list[date] = Field(default_factory=list)
+
+    def password_policy(self) -> PasswordPolicy:
+        return PasswordPolicy(min_length=self.password_min_length)
 
     def permit_policy(self) -> PermitPolicy:
         return PermitPolicy(

@@ -10,7 +10,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from schemas.case import InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Email
@@ -86,14 +93,15 @@ class Administrator(BaseModel):
 
 
 class Declarations(BaseModel):
-    """The eligibility declarations of domain.md 2.1; every one must be true to apply."""
+    """The eligibility declarations of domain.md 2.1; every one must be true to apply. Each is
+    a strict boolean: a declaration is made with ``true``, never inferred from "yes" or 1."""
 
-    start_of_activity_declared: bool = Field(
+    start_of_activity_declared: StrictBool = Field(
         description="Start of activity has been declared to the Financial Services Bureau (DSF)."
     )
-    not_bankrupt: bool = Field(description="Not bankrupt or insolvent.")
-    no_tax_debt: bool = Field(description="Not a tax debtor in Macao.")
-    fit_and_proper: bool = Field(
+    not_bankrupt: StrictBool = Field(description="Not bankrupt or insolvent.")
+    no_tax_debt: StrictBool = Field(description="Not a tax debtor in Macao.")
+    fit_and_proper: StrictBool = Field(
         description="Neither the applicant nor an administrator has acted against the order of "
         "the rough-diamond trade or holds a disqualifying conviction."
     )

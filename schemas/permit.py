@@ -10,7 +10,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from schemas.case import InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef
@@ -206,7 +214,7 @@ class RecordArrival(Command):
 
 
 class ResolveBody(Body):
-    accept: bool = Field(description="Accept the shipment as found, or cancel the licence.")
+    accept: StrictBool = Field(description="Accept the shipment as found, or cancel the licence.")
     reason: LongText
 
 

@@ -11,7 +11,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from schemas.common import Body
 
@@ -128,11 +135,12 @@ class CertificateDraw(BaseModel):
 
 
 class ExportDeclarations(Body):
-    """The exporter's three declarations (domain.md 2.1); each must be true."""
+    """The exporter's three declarations (domain.md 2.1); each must be true, and strictly so
+    (``true``; "yes" or 1 are refused)."""
 
-    complies_with_kpcs: bool
-    destination_is_participant: bool
-    tamper_proof_container: bool
+    complies_with_kpcs: StrictBool
+    destination_is_participant: StrictBool
+    tamper_proof_container: StrictBool
 
 
 class Arrival(Body):
@@ -143,5 +151,5 @@ class Arrival(Body):
     parcels: int = Field(ge=1, le=10_000)
     containers: list[Ident] = Field(min_length=1, max_length=50)
     seals: list[Ident] = Field(min_length=1, max_length=200)
-    seals_intact: bool
+    seals_intact: StrictBool
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None

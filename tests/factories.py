@@ -121,7 +121,7 @@ def permit_start(
         documents=document_refs(["commercial_invoice"]),
         submitted_at=datetime.now(UTC),
         policy=Settings().permit_policy(),
-        licence_no="OL-2026-0001-04",
+        licence_no="OL-2026-0001-06",
         licence_expires_on=today + timedelta(days=700),
     )
     return PermitStart(state=state, submitted_by=actor(Role.trader, 7, operator_id))

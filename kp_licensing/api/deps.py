@@ -9,11 +9,14 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Session
 from temporalio.client import Client
 
 from kp_licensing import security
 from kp_licensing.api.permissions import Action, allowed
+from kp_licensing.domain import numbering
 from kp_licensing.domain.errors import Forbidden, Unauthenticated
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
@@ -85,6 +88,18 @@ TemporalDep = Annotated[ProcessEngine, Depends(get_temporal)]
 
 #: A row id in a path: bounded, so an absurd number is a 422, not a database overflow.
 DatabaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _verified_licence_number(number: str) -> str:
+    problem = numbering.licence_number_problem(number)
+    if problem is not None:
+        raise PydanticCustomError("licence_number", problem)
+    return number
+
+
+#: A licence number in a path: one whose check digits do not verify is a typing mistake, told
+#: as such (422), never looked up (a 404 would suggest the licence may not exist yet).
+LicenceNumber = Annotated[str, Path(max_length=32), AfterValidator(_verified_licence_number)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)

@@ -166,6 +166,12 @@ def guard_suspend(state: LicenceState, reason_code: str, until: date | None, tod
     _known_reason(state, reason_code)
     if until is not None and until <= today:
         raise RuleViolation(f"a suspension must end after today ({today.isoformat()})")
+    if until is not None and state.expires_on is not None and until > state.expires_on:
+        # A suspension cannot outlive the licence: it would "end" on a licence already expired.
+        raise RuleViolation(
+            f"a suspension must end by the licence's expiry ({state.expires_on.isoformat()}); "
+            "leave 'until' out to suspend until reinstated"
+        )
 
 
 def guard_reinstate(state: LicenceState) -> None:

@@ -3,14 +3,16 @@
 Formats (the sequence comes from the store, the format from here):
 
 * operating-licence application (case) ``OLA-<year>-<5-digit sequence>``, e.g. ``OLA-2026-00017``;
-* operating licence ``OL-<year>-<4-digit sequence>-<2 check digits>``, e.g. ``OL-2026-0003-54``;
+* operating licence ``OL-<year>-<4-digit sequence>-<2 check digits>``, e.g. ``OL-2026-0003-97``;
 * shipment-licence application (case) ``PA-<year>-<5-digit sequence>``;
 * shipment licence ``IL`` (import), ``EL`` (export) or ``TL`` (transit)
-  ``-<year>-<5-digit sequence>-<2 check digits>``, e.g. ``EL-2026-00042-17``.
+  ``-<year>-<5-digit sequence>-<2 check digits>``, e.g. ``EL-2026-00042-08``.
 
-The licence number carries ISO 7064 MOD 97-10 check digits (as IBANs do), so a customs officer or
-foreign authority who mistypes one digit, or swaps two, gets "no such licence" rather than
-another operator's licence.
+The licence number carries ISO 7064 MOD 97-10 check digits (as IBANs do) computed over the WHOLE
+number, prefix letters included (converted as in IBANs: A = 10 ... Z = 35), so a customs officer
+or foreign authority who mistypes one digit, swaps two, or types ``EL`` for ``IL`` holds a number
+that does not verify, rather than another operator's licence (``IL-``, ``EL-`` and
+``TL-2026-00001`` get different check digits).
 """
 
 import re
@@ -25,9 +27,14 @@ def case_number(year: int, sequence: int) -> str:
     return f"OLA-{year:04d}-{sequence:05d}"
 
 
+def _as_digits(body: str) -> int:
+    """The number MOD 97-10 works on: letters become two digits as in IBANs (A = 10 ... Z = 35),
+    digits stay, separators are dropped."""
+    return int("".join(str(int(c, 36)) for c in body if c.isalnum()))
+
+
 def _check_digits(body: str) -> str:
-    digits = "".join(c for c in body if c.isdigit())
-    return f"{98 - (int(digits) * 100) % 97:02d}"
+    return f"{98 - (_as_digits(body) * 100) % 97:02d}"
 
 
 def _with_check_digits(body: str) -> str:
@@ -49,10 +56,21 @@ def permit_number(kind: str, year: int, sequence: int) -> str:
     return _with_check_digits(f"{PERMIT_PREFIX[kind]}-{year:04d}-{sequence:05d}")
 
 
-def is_valid_licence_number(number: str) -> bool:
-    """Whether ``number`` (any licence above) is well formed and its check digits agree."""
+def licence_number_problem(number: str) -> str | None:
+    """What is wrong with ``number`` as a licence number (any licence above), or None: a lookup
+    by a number that cannot be one is told so (422) instead of "no such licence" (404)."""
     match = LICENCE_PATTERN.match(number)
     if not match:
-        return False
+        return (
+            "not a valid licence number: expected OL, IL, EL or TL, a 4-digit year, the sequence "
+            "and 2 check digits, e.g. OL-2026-0003-97"
+        )
     body = number.rsplit("-", 1)[0]
-    return _check_digits(body) == match.group(4)
+    if _check_digits(body) != match.group(4):
+        return "not a valid licence number: check digits do not match (is it mistyped?)"
+    return None
+
+
+def is_valid_licence_number(number: str) -> bool:
+    """Whether ``number`` (any licence above) is well formed and its check digits agree."""
+    return licence_number_problem(number) is None

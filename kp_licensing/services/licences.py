@@ -14,6 +14,7 @@ from sqlmodel import Session
 from kp_licensing.domain import licences as rules
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.domain.numbering import case_number
+from kp_licensing.domain.registration import canonical_registration_no
 from kp_licensing.services.access import visible
 from kp_licensing.services.submissions import (
     LICENCE,
@@ -54,7 +55,10 @@ def _check_application(
     """Resolve the application's documents and run every completeness check; refuse if any
     fails, naming all that is missing."""
     operator = people.get_operator(session, operator_id)
-    if application.business_registration_no != operator.business_registration_no:
+    if (
+        canonical_registration_no(application.business_registration_no)
+        != operator.business_registration_no
+    ):
         raise RuleViolation(
             "the business registration number must be that of your registered operator "
             f"({operator.business_registration_no})"

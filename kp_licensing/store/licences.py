@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import false
 from sqlmodel import Session, col, func, select
 
+from kp_licensing.domain.registration import canonical_registration_no
 from kp_licensing.store.models import Licence, LicenceEvent
 from kp_licensing.store.projection import add_notice, event_fields
 from schemas.licence import LicenceRecord, LicenceStatus
@@ -29,7 +31,9 @@ def apply_record(session: Session, record: LicenceRecord) -> bool:
             seq=0,
             status=state.status.value,
             applicant_name=state.application.name,
-            business_registration_no=state.application.business_registration_no,
+            business_registration_no=canonical_registration_no(
+                state.application.business_registration_no
+            ),
             updated_at=transition.at,
             state={},
         )
@@ -41,7 +45,9 @@ def apply_record(session: Session, record: LicenceRecord) -> bool:
     row.status = state.status.value
     row.licence_no = state.licence_no
     row.applicant_name = state.application.name
-    row.business_registration_no = state.application.business_registration_no
+    row.business_registration_no = canonical_registration_no(
+        state.application.business_registration_no
+    )
     row.activities = [a.value for a in (state.activities or state.application.activities)]
     row.issued_on = state.issued_on
     row.expires_on = state.expires_on
@@ -101,11 +107,17 @@ def search(
         )
     if text:
         like = f"%{text.lower()}%"
+        # Stored canonical, so "so 12345" finds SO12345; punctuation alone matches no number.
+        registration = canonical_registration_no(text)
         stmt = stmt.where(
             func.lower(Licence.applicant_name).like(like)
             | func.lower(Licence.case_no).like(like)
             | func.lower(func.coalesce(Licence.licence_no, "")).like(like)
-            | func.lower(Licence.business_registration_no).like(like)
+            | (
+                col(Licence.business_registration_no).like(f"%{registration}%")
+                if registration
+                else false()
+            )
         )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(

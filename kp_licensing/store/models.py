@@ -7,8 +7,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
+
+from kp_licensing.domain.registration import canonical_registration_no
 
 
 def utcnow() -> datetime:
@@ -34,6 +45,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class RegistrationNumber(TypeDecorator[str]):
+    """A business registration number as the database holds it: canonical only
+    (``domain.registration``), whichever code writes or compares it, so the unique index sees
+    ``SO-12345`` and ``so 12345`` as the one value they are."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else canonical_registration_no(value)
+
+
 class Operator(SQLModel, table=True):
     """A company or individual entrepreneur trading in rough diamonds."""
 
@@ -42,7 +65,7 @@ class Operator(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     kind: str = Field(max_length=40)
-    business_registration_no: str = Field(max_length=32, unique=True)
+    business_registration_no: str = Field(max_length=32, unique=True, sa_type=RegistrationNumber)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kp_licensing import security
 from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
+from kp_licensing.domain.passwords import PasswordPolicy
+from kp_licensing.domain.registration import canonical_registration_no, registration_no_problem
 from kp_licensing.store.models import ApiKey, Operator, User, utcnow
 from schemas.common import Role
 
@@ -41,6 +44,10 @@ def _commit_unique(session: Session, what: str) -> None:
         raise Conflict(f"{what} already exists") from None
 
 
+def _username_taken(username: str) -> Conflict:
+    return Conflict(f"the username {username!r} is taken")
+
+
 def create_user(
     session: Session,
     *,
@@ -50,13 +57,17 @@ def create_user(
     password: str | None,
     email: str | None = None,
     operator_id: int | None = None,
+    password_policy: PasswordPolicy | None = None,
     commit: bool = True,
 ) -> User:
-    """A new account; traders belong to exactly one operator, staff to none."""
+    """A new account; traders belong to exactly one operator, staff to none. A password must
+    meet ``password_policy`` (the defaults if not given)."""
     if (role == Role.trader) != (operator_id is not None):
         raise RuleViolation("a trader account needs an operator, and only traders have one")
+    if password is not None:
+        (password_policy or PasswordPolicy()).check(password, username=username)
     if find_user(session, username) is not None:
-        raise Conflict(f"the username {username!r} is taken")
+        raise _username_taken(username)
     user = User(
         username=username,
         full_name=full_name,
@@ -73,6 +84,13 @@ def create_user(
     return user
 
 
+def _registration_taken(number: str) -> Conflict:
+    return Conflict(
+        f"an operator with business registration {number} is already registered; ask one of "
+        "its users to add you"
+    )
+
+
 def register_operator(
     session: Session,
     *,
@@ -83,38 +101,86 @@ def register_operator(
     full_name: str,
     password: str,
     email: str | None,
+    password_policy: PasswordPolicy | None = None,
 ) -> tuple[Operator, User]:
-    """An operator and its first trader account, together or not at all."""
-    taken = session.exec(
-        select(Operator).where(Operator.business_registration_no == business_registration_no)
-    ).first()
-    if taken is not None:
-        raise Conflict(
-            f"an operator with business registration {business_registration_no} is already "
-            "registered; ask one of its users to add you"
+    """An operator and its first trader account, together or not at all.
+
+    The number is kept in its canonical form, on which the table's unique index sits: of two
+    registrations of one business racing each other, however spelt, the database lets one
+    commit and the other is told the business is registered (nothing of it is left behind)."""
+    problem = registration_no_problem(business_registration_no)
+    if problem is not None:
+        raise RuleViolation(
+            problem, details=[{"field": "body.business_registration_no", "message": problem}]
         )
-    operator = Operator(name=name, kind=kind, business_registration_no=business_registration_no)
-    session.add(operator)
-    session.flush()
-    assert operator.id is not None
-    user = create_user(
-        session,
-        username=username,
-        full_name=full_name,
-        role=Role.trader,
-        password=password,
-        email=email,
-        operator_id=operator.id,
-        commit=False,
-    )
-    _commit_unique(session, "that operator or username")
+    number = canonical_registration_no(business_registration_no)
+    if session.exec(select(Operator).where(Operator.business_registration_no == number)).first():
+        raise _registration_taken(number)
+    try:
+        operator = Operator(name=name, kind=kind, business_registration_no=number)
+        session.add(operator)
+        session.flush()
+        assert operator.id is not None
+        user = create_user(
+            session,
+            username=username,
+            full_name=full_name,
+            role=Role.trader,
+            password=password,
+            email=email,
+            operator_id=operator.id,
+            password_policy=password_policy,
+            commit=False,
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        # Which unique index refused it: the other registration has committed by now.
+        if session.exec(
+            select(Operator).where(Operator.business_registration_no == number)
+        ).first():
+            raise _registration_taken(number) from None
+        raise _username_taken(username) from None
+    except Exception:
+        session.rollback()
+        raise
     return operator, user
 
 
-def set_active(session: Session, user: User, active: bool) -> User:
-    user.is_active = active
-    session.add(user)
-    session.commit()
+def deactivate(session: Session, user: User) -> User:
+    """Stop ``user`` from logging in, unless it is the last active administrator: the service
+    would then have nobody left to manage accounts.
+
+    The first statement locks every active administrator's row (a no-op UPDATE: row locks on
+    PostgreSQL, the write lock on SQLite), so two administrators deactivating each other at the
+    same moment are decided one after the other and the second sees the first's result."""
+    assert user.id is not None
+    try:
+        session.execute(
+            update(User)
+            .where(col(User.role) == Role.admin.value, col(User.is_active))
+            .values(is_active=User.is_active)
+        )
+        session.refresh(user)
+        if user.is_active and user.role == Role.admin.value:
+            others = session.exec(
+                select(func.count())
+                .select_from(User)
+                .where(
+                    col(User.role) == Role.admin.value, col(User.is_active), col(User.id) != user.id
+                )
+            ).one()
+            if not others:
+                raise Conflict(
+                    f"{user.username} is the last active administrator and cannot be "
+                    "deactivated; make another administrator first"
+                )
+        user.is_active = False
+        session.add(user)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     return user
 
 

@@ -43,7 +43,7 @@ class Api:
         body = {
             "operator_name": f"Lotus {tag} Limitada",
             "operator_kind": "company",
-            "business_registration_no": f"BR{tag}",
+            "business_registration_no": f"BR{tag.upper()}",  # canonical: as the service shows it
             "username": f"trader-{tag}",
             "full_name": "Chan Tai Man",
             "password": "correct horse battery staple",

@@ -25,6 +25,7 @@ from sqlmodel import SQLModel
 
 import kp_licensing.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from kp_licensing.domain.clock import macao_date
+from kp_licensing.domain.numbering import licence_number
 from kp_licensing.settings import Settings
 from tests.api.client import PDF, REQUIRED_DOCUMENTS, Api
 from tests.api.conftest import Staff
@@ -35,6 +36,7 @@ HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></bod
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,"
 PASSWORD = "correct horse battery staple"
 UNKNOWN_CASE = "OLA-2000-99999"
+NEVER_ISSUED = licence_number(2000, 1)  # well formed, check digits right, never issued
 
 
 # ------------------------------------------------------------------------------ the snapshot
@@ -697,6 +699,14 @@ TRANSITIONS_422 = [
         "active",
         "supervisor",
         "suspend",
+        {"reason_code": "tax_debt", "reason": "x", "until": "9999-12-31"},
+        ["a suspension must end by the licence's expiry", "leave 'until' out"],
+        id="suspend-until-past-the-expiry",
+    ),
+    pytest.param(
+        "active",
+        "supervisor",
+        "suspend",
         {"reason_code": "tax_debt", "reason": "x", "until": "next tuesday"},
         ["body.until", "valid date"],
         id="suspend-until-not-a-date",
@@ -1016,7 +1026,7 @@ def test_malformed_decision_body_does_not_decide(
         ("officer", "GET", f"/licences/{UNKNOWN_CASE}/history", None, "no licence case"),
         ("officer", "POST", f"/licences/{UNKNOWN_CASE}/approve", {}, "no licence case"),
         ("officer", "GET", "/licences/not-a-case-number", None, "no licence case"),
-        ("customs", "GET", "/licences/by-number/OL-2000-0001-00", None, "no operating licence"),
+        ("customs", "GET", f"/licences/by-number/{NEVER_ISSUED}", None, "no operating licence"),
         ("officer", "GET", f"/documents/{uuid.uuid4()}", None, "no document"),
         ("admin", "POST", "/users/999999/deactivate", None, "no user 999999"),
     ],
@@ -1034,6 +1044,25 @@ def test_unknown_thing(
     with unchanged():
         response = _caller(applicant, staff, who).request(method, path, json=body)
     refused(response, 404, says)
+
+
+@pytest.mark.parametrize(
+    ("number", "says"),
+    [
+        pytest.param(
+            "IL" + NEVER_ISSUED[2:], "check digits do not match", id="another-kind-of-licence"
+        ),
+        pytest.param(NEVER_ISSUED[:-2] + "00", "check digits do not match", id="mistyped"),
+        pytest.param("OL-2000-1", "expected OL, IL, EL or TL", id="malformed"),
+    ],
+)
+def test_licence_lookup_by_a_number_that_cannot_be_one(
+    staff: Staff, unchanged: Unchanged, number: str, says: str
+) -> None:
+    """A number whose check digits do not verify is a typing mistake, told as such (422)."""
+    with unchanged():
+        response = staff.customs.request("GET", f"/licences/by-number/{number}")
+    refused(response, 422, "path.licence_no", "not a valid licence number", says)
 
 
 def test_registration_with_a_taken_username(

@@ -94,5 +94,9 @@ def test_suspension_rules() -> None:
         rules.guard_suspend(active, "whim", None, today)
     with pytest.raises(RuleViolation, match="after today"):
         rules.guard_suspend(active, "tax_debt", today, today)
+    active.expires_on = date(2028, 12, 31)
+    rules.guard_suspend(active, "tax_debt", active.expires_on, today)
+    with pytest.raises(RuleViolation, match="by the licence's expiry"):
+        rules.guard_suspend(active, "tax_debt", date(2029, 1, 1), today)
     with pytest.raises(Conflict, match="only an active licence"):
         rules.guard_suspend(_state(LicenceStatus.suspended), "tax_debt", None, today)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from kp_licensing.api.deps import (
+    LicenceNumber,
     MayAnswer,
     MayApply,
     MayCheckLicence,
@@ -146,7 +147,9 @@ def search(
 
 
 @router.get("/by-number/{licence_no}", response_model=LicenceCheck)
-def check_licence(licence_no: str, principal: MayCheckLicence, session: SessionDep) -> LicenceCheck:
+def check_licence(
+    licence_no: LicenceNumber, principal: MayCheckLicence, session: SessionDep
+) -> LicenceCheck:
     """Is this operating licence in force today, and for what? (customs, officers, holder)"""
     row = visible(
         licences.get_by_licence_no(session, licence_no),

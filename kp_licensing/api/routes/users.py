@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from kp_licensing.api.deps import DatabaseId, MayManageColleagues, MayManageUsers, SessionDep
+from kp_licensing.api.deps import (
+    DatabaseId,
+    MayManageColleagues,
+    MayManageUsers,
+    ServicesDep,
+    SessionDep,
+)
 from kp_licensing.api.routes.auth import Password, Username, UserPublic
 from kp_licensing.domain.errors import NotFound, RuleViolation
 from kp_licensing.store import people
@@ -22,7 +28,7 @@ class NewUser(Body):
     full_name: Text
     email: Email | None = None
     role: Role
-    operator_id: int | None = None
+    operator_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     password: Password | None = None
 
 
@@ -49,7 +55,9 @@ def _public(user: object) -> UserPublic:
 
 
 @router.post("/users", status_code=201, response_model=UserPublic)
-def create_user(body: NewUser, _: MayManageUsers, session: SessionDep) -> UserPublic:
+def create_user(
+    body: NewUser, _: MayManageUsers, session: SessionDep, services: ServicesDep
+) -> UserPublic:
     """Create any account: staff, a customs system (no password: it uses API keys), a trader."""
     if body.role != Role.customs and body.password is None:
         raise RuleViolation("a password is required for every account but a customs system")
@@ -65,6 +73,7 @@ def create_user(body: NewUser, _: MayManageUsers, session: SessionDep) -> UserPu
         password=body.password,
         email=body.email,
         operator_id=body.operator_id,
+        password_policy=services.settings.password_policy(),
     )
     return _public(user)
 
@@ -76,11 +85,11 @@ def list_users(_: MayManageUsers, session: SessionDep) -> list[UserPublic]:
 
 @router.post("/users/{user_id}/deactivate", response_model=UserPublic)
 def deactivate(user_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> UserPublic:
-    """Stop an account from logging in (its history stays)."""
+    """Stop an account from logging in (its history stays); never the last active administrator."""
     user = people.get_user(session, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
-    return _public(people.set_active(session, user, False))
+    return _public(people.deactivate(session, user))
 
 
 @router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyIssued)
@@ -111,7 +120,7 @@ def colleagues(principal: MayManageColleagues, session: SessionDep) -> list[User
 
 @router.post("/operator/users", status_code=201, response_model=UserPublic)
 def add_colleague(
-    body: NewColleague, principal: MayManageColleagues, session: SessionDep
+    body: NewColleague, principal: MayManageColleagues, session: SessionDep, services: ServicesDep
 ) -> UserPublic:
     """Add another trader account to the caller's own operator."""
     user = people.create_user(
@@ -122,5 +131,6 @@ def add_colleague(
         password=body.password,
         email=body.email,
         operator_id=principal.operator_id,
+        password_policy=services.settings.password_policy(),
     )
     return _public(user)
