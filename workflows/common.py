@@ -27,6 +27,45 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
+#: Patch id of the switch from activities to local activities for the database writes of a
+#: transition (the projection, and the number an approval allocates). Histories recorded before it
+#: schedule ordinary activities and replay that way; every run that starts after it writes
+#: through local activities.
+LOCAL_WRITES_PATCH = "local-database-writes"
+
+
+async def database_write(activity: str, arg: Any, *, result_type: type[T]) -> T:
+    """Run one short, idempotent database write of a transition, as a local activity.
+
+    A local activity runs in the worker that holds the workflow task, and its result is recorded
+    as a marker when that task completes: an update that writes through local activities is
+    accepted, written and answered in one workflow task, instead of one round trip through the
+    server per activity (scheduled, polled, completed, then a new workflow task). The guarantees
+    stay those of an activity: at least once (a worker that dies before the task completes loses
+    the marker, and the next worker runs the write again, which its key makes a no-op), retried
+    without limit (beyond ``ACTIVITY_RETRY``'s first minute the SDK waits on a workflow timer),
+    and the update answers only after the write is in the database.
+
+    The first call in a run decides, through ``workflow.patched``, for the whole run (the SDK
+    memoises it): runs recorded before the patch keep scheduling ordinary activities on replay.
+    """
+    if workflow.patched(LOCAL_WRITES_PATCH):
+        return await workflow.execute_local_activity(
+            activity,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+    return await workflow.execute_activity(
+        activity,
+        arg,
+        result_type=result_type,
+        start_to_close_timeout=ACTIVITY_TIMEOUT,
+        retry_policy=ACTIVITY_RETRY,
+    )
+
+
 T = TypeVar("T")
 
 
@@ -121,12 +160,7 @@ class CaseWorkflow:
         s.status = to_status
         s.updated_at = workflow.now()
         record = self.record_model(state=s, transition=transition, notice=notice)
-        await workflow.execute_activity(
-            self.record_activity,
-            record,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
+        await database_write(self.record_activity, record, result_type=bool)
         await self._after_transition(transition)
         self._changed = True
         return record.model_copy(deep=True)

@@ -49,7 +49,7 @@ with workflow.unsafe.imports_passed_through():
         Transition,
     )
     from schemas.permit import ShipmentHold
-    from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, guarded
+    from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, database_write, guarded
     from workflows.licence_clock import LicenceClock
     from workflows.permit import HOLD_ACTIVITY
 
@@ -184,14 +184,12 @@ class LicenceWorkflow(LicenceClock):
             today = macao_date(workflow.now())
             details: dict[str, str] = {}
             if review == "initial":
-                s.licence_no = await workflow.execute_activity(
+                s.licence_no = await database_write(
                     NUMBER_ACTIVITY,
                     NumberRequest(
                         key=f"{workflow.info().workflow_id}/{s.seq + 1}", year=today.year
                     ),
                     result_type=str,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY,
                 )
                 today = macao_date(workflow.now())  # the allocation may have been retried
                 s.activities = list(cmd.activities or s.application.activities)

@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         Resolve,
     )
     from schemas.shipment import PermitKind
-    from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, CaseWorkflow, guarded
+    from workflows.common import CaseWorkflow, database_write, guarded
 
 RECORD_ACTIVITY = "permit.record"
 NUMBER_ACTIVITY = "permit.allocate_number"
@@ -198,14 +198,12 @@ class PermitWorkflow(CaseWorkflow):
             self._check_approve(cmd)
             s = self._state
             year = macao_date(workflow.now()).year
-            s.permit_no = await workflow.execute_activity(
+            s.permit_no = await database_write(
                 NUMBER_ACTIVITY,
                 PermitNumberRequest(
                     key=f"{workflow.info().workflow_id}/{s.seq + 1}", year=year, kind=s.kind
                 ),
                 result_type=str,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=ACTIVITY_RETRY,
             )
             today = macao_date(workflow.now())
             s.issued_on = today
