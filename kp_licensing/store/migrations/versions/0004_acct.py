@@ -7,7 +7,7 @@ operators whose numbers are one business under different spellings cannot be mer
 migration: the upgrade stops and names them, for an administrator to resolve.
 
 Revision ID: 0004_acct
-Revises: 0003
+Revises: 0004_ship
 Create Date: 2026-12-04 11:00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from kp_licensing.domain.registration import canonical_registration_no
 
 revision = "0004_acct"
-down_revision = "0003"
+down_revision = "0004_ship"
 branch_labels = None
 depends_on = None
 

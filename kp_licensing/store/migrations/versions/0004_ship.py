@@ -1,7 +1,7 @@
 """certificate numbers in canonical form; the register of import confirmations sent
 
 Revision ID: 0004_ship
-Revises: 0003
+Revises: 0004
 
 Foreign certificate numbers were kept as typed (upper-cased at most), so "AE-123" and "AE123"
 passed as two certificates. Every register now keeps the canonical form (upper case, letters
@@ -27,7 +27,7 @@ from alembic import op
 import kp_licensing.store.models
 
 revision = "0004_ship"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
