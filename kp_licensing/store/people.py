@@ -91,6 +91,26 @@ def _registration_taken(number: str) -> Conflict:
     )
 
 
+def _repeated_registration(
+    session: Session, *, number: str, name: str, kind: str, username: str, password: str
+) -> tuple[Operator, User]:
+    """The registration a repeated request made (the same business, name, first user and
+    password: a client retrying after a lost answer); anything else is the business registered
+    by somebody else, a 409."""
+    operator = session.exec(
+        select(Operator).where(Operator.business_registration_no == number)
+    ).one()
+    user = find_user(session, username)
+    if (
+        user is not None
+        and user.operator_id == operator.id
+        and (operator.name, operator.kind) == (name, kind)
+        and security.verify_password(password, user.password_hash)
+    ):
+        return operator, user
+    raise _registration_taken(number)
+
+
 def register_operator(
     session: Session,
     *,
@@ -115,7 +135,9 @@ def register_operator(
         )
     number = canonical_registration_no(business_registration_no)
     if session.exec(select(Operator).where(Operator.business_registration_no == number)).first():
-        raise _registration_taken(number)
+        return _repeated_registration(
+            session, number=number, name=name, kind=kind, username=username, password=password
+        )
     try:
         operator = Operator(name=name, kind=kind, business_registration_no=number)
         session.add(operator)
@@ -139,7 +161,9 @@ def register_operator(
         if session.exec(
             select(Operator).where(Operator.business_registration_no == number)
         ).first():
-            raise _registration_taken(number) from None
+            return _repeated_registration(
+                session, number=number, name=name, kind=kind, username=username, password=password
+            )
         raise _username_taken(username) from None
     except Exception:
         session.rollback()

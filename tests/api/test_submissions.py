@@ -273,3 +273,26 @@ async def test_the_sweep_starts_a_submission_whose_request_died_before_the_start
     assert case_no not in [
         s.case_no for s in store_submissions.unstarted(sessions(), before=datetime.now(UTC))
     ]
+
+
+def test_a_repeated_registration_gets_the_same_operator(service: str) -> None:
+    """A client that lost the answer to its registration and sends it again is given the
+    operator it registered; the same business with another password or user is a 409."""
+    tag = uuid.uuid4().hex[:8]
+    body = {
+        "operator_name": f"Repeat {tag} Limitada",
+        "operator_kind": "company",
+        "business_registration_no": f"RP{tag}",
+        "username": f"repeat-{tag}",
+        "full_name": "Chan Tai Man",
+        "password": "correct horse battery staple",
+    }
+    url = f"{service}/api/v1/auth/register"
+    first = httpx.post(url, json=body, timeout=60)
+    assert first.status_code == 201, first.text
+    again = httpx.post(url, json=body, timeout=60)
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    for changes in ({"password": "another horse battery staple"}, {"username": f"other-{tag}"}):
+        other = httpx.post(url, json={**body, **changes}, timeout=60)
+        assert other.status_code == 409, other.text
