@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from kp_licensing.domain import permits as rules
-from kp_licensing.domain.errors import RuleViolation
+from kp_licensing.domain.errors import Conflict, RuleViolation
 from schemas.common import CheckOutcome
 from schemas.licence import LicenceStatus
 from schemas.permit import PermitApplication, PermitState, PermitStatus
@@ -19,6 +19,7 @@ from schemas.shipment import (
     Arrival,
     CertificateDraw,
     ForeignCertificate,
+    PermitKind,
     canonical_certificate_number,
 )
 from tests.factories import permit_start
@@ -242,3 +243,19 @@ def test_a_sending_is_dated_after_the_confirmation_and_not_in_the_future() -> No
         assert refused.value.details == [
             {"field": "sent_at", "message": "must be from 2026-12-01 09:00 to 2026-12-02 09:00 UTC"}
         ]
+
+
+def test_refusals_read_as_sentences() -> None:
+    export = application("export", destination_country=None, declarations=None)
+    found = failed(export, facts(export))
+    assert found["required.destination_country"] == "an export needs the destination country"
+    assert found["declaration.tamper_proof_container"] == (
+        "the exporter must declare that the goods travel in a tamper-proof container "
+        "(declarations.tamper_proof_container: true)"
+    )
+    short = application(foreign_certificate=certificate(parcels=2))
+    assert failed(short, facts(short))["certificate.parcels"] == (
+        "the number of parcels on the application (1) differs from the certificate (2)"
+    )
+    with pytest.raises(Conflict, match="is an import licence, not a transit licence"):
+        rules.guard_arrival(licensed(), PermitKind.transit, TODAY)
