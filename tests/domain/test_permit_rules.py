@@ -14,6 +14,7 @@ from kp_licensing.domain import permits as rules
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from schemas.common import CheckOutcome
 from schemas.licence import LicenceStatus
+from schemas.participants import InvalidCertificateBody, NumberSeries
 from schemas.permit import PermitApplication, PermitState, PermitStatus
 from schemas.shipment import (
     Arrival,
@@ -96,6 +97,11 @@ def test_every_model_keeps_a_certificate_number_in_one_form(typed: str) -> None:
     assert ForeignCertificate.model_validate(certificate(number=typed)).number == "AE123456789"
     draw = CertificateDraw.model_validate({"issuing_country": "AE", "number": typed, "carats": 1})
     assert draw.number == "AE123456789"
+    listed = InvalidCertificateBody.model_validate(
+        {"issuing_country": "AE", "number": typed, "kind": "forged", "reason": "r", "source": "s"}
+    )
+    assert listed.number == "AE123456789"
+    assert NumberSeries(prefix=" ae-1.2/3 ", first="1", last="2").prefix == "AE123"
 
 
 @pytest.mark.parametrize("typed", ["A", "--", "AE" + "1" * 39, "AE\x00123", "AE_123"])
