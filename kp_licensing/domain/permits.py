@@ -27,6 +27,19 @@ ACTIVITY_FOR = {
 }
 
 
+#: The exporter's declarations (domain.md 2.1), in words.
+DECLARATIONS = {
+    "complies_with_kpcs": "the goods comply with the Kimberley Process Certification Scheme",
+    "destination_is_participant": "the destination is a KP Participant",
+    "tamper_proof_container": "the goods travel in a tamper-proof container",
+}
+
+
+def _a(word: str) -> str:
+    """The word with its indefinite article ("an import", "a transit")."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 @dataclass(frozen=True)
 class LicenceFacts:
     licence_no: str
@@ -180,7 +193,7 @@ def _shape_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None
             f"required.{name}",
             getattr(app, name) is not None,
             f"{name.replace('_', ' ')} given",
-            f"a {app.kind.value} needs the {name.replace('_', ' ')}",
+            f"{_a(app.kind.value)} needs the {name.replace('_', ' ')}",
         )
     checks.add(
         "expected_date",
@@ -252,17 +265,17 @@ def _import_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> Non
         f"certificate {number} is not on the list of invalid certificates",
         f"certificate {number} is listed as {facts.invalid_reason}",
     )
-    for what, declared, on_certificate in (
-        ("carats", app.carats, certificate.carats),
-        ("value_usd", app.value_usd, certificate.value_usd),
-        ("parcels", Decimal(app.parcels), Decimal(certificate.parcels)),
+    for what, label, declared, on_certificate in (
+        ("carats", "the carat weight", app.carats, certificate.carats),
+        ("value_usd", "the US$ value", app.value_usd, certificate.value_usd),
+        ("parcels", "the number of parcels", Decimal(app.parcels), Decimal(certificate.parcels)),
     ):
         allowed = facts.tolerance if what == "carats" else Decimal(0)
         checks.add(
             f"certificate.{what}",
             abs(declared - on_certificate) <= allowed,
-            f"{what} agree with the certificate ({on_certificate})",
-            f"{what} on the application ({declared}) differ from the certificate "
+            f"{label} agrees with the certificate ({on_certificate})",
+            f"{label} on the application ({declared}) differs from the certificate "
             f"({on_certificate})",
         )
     missing_hs = sorted({line.hs_code for line in app.lines} - set(certificate.hs_codes))
@@ -276,12 +289,12 @@ def _import_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> Non
 
 def _export_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None:
     declarations = app.declarations
-    for name in ("complies_with_kpcs", "destination_is_participant", "tamper_proof_container"):
+    for name, meaning in DECLARATIONS.items():
         checks.add(
             f"declaration.{name}",
             declarations is not None and getattr(declarations, name),
-            f"declared: {name.replace('_', ' ')}",
-            f"the declaration '{name.replace('_', ' ')}' must be confirmed",
+            f"declared: {meaning}",
+            f"the exporter must declare that {meaning} (declarations.{name}: true)",
         )
     checks.add(
         "source_certificates",
@@ -405,7 +418,9 @@ def guard_arrival(state: PermitState, kind: PermitKind, on: date) -> None:
         state, lambda s: s == PermitStatus.approved, "only an approved, unused licence can be used"
     )
     if state.kind != kind:
-        raise Conflict(f"case {state.case_no} is a {state.kind.value} licence, not {kind.value}")
+        raise Conflict(
+            f"case {state.case_no} is {_a(state.kind.value)} licence, not {_a(kind.value)} licence"
+        )
     if state.valid_until is not None and on > state.valid_until:
         raise Conflict(f"licence {state.permit_no} was valid until {state.valid_until}")
 

@@ -316,7 +316,7 @@ async def hold_for_invalid(
         reason = (
             f"certificate {hits[0]} is listed as {_listed(listing)}"
             if hold
-            else f"listing {listing.id} withdrawn"
+            else f"listing {listing.id} was withdrawn: {listing.withdrawal_reason}"
         )
         order = (
             (PermitWorkflow.hold, PlaceHold(actor=actor, code=code, reason=reason))

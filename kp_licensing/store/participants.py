@@ -256,7 +256,7 @@ def mark_invalid(
         if (number is not None and current.number == number) or same_series:
             raise Conflict(
                 f"listing {current.id} already marks that {'number' if number else 'series'} "
-                f"{current.kind.value} (since {current.listed_at:%Y-%m-%d})",
+                f"as {current.kind.value} (since {current.listed_at:%Y-%m-%d})",
                 details=[current.id],
             )
     row = InvalidCertificateListing(

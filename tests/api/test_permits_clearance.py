@@ -216,3 +216,16 @@ def test_the_case_list_filters_on_text(holder: Api, other_trader: Api, staff: St
     assert found(other_trader, state["case_no"]) == set()
     assert found(staff.officer, f"no such {uuid.uuid4().hex}") == set()
     assert found(staff.officer, "%") == found(staff.officer, "_%_") == set()  # taken literally
+
+
+def test_control_characters_in_a_search_or_a_licence_number_are_refused(staff: Staff) -> None:
+    for path, params in (
+        ("/permits", {"q": "PA\x00"}),
+        ("/permits", {"q": "PA\n2026"}),
+        ("/permits/by-number/IL-2026%00", {}),
+        ("/permits/by-number/IL 2026", {}),
+    ):
+        response = staff.customs.request("GET", path, params=params)
+        if path == "/permits":
+            response = staff.officer.request("GET", path, params=params)
+        assert response.status_code == 422, (path, params, response.text)

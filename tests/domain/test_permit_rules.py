@@ -11,14 +11,16 @@ import pytest
 from pydantic import ValidationError
 
 from kp_licensing.domain import permits as rules
-from kp_licensing.domain.errors import RuleViolation
+from kp_licensing.domain.errors import Conflict, RuleViolation
 from schemas.common import CheckOutcome
 from schemas.licence import LicenceStatus
+from schemas.participants import InvalidCertificateBody, NumberSeries
 from schemas.permit import PermitApplication, PermitState, PermitStatus
 from schemas.shipment import (
     Arrival,
     CertificateDraw,
     ForeignCertificate,
+    PermitKind,
     canonical_certificate_number,
 )
 from tests.factories import permit_start
@@ -95,6 +97,11 @@ def test_every_model_keeps_a_certificate_number_in_one_form(typed: str) -> None:
     assert ForeignCertificate.model_validate(certificate(number=typed)).number == "AE123456789"
     draw = CertificateDraw.model_validate({"issuing_country": "AE", "number": typed, "carats": 1})
     assert draw.number == "AE123456789"
+    listed = InvalidCertificateBody.model_validate(
+        {"issuing_country": "AE", "number": typed, "kind": "forged", "reason": "r", "source": "s"}
+    )
+    assert listed.number == "AE123456789"
+    assert NumberSeries(prefix=" ae-1.2/3 ", first="1", last="2").prefix == "AE123"
 
 
 @pytest.mark.parametrize("typed", ["A", "--", "AE" + "1" * 39, "AE\x00123", "AE_123"])
@@ -242,3 +249,19 @@ def test_a_sending_is_dated_after_the_confirmation_and_not_in_the_future() -> No
         assert refused.value.details == [
             {"field": "sent_at", "message": "must be from 2026-12-01 09:00 to 2026-12-02 09:00 UTC"}
         ]
+
+
+def test_refusals_read_as_sentences() -> None:
+    export = application("export", destination_country=None, declarations=None)
+    found = failed(export, facts(export))
+    assert found["required.destination_country"] == "an export needs the destination country"
+    assert found["declaration.tamper_proof_container"] == (
+        "the exporter must declare that the goods travel in a tamper-proof container "
+        "(declarations.tamper_proof_container: true)"
+    )
+    short = application(foreign_certificate=certificate(parcels=2))
+    assert failed(short, facts(short))["certificate.parcels"] == (
+        "the number of parcels on the application (1) differs from the certificate (2)"
+    )
+    with pytest.raises(Conflict, match="is an import licence, not a transit licence"):
+        rules.guard_arrival(licensed(), PermitKind.transit, TODAY)

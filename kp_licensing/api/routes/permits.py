@@ -111,6 +111,7 @@ def search(
         str | None,
         Query(
             max_length=100,
+            pattern=r"^[^\x00-\x1f\x7f]*$",  # no control characters (PostgreSQL refuses NUL)
             description="Text in the case number, licence number, foreign certificate number "
             "or holder's name (any case; a certificate number however it is punctuated).",
         ),
@@ -146,7 +147,7 @@ def list_import_confirmations(
 
 @router.get("/by-number/{licence_no}", response_model=PermitCheck)
 def check_licence(
-    licence_no: Annotated[str, Path(max_length=32)],
+    licence_no: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")],
     principal: MayCheckShipmentLicence,
     session: SessionDep,
 ) -> PermitCheck:
