@@ -6,11 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from kp_licensing.api import errors
+from kp_licensing.api import errors, inputs
 from kp_licensing.api.deps import Services
 from kp_licensing.api.routes import (
     auth,
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(inputs.refuse_control_characters)],
     )
     app.state.services = services
     errors.install(app)

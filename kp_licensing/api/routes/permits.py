@@ -108,7 +108,7 @@ def search(
     status: Annotated[list[PermitStatus] | None, Query()] = None,
     operator_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> PermitPage:
     """Cases by kind, status, operator (traders see only their own)."""
     if principal.role == Role.trader:
