@@ -43,20 +43,23 @@ def _problem(value: str, *, multi_line: bool = False) -> str | None:
     return f"contains the control character U+{char:04X}; remove it (send plain text)"
 
 
-def _json(value: Any, loc: tuple[str | int, ...]) -> Iterator[Problem]:
-    """Every bad string in a parsed JSON document, keys included, at FastAPI's ``loc``."""
-    if isinstance(value, str):
-        if message := _problem(value, multi_line=True):
-            yield loc, message
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if message := _problem(key):
-                yield loc, f"a field name {message}"
-            else:
-                yield from _json(item, (*loc, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _json(item, (*loc, index))
+def _json(document: Any, loc: tuple[str | int, ...]) -> Iterator[Problem]:
+    """Every bad string in a parsed JSON document, keys included, at FastAPI's ``loc``. A
+    stack, not recursion: a document nested as deep as the parser allows is walked too."""
+    stack = [(loc, document)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if message := _problem(value, multi_line=True):
+                yield where, message
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if message := _problem(key):
+                    yield where, f"a field name {message}"
+                else:
+                    stack.append(((*where, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*where, i), item) for i, item in reversed(list(enumerate(value))))
 
 
 async def _body(request: Request) -> list[Problem]:
