@@ -257,3 +257,17 @@ def test_a_yes_or_no_in_a_body_is_a_real_boolean(
             response = _send(api, case, value)
         assert response.status_code == 422, (value, response.text)
         assert case.field in _names(response), (value, response.text)
+
+
+def test_a_deeply_nested_body_is_walked(service: str, unchanged: Unchanged) -> None:
+    """As deep as the JSON parser accepts, a control character is still found (no 500)."""
+    depth = 900
+    content = ('{"operator_name": ' + "[" * depth + '"\\u0000"' + "]" * depth + "}").encode()
+    with unchanged():
+        response = httpx.post(
+            f"{service}/api/v1/auth/register",
+            content=content,
+            headers={"Content-Type": "application/json"},
+        )
+    assert response.status_code == 422, response.text
+    assert _names(response) == ["body.operator_name" + ".0" * depth]
