@@ -22,8 +22,8 @@ from kp_licensing.store.db import make_engine, session_factory
 from schemas.common import Role
 
 STAFF = {
-    "demo-officer": ("Ana Lei (officer)", Role.officer, "demo-officer-password"),
-    "demo-supervisor": ("Rui Ho (supervisor)", Role.supervisor, "demo-supervisor-password"),
+    "demo-officer": ("Ana Lei (officer)", Role.officer, "officer-password-for-the-demo"),
+    "demo-supervisor": ("Rui Ho (supervisor)", Role.supervisor, "supervisor-password-for-the-demo"),
 }
 
 #: The smallest well-formed PDF: what the demo uploads as each supporting document.

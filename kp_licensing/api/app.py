@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from kp_licensing.api import errors
+from kp_licensing.api import errors, inputs
 from kp_licensing.api.deps import Services
 from kp_licensing.api.routes import (
     auth,
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(inputs.refuse_control_characters)],
     )
     app.state.services = services
     errors.install(app)

@@ -36,14 +36,6 @@ def list_users(session: Session, *, operator_id: int | None = None) -> list[User
     return list(session.exec(stmt).all())
 
 
-def _commit_unique(session: Session, what: str) -> None:
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"{what} already exists") from None
-
-
 def _username_taken(username: str) -> Conflict:
     return Conflict(f"the username {username!r} is taken")
 
@@ -77,10 +69,12 @@ def create_user(
         password_hash=security.hash_password(password) if password else None,
     )
     session.add(user)
-    if commit:
-        _commit_unique(session, f"the username {username!r}")
-    else:
-        session.flush()
+    try:
+        # The unique index decides between two requests for one username racing each other.
+        session.commit() if commit else session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise _username_taken(username) from None
     return user
 
 
@@ -156,15 +150,12 @@ def register_operator(
         )
         session.commit()
     except IntegrityError:
+        # The operator row's one unique index is the number's (the username's is handled by
+        # create_user): a registration of the same business, however spelt, committed first.
         session.rollback()
-        # Which unique index refused it: the other registration has committed by now.
-        if session.exec(
-            select(Operator).where(Operator.business_registration_no == number)
-        ).first():
-            return _repeated_registration(
-                session, number=number, name=name, kind=kind, username=username, password=password
-            )
-        raise _username_taken(username) from None
+        return _repeated_registration(
+            session, number=number, name=name, kind=kind, username=username, password=password
+        )
     except Exception:
         session.rollback()
         raise

@@ -316,14 +316,15 @@ def test_the_last_active_administrator_cannot_deactivate_itself(
     assert response.status_code == 409, response.text
     assert "last active administrator" in response.json()["detail"]
     assert _me(admin)["is_active"]
-    # With another administrator active, it may step down.
+    # With another administrator active, it may step down; the other is then the last one.
     (other,) = sole_admins(1)
     with sessions() as session:
         session.execute(update(User).where(col(User.id) == me["id"]).values(is_active=True))
         session.commit()
-    assert admin.ok("POST", f"/users/{_me(other)['id']}/deactivate")["is_active"] is False
-    response = admin.request("POST", f"/users/{me['id']}/deactivate")
+    assert admin.ok("POST", f"/users/{me['id']}/deactivate")["is_active"] is False
+    response = other.request("POST", f"/users/{_me(other)['id']}/deactivate")
     assert response.status_code == 409, response.text
+    assert _me(other)["is_active"]
 
 
 def test_administrators_deactivating_each_other_at_once_leave_one(

@@ -25,7 +25,10 @@ Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}
 Password = Annotated[
     str,
     StringConstraints(max_length=MAX_PASSWORD_LENGTH),
-    Field(description="At least 12 characters (the policy's minimum), not the user name."),
+    Field(
+        description="At least KP_PASSWORD_MIN_LENGTH characters (12 unless set), not only "
+        "spaces, not containing the user name."
+    ),
 ]
 
 

@@ -124,7 +124,7 @@ def search(
     expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> LicencePage:
     """Cases by status, operator, text, or licences in force expiring within N days.
 

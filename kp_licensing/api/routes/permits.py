@@ -117,7 +117,7 @@ def search(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> PermitPage:
     """Cases by kind, status, operator and text (traders see only their own)."""
     if principal.role == Role.trader:
