@@ -89,6 +89,9 @@ class CaseWorkflow:
     (what its timers do); ``_after_transition`` is its hook for consequences elsewhere."""
 
     record_activity: ClassVar[str]
+    #: Allocates a number (keyed by workflow and transition) and projects the transition that
+    #: carries it, in one database transaction; returns the number.
+    numbered_record_activity: ClassVar[str]
     transition_model: ClassVar[type[BaseModel]]
     record_model: ClassVar[type[BaseModel]]
     start_model: ClassVar[type[BaseModel]]
@@ -143,8 +146,15 @@ class CaseWorkflow:
         reason: str | None = None,
         details: dict[str, str] | None = None,
         notice: str | None = None,
+        numbered: Callable[[Any, str], None] | None = None,
     ) -> Any:
-        """Record one step: bump the transition number, project it, notify, wake the loop."""
+        """Record one step: bump the transition number, project it, notify, wake the loop.
+
+        A step that issues a number (an approval) passes ``numbered``, which writes the number
+        into the record (state, notice, details): ``numbered_record_activity`` allocates it and
+        applies the same function before projecting, so allocation and projection are one write
+        and one transaction, and the record returned here is the one in the database.
+        """
         s = self._state
         s.seq += 1
         transition = self.transition_model(
@@ -160,7 +170,11 @@ class CaseWorkflow:
         s.status = to_status
         s.updated_at = workflow.now()
         record = self.record_model(state=s, transition=transition, notice=notice)
-        await database_write(self.record_activity, record, result_type=bool)
+        if numbered is None:
+            await database_write(self.record_activity, record, result_type=bool)
+        else:
+            number = await database_write(self.numbered_record_activity, record, result_type=str)
+            numbered(record, number)
         await self._after_transition(transition)
         self._changed = True
         return record.model_copy(deep=True)

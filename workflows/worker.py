@@ -41,8 +41,10 @@ def build_worker(
         workflow_runner=WORKFLOW_RUNNER,
         activities=[
             licences.record,
+            licences.record_numbered,
             licences.allocate_number,
             permits.record,
+            permits.record_numbered,
             permits.allocate_number,
             permits.hold_operator_shipments,
         ],
