@@ -17,8 +17,9 @@ runs again inside the handler, under a lock, because two updates validated at th
 must still be applied one after the other.
 
 Timers: the information-request deadline (lapse), renewal reminders, the end of a suspension,
-and the expiry date. Each transition is projected to the database by one idempotent activity
-keyed by (case, transition number) before the update returns.
+and the expiry date. Each transition is projected to the database by one idempotent local
+activity keyed by (case, transition number) before the update returns; an approval's number is
+allocated in the same activity and transaction (``workflows.common.database_write``).
 """
 
 from __future__ import annotations
