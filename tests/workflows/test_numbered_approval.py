@@ -173,6 +173,7 @@ async def test_an_approval_is_numbered_projected_and_answered_in_one_workflow_ta
     if kind == "licence":
         started: Any = licence_start(operator.id)
         workflow: Any = LicenceWorkflow
+        command: Any
         workflow_id, command = licence.workflow_id, Approve(actor=OFFICER)
     else:
         today = macao_date(await env.get_current_time())
