@@ -27,6 +27,8 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
+T = TypeVar("T")
+
 #: Patch id of the switch from activities to local activities for the database writes of a
 #: transition (the projection, and the number an approval allocates). Histories recorded before it
 #: schedule ordinary activities and replay that way; every run that starts after it writes
@@ -43,7 +45,7 @@ async def database_write(activity: str, arg: Any, *, result_type: type[T]) -> T:
     server per activity (scheduled, polled, completed, then a new workflow task). The guarantees
     stay those of an activity: at least once (a worker that dies before the task completes loses
     the marker, and the next worker runs the write again, which its key makes a no-op), retried
-    without limit (beyond ``ACTIVITY_RETRY``'s first minute the SDK waits on a workflow timer),
+    without limit (a retry whose backoff reaches a minute waits on a workflow timer),
     and the update answers only after the write is in the database.
 
     The first call in a run decides, through ``workflow.patched``, for the whole run (the SDK
@@ -64,9 +66,6 @@ async def database_write(activity: str, arg: Any, *, result_type: type[T]) -> T:
         start_to_close_timeout=ACTIVITY_TIMEOUT,
         retry_policy=ACTIVITY_RETRY,
     )
-
-
-T = TypeVar("T")
 
 
 def guarded(check: Callable[[], T]) -> T:
