@@ -41,6 +41,8 @@ from bench.load import PASSWORD, Trader, bounded, expect, login, register_trader
 from bench.report import (
     CpuClock,
     Samples,
+    cpu_per_case,
+    cpu_ratios,
     cpu_row,
     latency_row,
     load_average,
@@ -230,7 +232,7 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
         f"  {'baseline (start pass + update pass)':<46}{len(update.values):>6}  "
         f"{baseline_rate:9.1f}  {baseline_wall:9.2f}",
         "",
-        f"  {'CPU per case, ms':<46}{'cases':>6}  {'python':>9}  {'temporal':>9}",
+        f"  {'CPU per case, ms':<46}{'cases':>6}  {'python':>9}  {'temporal':>9}  {'total':>9}",
         cpu_row("service  (apply + approve)", cpu_0, cpu_1, len(whole.values)),
         cpu_row("baseline (start + update)", cpu_1, cpu_2, len(update.values)),
         "",
@@ -242,6 +244,10 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
     if baseline_rate:
         ratio = service_rate / baseline_rate
         lines.append(f"  {'service throughput / baseline throughput':<64}{ratio:8.2f}")
+    service_cpu = cpu_per_case(cpu_0, cpu_1, len(whole.values))
+    baseline_cpu = cpu_per_case(cpu_1, cpu_2, len(update.values))
+    for part, ratio in cpu_ratios(service_cpu, baseline_cpu):
+        lines.append(f"  {'CPU per case, ' + part:<64}{ratio:8.2f}")
     errors = whole.errors + update.errors
     if errors:
         lines += ["", f"  FAILURES: {len(whole.errors)} service, {len(update.errors)} baseline"]

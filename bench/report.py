@@ -111,11 +111,32 @@ class CpuClock:
         )
 
 
-def cpu_row(
-    label: str, before: tuple[float, float | None], after: tuple[float, float | None], cases: int
-) -> str:
-    python = f"{(after[0] - before[0]) / max(cases, 1) * 1000:9.1f}"
-    server = "n/a"
-    if before[1] is not None and after[1] is not None:
-        server = f"{(after[1] - before[1]) / max(cases, 1) * 1000:9.1f}"
-    return f"  {label:<46}{cases:>6}  {python:>9}  {server:>9}"
+CpuReading = tuple[float, float | None]
+
+
+def cpu_per_case(before: CpuReading, after: CpuReading, cases: int) -> tuple[float, float | None]:
+    """CPU milliseconds per case between two readings: (this process, dev server or None)."""
+    python = (after[0] - before[0]) / max(cases, 1) * 1000
+    if before[1] is None or after[1] is None:
+        return python, None
+    return python, (after[1] - before[1]) / max(cases, 1) * 1000
+
+
+def cpu_row(label: str, before: CpuReading, after: CpuReading, cases: int) -> str:
+    python, server = cpu_per_case(before, after, cases)
+    total = "n/a" if server is None else f"{python + server:9.1f}"
+    shown = "n/a" if server is None else f"{server:9.1f}"
+    return f"  {label:<46}{cases:>6}  {python:9.1f}  {shown:>9}  {total:>9}"
+
+
+def cpu_ratios(
+    service: tuple[float, float | None], baseline: tuple[float, float | None]
+) -> list[tuple[str, float]]:
+    """Service / baseline CPU per case: Python, Temporal server, and both together."""
+    ratios = [("python", service[0] / baseline[0])] if baseline[0] else []
+    if service[1] is not None and baseline[1]:
+        ratios.append(("temporal", service[1] / baseline[1]))
+        ratios.append(
+            ("python + temporal", (service[0] + service[1]) / (baseline[0] + baseline[1]))
+        )
+    return ratios

@@ -27,6 +27,8 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
+T = TypeVar("T")
+
 #: Patch id of the switch from activities to local activities for the database writes of a
 #: transition (the projection, and the number an approval allocates). Histories recorded before it
 #: schedule ordinary activities and replay that way; every run that starts after it writes
@@ -43,7 +45,7 @@ async def database_write(activity: str, arg: Any, *, result_type: type[T]) -> T:
     server per activity (scheduled, polled, completed, then a new workflow task). The guarantees
     stay those of an activity: at least once (a worker that dies before the task completes loses
     the marker, and the next worker runs the write again, which its key makes a no-op), retried
-    without limit (beyond ``ACTIVITY_RETRY``'s first minute the SDK waits on a workflow timer),
+    without limit (a retry whose backoff reaches a minute waits on a workflow timer),
     and the update answers only after the write is in the database.
 
     The first call in a run decides, through ``workflow.patched``, for the whole run (the SDK
@@ -66,9 +68,6 @@ async def database_write(activity: str, arg: Any, *, result_type: type[T]) -> T:
     )
 
 
-T = TypeVar("T")
-
-
 def guarded(check: Callable[[], T]) -> T:
     """Run a domain guard; a refusal crosses Temporal as an ApplicationError named after it, which
     the API turns back into the same domain error (409, 422...)."""
@@ -89,6 +88,9 @@ class CaseWorkflow:
     (what its timers do); ``_after_transition`` is its hook for consequences elsewhere."""
 
     record_activity: ClassVar[str]
+    #: Allocates a number (keyed by workflow and transition) and projects the transition that
+    #: carries it, in one database transaction; returns the number.
+    numbered_record_activity: ClassVar[str]
     transition_model: ClassVar[type[BaseModel]]
     record_model: ClassVar[type[BaseModel]]
     start_model: ClassVar[type[BaseModel]]
@@ -143,8 +145,15 @@ class CaseWorkflow:
         reason: str | None = None,
         details: dict[str, str] | None = None,
         notice: str | None = None,
+        numbered: Callable[[Any, str], None] | None = None,
     ) -> Any:
-        """Record one step: bump the transition number, project it, notify, wake the loop."""
+        """Record one step: bump the transition number, project it, notify, wake the loop.
+
+        A step that issues a number (an approval) passes ``numbered``, which writes the number
+        into the record (state, notice, details): ``numbered_record_activity`` allocates it and
+        applies the same function before projecting, so allocation and projection are one write
+        and one transaction, and the record returned here is the one in the database.
+        """
         s = self._state
         s.seq += 1
         transition = self.transition_model(
@@ -160,7 +169,11 @@ class CaseWorkflow:
         s.status = to_status
         s.updated_at = workflow.now()
         record = self.record_model(state=s, transition=transition, notice=notice)
-        await database_write(self.record_activity, record, result_type=bool)
+        if numbered is None:
+            await database_write(self.record_activity, record, result_type=bool)
+        else:
+            number = await database_write(self.numbered_record_activity, record, result_type=str)
+            numbered(record, number)
         await self._after_transition(transition)
         self._changed = True
         return record.model_copy(deep=True)

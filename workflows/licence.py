@@ -17,8 +17,9 @@ runs again inside the handler, under a lock, because two updates validated at th
 must still be applied one after the other.
 
 Timers: the information-request deadline (lapse), renewal reminders, the end of a suspension,
-and the expiry date. Each transition is projected to the database by one idempotent activity
-keyed by (case, transition number) before the update returns.
+and the expiry date. Each transition is projected to the database by one idempotent local
+activity keyed by (case, transition number) before the update returns; an approval's number is
+allocated in the same activity and transaction (``workflows.common.database_write``).
 """
 
 from __future__ import annotations
@@ -49,13 +50,21 @@ with workflow.unsafe.imports_passed_through():
         Transition,
     )
     from schemas.permit import ShipmentHold
-    from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, database_write, guarded
+    from workflows.common import (
+        ACTIVITY_RETRY,
+        ACTIVITY_TIMEOUT,
+        LOCAL_WRITES_PATCH,
+        database_write,
+        guarded,
+    )
     from workflows.licence_clock import LicenceClock
     from workflows.permit import HOLD_ACTIVITY
 
 #: Activity names, shared with ``workflows.licence_activities`` (the workflow calls activities by
 #: name so that this module never imports the database layer).
 RECORD_ACTIVITY = "licence.record"
+NUMBERED_RECORD_ACTIVITY = "licence.record_numbered"
+#: Only histories recorded before ``LOCAL_WRITES_PATCH`` schedule this one.
 NUMBER_ACTIVITY = "licence.allocate_number"
 
 
@@ -63,9 +72,32 @@ def workflow_id(case_no: str) -> str:
     return f"licence-{case_no}"
 
 
+def number_key(case_no: str, seq: int) -> str:
+    """The idempotency key of the number a transition allocates: a retry gets the same one."""
+    return f"{workflow_id(case_no)}/{seq}"
+
+
+def approval_notice(state: LicenceState) -> str:
+    assert state.expires_on is not None
+    return (
+        f"Application {state.case_no} approved: operating licence {state.licence_no}, valid "
+        f"until {state.expires_on - timedelta(days=1)}."
+    )
+
+
+def number_approval(record: LicenceRecord, number: str) -> None:
+    """Give an approval its licence number, in the state and in the notice that announces it.
+
+    Applied by the activity before it projects the record and by the workflow to the record it
+    returns, so both hold the same text."""
+    record.state.licence_no = number
+    record.notice = approval_notice(record.state)
+
+
 @workflow.defn
 class LicenceWorkflow(LicenceClock):
     record_activity = RECORD_ACTIVITY
+    numbered_record_activity = NUMBERED_RECORD_ACTIVITY
     transition_model = Transition
     record_model = LicenceRecord
     start_model = LicenceStart
@@ -183,23 +215,23 @@ class LicenceWorkflow(LicenceClock):
             s = self._state
             today = macao_date(workflow.now())
             details: dict[str, str] = {}
+            numbered = None
             if review == "initial":
-                s.licence_no = await database_write(
-                    NUMBER_ACTIVITY,
-                    NumberRequest(
-                        key=f"{workflow.info().workflow_id}/{s.seq + 1}", year=today.year
-                    ),
-                    result_type=str,
-                )
-                today = macao_date(workflow.now())  # the allocation may have been retried
+                if workflow.patched(LOCAL_WRITES_PATCH):
+                    # The number comes with the projection: one write, one transaction.
+                    numbered = number_approval
+                else:  # histories from before the patch: an activity for the number first
+                    s.licence_no = await database_write(
+                        NUMBER_ACTIVITY,
+                        NumberRequest(key=number_key(s.case_no, s.seq + 1), year=today.year),
+                        result_type=str,
+                    )
+                    today = macao_date(workflow.now())  # the allocation may have been retried
                 s.activities = list(cmd.activities or s.application.activities)
                 s.issued_on = today
                 s.expires_on = add_years(today, s.policy.validity_years)
                 action, to_status = "approved", LicenceStatus.active
-                notice = (
-                    f"Application {s.case_no} approved: operating licence {s.licence_no}, valid "
-                    f"until {s.expires_on - timedelta(days=1)}."
-                )
+                notice = None if numbered else approval_notice(s)
             else:
                 assert s.renewal is not None and s.expires_on is not None
                 s.application = s.renewal.application
@@ -216,7 +248,13 @@ class LicenceWorkflow(LicenceClock):
             details["activities"] = ", ".join(a.value for a in s.activities)
             details["expires_on"] = str(s.expires_on)
             return await self._transition(
-                cmd.actor, action, to_status, reason=cmd.note, details=details, notice=notice
+                cmd.actor,
+                action,
+                to_status,
+                reason=cmd.note,
+                details=details,
+                notice=notice,
+                numbered=numbered,
             )
 
     @approve.validator

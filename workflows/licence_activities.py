@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from temporalio import activity
 
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.numbering import licence_number
 from kp_licensing.store import licences, sequences
 from kp_licensing.store.db import SessionFactory
 from schemas.licence import LicenceRecord, NumberRequest
-from workflows.licence import NUMBER_ACTIVITY, RECORD_ACTIVITY
+from workflows.licence import (
+    NUMBER_ACTIVITY,
+    NUMBERED_RECORD_ACTIVITY,
+    RECORD_ACTIVITY,
+    number_approval,
+    number_key,
+)
 
 
 class LicenceActivities:
@@ -24,13 +32,36 @@ class LicenceActivities:
         with self._sessions() as session:
             return licences.apply_record(session, record)
 
+    @activity.defn(name=NUMBERED_RECORD_ACTIVITY)
+    def record_numbered(self, record: LicenceRecord) -> str:
+        """Allocate the licence number an approval issues and project the approval with it, in
+        one transaction; a retry finds both written and returns the same number."""
+        with self._sessions() as session:
+            number = self._allocate(
+                session,
+                NumberRequest(
+                    key=number_key(record.state.case_no, record.transition.seq),
+                    year=macao_date(record.transition.at).year,
+                ),
+                commit=False,
+            )
+            number_approval(record, number)
+            licences.apply_record(session, record)  # commits the allocation with it
+            return number
+
     @activity.defn(name=NUMBER_ACTIVITY)
     def allocate_number(self, request: NumberRequest) -> str:
-        """The next operating-licence number of the year, the same one on a retry."""
+        """The next operating-licence number of the year, the same one on a retry (runs from
+        before the combined activity still schedule it)."""
         with self._sessions() as session:
-            return sequences.allocate_number(
-                session,
-                key=request.key,
-                counter=f"licence-{request.year}",
-                render=lambda n: licence_number(request.year, n),
-            )
+            return self._allocate(session, request, commit=True)
+
+    @staticmethod
+    def _allocate(session: Session, request: NumberRequest, *, commit: bool) -> str:
+        return sequences.allocate_number(
+            session,
+            key=request.key,
+            counter=f"licence-{request.year}",
+            render=lambda n: licence_number(request.year, n),
+            commit=commit,
+        )

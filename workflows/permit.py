@@ -47,9 +47,11 @@ with workflow.unsafe.imports_passed_through():
         Resolve,
     )
     from schemas.shipment import PermitKind
-    from workflows.common import CaseWorkflow, database_write, guarded
+    from workflows.common import LOCAL_WRITES_PATCH, CaseWorkflow, database_write, guarded
 
 RECORD_ACTIVITY = "permit.record"
+NUMBERED_RECORD_ACTIVITY = "permit.record_numbered"
+#: Only histories recorded before ``LOCAL_WRITES_PATCH`` schedule this one.
 NUMBER_ACTIVITY = "permit.allocate_number"
 HOLD_ACTIVITY = "permit.hold_operator_shipments"
 #: Patches: histories recorded before these checks replay as they ran (see ``_found_on`` and
@@ -69,9 +71,34 @@ def workflow_id(case_no: str) -> str:
     return f"permit-{case_no}"
 
 
+def number_key(case_no: str, seq: int) -> str:
+    """The idempotency key of the number a transition allocates: a retry gets the same one."""
+    return f"{workflow_id(case_no)}/{seq}"
+
+
+def approval_details(state: PermitState) -> dict[str, str]:
+    return {"permit_no": state.permit_no or "", "valid_until": str(state.valid_until)}
+
+
+def approval_notice(state: PermitState) -> str:
+    return (
+        f"Application {state.case_no} approved: {state.kind.value} licence {state.permit_no}, "
+        f"valid until {state.valid_until}."
+    )
+
+
+def number_approval(record: PermitRecord, number: str) -> None:
+    """Give an approval its licence number: state, event details and notice (applied by the
+    activity before it projects the record, and by the workflow to the record it returns)."""
+    record.state.permit_no = number
+    record.transition.details = approval_details(record.state)
+    record.notice = approval_notice(record.state)
+
+
 @workflow.defn
 class PermitWorkflow(CaseWorkflow):
     record_activity = RECORD_ACTIVITY
+    numbered_record_activity = NUMBERED_RECORD_ACTIVITY
     transition_model = PermitTransition
     record_model = PermitRecord
     start_model = PermitStart
@@ -197,14 +224,20 @@ class PermitWorkflow(CaseWorkflow):
         async with self._lock:
             self._check_approve(cmd)
             s = self._state
-            year = macao_date(workflow.now()).year
-            s.permit_no = await database_write(
-                NUMBER_ACTIVITY,
-                PermitNumberRequest(
-                    key=f"{workflow.info().workflow_id}/{s.seq + 1}", year=year, kind=s.kind
-                ),
-                result_type=str,
-            )
+            numbered = None
+            if workflow.patched(LOCAL_WRITES_PATCH):
+                # The number comes with the projection: one write, one transaction.
+                numbered = number_approval
+            else:  # histories from before the patch: an activity for the number first
+                s.permit_no = await database_write(
+                    NUMBER_ACTIVITY,
+                    PermitNumberRequest(
+                        key=number_key(s.case_no, s.seq + 1),
+                        year=macao_date(workflow.now()).year,
+                        kind=s.kind,
+                    ),
+                    result_type=str,
+                )
             today = macao_date(workflow.now())
             s.issued_on = today
             s.valid_until = rules.valid_until(today, s.policy.validity_days, s.licence_expires_on)
@@ -213,9 +246,9 @@ class PermitWorkflow(CaseWorkflow):
                 "approved",
                 PermitStatus.approved,
                 reason=cmd.note,
-                details={"permit_no": s.permit_no, "valid_until": str(s.valid_until)},
-                notice=f"Application {s.case_no} approved: {s.kind.value} licence "
-                f"{s.permit_no}, valid until {s.valid_until}.",
+                details=approval_details(s),
+                notice=None if numbered else approval_notice(s),
+                numbered=numbered,
             )
 
     @approve.validator

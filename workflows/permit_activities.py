@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.numbering import permit_number
 from kp_licensing.store import permits, sequences
 from kp_licensing.store.db import SessionFactory
@@ -23,8 +25,11 @@ from workflows.permit import (
     HOLD_ACTIVITY,
     HOLDABLE,
     NUMBER_ACTIVITY,
+    NUMBERED_RECORD_ACTIVITY,
     RECORD_ACTIVITY,
     PermitWorkflow,
+    number_approval,
+    number_key,
     workflow_id,
 )
 
@@ -72,14 +77,35 @@ class PermitActivities:
         with self._sessions() as session:
             return permits.apply_record(session, record)
 
+    @activity.defn(name=NUMBERED_RECORD_ACTIVITY)
+    def record_numbered(self, record: PermitRecord) -> str:
+        """Allocate the licence number an approval issues and project the approval with it, in
+        one transaction; a retry finds both written and returns the same number."""
+        request = PermitNumberRequest(
+            key=number_key(record.state.case_no, record.transition.seq),
+            year=macao_date(record.transition.at).year,
+            kind=record.state.kind,
+        )
+        with self._sessions() as session:
+            number = self._allocate(session, request, commit=False)
+            number_approval(record, number)
+            permits.apply_record(session, record)  # commits the allocation with it
+            return number
+
     @activity.defn(name=NUMBER_ACTIVITY)
     def allocate_number(self, request: PermitNumberRequest) -> str:
-        """The next licence number of that kind and year, the same one on a retry."""
-        kind = request.kind.value
+        """The next licence number of that kind and year, the same one on a retry (runs from
+        before the combined activity still schedule it)."""
         with self._sessions() as session:
-            return sequences.allocate_number(
-                session,
-                key=request.key,
-                counter=f"permit-{kind}-{request.year}",
-                render=lambda n: permit_number(kind, request.year, n),
-            )
+            return self._allocate(session, request, commit=True)
+
+    @staticmethod
+    def _allocate(session: Session, request: PermitNumberRequest, *, commit: bool) -> str:
+        kind = request.kind.value
+        return sequences.allocate_number(
+            session,
+            key=request.key,
+            counter=f"permit-{kind}-{request.year}",
+            render=lambda n: permit_number(kind, request.year, n),
+            commit=commit,
+        )

@@ -44,13 +44,25 @@ def next_case_number(session: Session, counter: str, render: Callable[[int, int]
 
 
 def allocate_number(
-    session: Session, *, key: str, counter: str, render: Callable[[int], str]
+    session: Session,
+    *,
+    key: str,
+    counter: str,
+    render: Callable[[int], str],
+    commit: bool = True,
 ) -> str:
-    """The number for request ``key``: allocated once, the same on every retry."""
+    """The number for request ``key``: allocated once, the same on every retry.
+
+    With ``commit=False`` the allocation stays in the caller's transaction, to be committed with
+    what the number is for (a projected approval), so that either both are written or neither.
+    """
     existing = session.exec(select(NumberAllocation).where(NumberAllocation.key == key)).first()
     if existing is not None:
         return existing.number
     number = render(next_value(session, counter))
     session.add(NumberAllocation(key=key, number=number))
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return number

@@ -6,6 +6,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from sqlmodel import Session
+
 from kp_licensing.store import licences, sequences
 from kp_licensing.store.db import SessionFactory
 from schemas.common import SYSTEM_ACTOR
@@ -64,3 +66,26 @@ def test_a_number_request_gets_the_same_number_on_retry(sessions: SessionFactory
         again = sequences.allocate_number(session, key=key, counter=counter, render=str)
         other = sequences.allocate_number(session, key=key + "x", counter=counter, render=str)
     assert first == again == "1" and other == "2"
+
+
+def test_a_number_left_to_the_callers_transaction_is_not_taken_if_it_rolls_back(
+    sessions: SessionFactory,
+) -> None:
+    """An approval whose projection fails hands out no number: the retry gets the same one, and
+    the counter has no gap."""
+    key, counter = unique("key-"), unique("c-")
+
+    def take(session: Session, *, commit: bool) -> str:
+        return sequences.allocate_number(
+            session, key=key, counter=counter, render=lambda n: f"{counter}/{n}", commit=commit
+        )
+
+    with sessions() as session:
+        assert take(session, commit=False) == f"{counter}/1"
+        session.rollback()  # the projection written with it failed
+    with sessions() as session:
+        assert take(session, commit=False) == f"{counter}/1"
+        session.commit()  # written with its projection
+    with sessions() as session:
+        assert take(session, commit=True) == f"{counter}/1"
+        assert sequences.next_value(session, counter) == 2
