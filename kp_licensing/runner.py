@@ -13,10 +13,10 @@ import uvicorn
 
 from kp_licensing.api.app import create_app
 from kp_licensing.devserver import TemporalDevServer
+from kp_licensing.reconnect import connect_until_up
 from kp_licensing.settings import Settings
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
-from workflows.client import connect
 from workflows.worker import build_worker
 
 log = logging.getLogger("kp_licensing")
@@ -57,10 +57,19 @@ async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Run the worker until ``stop`` is set, then let running tasks finish."""
+    """Run the worker until ``stop`` is set, then let running tasks finish. Temporal need not be
+    up yet: the worker keeps trying to connect (one log line per attempt) until it is."""
     settings.check_production()
-    engine = make_engine(settings.resolved_database_url())
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect_until_up(
+        settings.temporal_address, settings.temporal_namespace, stop=stop, who="worker"
+    )
+    if client is None:  # stopped before Temporal ever answered
+        return
+    engine = make_engine(
+        settings.resolved_database_url(),
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+    )
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(
             client,

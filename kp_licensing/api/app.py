@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
-from kp_licensing.api import errors
+from kp_licensing.api import errors, health
 from kp_licensing.api.deps import Services
+from kp_licensing.api.health import Readiness
 from kp_licensing.api.routes import (
     auth,
     documents,
@@ -21,11 +22,11 @@ from kp_licensing.api.routes import (
     permits,
     users,
 )
+from kp_licensing.reconnect import connect_until_up
 from kp_licensing.settings import Settings, get_settings
-from kp_licensing.store.db import make_engine, session_factory
+from kp_licensing.store.db import make_engine, make_probe_engine, session_factory
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.locks import OperatorLocks
-from workflows.client import connect
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,11 @@ Log in with **Authorize** (traders, officers, supervisors, administrators) or se
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(
+        settings.resolved_database_url(),
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+    )
     services = Services(
         settings=settings,
         sessions=session_factory(engine),
@@ -54,11 +59,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         locks=OperatorLocks(engine),
     )
 
+    readiness = Readiness(services, make_probe_engine(settings.resolved_database_url()))
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        services.temporal = await connect(settings.temporal_address, settings.temporal_namespace)
-        yield
-        engine.dispose()
+        # Synchronous handlers run on as many threads as the pool has connections, so none of
+        # them waits for one (kp_licensing.store.db.make_engine).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
+        # Temporal may be down at start: serve anyway (readiness says so, Temporal-bound
+        # requests get 503) and keep connecting in the background.
+        stop, tried = asyncio.Event(), asyncio.Event()
+
+        async def connect() -> None:
+            services.temporal = await connect_until_up(
+                settings.temporal_address,
+                settings.temporal_namespace,
+                stop=stop,
+                who="API",
+                tried=tried,
+            )
+
+        connecting = asyncio.create_task(connect())
+        await tried.wait()  # connected at once when Temporal is up, as before
+        try:
+            yield
+        finally:
+            stop.set()
+            await connecting
+            readiness.dispose()
+            engine.dispose()
 
     app = FastAPI(
         # Every body, streamed or not, is cut off past the largest upload (plus room for the
@@ -76,23 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, users, documents, licences, notifications, participants, permits):
         app.include_router(module.router, prefix="/api/v1")
 
-    @app.get("/health", tags=["operations"])
-    async def health() -> JSONResponse:
-        """Whether the database and the process engine answer (for load balancers)."""
-        status: dict[str, str] = {}
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            status["database"] = "ok"
-        except Exception as error:  # reported, not raised: this endpoint exists to say so
-            status["database"] = f"unavailable: {type(error).__name__}"
-        try:
-            assert services.temporal is not None
-            await services.temporal.service_client.check_health()
-            status["temporal"] = "ok"
-        except Exception as error:
-            status["temporal"] = f"unavailable: {type(error).__name__}"
-        healthy = all(v == "ok" for v in status.values())
-        return JSONResponse(status, status_code=200 if healthy else 503)
+    app.include_router(health.router(readiness))
 
     return app

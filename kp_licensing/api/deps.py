@@ -10,6 +10,7 @@ from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from kp_licensing import security
 from kp_licensing.api.permissions import Action, allowed
@@ -50,7 +51,10 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_temporal(services: ServicesDep) -> Client:
-    assert services.temporal is not None, "the Temporal client is connected at start-up"
+    """The Temporal client; until the API has connected (it keeps trying in the background
+    when Temporal was down at start) the request fails as any call to a down Temporal does."""
+    if services.temporal is None:
+        raise RPCError("not connected to Temporal yet", RPCStatusCode.UNAVAILABLE, b"")
     return services.temporal
 
 
