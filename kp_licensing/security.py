@@ -2,6 +2,19 @@
 
 API keys are 256-bit random strings, so a plain SHA-256 of them is as strong as a slow hash
 and lets every request be checked in microseconds; passwords are low-entropy and get Argon2.
+
+Argon2 is memory-hard on purpose: each run takes its whole memory cost. The library's default
+(RFC 9106 "low memory": 64 MiB, 3 passes, 4 lanes) let 16 concurrent logins take an API
+replica past 1 GB against a 512 MiB limit. So, two bounds:
+
+* the parameters are OWASP's first recommended Argon2id configuration, m=19 MiB, t=2, p=1:
+  OWASP rates its listed configurations as equally strong, and this one needs the least
+  memory per run (m=46 MiB, t=1 would take 2.4 times as much for the same defence);
+* at most ``KP_PASSWORD_HASH_CONCURRENCY`` runs at once per process (:data:`slots`); a burst
+  of logins queues for a slot instead of multiplying memory (2 x 19 MiB at the default).
+
+Hashes made with other parameters still verify (a hash carries its own parameters), and
+:func:`needs_rehash` tells the login to re-hash them with these.
 """
 
 from __future__ import annotations
@@ -9,31 +22,95 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kp_licensing.domain.errors import Unauthenticated
+from kp_licensing.settings import Settings
 
-_hasher = PasswordHasher()
+#: OWASP Password Storage Cheat Sheet, Argon2id: m=19 MiB, t=2, p=1 (see the module docstring).
+PARAMETERS = Parameters(
+    type=Type.ID,
+    version=19,
+    salt_len=16,
+    hash_len=32,
+    time_cost=2,
+    memory_cost=19 * 1024,  # KiB
+    parallelism=1,
+)
+
+
+class HashingSlots:
+    """At most ``limit`` password hashes or verifications at once in this process; the others
+    wait their turn. Counts who runs and who waits, so the bound can be observed."""
+
+    def __init__(self, limit: int) -> None:
+        self._turn = threading.Condition()
+        self.limit = limit
+        self.running = 0
+        self.waiting = 0
+
+    def resize(self, limit: int) -> None:
+        with self._turn:
+            self.limit = limit
+            self._turn.notify_all()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._turn:
+            self.waiting += 1
+            self._turn.wait_for(lambda: self.running < self.limit)
+            self.waiting -= 1
+            self.running += 1
+        try:
+            yield
+        finally:
+            with self._turn:
+                self.running -= 1
+                self._turn.notify()
+
+
+slots = HashingSlots(Settings.model_fields["password_hash_concurrency"].get_default())
+_hasher = PasswordHasher.from_parameters(PARAMETERS)
 _ALGORITHM = "HS256"
 API_KEY_PREFIX = "kpk_"
+
+
+def configure(*, concurrency: int, parameters: Parameters = PARAMETERS) -> None:
+    """Set the process's hashing bound (the API does at start-up, from its settings); other
+    ``parameters`` only to measure against them (``bench/logins.py --compare``)."""
+    global _hasher
+    slots.resize(concurrency)
+    _hasher = PasswordHasher.from_parameters(parameters)
+
 
 #: Verified against when a username is unknown, so a login takes as long either way.
 _DUMMY_HASH = _hasher.hash("no such user")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with slots.held():
+        return _hasher.hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        with slots.held():
+            verified = _hasher.verify(password_hash or _DUMMY_HASH, password)
+        return verified and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a (verified) hash was made with other parameters than today's."""
+    return _hasher.check_needs_rehash(password_hash)
 
 
 def issue_token(*, user_id: int, role: str, secret: str, minutes: int) -> tuple[str, datetime]:

@@ -61,15 +61,26 @@ def login(
     session: SessionDep,
     services: ServicesDep,
 ) -> Token:
-    """Exchange a username and password for a short-lived bearer token."""
+    """Exchange a username and password for a short-lived bearer token.
+
+    A plain ``def``: FastAPI runs it on a worker thread, so Argon2 never runs on the event loop.
+    """
     user = people.find_user(session, form.username)
+    # End the read transaction: its pooled connection is not held while the password check
+    # waits for a hashing slot (kp_licensing.security.slots).
+    session.commit()
+    password_hash = user.password_hash if user else None
     if (
-        not security.verify_password(form.password, user.password_hash if user else None)
+        not security.verify_password(form.password, password_hash)
         or user is None
         or not user.is_active
     ):
         raise Unauthenticated("wrong username or password, or the account is deactivated")
-    assert user.id is not None
+    assert user.id is not None and password_hash is not None
+    if security.needs_rehash(password_hash):  # made with older, costlier parameters
+        user.password_hash = security.hash_password(form.password)
+        session.add(user)
+        session.commit()
     token, expires = security.issue_token(
         user_id=user.id,
         role=user.role,
