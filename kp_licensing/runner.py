@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 import uvicorn
 
 from kp_licensing.api.app import create_app
-from kp_licensing.devserver import TemporalDevServer
+from kp_licensing.devserver import TemporalDevServer, ensure_port_free
 from kp_licensing.reconnect import connect_until_up
 from kp_licensing.settings import Settings
 from kp_licensing.store.db import make_engine, session_factory
@@ -29,6 +29,12 @@ class _ApiServer(uvicorn.Server):
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def ensure_api_port_free(settings: Settings) -> None:
+    ensure_port_free(
+        settings.api_host, settings.api_port, what="the API", setting="KP_API_PORT (or --port)"
+    )
 
 
 async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
@@ -98,6 +104,7 @@ async def worker_main(settings: Settings) -> None:
 
 
 async def api_main(settings: Settings) -> None:
+    ensure_api_port_free(settings)
     stop = asyncio.Event()
     stop_on_signals(stop)
     await serve_api(settings, stop)
@@ -105,8 +112,6 @@ async def api_main(settings: Settings) -> None:
 
 async def dev_main(settings: Settings) -> None:
     """Everything on one machine: migrate, Temporal dev server, worker, API; Ctrl-C stops all."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url())
     host, _, port = settings.temporal_address.rpartition(":")
     server = TemporalDevServer(
         host=host or "127.0.0.1",
@@ -115,6 +120,11 @@ async def dev_main(settings: Settings) -> None:
         ui_port=settings.temporal_ui_port,
         log_file=settings.data_dir / "temporal.log",
     )
+    # Every port first: a taken one is one line naming its setting, before anything starts.
+    ensure_api_port_free(settings)
+    server.check_ports()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url())
     await server.start()
     log.info(
         "Temporal dev server on %s, web UI on http://%s:%s",

@@ -143,6 +143,12 @@ class Settings(BaseSettings):
             raise RuntimeError("refusing to start in production mode: " + "; ".join(problems))
 
 
+def service_url(settings: Settings) -> str:
+    """Where a client on this machine reaches the API (a wildcard bind is reached on loopback)."""
+    host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::", "") else settings.api_host
+    return f"http://{host}:{settings.api_port}"
+
+
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings (tests build their own :class:`Settings` instead)."""
