@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -62,3 +63,19 @@ def test_readiness_has_its_own_connection_when_the_request_pool_is_exhausted(
 
         assert client.portal is not None
         assert client.portal.call(thread_limit) == 1  # sized with the pool
+
+
+def test_readiness_names_a_database_that_does_not_answer(data_dir: Path) -> None:
+    with socket.socket() as silent:  # accepts connections, never speaks: a hung database
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        settings = Settings(
+            database_url=f"postgresql+psycopg://kp@127.0.0.1:{silent.getsockname()[1]}/kp",
+            data_dir=data_dir,
+            temporal_address=f"127.0.0.1:{free_port()}",
+        )
+        with TestClient(create_app(settings)) as client:
+            assert client.get("/health/live").status_code == 200
+            ready = client.get("/health/ready")
+            assert ready.status_code == 503
+            assert ready.json()["database"].startswith("unavailable")
