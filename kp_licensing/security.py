@@ -20,12 +20,13 @@ Hashes made with other parameters still verify (a hash carries its own parameter
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -76,9 +77,16 @@ class HashingSlots:
 
     def run(self, work: Callable[[], T]) -> T:
         """``work()`` on a hashing thread, once one is free; its result or its exception."""
+        return self._submit(work).result()
+
+    async def run_async(self, work: Callable[[], T]) -> T:
+        """:meth:`run` for the event loop: the wait holds neither the loop nor a thread."""
+        return await asyncio.wrap_future(self._submit(work))
+
+    def _submit(self, work: Callable[[], T]) -> Future[T]:
         with self._count:
             self.waiting += 1
-        return self._threads.submit(self._counted, work).result()
+        return self._threads.submit(self._counted, work)
 
     def _counted(self, work: Callable[[], T]) -> T:
         with self._count:
@@ -113,12 +121,30 @@ def hash_password(password: str) -> str:
     return slots.run(lambda: _hasher.hash(password))
 
 
-def verify_password(password: str, password_hash: str | None) -> bool:
-    try:
-        verified = slots.run(lambda: _hasher.verify(password_hash or _DUMMY_HASH, password))
+async def hash_password_async(password: str) -> str:
+    return await slots.run_async(lambda: _hasher.hash(password))
+
+
+def _verification(password: str, password_hash: str | None) -> Callable[[], bool]:
+    """The check of ``password`` against ``password_hash`` (None: an unknown user, checked
+    against a dummy hash all the same), to run on a hashing thread."""
+
+    def verify() -> bool:
+        try:
+            verified = _hasher.verify(password_hash or _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return False
         return verified and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+
+    return verify
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    return slots.run(_verification(password, password_hash))
+
+
+async def verify_password_async(password: str, password_hash: str | None) -> bool:
+    return await slots.run_async(_verification(password, password_hash))
 
 
 def needs_rehash(password_hash: str) -> bool:

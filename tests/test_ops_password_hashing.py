@@ -3,16 +3,20 @@ KP_PASSWORD_HASH_CONCURRENCY runs at once per process, whatever the number of ca
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import pytest
 from argon2 import PasswordHasher
 
 from kp_licensing import security
 from kp_licensing.api.routes import auth, users
+
+T = TypeVar("T")
 
 
 class Gate:
@@ -27,16 +31,19 @@ class Gate:
         self.release = threading.Event()
 
     def verify(self, password_hash: str, password: str) -> bool:
-        return self.real.verify(password_hash, password)
+        return self._held(lambda: self.real.verify(password_hash, password))
 
     def hash(self, password: str) -> str:
+        return self._held(lambda: self.real.hash(password))
+
+    def _held(self, work: Callable[[], T]) -> T:
         with self.count:
             self.inside += 1
             self.peak = max(self.peak, self.inside)
         self.release.wait(60)
         with self.count:
             self.inside -= 1
-        return self.real.hash(password)
+        return work()
 
 
 @pytest.fixture
@@ -78,6 +85,32 @@ def test_hashes_use_owasp_parameters_and_older_ones_still_verify() -> None:
     assert security.needs_rehash(legacy)
 
 
-def test_routes_that_hash_passwords_run_on_worker_threads_not_the_event_loop() -> None:
-    for route in (auth.login, auth.register, users.create_user, users.add_colleague):
+async def test_login_waits_for_a_hashing_thread_without_blocking_the_event_loop(
+    gate: Gate,
+) -> None:
+    gate.release.set()
+    stored = security.hash_password("correct horse battery staple")
+    gate.release.clear()
+    security.slots.resize(1)
+    first = asyncio.ensure_future(security.verify_password_async("wrong", stored))
+    second = asyncio.ensure_future(
+        security.verify_password_async("correct horse battery staple", stored)
+    )
+    for _ in range(6000):  # this loop keeps turning while the hashing thread is held
+        await asyncio.sleep(0.01)
+        if gate.inside == 1 and security.slots.waiting == 1:
+            break
+    assert (gate.inside, security.slots.waiting) == (1, 1)
+    assert not first.done() and not second.done()
+    gate.release.set()
+    assert (await first, await second) == (False, True)
+    assert gate.peak == 1
+
+
+def test_only_the_async_login_route_hashes_without_a_request_thread() -> None:
+    """Login is the burst to expect, so it awaits the hashing threads; the rarer routes that
+    hash (registration, new accounts) are plain ``def``: they wait on a request thread, never
+    on the event loop."""
+    assert inspect.iscoroutinefunction(auth.login)
+    for route in (auth.register, users.create_user, users.add_colleague):
         assert not inspect.iscoroutinefunction(route), route.__name__
