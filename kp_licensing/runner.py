@@ -31,12 +31,6 @@ class _ApiServer(uvicorn.Server):
         yield
 
 
-def ensure_api_port_free(settings: Settings) -> None:
-    ensure_port_free(
-        settings.api_host, settings.api_port, what="the API", setting="KP_API_PORT (or --port)"
-    )
-
-
 async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
     """Serve the HTTP API until ``stop`` is set, then finish the requests in flight."""
     config = uvicorn.Config(
@@ -104,7 +98,9 @@ async def worker_main(settings: Settings) -> None:
 
 
 async def api_main(settings: Settings) -> None:
-    ensure_api_port_free(settings)
+    ensure_port_free(
+        settings.api_host, settings.api_port, what="the API", setting="KP_API_PORT (or --port)"
+    )
     stop = asyncio.Event()
     stop_on_signals(stop)
     await serve_api(settings, stop)
@@ -121,7 +117,7 @@ async def dev_main(settings: Settings) -> None:
         log_file=settings.data_dir / "temporal.log",
     )
     # Every port first: a taken one is one line naming its setting, before anything starts.
-    ensure_api_port_free(settings)
+    ensure_port_free(settings.api_host, settings.api_port, what="the API", setting="KP_API_PORT")
     server.check_ports()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url())
