@@ -11,11 +11,12 @@ from pathlib import Path
 import anyio.to_thread
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import QueuePool, text
 
 from kp_licensing.api.app import create_app
 from kp_licensing.devserver import free_port
 from kp_licensing.settings import Settings
+from kp_licensing.store.db import make_engine
 from tests.api.conftest import Staff
 
 
@@ -79,3 +80,13 @@ def test_readiness_names_a_database_that_does_not_answer(data_dir: Path) -> None
             ready = client.get("/health/ready")
             assert ready.status_code == 503
             assert ready.json()["database"].startswith("unavailable")
+
+
+def test_the_request_pool_is_sized_by_the_settings_and_never_waits_30_s(database_url: str) -> None:
+    engine = make_engine(database_url, pool_size=4, pool_timeout=5)
+    try:
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        assert (pool.size(), pool.timeout()) == (4, 5)
+    finally:
+        engine.dispose()
