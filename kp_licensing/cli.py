@@ -7,10 +7,11 @@ import asyncio
 import getpass
 import logging
 import sys
+from typing import NoReturn
 
 import typer
 
-from kp_licensing.settings import get_settings
+from kp_licensing.settings import Settings, get_settings, service_url
 
 app = typer.Typer(
     help="Kimberley Process licensing service for Macao (DSEDT).", no_args_is_help=True
@@ -27,24 +28,38 @@ def _logging() -> None:
     )
 
 
-@app.command()
+def _defaults() -> Settings:
+    """The settings the help texts quote, so they show the ports this machine would use."""
+    return get_settings()
+
+
+def _fail(command: str, error: RuntimeError) -> NoReturn:
+    """One line on standard error, no traceback: what went wrong and what to change."""
+    typer.echo(f"kp-licensing {command}: {error}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command(
+    help="Run everything on this machine: migrations, the Temporal dev server (gRPC on "
+    f"{_defaults().temporal_address}, web UI on port {_defaults().temporal_ui_port}), a worker "
+    f"and the API on {_defaults().api_host}:{_defaults().api_port} (KP_TEMPORAL_ADDRESS, "
+    "KP_TEMPORAL_UI_PORT, KP_API_HOST, KP_API_PORT). Data persists under the data folder; "
+    "Ctrl-C stops it all."
+)
 def dev() -> None:
-    """Run everything on this machine: migrations, Temporal dev server (web UI on :8233), a
-    worker and the API on :8000. Data persists under the data folder; Ctrl-C stops it all."""
     from kp_licensing.runner import dev_main
 
     _logging()
     try:
         asyncio.run(dev_main(get_settings()))
     except RuntimeError as error:
-        typer.echo(f"kp-licensing dev: {error}", err=True)
-        raise typer.Exit(1) from None
+        _fail("dev", error)
 
 
 @app.command()
 def api(
-    host: str = typer.Option(None, help="Bind address (default: KP_API_HOST)."),
-    port: int = typer.Option(None, help="Port (default: KP_API_PORT)."),
+    host: str = typer.Option(None, help=f"Bind address (KP_API_HOST: {_defaults().api_host})."),
+    port: int = typer.Option(None, help=f"Port (KP_API_PORT: {_defaults().api_port})."),
 ) -> None:
     """Run the HTTP API only (production: several replicas behind a load balancer)."""
     from kp_licensing.runner import api_main
@@ -53,7 +68,10 @@ def api(
     settings = get_settings().model_copy(
         update={k: v for k, v in {"api_host": host, "api_port": port}.items() if v is not None}
     )
-    asyncio.run(api_main(settings))
+    try:
+        asyncio.run(api_main(settings))
+    except RuntimeError as error:
+        _fail("api", error)
 
 
 @app.command()
@@ -124,14 +142,36 @@ def create_admin(
 
 @app.command()
 def demo(
-    api_url: str = typer.Option("http://127.0.0.1:8000", help="The running service."),
+    api_url: str = typer.Option(
+        None,
+        help="The running service (default: KP_API_HOST and KP_API_PORT, "
+        f"{service_url(_defaults())}).",
+    ),
+    admin: str = typer.Option(
+        None,
+        help="An administrator of that service: the demo then creates its officer and "
+        "supervisor through the API (asks for the password) instead of writing them into the "
+        "service's database, which it must otherwise find (KP_DATA_DIR, KP_DATABASE_URL).",
+    ),
+    admin_password_stdin: bool = typer.Option(
+        False, "--admin-password-stdin", help="Read the administrator's password from stdin."
+    ),
 ) -> None:
     """Walk the operating-licence process against a running service (``make run``): apply,
     request information, answer, approve, suspend, reinstate; print each step."""
     from kp_licensing.demo import run_demo
 
+    settings = get_settings()
+    credentials = None
+    if admin is not None:
+        password = (
+            sys.stdin.readline().rstrip("\n")
+            if admin_password_stdin
+            else getpass.getpass(f"Password of {admin}: ")
+        )
+        credentials = (admin, password)
     try:
-        run_demo(get_settings(), api_url, echo=typer.echo)
+        run_demo(settings, api_url or service_url(settings), echo=typer.echo, admin=credentials)
     except Exception as error:
         typer.echo(f"demo stopped: {error}", err=True)
         raise typer.Exit(1) from None

@@ -1,7 +1,8 @@
 """``kp-licensing demo``: the operating-licence process, step by step, over the real HTTP API.
 
-Staff accounts (an officer and a supervisor) are seeded straight into the database, as an
-administrator would create them; the trader registers through the API like any company. Each run
+Staff accounts (an officer and a supervisor) are created through the API by an administrator
+the demo is given (``--admin``), or else written straight into the service's database, found as
+the service finds it; the trader registers through the API like any company. Each run
 registers a new company, so the demo can be run again and again against the same service.
 """
 
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from kp_licensing.demo_shipments import walk_shipments
 from kp_licensing.domain.clock import macao_date
@@ -33,20 +37,55 @@ TINY_PDF = (
 )
 
 
+#: What to do when the demo cannot create its staff accounts itself.
+_WHERE = (
+    "the demo writes its officer and supervisor into the service's own database: run it "
+    "from the folder the service runs in (make run), give it the service's KP_DATA_DIR or "
+    "KP_DATABASE_URL, or pass --admin NAME to create them through the API instead"
+)
+
+
+def _shown(url: str) -> str:
+    """A database URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def seed_staff(settings: Settings) -> None:
-    """Create the demo officer and supervisor if they are not there yet."""
+    """Create the demo officer and supervisor in the service's database (found as the service
+    finds it: KP_DATABASE_URL, else the SQLite file in KP_DATA_DIR) if they are not there yet.
+    Never creates a database: a missing one means the demo is looking in the wrong place."""
     if settings.environment == "production":
         raise RuntimeError("the demo seeds accounts with known passwords: not in production")
-    engine = make_engine(settings.resolved_database_url())
-    with session_factory(engine)() as session:
-        for username, (name, role, password) in STAFF.items():
-            try:
-                people.create_user(
-                    session, username=username, full_name=name, role=role, password=password
-                )
-            except Conflict:
-                session.rollback()
-    engine.dispose()
+    url = settings.resolved_database_url()
+    if url.startswith("sqlite") and not Path(make_url(url).database or "").is_file():
+        raise RuntimeError(f"there is no service database at {_shown(url)}; {_WHERE}")
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            for username, (name, role, password) in STAFF.items():
+                try:
+                    people.create_user(
+                        session, username=username, full_name=name, role=role, password=password
+                    )
+                except Conflict:
+                    session.rollback()
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise RuntimeError(
+            f"cannot create the demo's accounts in {_shown(url)} ({reason}); {_WHERE}"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def create_staff(base: str, admin: tuple[str, str]) -> None:
+    """Create the demo officer and supervisor through the API, as the given administrator."""
+    administrator = Client(base, *admin)
+    for username, (name, role, password) in STAFF.items():
+        body = {"username": username, "full_name": name, "role": role.value, "password": password}
+        created = administrator.http.post("/users", json=body)
+        if created.status_code not in (201, 409):  # 409: created by an earlier run
+            raise RuntimeError(f"creating {username}: {created.status_code} {created.text}")
 
 
 class Client:
@@ -68,9 +107,27 @@ class Client:
         return str(self.call("POST", "/documents", files=files, data={"kind": kind})["id"])
 
 
-def run_demo(settings: Settings, base: str, *, echo: Callable[[str], None]) -> None:
+def run_demo(
+    settings: Settings,
+    base: str,
+    *,
+    echo: Callable[[str], None],
+    admin: tuple[str, str] | None = None,
+) -> None:
+    """The walk-through; staff accounts through the API when ``admin`` (username, password)
+    is given, else straight into the service's database."""
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    seed_staff(settings)
+    try:
+        httpx.get(f"{base}/health/live", timeout=10)
+    except httpx.TransportError as error:
+        raise RuntimeError(
+            f"no service answers at {base} ({error}); start it (make run) in another terminal, "
+            "or pass --api-url"
+        ) from None
+    if admin is not None:
+        create_staff(base, admin)
+    else:
+        seed_staff(settings)
     step = iter(range(1, 100))
 
     def say(text: str) -> None:
@@ -95,7 +152,13 @@ def run_demo(settings: Settings, base: str, *, echo: Callable[[str], None]) -> N
     say(f"trader registered company {registration_no} as user {username}")
 
     trader = Client(base, username, "demo-trader-password")
-    officer = Client(base, "demo-officer", STAFF["demo-officer"][2])
+    try:
+        officer = Client(base, "demo-officer", STAFF["demo-officer"][2])
+    except RuntimeError:
+        raise RuntimeError(
+            f"the service at {base} does not accept the demo officer the demo created in "
+            f"{_shown(settings.resolved_database_url())}: it uses another database; {_WHERE}"
+        ) from None
     supervisor = Client(base, "demo-supervisor", STAFF["demo-supervisor"][2])
 
     kinds = settings.licence_required_documents

@@ -36,6 +36,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class PortInUse(RuntimeError):
+    """A port the service must listen on is taken: said in one line, with the setting to
+    change, instead of a server's raw bind error after half the parts have started."""
+
+
+def ensure_port_free(host: str, port: int, *, what: str, setting: str) -> None:
+    """Raise :class:`PortInUse` unless ``port`` can be bound on ``host`` right now. Binds as
+    servers do (``SO_REUSEADDR``), so a port merely in TIME_WAIT counts as free."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as error:
+            raise PortInUse(
+                f"cannot listen on {host}:{port} for {what}: "
+                f"{error.strerror or error} (another kp-licensing or another program is "
+                f"using it); stop that, or set {setting} to a free port"
+            ) from None
+
+
 def port_open(host: str, port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
@@ -88,13 +108,19 @@ class TemporalDevServer:
             cmd += ["--dynamic-config-value", f"{key}={value}"]
         return cmd
 
+    def check_ports(self) -> None:
+        """Raise :class:`PortInUse` (one line, naming the setting) if a port of ours is taken."""
+        ensure_port_free(
+            self.host, self.port, what="the Temporal dev server", setting="KP_TEMPORAL_ADDRESS"
+        )
+        if self.ui_port is not None:
+            ensure_port_free(
+                self.host, self.ui_port, what="the Temporal web UI", setting="KP_TEMPORAL_UI_PORT"
+            )
+
     async def start(self, timeout: float = 60) -> None:
         """Start the server and wait until its gRPC port answers."""
-        if port_open(self.host, self.port):
-            raise RuntimeError(
-                f"port {self.port} is already in use: another Temporal server (or another "
-                "kp-licensing dev) is running; stop it or set KP_TEMPORAL_ADDRESS to another port"
-            )
+        self.check_ports()
         log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
             self.command(),

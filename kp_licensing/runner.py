@@ -12,11 +12,11 @@ from contextlib import contextmanager, suppress
 import uvicorn
 
 from kp_licensing.api.app import create_app
-from kp_licensing.devserver import TemporalDevServer
+from kp_licensing.devserver import TemporalDevServer, ensure_port_free
+from kp_licensing.reconnect import connect_until_up
 from kp_licensing.settings import Settings
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
-from workflows.client import connect
 from workflows.worker import build_worker
 
 log = logging.getLogger("kp_licensing")
@@ -57,10 +57,19 @@ async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Run the worker until ``stop`` is set, then let running tasks finish."""
+    """Run the worker until ``stop`` is set, then let running tasks finish. Temporal need not be
+    up yet: the worker keeps trying to connect (one log line per attempt) until it is."""
     settings.check_production()
-    engine = make_engine(settings.resolved_database_url())
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect_until_up(
+        settings.temporal_address, settings.temporal_namespace, stop=stop, who="worker"
+    )
+    if client is None:  # stopped before Temporal ever answered
+        return
+    engine = make_engine(
+        settings.resolved_database_url(),
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+    )
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(
             client,
@@ -89,6 +98,9 @@ async def worker_main(settings: Settings) -> None:
 
 
 async def api_main(settings: Settings) -> None:
+    ensure_port_free(
+        settings.api_host, settings.api_port, what="the API", setting="KP_API_PORT (or --port)"
+    )
     stop = asyncio.Event()
     stop_on_signals(stop)
     await serve_api(settings, stop)
@@ -96,8 +108,6 @@ async def api_main(settings: Settings) -> None:
 
 async def dev_main(settings: Settings) -> None:
     """Everything on one machine: migrate, Temporal dev server, worker, API; Ctrl-C stops all."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url())
     host, _, port = settings.temporal_address.rpartition(":")
     server = TemporalDevServer(
         host=host or "127.0.0.1",
@@ -106,6 +116,11 @@ async def dev_main(settings: Settings) -> None:
         ui_port=settings.temporal_ui_port,
         log_file=settings.data_dir / "temporal.log",
     )
+    # Every port first: a taken one is one line naming its setting, before anything starts.
+    ensure_port_free(settings.api_host, settings.api_port, what="the API", setting="KP_API_PORT")
+    server.check_ports()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url())
     await server.start()
     log.info(
         "Temporal dev server on %s, web UI on http://%s:%s",

@@ -2,38 +2,154 @@
 
 API keys are 256-bit random strings, so a plain SHA-256 of them is as strong as a slow hash
 and lets every request be checked in microseconds; passwords are low-entropy and get Argon2.
+
+Argon2 is memory-hard on purpose: each run takes its whole memory cost. The library's default
+(RFC 9106 "low memory": 64 MiB, 3 passes, 4 lanes) let 16 concurrent logins take an API
+replica past 1 GB against a 512 MiB limit. So, two bounds:
+
+* the parameters are OWASP's first recommended Argon2id configuration, m=19 MiB, t=2, p=1:
+  OWASP rates its listed configurations as equally strong, and this one needs the least
+  memory per run (m=46 MiB, t=1 would take 2.4 times as much for the same defence);
+* at most ``KP_PASSWORD_HASH_CONCURRENCY`` runs at once per process, on as many threads of
+  their own (:data:`slots`); a burst of logins queues for a turn instead of multiplying
+  memory (2 x 19 MiB at the default).
+
+Hashes made with other parameters still verify (a hash carries its own parameters), and
+:func:`needs_rehash` tells the login to re-hash them with these.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import jwt
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kp_licensing.domain.errors import Unauthenticated
+from kp_licensing.settings import Settings
 
-_hasher = PasswordHasher()
+T = TypeVar("T")
+
+#: OWASP Password Storage Cheat Sheet, Argon2id: m=19 MiB, t=2, p=1 (see the module docstring).
+PARAMETERS = Parameters(
+    type=Type.ID,
+    version=19,
+    salt_len=16,
+    hash_len=32,
+    time_cost=2,
+    memory_cost=19 * 1024,  # KiB
+    parallelism=1,
+)
+
+
+class HashingSlots:
+    """Runs password hashes and verifications on ``limit`` threads of their own; other callers
+    wait their turn. Counts who runs and who waits, so the bound can be observed.
+
+    Dedicated threads, not just a semaphore: glibc gives each thread that allocates a malloc
+    arena of its own and keeps what is freed there for reuse, so 19 MiB runs spread over the
+    API's 20 request threads left up to 20 x 19 MiB resident after a burst. On ``limit``
+    threads, at most ``limit`` arenas ever hold Argon2 memory.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._count = threading.Lock()
+        self._threads = ThreadPoolExecutor(limit, thread_name_prefix="argon2")
+        self.limit = limit
+        self.running = 0
+        self.waiting = 0
+
+    def resize(self, limit: int) -> None:
+        if limit == self.limit:
+            return
+        old, self._threads = self._threads, ThreadPoolExecutor(limit, thread_name_prefix="argon2")
+        self.limit = limit
+        old.shutdown(wait=False)  # runs already started there finish
+
+    def run(self, work: Callable[[], T]) -> T:
+        """``work()`` on a hashing thread, once one is free; its result or its exception."""
+        return self._submit(work).result()
+
+    async def run_async(self, work: Callable[[], T]) -> T:
+        """:meth:`run` for the event loop: the wait holds neither the loop nor a thread."""
+        return await asyncio.wrap_future(self._submit(work))
+
+    def _submit(self, work: Callable[[], T]) -> Future[T]:
+        with self._count:
+            self.waiting += 1
+        return self._threads.submit(self._counted, work)
+
+    def _counted(self, work: Callable[[], T]) -> T:
+        with self._count:
+            self.waiting -= 1
+            self.running += 1
+        try:
+            return work()
+        finally:
+            with self._count:
+                self.running -= 1
+
+
+slots = HashingSlots(Settings.model_fields["password_hash_concurrency"].get_default())
+_hasher = PasswordHasher.from_parameters(PARAMETERS)
 _ALGORITHM = "HS256"
 API_KEY_PREFIX = "kpk_"
+
+
+def configure(*, concurrency: int, parameters: Parameters = PARAMETERS) -> None:
+    """Set the process's hashing bound (the API does at start-up, from its settings); other
+    ``parameters`` only to measure against them (``bench/logins.py --compare``)."""
+    global _hasher
+    slots.resize(concurrency)
+    _hasher = PasswordHasher.from_parameters(parameters)
+
 
 #: Verified against when a username is unknown, so a login takes as long either way.
 _DUMMY_HASH = _hasher.hash("no such user")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return slots.run(lambda: _hasher.hash(password))
+
+
+async def hash_password_async(password: str) -> str:
+    return await slots.run_async(lambda: _hasher.hash(password))
+
+
+def _verification(password: str, password_hash: str | None) -> Callable[[], bool]:
+    """The check of ``password`` against ``password_hash`` (None: an unknown user, checked
+    against a dummy hash all the same), to run on a hashing thread."""
+
+    def verify() -> bool:
+        try:
+            verified = _hasher.verify(password_hash or _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        return verified and password_hash is not None
+
+    return verify
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    return slots.run(_verification(password, password_hash))
+
+
+async def verify_password_async(password: str, password_hash: str | None) -> bool:
+    return await slots.run_async(_verification(password, password_hash))
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a (verified) hash was made with other parameters than today's."""
+    return _hasher.check_needs_rehash(password_hash)
 
 
 def issue_token(*, user_id: int, role: str, secret: str, minutes: int) -> tuple[str, datetime]:

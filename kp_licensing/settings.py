@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # Storage.
     data_dir: Path = Path("var")
     database_url: str = ""  # empty means SQLite under data_dir
+    # Connections each process keeps; the API also runs synchronous handlers on this many
+    # threads, so they never wait on the pool (kp_licensing.store.db.make_engine).
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+    db_pool_timeout: float = Field(default=10.0, gt=0)
 
     # Temporal.
     temporal_address: str = "127.0.0.1:7233"
@@ -50,6 +54,10 @@ class Settings(BaseSettings):
     # HTTP API.
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+
+    # Passwords hashed or verified at once per process: each Argon2 run takes its memory cost
+    # (19 MiB, kp_licensing.security), so this bounds what a burst of logins can take.
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
 
     # Secrets.
     jwt_secret: str = DEV_SECRET_MARK + "jwt-secret-change-me-in-production-0000"
@@ -148,6 +156,12 @@ class Settings(BaseSettings):
             problems.append("KP_DATABASE_URL must point at PostgreSQL in production")
         if problems:
             raise RuntimeError("refusing to start in production mode: " + "; ".join(problems))
+
+
+def service_url(settings: Settings) -> str:
+    """Where a client on this machine reaches the API (a wildcard bind is reached on loopback)."""
+    host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::", "") else settings.api_host
+    return f"http://{host}:{settings.api_port}"
 
 
 @lru_cache

@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
-from kp_licensing.api import errors, inputs
+from kp_licensing import security
+from kp_licensing.api import errors, health, inputs
 from kp_licensing.api.deps import Services
+from kp_licensing.api.health import Readiness
 from kp_licensing.api.routes import (
     auth,
     documents,
@@ -23,11 +24,11 @@ from kp_licensing.api.routes import (
     permits,
     users,
 )
+from kp_licensing.reconnect import connect_until_up
 from kp_licensing.services.submissions import sweep_forever
 from kp_licensing.settings import Settings, get_settings
-from kp_licensing.store.db import make_engine, session_factory
+from kp_licensing.store.db import make_engine, make_probe_engine, session_factory
 from kp_licensing.store.documents import DocumentStore
-from workflows.client import connect
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,11 @@ Log in with **Authorize** (traders, officers, supervisors, administrators) or se
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(
+        settings.resolved_database_url(),
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+    )
     services = Services(
         settings=settings,
         sessions=session_factory(engine),
@@ -55,16 +60,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
 
+    readiness = Readiness(services, make_probe_engine(settings.resolved_database_url()))
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        services.temporal = await connect(settings.temporal_address, settings.temporal_namespace)
-        every = timedelta(seconds=settings.submission_sweep_seconds)
-        sweep = asyncio.create_task(sweep_forever(services.sessions, services.engine(), every))
-        yield
-        sweep.cancel()
-        with suppress(asyncio.CancelledError):
-            await sweep
-        engine.dispose()
+        # Synchronous handlers run on as many threads as the pool has connections, so none of
+        # them waits for one (kp_licensing.store.db.make_engine).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
+        # Argon2 runs (19 MiB each) this process does at once: a burst of logins waits its turn.
+        security.slots.resize(settings.password_hash_concurrency)
+        # Temporal may be down at start: serve anyway (readiness says so, Temporal-bound
+        # requests get 503) and keep connecting in the background.
+        stop, tried = asyncio.Event(), asyncio.Event()
+
+        async def connect_then_sweep() -> None:
+            services.temporal = await connect_until_up(
+                settings.temporal_address,
+                settings.temporal_namespace,
+                stop=stop,
+                who="API",
+                tried=tried,
+            )
+            if services.temporal is not None:
+                # Submissions whose request died before their workflow started.
+                every = timedelta(seconds=settings.submission_sweep_seconds)
+                await sweep_forever(services.sessions, services.engine(), every)
+
+        running = asyncio.create_task(connect_then_sweep())
+        await tried.wait()  # connected at once when Temporal is up, as before
+        try:
+            yield
+        finally:
+            stop.set()
+            running.cancel()
+            with suppress(asyncio.CancelledError):
+                await running
+            readiness.dispose()
+            engine.dispose()
 
     app = FastAPI(
         # Every body, streamed or not, is cut off past the largest upload (plus room for the
@@ -83,23 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, users, documents, licences, notifications, participants, permits):
         app.include_router(module.router, prefix="/api/v1")
 
-    @app.get("/health", tags=["operations"])
-    async def health() -> JSONResponse:
-        """Whether the database and the process engine answer (for load balancers)."""
-        status: dict[str, str] = {}
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            status["database"] = "ok"
-        except Exception as error:  # reported, not raised: this endpoint exists to say so
-            status["database"] = f"unavailable: {type(error).__name__}"
-        try:
-            assert services.temporal is not None
-            await services.temporal.service_client.check_health()
-            status["temporal"] = "ok"
-        except Exception as error:
-            status["temporal"] = f"unavailable: {type(error).__name__}"
-        healthy = all(v == "ok" for v in status.values())
-        return JSONResponse(status, status_code=200 if healthy else 503)
+    app.include_router(health.router(readiness))
 
     return app

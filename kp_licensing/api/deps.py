@@ -17,7 +17,7 @@ from temporalio.client import Client
 from kp_licensing import security
 from kp_licensing.api.permissions import Action, allowed
 from kp_licensing.domain import numbering
-from kp_licensing.domain.errors import Forbidden, Unauthenticated
+from kp_licensing.domain.errors import Forbidden, Unauthenticated, Unavailable
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
 from kp_licensing.store import people
@@ -80,7 +80,8 @@ IdempotencyKey = Annotated[
 def get_temporal(services: ServicesDep, idempotency_key: IdempotencyKey = None) -> ProcessEngine:
     """The process engine for this request, with the request's ``Idempotency-Key`` (every
     route that starts or changes a case takes one)."""
-    assert services.temporal is not None, "the Temporal client is connected at start-up"
+    if services.temporal is None:  # still connecting (Temporal was down when the API started)
+        raise Unavailable("the process engine is not reachable yet; try again shortly")
     return services.engine(idempotency_key)
 
 

@@ -85,7 +85,8 @@ def install(app: FastAPI) -> None:
         mapped = from_temporal(error)
         if mapped is not None:
             return JSONResponse(_body(mapped), status_code=mapped.status_code)
-        log.error("Temporal call failed", exc_info=error)
+        # An outage, not a bug: one line per failed request, no traceback.
+        log.warning("Temporal unavailable (%s): %s", error.status.name, error.message)
         return JSONResponse(
             {"detail": "the process engine is unavailable; try again shortly"}, status_code=503
         )

@@ -61,10 +61,13 @@ from tests.api.conftest import Staff
 PREFIX = "/api/v1"
 PASSWORD = "correct horse battery staple"
 
-#: Endpoints outside the matrix, each tested on its own below: /health is public (load
-#: balancers), logging in and registering are what an anonymous caller does first.
+#: Endpoints outside the matrix, each tested on its own below: the health probes are public
+#: (load balancers, orchestrators), logging in and registering are what an anonymous caller
+#: does first.
 PUBLIC = {
     ("GET", "/health"),
+    ("GET", "/health/live"),
+    ("GET", "/health/ready"),
     ("POST", f"{PREFIX}/auth/token"),
     ("POST", f"{PREFIX}/auth/register"),
 }
@@ -1101,10 +1104,12 @@ def check_access(world: W, endpoint: tuple[str, str], row: Row[W], caller: str) 
 
 
 def test_health_is_public(world: World) -> None:
-    """Load balancers call /health without credentials."""
-    response = httpx.get(world.service + "/health", timeout=30)
-    assert response.status_code == 200
-    assert response.json() == {"database": "ok", "temporal": "ok"}
+    """Load balancers and orchestrators call the probes without credentials."""
+    for path in ("/health", "/health/ready"):
+        response = httpx.get(world.service + path, timeout=30)
+        assert response.status_code == 200
+        assert response.json() == {"database": "ok", "temporal": "ok"}
+    assert httpx.get(world.service + "/health/live", timeout=30).json() == {"status": "alive"}
 
 
 def test_login_gives_a_token_for_the_right_password(world: World) -> None:

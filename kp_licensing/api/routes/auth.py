@@ -8,12 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field, StringConstraints
+from starlette.concurrency import run_in_threadpool
 
 from kp_licensing import security
 from kp_licensing.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from kp_licensing.domain.errors import Unauthenticated
 from kp_licensing.domain.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from kp_licensing.store import people
+from kp_licensing.store.db import SessionFactory
+from kp_licensing.store.models import User
 from schemas.common import Body, Email, Role
 from schemas.licence import ApplicantKind, Identifier, Text
 
@@ -65,21 +68,43 @@ class RegistrationResult(BaseModel):
     user: UserPublic
 
 
+def _find_user(sessions: SessionFactory, username: str) -> User | None:
+    with sessions() as session:
+        return people.find_user(session, username)
+
+
+def _store_hash(sessions: SessionFactory, user_id: int, password_hash: str) -> None:
+    with sessions() as session:
+        user = people.get_user(session, user_id)
+        if user is not None:
+            user.password_hash = password_hash
+            session.add(user)
+            session.commit()
+
+
 @router.post("/auth/token", response_model=Token)
-def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
-    services: ServicesDep,
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], services: ServicesDep
 ) -> Token:
-    """Exchange a username and password for a short-lived bearer token."""
-    user = people.find_user(session, form.username)
+    """Exchange a username and password for a short-lived bearer token.
+
+    Asynchronous on purpose: Argon2 runs on the hashing threads (``security.slots``), and a
+    login waits for one holding neither a request thread nor a database connection, so a burst
+    of logins queues there without starving other requests. The lookups are short and run on
+    request threads, each with a session of its own.
+    """
+    user = await run_in_threadpool(_find_user, services.sessions, form.username)
+    password_hash = user.password_hash if user else None
     if (
-        not security.verify_password(form.password, user.password_hash if user else None)
+        not await security.verify_password_async(form.password, password_hash)
         or user is None
         or not user.is_active
     ):
         raise Unauthenticated("wrong username or password, or the account is deactivated")
-    assert user.id is not None
+    assert user.id is not None and password_hash is not None
+    if security.needs_rehash(password_hash):  # made with older, costlier parameters
+        new_hash = await security.hash_password_async(form.password)
+        await run_in_threadpool(_store_hash, services.sessions, user.id, new_hash)
     token, expires = security.issue_token(
         user_id=user.id,
         role=user.role,

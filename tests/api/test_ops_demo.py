@@ -1,0 +1,46 @@
+"""``kp-licensing demo`` from any folder: with an administrator it creates its staff through
+the API; without one it finds the service's database as the service does, and says clearly
+(never a raw SQL error, never a stray ./var) when it cannot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kp_licensing.demo import STAFF, seed_staff
+from kp_licensing.settings import Settings
+from tests.api.client import Api
+from tests.api.conftest import Staff
+from tests.test_ops_cli import run
+
+
+def test_demo_run_elsewhere_without_the_database_says_what_to_do(
+    service: str, tmp_path: Path
+) -> None:
+    result = run(["demo", "--api-url", service], {}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no service database at" in result.stderr and "--admin" in result.stderr
+    assert "Traceback" not in result.stderr and "OperationalError" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no ./var, no empty database left behind
+
+
+def test_demo_with_an_administrator_runs_from_any_folder(
+    service: str, staff: Staff, tmp_path: Path
+) -> None:
+    assert staff.admin.username is not None
+    result = run(
+        ["demo", "--api-url", service, "--admin", staff.admin.username, "--admin-password-stdin"],
+        {},
+        cwd=tmp_path,
+        stdin="correct horse battery staple\n",
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "officer approved: licence" in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_seeding_finds_the_service_database_from_its_settings(
+    service: str, settings: Settings
+) -> None:
+    seed_staff(settings)
+    seed_staff(settings)  # again: accounts already there are fine
+    Api.login(service, "demo-officer", STAFF["demo-officer"][2])
