@@ -12,7 +12,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from kp_licensing import security
-from kp_licensing.api.permissions import Action, allowed
+from kp_licensing.api.permissions import Action, allowed, refusal
 from kp_licensing.domain.errors import Forbidden, Unauthenticated
 from kp_licensing.settings import Settings
 from kp_licensing.store import people
@@ -117,9 +117,7 @@ def require(action: Action) -> Callable[[Principal], Principal]:
 
     def check(principal: CurrentPrincipal) -> Principal:
         if not allowed(principal.role, action):
-            raise Forbidden(
-                f"{principal.role.value} accounts may not {action.value.replace('_', ' ')}"
-            )
+            raise Forbidden(refusal(principal.role, action))
         return principal
 
     return check

@@ -1,15 +1,29 @@
 """The one exception hierarchy of the service, mapped to HTTP once in ``kp_licensing.api``."""
 
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
 
 class DomainError(Exception):
-    """A failure a person can act on; ``details`` carries structured data (missing items...)."""
+    """A failure a person can act on; ``details`` carries structured data (missing items...).
+
+    ``code`` is the stable, machine-readable name clients switch on; it is the class name in
+    snake case unless a class sets its own, so a new error class cannot forget one."""
 
     status_code = 400
+    code: ClassVar[str] = "bad_request"
 
     def __init__(self, message: str, *, details: object | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            cls.code = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
 
 class RuleViolation(DomainError):
@@ -34,6 +48,28 @@ class Forbidden(DomainError):
 
 class Unauthenticated(DomainError):
     status_code = 401
+
+
+class Unavailable(DomainError):
+    """A part the request needs (the process engine, a worker) did not answer in time.
+
+    ``retry_after`` (seconds) becomes the ``Retry-After`` header; ``case_no`` names the case the
+    request created or changed before the wait ran out, so the client looks at it instead of
+    sending the request again."""
+
+    status_code = 503
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int = 5,
+        case_no: str | None = None,
+        details: object | None = None,
+    ) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+        self.case_no = case_no
 
 
 #: Errors by class name, so a failure that crossed Temporal (as an ApplicationError whose type is
