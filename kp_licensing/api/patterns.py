@@ -28,6 +28,16 @@ _CATEGORIES: dict[Any, tuple[str, str]] = {
 _SPACE = ord(" ")
 
 
+def _control(code: int) -> bool:
+    return code < 32 or 0x7F <= code <= 0x9F
+
+
+def _char(code: int) -> str:
+    """One character as it can be shown: 'x', or U+2028 for one that cannot."""
+    char = chr(code)
+    return f"'{char}'" if char.isprintable() else f"U+{code:04X}"
+
+
 def _or(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
@@ -47,17 +57,20 @@ def _char_class(items: list[tuple[Any, Any]], plural: bool) -> str:
         form = 1 if plural else 0
         if op is c.RANGE and value in ranges:
             known = _RANGES.get(value)
-            kinds.append(known[form] if known else f"'{chr(value[0])}' to '{chr(value[1])}'")
+            if known is None and _control(value[0]) and _control(value[1]):
+                known = _RANGES[(0, 31)]
+            span = f"from {_char(value[0])} to {_char(value[1])}"
+            kinds.append(known[form] if known else f"{('character', 'characters')[form]} {span}")
         elif op is c.CATEGORY:
             if value not in _CATEGORIES:
                 raise ValueError(f"unsupported category {value}")
             kinds.append(_CATEGORIES[value][form])
         elif op is c.LITERAL and value == _SPACE:
             kinds.append("spaces" if plural else "space")
-        elif op is c.LITERAL and value == 0x7F:
-            kinds.append("control characters" if plural else "control character")
+        elif op is c.LITERAL and _control(value):
+            kinds.append(_RANGES[(0, 31)][form])
         elif op is c.LITERAL:
-            chars.append(chr(value))
+            chars.append(_char(value).strip("'"))
         elif op is not c.RANGE:
             raise ValueError(f"unsupported class item {op}")
     kinds = list(dict.fromkeys(kinds))
@@ -93,7 +106,7 @@ def _repeat(low: int, high: int, unit: list[tuple[Any, Any]]) -> str:
 def _sequence(nodes: list[tuple[Any, Any]], plural: bool = False) -> str:
     parts: list[str] = []
     literal = ""
-    for op, value in nodes:
+    for op, value in _normal(nodes):
         if op is c.LITERAL:
             literal += chr(value)
             continue
@@ -120,21 +133,40 @@ def _sequence(nodes: list[tuple[Any, Any]], plural: bool = False) -> str:
     return ", then ".join(parts)
 
 
+def _normal(nodes: Any) -> list[tuple[Any, Any]]:
+    """``[^x]`` parses as NOT_LITERAL and ``[x]`` as LITERAL: both as classes (IN) here."""
+    return [
+        (c.IN, [(c.NEGATE, None), (c.LITERAL, value)]) if op is c.NOT_LITERAL else (op, value)
+        for op, value in nodes
+    ]
+
+
+def _same(node: tuple[Any, Any], other: tuple[Any, Any]) -> bool:
+    """Parsed nodes compared by value (the parser's subpatterns are not plain lists)."""
+    return repr(node) == repr(other)
+
+
 def describe(pattern: str) -> str:
     """What a value matching ``pattern`` must be, as a phrase to follow "must ...".
 
     ``^[A-Za-z]{2}$`` -> "be 2 letters"; ``^[^\\x00-\\x1f]*$`` -> "not contain control
     characters". Raises ValueError for a pattern it cannot put in words."""
-    nodes = list(_parser.parse(pattern))
+    nodes = _normal(_parser.parse(pattern))
     anchored = (
         len(nodes) >= 2
         and nodes[0] == (c.AT, c.AT_BEGINNING)
         and nodes[-1] in ((c.AT, c.AT_END), (c.AT, c.AT_END_STRING))
     )
     inner = nodes[1:-1] if anchored else nodes
+    # Spaces tolerated around the value (``^\s*...\s*$``) are not what a person should type.
+    padding = (c.MAX_REPEAT, (0, c.MAXREPEAT, [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]))
+    while len(inner) > 1 and _same(inner[0], padding):
+        inner = inner[1:]
+    while len(inner) > 1 and _same(inner[-1], padding):
+        inner = inner[:-1]
     if anchored and len(inner) == 1 and inner[0][0] is c.MAX_REPEAT:
         low, high, unit = inner[0][1]
-        unit = list(unit)
+        unit = _normal(unit)
         negated = len(unit) == 1 and unit[0][0] is c.IN and unit[0][1][0][0] is c.NEGATE
         if negated and high is c.MAXREPEAT and low in (0, 1):
             allowed = list(unit[0][1])[1:]
