@@ -15,7 +15,7 @@ from kp_licensing.api.patterns import safe_describe
 
 
 def _expected(ctx: Mapping[str, Any]) -> str:
-    return str(ctx.get("expected", ""))
+    return str(ctx["expected"])  # a KeyError falls back to pydantic's own words
 
 
 def _json(ctx: Mapping[str, Any]) -> str:
@@ -83,14 +83,12 @@ PHRASES: dict[str, Phrase] = {
     "uuid_type": lambda _: "must be an id such as 123e4567-e89b-12d3-a456-426614174000",
     "uuid_parsing": lambda _: "must be an id such as 123e4567-e89b-12d3-a456-426614174000",
     "url_parsing": lambda _: "must be a web address such as https://example.org/",
-    "url_scheme": lambda x: f"must be a web address starting with {_expected(x)}",
+    "url_scheme": lambda x: f"must be a web address starting with {x['expected_schemes']}",
     "json_invalid": _json,
     "json_type": lambda _: "must be JSON text",
     "bytes_type": lambda _: "must be a file or text",
-    "union_tag_invalid": lambda x: (
-        f"must have {x.get('discriminator', 'its type')} set to {_expected(x)}"
-    ),
-    "union_tag_not_found": lambda x: f"must say which kind it is ({x.get('discriminator', '')})",
+    "union_tag_invalid": lambda x: f"must have {x['discriminator']} set to {x['expected_tags']}",
+    "union_tag_not_found": lambda x: f"must say which kind it is (with {x['discriminator']})",
 }
 
 
