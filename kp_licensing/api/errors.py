@@ -73,8 +73,8 @@ class ErrorBody(BaseModel):
     )
 
 
-#: The keys of the body itself, which a domain error's ``details`` may not overwrite.
-_OWN = frozenset(ErrorBody.model_fields)
+#: The keys a domain error's ``details`` may not overwrite.
+_OWN = frozenset({"code", "detail", "errors"})
 
 
 def respond(
@@ -88,8 +88,9 @@ def respond(
 ) -> JSONResponse:
     found = [FieldError.model_validate(e) for e in errors] if errors is not None else None
     body = ErrorBody(code=code, detail=detail, errors=found, **extra)
+    # Optional fields appear only when set, but ``errors`` and each error's ``field`` always do.
     content = body.model_dump(mode="json", exclude_none=True)
-    content["errors"] = content.get("errors")
+    content["errors"] = [e.model_dump(mode="json") for e in found] if found is not None else None
     return JSONResponse(content, status_code=status, headers=headers)
 
 
@@ -105,7 +106,7 @@ def _details(details: object) -> tuple[list[dict[str, Any]] | None, dict[str, An
         isinstance(item, Mapping) and "message" in item for item in details
     ):
         return [{"field": item.get("field"), **item} for item in details], {}
-    return None, {"related": details}
+    return None, {"related": details if isinstance(details, list) else [details]}
 
 
 def domain_response(error: DomainError) -> JSONResponse:

@@ -8,6 +8,7 @@ that points at a port nobody listens on.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,8 +26,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
 from kp_licensing.api.app import create_app
+from kp_licensing.api.errors import ErrorBody, domain_response
 from kp_licensing.devserver import free_port
-from kp_licensing.domain.errors import Unavailable
+from kp_licensing.domain.errors import Conflict, Unavailable
 from kp_licensing.settings import Settings
 from tests.api.client import Api
 from tests.api.conftest import Staff
@@ -143,3 +145,41 @@ async def test_every_failure_has_the_declared_shape(
     if status == 500:
         assert "a bug" not in response.text, "the fault's own text is not for the client"
         assert body["incident"] in caplog.text and "RuntimeError: a bug" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("details", "expected"),
+    [
+        pytest.param(
+            [{"field": "body.to", "message": "must follow the start"}],
+            {"errors": [{"field": "body.to", "message": "must follow the start"}]},
+            id="fields",
+        ),
+        pytest.param(
+            [{"code": "document.criminal_record", "outcome": "failed", "message": "missing"}],
+            {
+                "errors": [
+                    {
+                        "field": None,
+                        "code": "document.criminal_record",
+                        "outcome": "failed",
+                        "message": "missing",
+                    }
+                ]
+            },
+            id="check-results",
+        ),
+        pytest.param([3, 4], {"errors": None, "related": [3, 4]}, id="ids"),
+        pytest.param(
+            {"case_no": "OLA-2026-00001", "code": "ignored"},
+            {"errors": None, "case_no": "OLA-2026-00001", "code": "conflict"},
+            id="mapping",
+        ),
+    ],
+)
+def test_a_domain_errors_details_keep_the_shape(details: object, expected: dict[str, Any]) -> None:
+    """Whatever ``details`` a domain error carries, the body stays an ``ErrorBody``."""
+    response = domain_response(Conflict("taken", details=details))
+    body = json.loads(response.body)
+    assert {k: body[k] for k in expected} == expected
+    ErrorBody.model_validate(body)
