@@ -10,7 +10,8 @@ as soon as it is written:
 - a state-changing method (but logging in) -> 409;
 - a body -> 413 (the size limit) and 422;
 - any parameter or body -> 422;
-- the Temporal client -> 502 (the process failed) and 503 (it did not answer in time);
+- a dependency that provides the Temporal client -> 502 (the process failed) and 503 (it
+  did not answer in time);
 - every operation -> 500 (a bug, in the same shape).
 
 FastAPI's default 422 schema (``HTTPValidationError``, whose ``detail`` is a list) is replaced,
@@ -20,7 +21,7 @@ since the service never sends it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_type_hints
 
 from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
@@ -28,8 +29,8 @@ from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordRequestForm
 from fastapi.security.base import SecurityBase
 from pydantic import BaseModel
+from temporalio.client import Client
 
-from kp_licensing.api.deps import get_temporal
 from kp_licensing.api.errors import ErrorBody
 from kp_licensing.api.permissions import Action
 
@@ -78,6 +79,15 @@ def _checks_permission(call: object) -> bool:
     return any(isinstance(value, Action) for value in values)
 
 
+def _provides_temporal(call: object) -> bool:
+    """A dependency that hands the route a Temporal client (``deps.get_temporal`` or any other):
+    the route waits on a workflow, which may fail (502) or not answer in time (503)."""
+    try:
+        return get_type_hints(call).get("return") is Client
+    except (TypeError, NameError):  # not a function, or hints that do not resolve
+        return False
+
+
 def _names_a_record(body: Dependant) -> bool:
     """A body with a field such as ``operator_id``: the record it names may not exist."""
     for field in body.body_params:
@@ -119,7 +129,7 @@ def statuses(route: Any) -> set[int]:
         for d in dependants
     ):
         found.add(422)
-    if get_temporal in calls:
+    if any(_provides_temporal(c) for c in calls):
         found |= {502, 503}
     return found
 
