@@ -12,7 +12,8 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI
 
 from kp_licensing import security
-from kp_licensing.api import errors, health, inputs
+from kp_licensing.api import docs, errors, health, inputs, openapi
+from kp_licensing.api.body_limit import BodyLimit
 from kp_licensing.api.deps import Services
 from kp_licensing.api.health import Readiness
 from kp_licensing.api.routes import (
@@ -99,21 +100,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(
-        # Every body, streamed or not, is cut off past the largest upload (plus room for the
-        # multipart envelope) before any route or login check reads it.
-        max_body_size=settings.upload_max_bytes + 64 * 1024,
         title="kp-licensing",
         summary="Kimberley Process licensing for Macao (DSEDT)",
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
         dependencies=[Depends(inputs.refuse_control_characters)],
+        docs_url=None,  # served from local assets by kp_licensing.api.docs
+        redoc_url=None,
     )
     app.state.services = services
+    # Every body, streamed or not, is cut off past the largest upload (plus room for the
+    # multipart envelope) before any route or login check reads it.
+    app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     errors.install(app)
+    docs.install(app)
 
     for module in (auth, users, documents, licences, notifications, participants, permits):
         app.include_router(module.router, prefix="/api/v1")
+    openapi.install(app)
 
     app.include_router(health.router(readiness))
 

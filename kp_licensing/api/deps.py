@@ -15,7 +15,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from kp_licensing import security
-from kp_licensing.api.permissions import Action, allowed
+from kp_licensing.api.permissions import Action, allowed, refusal
 from kp_licensing.domain import numbering
 from kp_licensing.domain.errors import Forbidden, Unauthenticated, Unavailable
 from kp_licensing.services.temporal import ProcessEngine
@@ -160,9 +160,7 @@ def require(action: Action) -> Callable[[Principal], Principal]:
 
     def check(principal: CurrentPrincipal) -> Principal:
         if not allowed(principal.role, action):
-            raise Forbidden(
-                f"{principal.role.value} accounts may not {action.value.replace('_', ' ')}"
-            )
+            raise Forbidden(refusal(principal.role, action))
         return principal
 
     return check

@@ -1,92 +1,269 @@
-"""One mapping from failures to HTTP: domain errors keep their status and message, a refusal
-that crossed Temporal becomes the domain error it was, and nothing else leaks as a bare 500."""
+"""One shape for every error the service sends, whatever its status or origin.
+
+Domain errors keep their status and message, a refusal that crossed Temporal becomes the domain
+error it was, request validation names every bad field, the framework's own answers (unknown
+path, wrong method, unreadable or oversized body) and any unexpected exception are put in the
+same ``ErrorBody``. Clients switch on ``code``; people read ``detail``.
+"""
 
 from __future__ import annotations
 
+import http
 import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
-from kp_licensing.domain.errors import DomainError
+from kp_licensing.api import validation
+from kp_licensing.domain.errors import DomainError, Unavailable
 from kp_licensing.services.temporal import from_temporal
 
 log = logging.getLogger(__name__)
 
 
-def _body(error: DomainError) -> dict[str, object]:
-    body: dict[str, object] = {"detail": error.message, "code": type(error).__name__}
-    if error.details is not None:
-        body["errors"] = error.details
-    case_no = getattr(error, "case_no", None)
-    if case_no is not None:
-        body["case_no"] = case_no
-    return body
+class FieldError(BaseModel):
+    """One problem with one field (or, with ``field`` null, with the request as a whole)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    field: str | None = Field(
+        default=None,
+        description="Where the problem is, e.g. 'body.administrators.0.name', 'query.offset'; "
+        "null when it concerns no single field.",
+    )
+    message: str = Field(description="What is wrong and what is expected.")
 
 
-def _headers(error: DomainError) -> dict[str, str] | None:
+class ErrorBody(BaseModel):
+    """Every error response of the service, whatever its status."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(
+        description="Stable and machine-readable: validation_error, rule_violation, "
+        "unauthenticated, forbidden, not_found, method_not_allowed, conflict, "
+        "payload_too_large, process_failed, unavailable, pending, internal_error."
+    )
+    detail: str = Field(description="What went wrong and what to do, for a person to read.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="Every problem found, one per field where fields are concerned."
+    )
+    case_no: str | None = Field(
+        default=None, description="The case the request created or changed, when there is one."
+    )
+    retry_after_seconds: int | None = Field(
+        default=None, description="When to try again (also sent as the Retry-After header)."
+    )
+    limit_bytes: int | None = Field(
+        default=None, description="The largest body the service accepts (with a 413)."
+    )
+    incident: str | None = Field(
+        default=None, description="The reference under which a fault was logged (with a 500)."
+    )
+    related: list[Any] | None = Field(
+        default=None, description="Ids of the records the error concerns (those in conflict)."
+    )
+
+
+#: The keys a domain error's ``details`` may not overwrite.
+_OWN = frozenset({"code", "detail", "errors"})
+
+
+def respond(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    found = [FieldError.model_validate(e) for e in errors] if errors is not None else None
+    body = ErrorBody(code=code, detail=detail, errors=found, **extra)
+    # Optional fields appear only when set, but ``errors`` and each error's ``field`` always do.
+    content = body.model_dump(mode="json", exclude_none=True)
+    content["errors"] = [e.model_dump(mode="json") for e in found] if found is not None else None
+    return JSONResponse(content, status_code=status, headers=headers)
+
+
+def _details(details: object) -> tuple[list[dict[str, Any]] | None, dict[str, Any]]:
+    """A domain error's ``details`` as the body's ``errors`` and extra fields: a list of
+    ``{field?, message, ...}`` is the errors; a mapping adds fields (``{"case_no": ...}``);
+    anything else (ids of the records in conflict...) is kept under ``related``."""
+    if details is None or details == []:
+        return None, {}
+    if isinstance(details, Mapping):
+        return None, {str(k): v for k, v in details.items() if k not in _OWN}
+    if isinstance(details, list) and all(
+        isinstance(item, Mapping) and "message" in item for item in details
+    ):
+        return [{"field": item.get("field"), **item} for item in details], {}
+    return None, {"related": details if isinstance(details, list) else [details]}
+
+
+def domain_response(error: DomainError) -> JSONResponse:
+    errors, extra = _details(error.details)
+    headers: dict[str, str] = {}
     if error.status_code == 401:
-        return {"WWW-Authenticate": "Bearer"}
+        headers["WWW-Authenticate"] = "Bearer"
     retry_after = getattr(error, "retry_after", None)
-    return {"Retry-After": str(retry_after)} if retry_after is not None else None
+    if retry_after is not None:
+        headers["Retry-After"] = str(int(retry_after))
+        extra["retry_after_seconds"] = int(retry_after)
+    case_no = getattr(error, "case_no", None)
+    if case_no:
+        extra["case_no"] = case_no
+    return respond(
+        error.status_code, error.code, error.message, errors=errors, headers=headers, **extra
+    )
 
 
-def _field(loc: tuple[object, ...] | list[object]) -> str:
-    return ".".join(str(part) for part in loc)
+def validation_response(error: RequestValidationError) -> JSONResponse:
+    """A 422 for malformed input: one sentence naming every bad field, and the list."""
+    found = validation.problems(error.errors())
+    return respond(422, "validation_error", validation.sentence(found), errors=found)
 
 
-def validation_body(error: RequestValidationError) -> dict[str, object]:
-    """A 422 for malformed input: one sentence naming every bad field, and the list. The
-    submitted values are left out: they may be passwords."""
-    problems = [
-        {"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in error.errors()
-    ]
-    sentence = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-    return {"detail": f"invalid request: {sentence}", "code": "ValidationError", "errors": problems}
+#: What FastAPI says when it cannot read a form or JSON body at all (its cause says more).
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
+def _snake(status: int) -> str:
+    return http.HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+
+
+def http_response(request: Request, error: HTTPException) -> JSONResponse:
+    """The framework's own refusals, which carry no domain error: said in the same shape, and
+    saying what to do."""
+    status, headers = error.status_code, dict(error.headers or {})
+    own = error.detail if error.detail != http.client.responses.get(status) else None
+    path, method = request.url.path, request.method
+    if status == 404:
+        return respond(
+            404, "not_found", own or f"there is no {path}; the API's paths are listed at /docs"
+        )
+    if status == 405:
+        allowed = headers.get("Allow", "")
+        return respond(
+            405,
+            "method_not_allowed",
+            f"{path} does not accept {method}; it accepts {allowed or 'other methods'}",
+            headers=headers,
+        )
+    if status == 413:
+        limit = getattr(error, "limit", None)  # body_limit.BodyTooLarge states it
+        return respond(
+            413, "payload_too_large", str(error.detail), headers=headers, limit_bytes=limit
+        )
+    if status == 400:  # the framework could not parse the body (JSON, form or multipart)
+        reason = own if own and own != _UNREADABLE_BODY else str(error.__cause__ or "")
+        found = [
+            {
+                "field": "body",
+                "message": "could not be read" + (f" ({reason})" if reason else "") + "; send "
+                "it as the Content-Type the operation documents (application/json, or "
+                "multipart/form-data with a boundary for files)",
+            }
+        ]
+        return respond(422, "validation_error", validation.sentence(found), errors=found)
+    return respond(status, _snake(status), str(error.detail), headers=headers)
+
+
+#: How the Temporal SDK says a lazily connected client could not reach the server.
+_NOT_CONNECTED = "Failed client connect"
+_ENGINE_DOWN = Unavailable("the process engine is not answering; try again in a few seconds")
 
 
 def install(app: FastAPI) -> None:
+    """Map every failure to ``ErrorBody``."""
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse(validation_body(error), status_code=422)
+        return validation_response(error)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        return JSONResponse(_body(error), status_code=error.status_code, headers=_headers(error))
+        return domain_response(error)
+
+    @app.exception_handler(HTTPException)
+    async def framework_refusal(request: Request, error: HTTPException) -> JSONResponse:
+        return http_response(request, error)
 
     @app.exception_handler(WorkflowUpdateFailedError)
     async def update_failed(_: Request, error: WorkflowUpdateFailedError) -> JSONResponse:
         mapped = from_temporal(error)
-        if mapped is None:
-            log.error("workflow update failed", exc_info=error)
-            return JSONResponse(
-                {"detail": "the case could not be updated; the failure has been logged"},
-                status_code=502,
-            )
-        return JSONResponse(_body(mapped), status_code=mapped.status_code)
+        if mapped is not None:
+            return domain_response(mapped)
+        log.error("workflow update failed", exc_info=error)
+        return respond(
+            502,
+            "process_failed",
+            "the case's process could not apply the change (the failure has been logged for "
+            "the support team); look at the case before trying again",
+        )
 
     @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
     async def still_running(_: Request, error: Exception) -> JSONResponse:
-        return JSONResponse(
-            {
-                "detail": "the change was sent but is not recorded yet (the process engine is "
-                "busy or a worker is down); look at the case again shortly instead of repeating "
-                "the request",
-                "code": "Pending",
-            },
-            status_code=503,
+        return respond(
+            503,
+            "pending",
+            "the change was sent but is not recorded yet (the process engine is busy or a "
+            "worker is down); look at the case again shortly instead of repeating the request",
+            headers={"Retry-After": "5"},
+            retry_after_seconds=5,
         )
 
     @app.exception_handler(RPCError)
     async def temporal_unavailable(_: Request, error: RPCError) -> JSONResponse:
         mapped = from_temporal(error)
         if mapped is not None:
-            return JSONResponse(_body(mapped), status_code=mapped.status_code)
-        # An outage, not a bug: one line per failed request, no traceback.
-        log.warning("Temporal unavailable (%s): %s", error.status.name, error.message)
-        return JSONResponse(
-            {"detail": "the process engine is unavailable; try again shortly"}, status_code=503
+            return domain_response(mapped)
+        log.warning("the process engine did not answer: %s", error)
+        return domain_response(_ENGINE_DOWN)
+
+    @app.exception_handler(RuntimeError)
+    async def not_connected(request: Request, error: RuntimeError) -> JSONResponse:
+        # A Temporal client that has not connected yet (lazily, or after the engine was down
+        # at start-up) fails its first call with a bare RuntimeError from the SDK's core.
+        if str(error).startswith(_NOT_CONNECTED):
+            log.warning("the process engine is not reachable: %s", error)
+            return domain_response(_ENGINE_DOWN)
+        return fault(request, error)
+
+    @app.exception_handler(PoolTimeout)
+    async def database_busy(_: Request, error: PoolTimeout) -> JSONResponse:
+        # Every pooled connection stayed busy for the pool's whole timeout: an overload, not a
+        # bug; the client is told to come back rather than handed a 500.
+        log.warning("no database connection free: %s", str(error).splitlines()[0])
+        return domain_response(
+            Unavailable("the service is busy (no database connection free); try again shortly")
         )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        return fault(request, error)
+
+
+def fault(request: Request, error: Exception) -> JSONResponse:
+    """A bug: logged with its traceback under an incident reference the client is given; the
+    error's own text stays in the log (it may hold data or internals)."""
+    incident = uuid.uuid4().hex[:12]
+    log.error(
+        "unexpected error %s on %s %s", incident, request.method, request.url.path, exc_info=error
+    )
+    return respond(
+        500,
+        "internal_error",
+        f"something went wrong on our side and has been logged as incident {incident}; "
+        "try again later, and quote the incident if you contact DSEDT",
+        incident=incident,
+    )

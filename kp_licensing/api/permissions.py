@@ -33,6 +33,27 @@ class Action(StrEnum):
     manage_registry = "manage_registry"
 
 
+#: What each action is, in the words of a refusal: "<role> accounts may not <phrase>".
+PHRASES: dict[Action, str] = {
+    Action.view_cases: "view licence cases",
+    Action.apply: "apply for licences",
+    Action.answer: "answer information requests",
+    Action.renew: "renew licences",
+    Action.withdraw: "withdraw applications",
+    Action.surrender: "surrender licences",
+    Action.decide: "act on cases as an officer (request information, approve, reject, "
+    "record arrivals and exits)",
+    Action.suspend: "suspend, reinstate or cancel licences",
+    Action.check_licence: "check licences by number",
+    Action.upload: "upload documents",
+    Action.view_documents: "view documents",
+    Action.notifications: "read notifications",
+    Action.manage_colleagues: "manage their operator's accounts",
+    Action.manage_users: "manage user accounts",
+    Action.view_registry: "view the KP Participant registry or the invalid certificates",
+    Action.manage_registry: "change the KP Participant registry or the invalid certificates",
+}
+
 STAFF = {Role.officer, Role.supervisor}
 
 PERMISSIONS: dict[Action, set[Role]] = {
@@ -58,3 +79,10 @@ PERMISSIONS: dict[Action, set[Role]] = {
 
 def allowed(role: Role, action: Action) -> bool:
     return role in PERMISSIONS[action]
+
+
+def refusal(role: Role, action: Action) -> str:
+    """Why ``role`` is refused ``action``, and which accounts may do it instead."""
+    roles = sorted(r.value for r in PERMISSIONS[action])
+    who = roles[0] if len(roles) == 1 else f"{', '.join(roles[:-1])} and {roles[-1]}"
+    return f"{role.value} accounts may not {PHRASES[action]}; only {who} accounts may"

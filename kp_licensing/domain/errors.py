@@ -1,15 +1,29 @@
 """The one exception hierarchy of the service, mapped to HTTP once in ``kp_licensing.api``."""
 
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
 
 class DomainError(Exception):
-    """A failure a person can act on; ``details`` carries structured data (missing items...)."""
+    """A failure a person can act on; ``details`` carries structured data (missing items...).
+
+    ``code`` is the stable, machine-readable name clients switch on; it is the class name in
+    snake case unless a class sets its own, so a new error class cannot forget one."""
 
     status_code = 400
+    code: ClassVar[str] = "bad_request"
 
     def __init__(self, message: str, *, details: object | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            cls.code = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
 
 class RuleViolation(DomainError):

@@ -60,9 +60,12 @@ def create_user(
 ) -> UserPublic:
     """Create any account: staff, a customs system (no password: it uses API keys), a trader."""
     if body.role != Role.customs and body.password is None:
-        raise RuleViolation("a password is required for every account but a customs system")
+        raise RuleViolation("set a password: every account but a customs system logs in with one")
     if body.role == Role.customs and body.password is not None:
-        raise RuleViolation("customs system accounts use API keys, not passwords")
+        raise RuleViolation(
+            "leave the password out: customs system accounts log in with API keys (issue one "
+            "with POST /api/v1/users/{id}/api-keys)"
+        )
     if body.operator_id is not None:
         people.get_operator(session, body.operator_id)
     user = people.create_user(
@@ -101,7 +104,10 @@ def issue_api_key(
     if user is None:
         raise NotFound(f"no user {user_id}")
     if user.role != Role.customs:
-        raise RuleViolation("API keys are for customs system accounts only")
+        raise RuleViolation(
+            f"user {user_id} ({user.role}) logs in with a password; API keys are issued to "
+            "customs system accounts only"
+        )
     key, row = people.create_api_key(session, user=user, label=body.label)
     assert row.id is not None
     return ApiKeyIssued(id=row.id, label=row.label, key=key, created_at=row.created_at)
