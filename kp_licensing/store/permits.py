@@ -11,11 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, NoReturn, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import ColumnElement, CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from kp_licensing.domain.errors import Conflict, RuleViolation
+from kp_licensing.store.paging import Page, Position, newest_first
 from kp_licensing.store.permit_models import (
     ImportConfirmationRow,
     Permit,
@@ -135,17 +136,19 @@ def search(
     status: list[str] | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[int, list[Permit]]:
-    stmt = select(Permit)
+    after: Position | None = None,
+    count: bool = True,
+) -> Page:
+    """Summaries of the cases matching every given filter, newest first (``paging``)."""
+    table = Permit.__table__  # type: ignore[attr-defined]
+    where: list[ColumnElement[bool]] = []
     if operator_id is not None:
-        stmt = stmt.where(Permit.operator_id == operator_id)
+        where.append(table.c.operator_id == operator_id)
     if kind:
-        stmt = stmt.where(Permit.kind == kind)
+        where.append(table.c.kind == kind)
     if status:
-        stmt = stmt.where(col(Permit.status).in_(status))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(col(Permit.submitted_at).desc()).offset(offset).limit(limit))
-    return int(total), list(rows.all())
+        where.append(table.c.status.in_(status))
+    return newest_first(session, table, where, limit=limit, offset=offset, after=after, count=count)
 
 
 def pending_of(session: Session, operator_id: int, statuses: list[str]) -> list[str]:

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from kp_licensing.api import paging
 from kp_licensing.api.deps import (
     MayAnswer,
     MayApply,
@@ -68,8 +69,11 @@ class PermitSummary(BaseModel):
 
 
 class PermitPage(BaseModel):
-    total: int
+    total: int | None = Field(description="Cases matching the filters; null if not asked for.")
     items: list[PermitSummary]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 class ConfirmationPublic(BaseModel):
@@ -104,25 +108,35 @@ async def apply(
 def search(
     principal: MayViewCases,
     session: SessionDep,
+    services: ServicesDep,
     kind: PermitKind | None = None,
     status: Annotated[list[PermitStatus] | None, Query()] = None,
     operator_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: paging.Limit = 50,
+    offset: paging.Offset = 0,
+    cursor: paging.Cursor = None,
+    include_total: paging.IncludeTotal = True,
 ) -> PermitPage:
-    """Cases by kind, status, operator (traders see only their own)."""
+    """Cases by kind, status, operator (traders see only their own), newest first; page by
+    `cursor` (any depth, stable) or `offset`."""
+    secret = services.settings.jwt_secret
+    after = paging.start(cursor, offset, scope="permits", secret=secret)
     if principal.role == Role.trader:
         operator_id = principal.operator_id
-    total, rows = permits.search(
+    page = permits.search(
         session,
         operator_id=operator_id,
         kind=kind.value if kind else None,
         status=[s.value for s in status] if status else None,
         limit=limit,
         offset=offset,
+        after=after,
+        count=include_total,
     )
     return PermitPage(
-        total=total, items=[PermitSummary.model_validate(r, from_attributes=True) for r in rows]
+        total=page.total,
+        items=[PermitSummary.model_validate(r, from_attributes=True) for r in page.rows],
+        next_cursor=paging.following(page, scope="permits", secret=secret),
     )
 
 
