@@ -55,8 +55,8 @@ STATUSES = [
 ]
 
 
-def state_template() -> str:
-    """A valid case's JSON with placeholders the SQL fills in per row."""
+def sample_state(case_no: str, operator_id: int, at: datetime) -> LicenceState:
+    """A valid case under review, as a trader's application starts it (no documents)."""
     application = LicenceApplication.model_validate(
         {
             "applicant_kind": "company",
@@ -74,15 +74,20 @@ def state_template() -> str:
             },
         }
     )
-    state = LicenceState(
-        case_no="__CASE__",
-        operator_id=0,
+    return LicenceState(
+        case_no=case_no,
+        operator_id=operator_id,
         status=LicenceStatus.under_review,
         application=application,
         documents=[],
-        submitted_at=datetime(2026, 1, 1, tzinfo=UTC),
+        submitted_at=at,
         policy=Settings().licence_policy(),
     )
+
+
+def state_template() -> str:
+    """A valid case's JSON with placeholders the SQL fills in per row."""
+    state = sample_state("__CASE__", 0, datetime(2026, 1, 1, tzinfo=UTC))
     data = state.model_dump(mode="json")
     data.update(operator_id="__OPERATOR__", status="__STATUS__", submitted_at="__AT__")
     return json.dumps(data)
