@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
@@ -34,22 +35,35 @@ class Services:
     temporal: Client | None = None
 
 
-def get_services(request: Request) -> Services:
+# Thread hops: FastAPI runs each synchronous dependency, a synchronous route and the
+# validation of its return value in the thread pool, one hop each, and a read used to make seven.
+# What does no I/O is therefore async (services, the permission check); what reads the database
+# is synchronous (the caller's account, the route), so a read takes three hops: the principal,
+# the route, and closing the session.
+
+
+async def get_services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
-    with services.sessions() as session:
+async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
+    """A session for the request. Opening one does no I/O (it connects on first use), so it
+    opens on the event loop; closing it may wait on the database (rollback, return to the
+    pool), so that runs in a worker thread, never on the loop."""
+    session = services.sessions()
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_temporal(services: ServicesDep) -> Client:
+async def get_temporal(services: ServicesDep) -> Client:
     assert services.temporal is not None, "the Temporal client is connected at start-up"
     return services.temporal
 
@@ -112,10 +126,10 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(action: Action) -> Callable[[Principal], Principal]:
+def require(action: Action) -> Callable[[Principal], Coroutine[None, None, Principal]]:
     """A dependency that lets through only the roles the permission table allows."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not allowed(principal.role, action):
             raise Forbidden(
                 f"{principal.role.value} accounts may not {action.value.replace('_', ' ')}"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from kp_licensing.api import paging
@@ -23,10 +23,13 @@ from kp_licensing.api.deps import (
     SessionDep,
     TemporalDep,
 )
+from kp_licensing.api.responses import json_response
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.services import licences as service
 from kp_licensing.services.access import visible
 from kp_licensing.store import licences
+from kp_licensing.store.case_json import stored_case
+from kp_licensing.store.models import Licence
 from kp_licensing.store.projection import to_transition
 from schemas.case import (
     AnswerBody,
@@ -127,7 +130,7 @@ def search(
     offset: paging.Offset = 0,
     cursor: paging.Cursor = None,
     include_total: paging.IncludeTotal = True,
-) -> LicencePage:
+) -> Response:
     """Cases by status, operator, text, or licences in force expiring within N days, newest
     first; page by `cursor` (any depth, stable) or `offset`.
 
@@ -150,10 +153,12 @@ def search(
         after=after,
         count=include_total,
     )
-    return LicencePage(
-        total=page.total,
-        items=[LicenceSummary.model_validate(r, from_attributes=True) for r in page.rows],
-        next_cursor=paging.following(page, scope="licences", secret=secret),
+    return json_response(
+        LicencePage(
+            total=page.total,
+            items=[LicenceSummary.model_validate(r, from_attributes=True) for r in page.rows],
+            next_cursor=paging.following(page, scope="licences", secret=secret),
+        )
     )
 
 
@@ -181,9 +186,14 @@ def check_licence(licence_no: str, principal: MayCheckLicence, session: SessionD
 
 
 @router.get("/{case_no}", response_model=LicenceState)
-def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Any:
+def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Response:
     """The whole case as of its latest transition, with its automated check results."""
-    return service.find_case(session, case_no=case_no, actor=principal.actor).state
+    stored = visible(
+        stored_case(session, Licence, case_no),
+        actor=principal.actor,
+        missing=f"no licence case {case_no}",
+    )
+    return json_response(LicenceState.model_validate_json(stored.state_json))
 
 
 @router.get("/{case_no}/history", response_model=list[Transition])

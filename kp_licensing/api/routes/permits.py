@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from kp_licensing.api import paging
@@ -21,8 +21,12 @@ from kp_licensing.api.deps import (
     SessionDep,
     TemporalDep,
 )
+from kp_licensing.api.responses import json_response
 from kp_licensing.services import permits as service
+from kp_licensing.services.access import visible
 from kp_licensing.store import permits
+from kp_licensing.store.case_json import stored_case
+from kp_licensing.store.permit_models import Permit
 from kp_licensing.store.projection import to_transition
 from schemas.case import (
     AnswerBody,
@@ -116,7 +120,7 @@ def search(
     offset: paging.Offset = 0,
     cursor: paging.Cursor = None,
     include_total: paging.IncludeTotal = True,
-) -> PermitPage:
+) -> Response:
     """Cases by kind, status, operator (traders see only their own), newest first; page by
     `cursor` (any depth, stable) or `offset`."""
     secret = services.settings.jwt_secret
@@ -133,10 +137,12 @@ def search(
         after=after,
         count=include_total,
     )
-    return PermitPage(
-        total=page.total,
-        items=[PermitSummary.model_validate(r, from_attributes=True) for r in page.rows],
-        next_cursor=paging.following(page, scope="permits", secret=secret),
+    return json_response(
+        PermitPage(
+            total=page.total,
+            items=[PermitSummary.model_validate(r, from_attributes=True) for r in page.rows],
+            next_cursor=paging.following(page, scope="permits", secret=secret),
+        )
     )
 
 
@@ -157,9 +163,14 @@ def import_confirmations(
 
 
 @router.get("/{case_no}", response_model=PermitState)
-def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Any:
+def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Response:
     """The whole case as of its latest transition, with its check results."""
-    return service.find_case(session, case_no=case_no, actor=principal.actor).state
+    stored = visible(
+        stored_case(session, Permit, case_no),
+        actor=principal.actor,
+        missing=f"no shipment licence case {case_no}",
+    )
+    return json_response(PermitState.model_validate_json(stored.state_json))
 
 
 @router.get("/{case_no}/history", response_model=list[PermitTransition])
