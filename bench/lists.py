@@ -25,9 +25,11 @@ import json
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from bench.report import load_average
 from kp_licensing.settings import Settings
@@ -161,17 +163,57 @@ def median_ms(runs: int, call: Callable[[], object]) -> float:
     return statistics.median(times)
 
 
-def measure(engine: Engine, cases: int, runs: int) -> list[tuple[str, float, int]]:
-    """(what, median ms, rows returned) for each list request."""
+class Statements:
+    """The statements on ``licences`` that a call sends, and PostgreSQL's own execution time
+    of them (EXPLAIN ANALYZE): the part of a list's time that depends on the table's size, free
+    of this process's and the machine's overheads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.seen: list[tuple[str, Any]] = []
+        event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, _c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM licences" in statement and not statement.startswith("EXPLAIN"):
+            self.seen.append((statement, parameters))
+
+    def execution_ms(self, call: Callable[[], object], runs: int = 5) -> float:
+        """Median over ``runs`` of the summed execution time of ``call``'s statements."""
+        self.seen.clear()
+        call()
+        statements = list(self.seen)
+        totals = []
+        with self.engine.connect() as conn:
+            for _ in range(runs):
+                total = 0.0
+                for statement, parameters in statements:
+                    plan = conn.exec_driver_sql(
+                        f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters
+                    ).scalar_one()
+                    total += float(plan[0]["Execution Time"])
+                totals.append(total)
+        return statistics.median(totals)
+
+
+@dataclass(frozen=True)
+class Figure:
+    what: str
+    wall_ms: float  # store.licences.search in this process: SQL, driver, SQLAlchemy, rows
+    db_ms: float  # PostgreSQL's execution time of the same statements
+    rows: int
+
+
+def measure(engine: Engine, cases: int, runs: int) -> tuple[list[Figure], int]:
+    """The figures of each list request, and how many cases the worklist holds."""
     sessions = session_factory(engine)
+    statements = Statements(engine)
     with engine.connect() as conn:
         worklist = conn.execute(
             text("SELECT count(*) FROM licences WHERE status = 'under_review'")
         ).scalar_one()
         operator = conn.execute(text("SELECT min(id) FROM operators")).scalar_one()
 
-    def middle(status: str | None, count: int) -> tuple[int, Position]:
-        depth = count // 2
+    def middle(status: str | None, count: int) -> Position:
         where = "WHERE status = :status" if status else ""
         with engine.connect() as conn:
             at, case_no = conn.execute(
@@ -179,9 +221,9 @@ def measure(engine: Engine, cases: int, runs: int) -> list[tuple[str, float, int
                     f"SELECT submitted_at, case_no FROM licences {where} "
                     "ORDER BY submitted_at DESC, case_no DESC OFFSET :depth LIMIT 1"
                 ),
-                {"status": status, "depth": depth - 1},
+                {"status": status, "depth": count // 2 - 1},
             ).one()
-        return depth, Position(at, case_no)
+        return Position(at, case_no)
 
     def run(**kwargs: object) -> Callable[[], Page]:
         def call() -> Page:
@@ -190,25 +232,32 @@ def measure(engine: Engine, cases: int, runs: int) -> list[tuple[str, float, int
 
         return call
 
-    results = []
+    figures = []
     for label, status, count in (
-        ("worklist (under_review)", ["under_review"], worklist),
+        ("worklist", ["under_review"], worklist),
         ("all cases", None, cases),
     ):
-        depth, position = middle(status[0] if status else None, count)
+        position = middle(status[0] if status else None, count)
         plans: list[tuple[str, Callable[[], Page]]] = [
             ("first page", run(status=status, count=False)),
-            (f"page at row {depth:,} by cursor", run(status=status, after=position, count=False)),
-            (f"page at row {depth:,} by offset", run(status=status, offset=depth, count=False)),
+            ("half way, by cursor", run(status=status, after=position, count=False)),
+            ("half way, by offset", run(status=status, offset=count // 2, count=False)),
             ("first page + total", run(status=status, count=True)),
         ]
         for what, call in plans:
             rows = len(call().rows)
-            results.append((f"{label}: {what}", median_ms(runs, call), rows))
+            wall = median_ms(runs, call)
+            figures.append(Figure(f"{label}: {what}", wall, statements.execution_ms(call), rows))
     trader = run(operator_id=operator, count=False)
-    results.append(("trader's first page", median_ms(runs, trader), len(trader().rows)))
-    results.append((f"(worklist holds {worklist:,} cases)", 0.0, worklist))
-    return results
+    figures.append(
+        Figure(
+            "trader's first page",
+            median_ms(runs, trader),
+            statements.execution_ms(trader),
+            len(trader().rows),
+        )
+    )
+    return figures, worklist
 
 
 def main() -> None:
@@ -223,6 +272,7 @@ def main() -> None:
     with engine.connect() as conn:
         version = conn.execute(text("SHOW server_version")).scalar_one()
     print(f"PostgreSQL {version}; median of {args.runs} runs; page of {PAGE}")
+    by_size: dict[int, list[Figure]] = {}
     for cases in [int(size) for size in args.sizes.split(",")]:
         started = time.perf_counter()
         fill(engine, cases)
@@ -230,12 +280,23 @@ def main() -> None:
             f"\n{cases:,} licence cases generated in {time.perf_counter() - started:.1f} s "
             f"(load average {load_average()})"
         )
-        for what, median, rows in measure(engine, cases, args.runs):
-            if what.startswith("("):
-                print(f"  {what}")
-            else:
-                print(f"  {what:<52} {median:9.2f} ms  {rows:>3} rows")
+        figures, worklist = measure(engine, cases, args.runs)
+        print(
+            f"  worklist: status=under_review, {worklist:,} cases; 'half way' is row "
+            f"{worklist // 2:,} of the worklist, row {cases // 2:,} of all cases"
+        )
+        print(f"  {'':<36} {'wall ms':>9} {'PG exec ms':>11}  rows")
+        for figure in figures:
+            print(
+                f"  {figure.what:<36} {figure.wall_ms:9.2f} {figure.db_ms:11.3f}  {figure.rows:>4}"
+            )
         print(f"  load average after: {load_average()}")
+        by_size[cases] = figures
+    if len(by_size) > 1:
+        small, large = min(by_size), max(by_size)
+        print(f"\n{large:,} cases / {small:,} cases (wall, PG execution):")
+        for a, b in zip(by_size[small], by_size[large], strict=True):
+            print(f"  {a.what:<36} {b.wall_ms / a.wall_ms:7.1f}x {b.db_ms / a.db_ms:9.1f}x")
     engine.dispose()
 
 
