@@ -14,8 +14,11 @@ second, ``--concurrency`` requests in flight on kept-alive connections, for:
 
 The load comes from a separate process (httpx), so it does not share the API's GIL. The three
 are measured in turn, ``--rounds`` times over (each ``--seconds`` long, after a warm-up); the
-figure is each one's median, and the ratios divide by ``/health``'s. Every response must be a
-200, or the run says how many were not. See ``bench/README.md``.
+figure is each one's median, and the ratios divide by ``/health``'s. Beside the rates, the CPU
+time this process (the API; the load is elsewhere) spent per answered request, and the rate
+that would give relative to ``/health`` (``/health``'s CPU per request / the read's): on a
+loaded machine the rates swing with other tenants, the CPU per request much less. Every
+response must be a 200, or the run says how many were not. See ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -119,6 +122,7 @@ async def measure(args: argparse.Namespace, stack: Stack) -> None:
         ("50-row list", f"{api}/licences?status=under_review&limit=50", headers),
     ]
     rates: dict[str, list[float]] = {name: [] for name, _, _ in targets}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in targets}
     failures = 0
     loop = asyncio.get_running_loop()
     spawn = multiprocessing.get_context("spawn")
@@ -128,21 +132,27 @@ async def measure(args: argparse.Namespace, stack: Stack) -> None:
         print(f"load average at start: {load_average()}")
         for round_no in range(args.rounds):
             for name, url, h in targets:
+                used = time.process_time()
                 ok, failed = await loop.run_in_executor(
                     load, hammer, url, h, args.seconds, args.concurrency
                 )
+                used = time.process_time() - used
                 failures += failed
                 rates[name].append(ok / args.seconds)
+                cpu[name].append(used / max(ok, 1) * 1000)
             print(
                 f"  round {round_no + 1}: "
                 + ", ".join(f"{name} {rates[name][-1]:.0f}/s" for name, _, _ in targets)
                 + f"  (load average {load_average()})"
             )
-    health = statistics.median(rates["/health"])
+    health, health_cpu = statistics.median(rates["/health"]), statistics.median(cpu["/health"])
     print(f"\nmedian of {args.rounds} rounds, {args.concurrency} in flight:")
+    print(f"  {'':<12} {'req/s':>8} {'x /health':>10} {'CPU ms/req':>11} {'x /health':>10}")
     for name, _, _ in targets:
-        rate = statistics.median(rates[name])
-        print(f"  {name:<12} {rate:8.0f} req/s   {rate / health:5.2f} x /health")
+        rate, used = statistics.median(rates[name]), statistics.median(cpu[name])
+        print(
+            f"  {name:<12} {rate:8.0f} {rate / health:10.2f} {used:11.2f} {health_cpu / used:10.2f}"
+        )
     print(f"load average at end: {load_average()}")
     if failures:
         print(f"WARNING: {failures} responses were not 200: the figures are not what they claim")

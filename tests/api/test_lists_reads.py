@@ -8,13 +8,16 @@ import inspect
 from datetime import UTC, datetime
 from typing import Any, get_type_hints
 
+import pytest
 from fastapi import Response, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordRequestForm
 
+from kp_licensing import security
 from kp_licensing.api.app import create_app
 from kp_licensing.api.deps import current_principal
+from kp_licensing.domain.errors import Unauthenticated
 from kp_licensing.settings import Settings
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Licence
@@ -100,3 +103,13 @@ def test_a_case_read_answers_with_its_schema_json(
     missing = other_trader.request("GET", f"/licences/{state.case_no}")
     assert missing.status_code == 404 and state.case_no in missing.text
     assert staff.officer.request("GET", "/licences/OLA-NO-SUCH").status_code == 404
+
+
+def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    token, expires = security.issue_token(user_id=5, role="officer", secret="s" * 32, minutes=1)
+    assert security.read_token(token, secret="s" * 32) == 5  # verified, then remembered
+    monkeypatch.setattr(security.time, "time", lambda: expires.timestamp() + 1)
+    with pytest.raises(Unauthenticated, match="expired"):
+        security.read_token(token, secret="s" * 32)
+    with pytest.raises(Unauthenticated, match="not valid"):  # remembered per secret
+        security.read_token(token, secret="t" * 32)
