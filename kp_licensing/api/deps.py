@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Path, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -52,12 +53,14 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
     """A session for the request. Opening one does no I/O (it connects on first use), so it
     opens on the event loop; closing it may wait on the database (rollback, return to the
-    pool), so that runs in a worker thread, never on the loop."""
+    pool), so that runs in a worker thread, never on the loop, and is shielded from the
+    cancellation of a request whose client went away, so the connection always goes back."""
     session = services.sessions()
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
