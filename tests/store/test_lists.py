@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,57 +15,67 @@ from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Licence
 from kp_licensing.store.paging import Page, Position
 from kp_licensing.store.permit_models import Permit
-from tests.factories import operator_row, unique
+from schemas.licence import LicenceStatus
+from schemas.permit import PermitStatus
+from tests.factories import licence_start, operator_row, permit_start
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def add_licence(session: Session, operator_id: int, at: datetime, status: str) -> str:
-    case_no = unique("OLA-LIST-")
+    """A licence case row as the projection writes it (a valid state: other tests read every
+    open case of the shared database)."""
+    state = licence_start(operator_id).state.model_copy(
+        update={"status": LicenceStatus(status), "submitted_at": at}
+    )
     session.add(
         Licence(
-            case_no=case_no,
+            case_no=state.case_no,
             operator_id=operator_id,
             status=status,
-            applicant_name="Lotus",
-            business_registration_no=unique("BR"),
+            applicant_name=state.application.name,
+            business_registration_no=state.application.business_registration_no,
             submitted_at=at,
             updated_at=at,
             seq=1,
-            state={"case_no": case_no},
+            state=state.model_dump(mode="json"),
         )
     )
     session.commit()
-    return case_no
+    return state.case_no
 
 
 def add_permit(session: Session, operator_id: int, at: datetime, status: str) -> str:
-    case_no = unique("PA-LIST-")
+    """A shipment case row as the projection writes it (a valid state, as for licences)."""
+    state = permit_start(operator_id).state.model_copy(
+        update={"status": PermitStatus(status), "submitted_at": at}
+    )
     session.add(
         Permit(
-            case_no=case_no,
+            case_no=state.case_no,
             operator_id=operator_id,
-            kind="import",
+            kind=state.kind.value,
             status=status,
-            licence_no="OL-2026-0001-04",
-            expected_date=at.date(),
-            carats=Decimal("1.5"),
-            value_usd=Decimal(100),
+            licence_no=state.licence_no,
+            expected_date=state.application.expected_date,
+            carats=state.application.carats,
+            value_usd=state.application.value_usd,
             submitted_at=at,
             updated_at=at,
             seq=1,
-            state={"case_no": case_no},
+            state=state.model_dump(mode="json"),
         )
     )
     session.commit()
-    return case_no
+    return state.case_no
 
 
 Add = Callable[[Session, int, datetime, str], str]
 Search = Callable[..., Page]
+#: (how to add a case, the table's search, a status other than under review and rejected)
 TABLES = pytest.mark.parametrize(
-    ("add", "search"),
-    [(add_licence, licences.search), (add_permit, permits.search)],
+    ("add", "search", "kept"),
+    [(add_licence, licences.search, "active"), (add_permit, permits.search, "approved")],
     ids=["licences", "permits"],
 )
 
@@ -87,7 +96,7 @@ def walk(session: Session, search: Search, between: Callable[[int], None], **fil
 
 @TABLES
 def test_keyset_pages_give_every_case_once_while_cases_are_added(
-    sessions: SessionFactory, add: Add, search: Search
+    sessions: SessionFactory, add: Add, search: Search, kept: str
 ) -> None:
     with sessions() as session:
         operator = operator_row(session).id
@@ -99,8 +108,12 @@ def test_keyset_pages_give_every_case_once_while_cases_are_added(
 
         def submit_more(number: int) -> None:
             # Newer than the walk's start (never shown), and older than every row (still ahead).
-            added.append(add(session, operator, T0 + timedelta(days=1, minutes=number), "x"))
-            added.append(add(session, operator, T0 - timedelta(days=1, minutes=number), "x"))
+            added.append(
+                add(session, operator, T0 + timedelta(days=1, minutes=number), "under_review")
+            )
+            added.append(
+                add(session, operator, T0 - timedelta(days=1, minutes=number), "under_review")
+            )
 
         rows = walk(session, search, submit_more, operator_id=operator)
 
@@ -115,7 +128,9 @@ def test_keyset_pages_give_every_case_once_while_cases_are_added(
 
 
 @TABLES
-def test_keyset_pages_keep_the_filters(sessions: SessionFactory, add: Add, search: Search) -> None:
+def test_keyset_pages_keep_the_filters(
+    sessions: SessionFactory, add: Add, search: Search, kept: str
+) -> None:
     with sessions() as session:
         mine, other = operator_row(session).id, operator_row(session).id
         assert mine is not None and other is not None
@@ -123,11 +138,11 @@ def test_keyset_pages_keep_the_filters(sessions: SessionFactory, add: Add, searc
         for minute in range(12):
             at = T0 + timedelta(minutes=minute // 2)  # pairs of ties
             if minute % 3:
-                wanted.add(add(session, mine, at, "active"))
+                wanted.add(add(session, mine, at, kept))
             add(session, mine, at, "rejected")
-            add(session, other, at, "active")
-        rows = walk(session, search, lambda _: None, operator_id=mine, status=["active"])
-        first = search(session, limit=4, operator_id=mine, status=["active"])
+            add(session, other, at, kept)
+        rows = walk(session, search, lambda _: None, operator_id=mine, status=[kept])
+        first = search(session, limit=4, operator_id=mine, status=[kept])
     assert {r.case_no for r in rows} == wanted and len(rows) == len(wanted)
     keys = [(r.submitted_at, r.case_no) for r in rows]
     assert keys == sorted(keys, reverse=True)
@@ -136,12 +151,12 @@ def test_keyset_pages_keep_the_filters(sessions: SessionFactory, add: Add, searc
 
 @TABLES
 def test_a_list_reads_the_summary_columns_only(
-    sessions: SessionFactory, add: Add, search: Search
+    sessions: SessionFactory, add: Add, search: Search, kept: str
 ) -> None:
     with sessions() as session:
         operator = operator_row(session).id
         assert operator is not None
-        add(session, operator, T0, "active")
+        add(session, operator, T0, kept)
         page = search(session, operator_id=operator, count=False)
     assert len(page.rows) == 1 and page.next is None
     assert "state" not in page.rows[0]._fields and "case_no" in page.rows[0]._fields
