@@ -96,8 +96,6 @@ def search(
     where: list[ColumnElement[bool]] = []
     if operator_id is not None:
         where.append(table.c.operator_id == operator_id)
-    if status:
-        where.append(table.c.status.in_(status))
     if expiring_before is not None:
         where += [
             table.c.expires_on.is_not(None),
@@ -112,7 +110,16 @@ def search(
             | func.lower(func.coalesce(table.c.licence_no, "")).like(like)
             | func.lower(table.c.business_registration_no).like(like)
         )
-    return newest_first(session, table, where, limit=limit, offset=offset, after=after, count=count)
+    return newest_first(
+        session,
+        table,
+        where,
+        statuses=status,
+        limit=limit,
+        offset=offset,
+        after=after,
+        count=count,
+    )
 
 
 def expiring_before(today: date, days: int) -> date:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Row, Table, func, literal, select, tuple_, union_all
 from sqlmodel import Session
 
 #: Columns no list shows (the whole case as JSON).
@@ -47,15 +47,17 @@ def newest_first(
     table: Table,
     where: list[ColumnElement[bool]],
     *,
+    statuses: list[str] | None = None,
     limit: int,
     offset: int = 0,
     after: Position | None = None,
     count: bool = True,
 ) -> Page:
-    """The page of ``table``'s rows matching every condition in ``where``, newest first:
-    ``limit`` rows after ``after`` (keyset), skipping ``offset`` more. The count, an index scan
-    over every matching row, is run only if ``count``."""
+    """The page of ``table``'s rows matching every condition in ``where`` and, if given, one of
+    ``statuses``, newest first: ``limit`` rows after ``after`` (keyset), skipping ``offset``
+    more. The count, an index scan over every matching row, is run only if ``count``."""
     key = (table.c.submitted_at, table.c.case_no)
+    order = (key[0].desc(), key[1].desc())
     summary = [c for c in table.c if c.name not in NOT_SUMMARISED]
     conditions = list(where)
     if after is not None:
@@ -64,19 +66,33 @@ def newest_first(
         # formatted as the stored text is.
         bound = (literal(after.submitted_at, key[0].type), literal(after.case_no, key[1].type))
         conditions.append(tuple_(*key) < tuple_(*bound))
-    stmt = (
-        select(*summary)
-        .where(*conditions)
-        .order_by(key[0].desc(), key[1].desc())
-        .offset(offset)
-        .limit(limit + 1)  # one more than shown: whether a next page exists
-    )
-    rows = list(session.execute(stmt).all())
+    wanted = list(dict.fromkeys(statuses or []))
+    if len(wanted) > 1:
+        # `status IN (a, b)` cannot walk the (status, submitted_at, case_no) index in order:
+        # the database would sort every match. One ordered walk per status instead, each
+        # stopping at the rows this page can need, merged.
+        needed = offset + limit + 1
+        walks = [
+            select(*summary)
+            .where(*conditions, table.c.status == status)
+            .order_by(*order)
+            .limit(needed)
+            .subquery()
+            for status in wanted
+        ]
+        merged = union_all(*(select(walk) for walk in walks)).subquery()
+        stmt = select(merged).order_by(merged.c.submitted_at.desc(), merged.c.case_no.desc())
+    else:
+        stmt = select(*summary).where(*conditions, *(table.c.status == s for s in wanted))
+        stmt = stmt.order_by(*order)
+    # One row more than shown: whether a next page exists.
+    rows = list(session.execute(stmt.offset(offset).limit(limit + 1)).all())
     more = len(rows) > limit
     rows = rows[:limit]
     total = None
     if count:
-        counted = select(func.count()).select_from(table).where(*where)
+        matching = [*where, table.c.status.in_(wanted)] if wanted else where
+        counted = select(func.count()).select_from(table).where(*matching)
         total = int(session.execute(counted).scalar_one())
     last = rows[-1] if more else None
     position = Position(last.submitted_at, last.case_no) if last is not None else None

@@ -146,9 +146,16 @@ def search(
         where.append(table.c.operator_id == operator_id)
     if kind:
         where.append(table.c.kind == kind)
-    if status:
-        where.append(table.c.status.in_(status))
-    return newest_first(session, table, where, limit=limit, offset=offset, after=after, count=count)
+    return newest_first(
+        session,
+        table,
+        where,
+        statuses=status,
+        limit=limit,
+        offset=offset,
+        after=after,
+        count=count,
+    )
 
 
 def pending_of(session: Session, operator_id: int, statuses: list[str]) -> list[str]:

@@ -134,19 +134,31 @@ def test_keyset_pages_keep_the_filters(
     with sessions() as session:
         mine, other = operator_row(session).id, operator_row(session).id
         assert mine is not None and other is not None
-        wanted = set()
+        wanted, rejected = set(), set()
         for minute in range(12):
             at = T0 + timedelta(minutes=minute // 2)  # pairs of ties
             if minute % 3:
                 wanted.add(add(session, mine, at, kept))
-            add(session, mine, at, "rejected")
+            rejected.add(add(session, mine, at, "rejected"))
             add(session, other, at, kept)
-        rows = walk(session, search, lambda _: None, operator_id=mine, status=[kept])
+            add(session, mine, at, "under_review")
+        one = walk(session, search, lambda _: None, operator_id=mine, status=[kept])
+        # Two statuses (and one repeated): one ordered walk per status, merged.
+        both = [kept, "rejected", kept]
+        two = walk(session, search, lambda _: None, operator_id=mine, status=both)
+        by_offset = [
+            row
+            for offset in range(0, 40, 4)
+            for row in search(session, limit=4, offset=offset, operator_id=mine, status=both).rows
+        ]
         first = search(session, limit=4, operator_id=mine, status=[kept])
-    assert {r.case_no for r in rows} == wanted and len(rows) == len(wanted)
-    keys = [(r.submitted_at, r.case_no) for r in rows]
-    assert keys == sorted(keys, reverse=True)
+        first_of_both = search(session, limit=4, operator_id=mine, status=both)
+    for rows, expected in ((one, wanted), (two, wanted | rejected), (by_offset, wanted | rejected)):
+        assert {r.case_no for r in rows} == expected and len(rows) == len(expected)
+        keys = [(r.submitted_at, r.case_no) for r in rows]
+        assert keys == sorted(keys, reverse=True)
     assert first.total == len(wanted)
+    assert first_of_both.total == len(wanted | rejected)
 
 
 @TABLES
