@@ -9,8 +9,9 @@ statuses, operators and submission times over ten years, each with a valid ``sta
 ``LicenceState`` dump). Then it times ``kp_licensing.store.licences.search`` - what
 ``GET /api/v1/licences`` runs - in this process, median of N runs, for:
 
-* an officer's worklist (``status=under_review``) and the whole register (no filter): the first
-  page, the page half way down the list by cursor, and the same page by offset;
+* an officer's worklist (``status=under_review``), open applications (``under_review`` or
+  ``info_requested``) and the whole register (no filter): the first page, the page half way
+  down the list by cursor, and the same page by offset;
 * a trader's first page (its operator's cases);
 * ``total``, the count the API adds unless ``include_total=false``.
 
@@ -203,25 +204,30 @@ class Figure:
     rows: int
 
 
-def measure(engine: Engine, cases: int, runs: int) -> tuple[list[Figure], int]:
-    """The figures of each list request, and how many cases the worklist holds."""
+def measure(engine: Engine, cases: int, runs: int) -> tuple[list[Figure], int, int]:
+    """The figures of each list request, and how many cases the two filtered lists hold."""
     sessions = session_factory(engine)
     statements = Statements(engine)
+    open_statuses = ["under_review", "info_requested"]
     with engine.connect() as conn:
-        worklist = conn.execute(
-            text("SELECT count(*) FROM licences WHERE status = 'under_review'")
-        ).scalar_one()
+        worklist, open_cases = (
+            conn.execute(
+                text("SELECT count(*) FROM licences WHERE status = ANY(:statuses)"),
+                {"statuses": statuses},
+            ).scalar_one()
+            for statuses in (["under_review"], open_statuses)
+        )
         operator = conn.execute(text("SELECT min(id) FROM operators")).scalar_one()
 
-    def middle(status: str | None, count: int) -> Position:
-        where = "WHERE status = :status" if status else ""
+    def middle(statuses: list[str] | None, count: int) -> Position:
+        where = "WHERE status = ANY(:statuses)" if statuses else ""
         with engine.connect() as conn:
             at, case_no = conn.execute(
                 text(
                     f"SELECT submitted_at, case_no FROM licences {where} "
                     "ORDER BY submitted_at DESC, case_no DESC OFFSET :depth LIMIT 1"
                 ),
-                {"status": status, "depth": count // 2 - 1},
+                {"statuses": statuses, "depth": count // 2 - 1},
             ).one()
         return Position(at, case_no)
 
@@ -235,9 +241,10 @@ def measure(engine: Engine, cases: int, runs: int) -> tuple[list[Figure], int]:
     figures = []
     for label, status, count in (
         ("worklist", ["under_review"], worklist),
+        ("two statuses", open_statuses, open_cases),
         ("all cases", None, cases),
     ):
-        position = middle(status[0] if status else None, count)
+        position = middle(status, count)
         plans: list[tuple[str, Callable[[], Page]]] = [
             ("first page", run(status=status, count=False)),
             ("half way, by cursor", run(status=status, after=position, count=False)),
@@ -257,7 +264,7 @@ def measure(engine: Engine, cases: int, runs: int) -> tuple[list[Figure], int]:
             len(trader().rows),
         )
     )
-    return figures, worklist
+    return figures, worklist, open_cases
 
 
 def main() -> None:
@@ -280,10 +287,10 @@ def main() -> None:
             f"\n{cases:,} licence cases generated in {time.perf_counter() - started:.1f} s "
             f"(load average {load_average()})"
         )
-        figures, worklist = measure(engine, cases, args.runs)
+        figures, worklist, open_cases = measure(engine, cases, args.runs)
         print(
-            f"  worklist: status=under_review, {worklist:,} cases; 'half way' is row "
-            f"{worklist // 2:,} of the worklist, row {cases // 2:,} of all cases"
+            f"  worklist: status=under_review, {worklist:,} cases; two statuses: under_review "
+            f"or info_requested, {open_cases:,} cases; 'half way' is half of each list"
         )
         print(f"  {'':<36} {'wall ms':>9} {'PG exec ms':>11}  rows")
         for figure in figures:
