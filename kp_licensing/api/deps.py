@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, Path, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
@@ -47,16 +49,31 @@ class Services:
         )
 
 
-def get_services(request: Request) -> Services:
+# Thread hops: FastAPI runs each synchronous dependency, a synchronous route and the
+# validation of its return value in the thread pool, one hop each, and a read used to make seven.
+# What does no I/O is therefore async (services, the permission check); what reads the database
+# is synchronous (the caller's account, the route), so a read takes three hops: the principal,
+# the route, and closing the session.
+
+
+async def get_services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
-    with services.sessions() as session:
+async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
+    """A session for the request. Opening one does no I/O (it connects on first use), so it
+    opens on the event loop; closing it may wait on the database (rollback, return to the
+    pool), so that runs in a worker thread, never on the loop, and is shielded from the
+    cancellation of a request whose client went away, so the connection always goes back."""
+    session = services.sessions()
+    try:
         yield session
+    finally:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -155,10 +172,10 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(action: Action) -> Callable[[Principal], Principal]:
+def require(action: Action) -> Callable[[Principal], Coroutine[None, None, Principal]]:
     """A dependency that lets through only the roles the permission table allows."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not allowed(principal.role, action):
             raise Forbidden(refusal(principal.role, action))
         return principal

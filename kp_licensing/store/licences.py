@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import false
+from sqlalchemy import ColumnElement, false
 from sqlmodel import Session, col, func, select
 
 from kp_licensing.domain.registration import canonical_registration_no
 from kp_licensing.store.models import Licence, LicenceEvent
+from kp_licensing.store.paging import Page, Position, newest_first
 from kp_licensing.store.projection import add_notice, event_fields
 from schemas.licence import LicenceRecord, LicenceStatus
 
@@ -92,38 +93,44 @@ def search(
     text: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[int, list[Licence]]:
-    """Cases matching every given filter, newest first, with the total count."""
-    stmt = select(Licence)
+    after: Position | None = None,
+    count: bool = True,
+) -> Page:
+    """Summaries of the cases matching every given filter, newest first (``paging``)."""
+    table = Licence.__table__  # type: ignore[attr-defined]
+    where: list[ColumnElement[bool]] = []
     if operator_id is not None:
-        stmt = stmt.where(Licence.operator_id == operator_id)
-    if status:
-        stmt = stmt.where(col(Licence.status).in_(status))
+        where.append(table.c.operator_id == operator_id)
     if expiring_before is not None:
-        stmt = stmt.where(
-            col(Licence.expires_on).is_not(None),
-            col(Licence.expires_on) <= expiring_before,
-            col(Licence.status).in_([LicenceStatus.active.value, LicenceStatus.suspended.value]),
-        )
+        where += [
+            table.c.expires_on.is_not(None),
+            table.c.expires_on <= expiring_before,
+            table.c.status.in_([LicenceStatus.active.value, LicenceStatus.suspended.value]),
+        ]
     if text:
         like = f"%{text.lower()}%"
         # Stored canonical, so "so 12345" finds SO12345; punctuation alone matches no number.
         registration = canonical_registration_no(text)
-        stmt = stmt.where(
-            func.lower(Licence.applicant_name).like(like)
-            | func.lower(Licence.case_no).like(like)
-            | func.lower(func.coalesce(Licence.licence_no, "")).like(like)
+        where.append(
+            func.lower(table.c.applicant_name).like(like)
+            | func.lower(table.c.case_no).like(like)
+            | func.lower(func.coalesce(table.c.licence_no, "")).like(like)
             | (
-                col(Licence.business_registration_no).like(f"%{registration}%")
+                table.c.business_registration_no.like(f"%{registration}%")
                 if registration
                 else false()
             )
         )
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(
-        stmt.order_by(col(Licence.submitted_at).desc()).offset(offset).limit(limit)
-    ).all()
-    return int(total), list(rows)
+    return newest_first(
+        session,
+        table,
+        where,
+        statuses=status,
+        limit=limit,
+        offset=offset,
+        after=after,
+        count=count,
+    )
 
 
 def expiring_before(today: date, days: int) -> date:

@@ -135,7 +135,14 @@ class Licence(SQLModel, table=True):
     """One operating-licence case as of its latest transition (``seq``)."""
 
     __tablename__ = "licences"
-    __table_args__ = (Index("ix_licences_status_expires", "status", "expires_on"),)
+    # Lists filter on status or operator and sort newest first with case_no breaking ties
+    # (store.paging): each composite index serves one filter's pages from an index walk.
+    __table_args__ = (
+        Index("ix_licences_status_expires", "status", "expires_on"),
+        Index("ix_licences_submitted", "submitted_at", "case_no"),
+        Index("ix_licences_status_submitted", "status", "submitted_at", "case_no"),
+        Index("ix_licences_operator_submitted", "operator_id", "submitted_at", "case_no"),
+    )
 
     case_no: str = Field(primary_key=True, max_length=32)
     operator_id: int = Field(foreign_key="operators.id", index=True)

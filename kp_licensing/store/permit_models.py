@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Numeric, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kp_licensing.store.models import CaseEventColumns, UTCDateTime, utcnow
@@ -21,6 +21,13 @@ class Permit(SQLModel, table=True):
     """One shipment-licence case as of its latest transition (``seq``)."""
 
     __tablename__ = "permits"
+    # The filters of lists, each followed by their newest-first order (store.paging).
+    __table_args__ = (
+        Index("ix_permits_submitted", "submitted_at", "case_no"),
+        Index("ix_permits_status_submitted", "status", "submitted_at", "case_no"),
+        Index("ix_permits_operator_submitted", "operator_id", "submitted_at", "case_no"),
+        Index("ix_permits_kind_submitted", "kind", "submitted_at", "case_no"),
+    )
 
     case_no: str = Field(primary_key=True, max_length=32)
     operator_id: int = Field(foreign_key="operators.id", index=True)

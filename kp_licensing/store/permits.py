@@ -11,12 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, NoReturn, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import ColumnElement, CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.store.models import Operator
+from kp_licensing.store.paging import Page, Position, newest_first
 from kp_licensing.store.permit_models import (
     ConfirmationDispatch,
     ImportConfirmationRow,
@@ -171,20 +172,28 @@ def search(
     text: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[int, list[Permit]]:
-    """Cases matching every given filter, newest first, with the total count."""
-    stmt = select(Permit)
+    after: Position | None = None,
+    count: bool = True,
+) -> Page:
+    """Summaries of the cases matching every given filter, newest first (``paging``)."""
+    table = Permit.__table__  # type: ignore[attr-defined]
+    where: list[ColumnElement[bool]] = []
     if operator_id is not None:
-        stmt = stmt.where(Permit.operator_id == operator_id)
+        where.append(table.c.operator_id == operator_id)
     if kind:
-        stmt = stmt.where(Permit.kind == kind)
-    if status:
-        stmt = stmt.where(col(Permit.status).in_(status))
+        where.append(table.c.kind == kind)
     if text and text.strip():
-        stmt = stmt.where(_matching(text))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(col(Permit.submitted_at).desc()).offset(offset).limit(limit))
-    return int(total), list(rows.all())
+        where.append(_matching(text))
+    return newest_first(
+        session,
+        table,
+        where,
+        statuses=status,
+        limit=limit,
+        offset=offset,
+        after=after,
+        count=count,
+    )
 
 
 def pending_of(session: Session, operator_id: int, statuses: list[str]) -> list[str]:

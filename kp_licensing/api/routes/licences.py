@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 
+from kp_licensing.api import paging
 from kp_licensing.api.deps import (
     LicenceNumber,
     MayAnswer,
@@ -23,10 +24,12 @@ from kp_licensing.api.deps import (
     SessionDep,
     TemporalDep,
 )
+from kp_licensing.api.responses import json_response
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.services import licences as service
 from kp_licensing.services.access import visible
 from kp_licensing.store import licences
+from kp_licensing.store.case_json import stored_case
 from kp_licensing.store.models import Licence
 from kp_licensing.store.projection import to_transition
 from schemas.case import (
@@ -75,8 +78,11 @@ class LicenceSummary(BaseModel):
 
 
 class LicencePage(BaseModel):
-    total: int
+    total: int | None = Field(description="Cases matching the filters; null if not asked for.")
     items: list[LicenceSummary]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 class LicenceCheck(BaseModel):
@@ -90,10 +96,6 @@ class LicenceCheck(BaseModel):
     issued_on: date | None
     expires_on: date | None
     valid_today: bool
-
-
-def _summary(row: Licence) -> LicenceSummary:
-    return LicenceSummary.model_validate(row, from_attributes=True)
 
 
 @router.post("", status_code=201, response_model=LicenceState)
@@ -119,22 +121,28 @@ async def apply(
 def search(
     principal: MayViewCases,
     session: SessionDep,
+    services: ServicesDep,
     status: Annotated[list[LicenceStatus] | None, Query()] = None,
     operator_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> LicencePage:
-    """Cases by status, operator, text, or licences in force expiring within N days.
+    limit: paging.Limit = 50,
+    offset: paging.Offset = 0,
+    cursor: paging.Cursor = None,
+    include_total: paging.IncludeTotal = True,
+) -> Response:
+    """Cases by status, operator, text, or licences in force expiring within N days, newest
+    first; page by `cursor` (any depth, stable) or `offset`.
 
     Traders see only their own operator's cases, whatever ``operator_id`` says."""
+    secret = services.settings.jwt_secret
+    after = paging.start(cursor, offset, scope="licences", secret=secret)
     if principal.role == Role.trader:
         operator_id = principal.operator_id
     before = None
     if expiring_within_days is not None:
         before = licences.expiring_before(macao_date(datetime.now(UTC)), expiring_within_days)
-    total, rows = licences.search(
+    page = licences.search(
         session,
         operator_id=operator_id,
         status=[s.value for s in status] if status else None,
@@ -142,8 +150,16 @@ def search(
         text=q,
         limit=limit,
         offset=offset,
+        after=after,
+        count=include_total,
     )
-    return LicencePage(total=total, items=[_summary(r) for r in rows])
+    return json_response(
+        LicencePage(
+            total=page.total,
+            items=[LicenceSummary.model_validate(r, from_attributes=True) for r in page.rows],
+            next_cursor=paging.following(page, scope="licences", secret=secret),
+        )
+    )
 
 
 @router.get("/by-number/{licence_no}", response_model=LicenceCheck)
@@ -172,9 +188,14 @@ def check_licence(
 
 
 @router.get("/{case_no}", response_model=LicenceState)
-def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Any:
+def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Response:
     """The whole case as of its latest transition, with its automated check results."""
-    return service.find_case(session, case_no=case_no, actor=principal.actor).state
+    stored = visible(
+        stored_case(session, Licence, case_no),
+        actor=principal.actor,
+        missing=f"no licence case {case_no}",
+    )
+    return json_response(LicenceState.model_validate_json(stored.state_json))
 
 
 @router.get("/{case_no}/history", response_model=list[Transition])

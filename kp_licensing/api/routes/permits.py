@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, Field
 
+from kp_licensing.api import paging
 from kp_licensing.api.deps import (
     MayAnswer,
     MayApply,
@@ -23,9 +24,13 @@ from kp_licensing.api.deps import (
     require,
 )
 from kp_licensing.api.permissions import Action
+from kp_licensing.api.responses import json_response
 from kp_licensing.services import import_confirmations
 from kp_licensing.services import permits as service
+from kp_licensing.services.access import visible
 from kp_licensing.store import permits
+from kp_licensing.store.case_json import stored_case
+from kp_licensing.store.permit_models import Permit
 from kp_licensing.store.projection import to_transition
 from schemas.case import (
     AnswerBody,
@@ -76,8 +81,11 @@ class PermitSummary(BaseModel):
 
 
 class PermitPage(BaseModel):
-    total: int
+    total: int | None = Field(description="Cases matching the filters; null if not asked for.")
     items: list[PermitSummary]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 @router.post("", status_code=201, response_model=PermitState)
@@ -104,6 +112,7 @@ async def apply(
 def search(
     principal: MayViewCases,
     session: SessionDep,
+    services: ServicesDep,
     kind: PermitKind | None = None,
     status: Annotated[list[PermitStatus] | None, Query()] = None,
     operator_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
@@ -116,13 +125,18 @@ def search(
             "or holder's name (any case; a certificate number however it is punctuated).",
         ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> PermitPage:
-    """Cases by kind, status, operator and text (traders see only their own)."""
+    limit: paging.Limit = 50,
+    offset: paging.Offset = 0,
+    cursor: paging.Cursor = None,
+    include_total: paging.IncludeTotal = True,
+) -> Response:
+    """Cases by kind, status, operator and text (traders see only their own), newest first; page by
+    `cursor` (any depth, stable) or `offset`."""
+    secret = services.settings.jwt_secret
+    after = paging.start(cursor, offset, scope="permits", secret=secret)
     if principal.role == Role.trader:
         operator_id = principal.operator_id
-    total, rows = permits.search(
+    page = permits.search(
         session,
         operator_id=operator_id,
         kind=kind.value if kind else None,
@@ -130,9 +144,15 @@ def search(
         text=q,
         limit=limit,
         offset=offset,
+        after=after,
+        count=include_total,
     )
-    return PermitPage(
-        total=total, items=[PermitSummary.model_validate(r, from_attributes=True) for r in rows]
+    return json_response(
+        PermitPage(
+            total=page.total,
+            items=[PermitSummary.model_validate(r, from_attributes=True) for r in page.rows],
+            next_cursor=paging.following(page, scope="permits", secret=secret),
+        )
     )
 
 
@@ -157,9 +177,14 @@ def check_licence(
 
 
 @router.get("/{case_no}", response_model=PermitState)
-def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Any:
+def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Response:
     """The whole case as of its latest transition, with its check results."""
-    return service.find_case(session, case_no=case_no, actor=principal.actor).state
+    stored = visible(
+        stored_case(session, Permit, case_no),
+        actor=principal.actor,
+        missing=f"no shipment licence case {case_no}",
+    )
+    return json_response(PermitState.model_validate_json(stored.state_json))
 
 
 @router.get("/{case_no}/history", response_model=list[PermitTransition])
