@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 from kp_licensing.domain.registration import canonical_registration_no
 from kp_licensing.store.models import Licence, LicenceEvent
 from kp_licensing.store.paging import Page, Position, newest_first
-from kp_licensing.store.projection import add_notice, event_fields
+from kp_licensing.store.projection import add_notice, event_fields, rewrite
 from schemas.licence import LicenceRecord, LicenceStatus
 
 OPEN_STATUSES = [s.value for s in LicenceStatus if not s.is_final]
@@ -20,7 +20,8 @@ def apply_record(session: Session, record: LicenceRecord) -> bool:
     """Write one transition idempotently; return False if it had already been written.
 
     The case row only moves forward (a late retry of an older transition never overwrites a
-    newer state); the event and the notification are keyed by (case, transition number).
+    newer state); the event and the notification are keyed by (case, transition number). The
+    same transition written again takes the newer attempt's content (``projection.rewrite``).
     """
     state, transition = record.state, record.transition
     row = session.get(Licence, state.case_no, with_for_update=True)
@@ -39,9 +40,10 @@ def apply_record(session: Session, record: LicenceRecord) -> bool:
             state={},
         )
         session.add(row)
-    if transition.seq <= row.seq:
+    if transition.seq < row.seq:
         session.rollback()
         return False
+    again = transition.seq == row.seq
     row.seq = transition.seq
     row.status = state.status.value
     row.licence_no = state.licence_no
@@ -56,6 +58,16 @@ def apply_record(session: Session, record: LicenceRecord) -> bool:
     row.info_deadline = state.info_request.deadline if state.info_request else None
     row.updated_at = transition.at
     row.state = state.model_dump(mode="json")
+    if again:
+        rewrite(
+            session,
+            LicenceEvent,
+            case_no=state.case_no,
+            transition=transition,
+            message=record.notice,
+        )
+        session.commit()
+        return False
     session.add(LicenceEvent(case_no=state.case_no, **event_fields(transition)))
     add_notice(
         session,

@@ -27,7 +27,7 @@ from kp_licensing.store.permit_models import (
     StockCertificate,
     StockDraw,
 )
-from kp_licensing.store.projection import add_notice, event_fields
+from kp_licensing.store.projection import add_notice, event_fields, rewrite
 from schemas.permit import ImportConfirmation, PermitRecord, PermitStatus
 from schemas.shipment import CertificateDraw, PermitKind, canonical_certificate_number
 
@@ -42,7 +42,8 @@ RELEASING = {
 
 
 def apply_record(session: Session, record: PermitRecord) -> bool:
-    """Write one transition and its consequences idempotently; False if already written."""
+    """Write one transition and its consequences idempotently; False if already written (the
+    same transition written again takes the newer attempt's content: ``projection.rewrite``)."""
     state, transition = record.state, record.transition
     row = session.get(Permit, state.case_no, with_for_update=True)
     if row is None:
@@ -61,9 +62,10 @@ def apply_record(session: Session, record: PermitRecord) -> bool:
             state={},
         )
         session.add(row)
-    if transition.seq <= row.seq:
+    if transition.seq < row.seq:
         session.rollback()
         return False
+    again = transition.seq == row.seq
     certificate = state.application.foreign_certificate
     row.seq = transition.seq
     row.status = state.status.value
@@ -72,6 +74,16 @@ def apply_record(session: Session, record: PermitRecord) -> bool:
     row.certificate_number = certificate.number if certificate else None  # canonical (schema)
     row.updated_at = transition.at
     row.state = state.model_dump(mode="json")
+    if again:
+        rewrite(
+            session,
+            PermitEvent,
+            case_no=state.case_no,
+            transition=transition,
+            message=record.notice,
+        )
+        session.commit()
+        return False
     session.add(PermitEvent(case_no=state.case_no, **event_fields(transition)))
     add_notice(
         session,

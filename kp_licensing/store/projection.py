@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from kp_licensing.store.models import Notification
 
@@ -56,6 +57,34 @@ def add_notice(
                 message=message,
                 created_at=transition.at,
             )
+        )
+
+
+def rewrite(
+    session: Session,
+    event_model: Any,
+    *,
+    case_no: str,
+    transition: TransitionLike,
+    message: str | None,
+) -> None:
+    """Write again the event and notice of a transition already projected.
+
+    A transition's write runs as a local activity: if the worker dies before the workflow task
+    that ran it completes, the task runs again and so does the write, with the same transition
+    number but the new attempt's clock (and what follows from it: dates, deadlines). The
+    history keeps the last attempt, so the projection must too, or it would disagree with the
+    workflow for good."""
+    session.execute(
+        update(event_model)
+        .where(col(event_model.case_no) == case_no, col(event_model.seq) == transition.seq)
+        .values(**event_fields(transition))
+    )
+    if message:
+        session.execute(
+            update(Notification)
+            .where(col(Notification.key) == f"{case_no}/{transition.seq}")
+            .values(message=message, created_at=transition.at)
         )
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from kp_licensing.store import licences, sequences
+from kp_licensing.store import licences, notifications, sequences
 from kp_licensing.store.db import SessionFactory
 from schemas.common import SYSTEM_ACTOR
 from schemas.licence import LicenceRecord, LicenceStatus, Transition
@@ -89,3 +89,27 @@ def test_a_number_left_to_the_callers_transaction_is_not_taken_if_it_rolls_back(
     with sessions() as session:
         assert take(session, commit=True) == f"{counter}/1"
         assert sequences.next_value(session, counter) == 2
+
+
+def test_a_transition_written_again_by_a_later_attempt_takes_its_content(
+    sessions: SessionFactory,
+) -> None:
+    """A local activity re-run after a worker died carries the same transition number but the
+    new attempt's clock: the projection keeps what the workflow's history keeps, the last."""
+    with sessions() as session:
+        operator = operator_row(session)
+    assert operator.id is not None
+    state = licence_start(operator.id).state
+    first = _record(state, 1, LicenceStatus.under_review)
+    later = _record(state, 1, LicenceStatus.under_review)
+    later.state.updated_at = later.transition.at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    later.notice = "notice, second attempt"
+    with sessions() as session:
+        assert licences.apply_record(session, first)
+        assert not licences.apply_record(session, later)
+        row = licences.get(session, state.case_no)
+        assert row is not None and row.state["updated_at"] == "2030-01-02T03:04:05Z"
+        (event,) = licences.events(session, state.case_no)
+        assert event.at == later.transition.at
+        notices = notifications.for_operator(session, operator.id)
+        assert [n.message for n in notices if n.case_no == state.case_no] == [later.notice]
