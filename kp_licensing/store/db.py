@@ -34,6 +34,8 @@ def make_engine(
     file from different threads and processes."""
     pool = {"pool_size": pool_size, "max_overflow": pool_size // 2, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
+        if url.split("///", 1)[-1] in ("", ":memory:", "sqlite://"):
+            return _sqlite(url, busy_timeout=30)  # one connection per thread: nothing to size
         return _sqlite(url, busy_timeout=30, **pool)
     return create_engine(url, pool_pre_ping=True, **pool)
 

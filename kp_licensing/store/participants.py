@@ -18,7 +18,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, func, or_, update
+from sqlalchemy import Column, Index, Text, func, or_, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from kp_licensing.domain import participants as rules
@@ -85,6 +86,28 @@ class InvalidCertificateListing(SQLModel, table=True):
     withdrawn_by: str | None = Field(default=None, max_length=64)
     withdrawal_reason: str | None = Field(default=None, sa_column=Column(Text))
 
+    __table_args__ = (
+        # One listing in force per number, and per series, whatever the code checks first.
+        Index(
+            "uq_invalid_certificates_number_in_force",
+            "issuing_country",
+            "number",
+            unique=True,
+            sqlite_where=text("withdrawn_at IS NULL AND number IS NOT NULL"),
+            postgresql_where=text("withdrawn_at IS NULL AND number IS NOT NULL"),
+        ),
+        Index(
+            "uq_invalid_certificates_series_in_force",
+            "issuing_country",
+            "series_prefix",
+            "series_first",
+            "series_last",
+            unique=True,
+            sqlite_where=text("withdrawn_at IS NULL AND series_prefix IS NOT NULL"),
+            postgresql_where=text("withdrawn_at IS NULL AND series_prefix IS NOT NULL"),
+        ),
+    )
+
 
 # ----------------------------------------------------------------------------- the registry
 
@@ -138,9 +161,15 @@ def check_participant(session: Session, *, country: str, on: date) -> Participan
 
 
 def add_entry(session: Session, *, actor: Actor, entry: RegistryEntryBody) -> RegistryEntry:
-    """Add an entry; refused (409) if it shares a day with another entry of its country."""
+    """Add an entry; refused (409) if it shares a day with another entry of its country. The
+    same entry sent again (a retried request) is the entry it added."""
     try:
         _lock_country(session, entry.country)
+        fields = entry.model_dump()
+        for existing in _country_entries(session, entry.country):
+            if existing.ended_at is None and existing.model_dump(include=set(fields)) == fields:
+                session.rollback()
+                return existing
         rules.refuse_overlap(
             country=entry.country,
             effective_from=entry.effective_from,
@@ -241,8 +270,11 @@ def find_invalid(
 def mark_invalid(
     session: Session, *, actor: Actor, listing: InvalidCertificateBody
 ) -> InvalidCertificate:
-    """List a number or series (in canonical form, as the body's types give them); the same
-    one listed and in force is a 409."""
+    """List a number or series (in canonical form, as the body's types give them). The same
+    listing sent again (a retried request: same kind, reason and source) is the listing it
+    made, so the caller re-sends its holds; another one of a number or series listed and in
+    force is a 409. A unique index per number and per series in force decides between two
+    requests racing each other."""
     number = canonical_certificate_number(listing.number) if listing.number else None
     series = listing.series
     prefix = canonical_certificate_number(series.prefix) if series else None
@@ -254,6 +286,12 @@ def mark_invalid(
             == (prefix, int(series.first), int(series.last))
         )
         if (number is not None and current.number == number) or same_series:
+            if (current.kind, current.reason, current.source) == (
+                listing.kind,
+                listing.reason,
+                listing.source,
+            ):
+                return current
             raise Conflict(
                 f"listing {current.id} already marks that {'number' if number else 'series'} "
                 f"as {current.kind.value} (since {current.listed_at:%Y-%m-%d})",
@@ -273,7 +311,11 @@ def mark_invalid(
         listed_by=actor.username,
     )
     session.add(row)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # the same number or series listed by a concurrent request
+        session.rollback()
+        return mark_invalid(session, actor=actor, listing=listing)
     return _listing(row)
 
 
@@ -281,7 +323,9 @@ def withdraw_invalid(
     session: Session, *, actor: Actor, listing_id: int, reason: str
 ) -> InvalidCertificate:
     """Withdraw a listing once (it stays, with who withdrew it, when and why); the UPDATE's
-    condition makes a second, concurrent withdrawal a 409 rather than an overwrite."""
+    condition makes a second, concurrent withdrawal a 409 rather than an overwrite, unless it
+    is the same withdrawal sent again (same person, same reason): then it is that one, so the
+    caller re-sends its releases."""
     if session.get(InvalidCertificateListing, listing_id) is None:
         raise NotFound(f"no invalid-certificate listing {listing_id}")
     withdraw = (
@@ -300,7 +344,8 @@ def withdraw_invalid(
     session.commit()
     row = session.get(InvalidCertificateListing, listing_id, populate_existing=True)
     assert row is not None, "listings are never deleted"
-    if not done:
+    repeated = (row.withdrawn_by_user_id, row.withdrawal_reason) == (actor.user_id, reason)
+    if not done and not repeated:
         raise Conflict(
             f"listing {listing_id} was already withdrawn on {row.withdrawn_at:%Y-%m-%d} "
             f"by {row.withdrawn_by}"

@@ -4,6 +4,7 @@ customs read, what officers and supervisors change, and what is refused and why.
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,8 @@ def test_anyone_dealing_with_shipments_can_ask_about_a_country(trader: Api, staf
 def test_entries_are_added_and_ended_never_edited(trader: Api, staff: Staff) -> None:
     added = staff.officer.ok("POST", "/participants", json=entry("GS", "2030-01-01"))
     assert added["created_by"] == staff.officer.username and added["ended_at"] is None
+    # The same entry sent again (a retry) is that entry, not a second one nor a 409.
+    assert staff.officer.ok("POST", "/participants", json=entry("GS", "2030-01-01")) == added
 
     overlapping = staff.supervisor.request(
         "POST", "/participants", json=entry("GS", "2035-01-01", status="self_suspended")
@@ -118,7 +121,10 @@ def test_a_forged_series_is_listed_checked_and_withdrawn(trader: Api, staff: Sta
     }
     assert trader.request("POST", "/invalid-certificates", json=listing).status_code == 403
     listed = staff.officer.ok("POST", "/invalid-certificates", json=listing)
-    assert staff.officer.request("POST", "/invalid-certificates", json=listing).status_code == 409
+    # The same listing sent again (a retry) is that listing; another one of the series is a 409.
+    assert staff.officer.ok("POST", "/invalid-certificates", json=listing)["id"] == listed["id"]
+    other = {**listing, "reason": "Another reason"}
+    assert staff.officer.request("POST", "/invalid-certificates", json=other).status_code == 409
 
     number = {"issuing_country": "AE", "number": f"{prefix}-123456"}
     hit = trader.ok("GET", "/invalid-certificates/check", params=number)
@@ -132,6 +138,14 @@ def test_a_forged_series_is_listed_checked_and_withdrawn(trader: Api, staff: Sta
         "POST", f"/invalid-certificates/{listed['id']}/withdraw", json={"reason": "Recovered"}
     )
     assert withdrawn["withdrawn_by"] == staff.supervisor.username
+    repeated = staff.supervisor.ok(
+        "POST", f"/invalid-certificates/{listed['id']}/withdraw", json={"reason": "Recovered"}
+    )
+    assert repeated == withdrawn
+    by_another = staff.officer.request(
+        "POST", f"/invalid-certificates/{listed['id']}/withdraw", json={"reason": "Recovered"}
+    )
+    assert by_another.status_code == 409, by_another.text
     assert not trader.ok("GET", "/invalid-certificates/check", params=number)["invalid"]
     current = trader.ok("GET", "/invalid-certificates", params={"issuing_country": "AE"})
     assert listed["id"] not in [x["id"] for x in current]
@@ -145,3 +159,25 @@ def test_a_listing_needs_a_number_or_a_series(staff: Staff) -> None:
     body = {"issuing_country": "AE", "kind": "invalid", "reason": "x", "source": "y"}
     response = staff.officer.request("POST", "/invalid-certificates", json=body)
     assert response.status_code == 422 and "number or a series" in response.json()["detail"]
+
+
+def test_identical_listings_sent_at_once_make_one(staff: Staff) -> None:
+    number = f"AE{uuid.uuid4().int % 10**9:09d}"
+    listing = {
+        "issuing_country": "AE",
+        "number": number,
+        "kind": "invalid",
+        "reason": "Reported lost by the issuing authority",
+        "source": "UAE KP Office notice 5/2026",
+    }
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(
+            pool.map(
+                lambda _: staff.officer.request("POST", "/invalid-certificates", json=listing),
+                range(6),
+            )
+        )
+    assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    listed = staff.officer.ok("GET", "/invalid-certificates", params={"issuing_country": "AE"})
+    assert [x["number"] for x in listed].count(number) == 1

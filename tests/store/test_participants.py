@@ -162,8 +162,11 @@ def test_a_listing_is_found_until_it_is_withdrawn(sessions: SessionFactory) -> N
     )
     with sessions() as session:
         listed = registry.mark_invalid(session, actor=OFFICER, listing=series)
+        # The same listing again (a retried request) is that listing; another is a 409.
+        assert registry.mark_invalid(session, actor=OFFICER, listing=series) == listed
+        other = series.model_copy(update={"reason": "Another account of it"})
         with pytest.raises(Conflict, match=f"listing {listed.id}"):
-            registry.mark_invalid(session, actor=OFFICER, listing=series)
+            registry.mark_invalid(session, actor=OFFICER, listing=other)
         number = f"{prefix}123456".lower()
         found = registry.find_invalid(session, issuing_country="AE", number=number)
         assert found is not None and found.id == listed.id
