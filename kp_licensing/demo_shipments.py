@@ -79,7 +79,14 @@ def walk_shipments(
         f"officer issued import licence {approved['permit_no']}, valid until "
         f"{approved['valid_until']}"
     )
-    arrived = {"date": ship_on, "carats": "612.50", "parcels": 3, "seals_intact": True, **seals}
+    # The demo runs in minutes: the goods arrive today (an arrival cannot be in the future).
+    arrived = {
+        "date": today.isoformat(),
+        "carats": "612.50",
+        "parcels": 3,
+        "seals_intact": True,
+        **seals,
+    }
     cleared = officer.call("POST", f"/permits/{case['case_no']}/arrival", json=arrived)["state"]
     confirmation = next(
         c["confirmation"]

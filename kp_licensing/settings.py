@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     # Secrets.
     jwt_secret: str = DEV_SECRET_MARK + "jwt-secret-change-me-in-production-0000"
     token_minutes: int = 30
-    password_min_length: int = Field(default=12, ge=8, le=128)
+    password_min_length: int = Field(default=12, ge=12, le=128)
 
     # Documents.
     upload_max_bytes: int = 10 * 1024 * 1024

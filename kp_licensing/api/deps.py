@@ -94,7 +94,9 @@ IdempotencyKey = Annotated[
 ]
 
 
-def get_temporal(services: ServicesDep, idempotency_key: IdempotencyKey = None) -> ProcessEngine:
+async def get_temporal(
+    services: ServicesDep, idempotency_key: IdempotencyKey = None
+) -> ProcessEngine:
     """The process engine for this request, with the request's ``Idempotency-Key`` (every
     route that starts or changes a case takes one)."""
     if services.temporal is None:  # still connecting (Temporal was down when the API started)

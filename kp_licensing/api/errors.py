@@ -192,6 +192,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
+        if isinstance(error, Unavailable):  # one line for the operators, never a traceback
+            log.warning("503: %s", error.message)
         return domain_response(error)
 
     @app.exception_handler(HTTPException)

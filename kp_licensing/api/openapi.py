@@ -33,6 +33,7 @@ from temporalio.client import Client
 
 from kp_licensing.api.errors import ErrorBody
 from kp_licensing.api.permissions import Action
+from kp_licensing.services.temporal import ProcessEngine
 
 ERROR_REF = "#/components/schemas/ErrorBody"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -83,7 +84,7 @@ def _provides_temporal(call: object) -> bool:
     """A dependency that hands the route a Temporal client (``deps.get_temporal`` or any other):
     the route waits on a workflow, which may fail (502) or not answer in time (503)."""
     try:
-        return get_type_hints(call).get("return") is Client
+        return get_type_hints(call).get("return") in (Client, ProcessEngine)
     except (TypeError, NameError):  # not a function, or hints that do not resolve
         return False
 

@@ -45,6 +45,7 @@ PHRASES: dict[Action, str] = {
     "record arrivals and exits)",
     Action.suspend: "suspend, reinstate or cancel licences",
     Action.check_licence: "check licences by number",
+    Action.check_shipment_licence: "check shipment licences by number",
     Action.upload: "upload documents",
     Action.view_documents: "view documents",
     Action.notifications: "read notifications",

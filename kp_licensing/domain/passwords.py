@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from kp_licensing.domain.errors import RuleViolation
 
 MAX_LENGTH = 256
+#: The least length any policy asks (``KP_PASSWORD_MIN_LENGTH`` may only raise it).
+MIN_LENGTH = 12
 
 
 @dataclass(frozen=True)
 class PasswordPolicy:
-    min_length: int = 12
+    min_length: int = MIN_LENGTH
     max_length: int = MAX_LENGTH
 
     def problems(self, password: str, *, username: str) -> list[str]:

@@ -14,6 +14,7 @@ from kp_licensing import security
 from kp_licensing.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from kp_licensing.domain.errors import Unauthenticated
 from kp_licensing.domain.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from kp_licensing.domain.passwords import MIN_LENGTH
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import User
@@ -23,11 +24,12 @@ from schemas.licence import ApplicantKind, Identifier, Text
 router = APIRouter(tags=["accounts"])
 
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
-#: The length and content rules are the password policy's (``domain.passwords``, checked where
-#: the account is made); the schema only bounds what is read at all.
+#: The content rules are the password policy's (``domain.passwords``, checked where the account
+#: is made). The schema holds the least length any policy asks (a setting may only raise it), so
+#: a short password is named in the same 422 as every other bad field.
 Password = Annotated[
     str,
-    StringConstraints(max_length=MAX_PASSWORD_LENGTH),
+    StringConstraints(min_length=MIN_LENGTH, max_length=MAX_PASSWORD_LENGTH),
     Field(
         description="At least KP_PASSWORD_MIN_LENGTH characters (12 unless set), not only "
         "spaces, not containing the user name."
