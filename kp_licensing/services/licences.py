@@ -23,7 +23,7 @@ from kp_licensing.services.submissions import (
 )
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
-from kp_licensing.store import licences, people, sequences, submissions
+from kp_licensing.store import licences, people, projection, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Licence, Submission
 from schemas.common import Actor, CheckResult, DocumentRef
@@ -191,7 +191,11 @@ async def act(
     """Run one human action on a case through its workflow; refusals come back as domain
     errors (404 for a case the actor may not see, 409 for an impossible transition, 422 for bad
     content)."""
-    row = find_case(session, case_no=case_no, actor=command.actor)
+    row = visible(
+        projection.standing(session, Licence, case_no),
+        actor=command.actor,
+        missing=f"no licence case {case_no}",
+    )
     status = LicenceStatus(row.status)
     if status.is_final:
         raise Conflict(f"case {row.case_no} is {status.value}; it can no longer change")

@@ -30,7 +30,7 @@ from kp_licensing.services.submissions import (
 )
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
-from kp_licensing.store import licences, participants, permits, sequences, submissions
+from kp_licensing.store import licences, participants, permits, projection, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Submission
 from kp_licensing.store.permit_models import Permit
@@ -274,7 +274,11 @@ async def act(
 ) -> Any:
     """Run one action on a case through its workflow (404 for a case the actor may not see)."""
     actor: Actor = command.actor
-    row = find_case(session, case_no=case_no, actor=actor)
+    row = visible(
+        projection.standing(session, Permit, case_no),
+        actor=actor,
+        missing=f"no shipment licence case {case_no}",
+    )
     if PermitStatus(row.status).is_final:
         raise Conflict(f"case {case_no} is {row.status}; it can no longer change")
     session.close()  # no pooled connection held while the workflow works

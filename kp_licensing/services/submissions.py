@@ -142,42 +142,50 @@ def record(
 
 
 async def open_case(session: Session, engine: ProcessEngine, submission: Submission) -> Any:
-    """Start the submission's workflow unless it is known to run, then wait until the case is
-    recorded (so lists and searches see it); the case's state as the workflow has it."""
+    """Start the submission's workflow if it does not run yet and wait until the case is
+    recorded (so lists and searches see it), in one call to the process engine; the case's
+    state as the workflow has it."""
     process = PROCESSES[submission.kind]
     case_no = submission.case_no
-    if submission.started_at is None:
-        await _start(session, engine, submission)
+    workflow_id = process.workflow_id(case_no)
+    start = process.start_model.model_validate(submission.start)
     # No pooled connection is held while the workflow records the case.
     session.close()
-    workflow_id = process.workflow_id(case_no)
     try:
-        return await engine.execute(workflow_id, process.recorded, case_no=case_no)
+        opened, state = await engine.open(
+            process.run, start, process.recorded, workflow_id=workflow_id, case_no=case_no
+        )
     except Conflict:
+        opened = False
+    if not opened:
         # A repeat of a request whose case has ended since: it gets the case as it ended.
-        return await engine.query(workflow_id, process.state, case_no=case_no)
-
-
-async def _start(session: Session, engine: ProcessEngine, submission: Submission) -> None:
-    process = PROCESSES[submission.kind]
-    await engine.start(
-        process.run,
-        process.start_model.model_validate(submission.start),
-        workflow_id=process.workflow_id(submission.case_no),
-        case_no=submission.case_no,
-    )
-    submissions.mark_started(session, submission.case_no)
+        state = await engine.query(workflow_id, process.state, case_no=case_no)
+    return state
 
 
 async def start_unstarted(sessions: SessionFactory, engine: ProcessEngine, older: timedelta) -> int:
-    """Start every submission left without its workflow for longer than ``older`` (its API
-    process died between the commit and the start); the number started."""
+    """Start the workflow of every submission whose case is still unrecorded after ``older``
+    (its API process died between the commit and the start); the number started.
+
+    A submission counts as recorded once its case's first transition is in the projection
+    (``store.submissions.mark_recorded``, in the same transaction), so a workflow that started
+    but has not recorded yet (no worker running) is offered again: the start is then refused
+    as a duplicate, which is harmless."""
+    started = 0
     with sessions() as session:
-        waiting = submissions.unstarted(session, before=datetime.now(UTC) - older)
+        waiting = submissions.unrecorded(session, before=datetime.now(UTC) - older)
+        session.close()
         for row in waiting:
-            await _start(session, engine, row)
-            log.info("started case %s, left unstarted by an earlier request", row.case_no)
-    return len(waiting)
+            process = PROCESSES[row.kind]
+            if await engine.start(
+                process.run,
+                process.start_model.model_validate(row.start),
+                workflow_id=process.workflow_id(row.case_no),
+                case_no=row.case_no,
+            ):
+                started += 1
+                log.info("started case %s, left unstarted by an earlier request", row.case_no)
+    return started
 
 
 async def sweep_forever(sessions: SessionFactory, engine: ProcessEngine, every: timedelta) -> None:

@@ -11,7 +11,6 @@ make a repeat harmless).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,10 +18,11 @@ from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -57,10 +57,10 @@ class ProcessEngine:
     #: The request's ``Idempotency-Key``, if the client sent one.
     idempotency_key: str | None = None
 
-    async def start(self, run: Any, arg: Any, *, workflow_id: str, case_no: str) -> None:
-        """Start the workflow of a new case; one already started under that id is fine (a
-        retried submission, or the sweep, got there first)."""
-        with contextlib.suppress(WorkflowAlreadyStartedError):
+    async def start(self, run: Any, arg: Any, *, workflow_id: str, case_no: str) -> bool:
+        """Start the workflow of a new case; False if one was already started under that id
+        (a retried submission, or the sweep, got there first)."""
+        try:
             await self._bounded(
                 self.client.start_workflow(
                     run,
@@ -72,6 +72,38 @@ class ProcessEngine:
                 case_no=case_no,
                 waiting_for="the process engine to open it",
             )
+        except WorkflowAlreadyStartedError:
+            return False
+        return True
+
+    async def open(
+        self, run: Any, arg: Any, update: Any, *, workflow_id: str, case_no: str
+    ) -> tuple[bool, Any]:
+        """Start a new case's workflow if it does not run yet and run ``update`` on it, in one
+        call (update-with-start: one request to the server, and the update rides in the new
+        workflow's first task instead of waiting for a second one).
+
+        ``(True, result)`` once the update has run; ``(False, None)`` if the workflow has already
+        ended (its id is never reused, so a late repeat cannot open the case again)."""
+        operation = WithStartWorkflowOperation(
+            run,
+            arg,
+            id=workflow_id,
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        try:
+            result = await self._bounded(
+                self.client.execute_update_with_start_workflow(
+                    update, start_workflow_operation=operation
+                ),
+                case_no=case_no,
+                waiting_for="the case to be recorded",
+            )
+        except WorkflowAlreadyStartedError:
+            return False, None
+        return True, result
 
     async def execute(
         self, workflow_id: str, update: Any, command: Any = None, *, case_no: str

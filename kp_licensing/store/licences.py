@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, false
 from sqlmodel import Session, col, func, select
 
 from kp_licensing.domain.registration import canonical_registration_no
+from kp_licensing.store import submissions
 from kp_licensing.store.models import Licence, LicenceEvent
 from kp_licensing.store.paging import Page, Position, newest_first
 from kp_licensing.store.projection import add_notice, event_fields, rewrite
@@ -40,6 +41,7 @@ def apply_record(session: Session, record: LicenceRecord) -> bool:
             state={},
         )
         session.add(row)
+        submissions.mark_recorded(session, state.case_no)
     if transition.seq < row.seq:
         session.rollback()
         return False

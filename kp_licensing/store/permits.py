@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from kp_licensing.domain.errors import Conflict, RuleViolation
+from kp_licensing.store import submissions
 from kp_licensing.store.models import Operator
 from kp_licensing.store.paging import Page, Position, newest_first
 from kp_licensing.store.permit_models import (
@@ -62,6 +63,7 @@ def apply_record(session: Session, record: PermitRecord) -> bool:
             state={},
         )
         session.add(row)
+        submissions.mark_recorded(session, state.case_no)
     if transition.seq < row.seq:
         session.rollback()
         return False

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from kp_licensing.store.models import Notification
 
@@ -86,6 +86,21 @@ def rewrite(
             .where(col(Notification.key) == f"{case_no}/{transition.seq}")
             .values(message=message, created_at=transition.at)
         )
+
+
+class Standing(Protocol):
+    case_no: str
+    operator_id: int
+    status: str
+
+
+def standing(session: Session, case_model: Any, case_no: str) -> Standing | None:
+    """Whose a case is and where it stands (``case_no``, ``operator_id``, ``status``), without
+    loading its state document: all an action checks before it reaches the case's workflow."""
+    stmt = select(case_model.case_no, case_model.operator_id, case_model.status).where(
+        col(case_model.case_no) == case_no
+    )
+    return cast(Standing | None, session.exec(stmt).first())
 
 
 T = TypeVar("T", bound=BaseModel)

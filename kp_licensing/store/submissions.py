@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from kp_licensing.store.models import LicenceClaim, Submission
@@ -44,18 +44,21 @@ def with_fingerprint(
     return list(session.exec(stmt).all())
 
 
-def mark_started(session: Session, case_no: str) -> None:
-    """Record that the case's workflow exists (the sweep then leaves it alone)."""
+def mark_recorded(session: Session, case_no: str) -> None:
+    """Note, in the caller's transaction (the projection of the case's first transition), that
+    the submission's case is recorded: its workflow runs, and the sweep leaves it alone.
+
+    The column keeps its first name, ``started_at``: it is set when the first transition is
+    written, which is when the start is known to have taken effect."""
     session.execute(
         update(Submission)
         .where(col(Submission.case_no) == case_no, col(Submission.started_at).is_(None))
         .values(started_at=datetime.now(UTC))
     )
-    session.commit()
 
 
-def unstarted(session: Session, *, before: datetime, limit: int = 100) -> list[Submission]:
-    """Submissions written before ``before`` whose workflow is not known to have started."""
+def unrecorded(session: Session, *, before: datetime, limit: int = 100) -> list[Submission]:
+    """Submissions written before ``before`` whose case is not recorded yet."""
     stmt = (
         select(Submission)
         .where(col(Submission.started_at).is_(None), col(Submission.created_at) < before)
@@ -78,12 +81,16 @@ def claim_licence(
     one taken over from ``replacing`` (a case that has ended). False if another submission got
     there first, whichever replica it ran on."""
     if replacing is None:
-        try:
-            with session.begin_nested():
-                session.add(LicenceClaim(operator_id=operator_id, case_no=case_no))
-        except IntegrityError:
-            return False
-        return True
+        # INSERT ... ON CONFLICT DO NOTHING: a claim someone else holds is a row not written,
+        # without the savepoint a caught IntegrityError would need (both dialects have it).
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        claimed = session.execute(
+            dialect.insert(LicenceClaim)
+            .values(operator_id=operator_id, case_no=case_no, claimed_at=datetime.now(UTC))
+            .on_conflict_do_nothing(index_elements=["operator_id"])
+            .returning(col(LicenceClaim.operator_id))
+        )
+        return claimed.first() is not None  # (psycopg reports no row count for it)
     result = session.execute(
         update(LicenceClaim)
         .where(col(LicenceClaim.operator_id) == operator_id, col(LicenceClaim.case_no) == replacing)

@@ -271,7 +271,7 @@ async def test_the_sweep_starts_a_submission_whose_request_died_before_the_start
         assert session.get(Submission, case_no).started_at is not None  # type: ignore[union-attr]
     # A second sweep finds nothing left to start.
     assert case_no not in [
-        s.case_no for s in store_submissions.unstarted(sessions(), before=datetime.now(UTC))
+        s.case_no for s in store_submissions.unrecorded(sessions(), before=datetime.now(UTC))
     ]
 
 
