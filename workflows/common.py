@@ -95,6 +95,34 @@ class CaseWorkflow:
     record_model: ClassVar[type[BaseModel]]
     start_model: ClassVar[type[BaseModel]]
 
+    @staticmethod
+    def submitted_notice(state: Any) -> str:
+        """The notice that tells the applicant the case is received."""
+        raise NotImplementedError
+
+    @classmethod
+    def submission_record(cls, state: Any, submitted_by: Any, at: datetime) -> Any:
+        """The record of a new case's first transition ("submitted", number 1), made by the API
+        and written in the transaction that commits the submission: the workflow then starts at
+        transition 1 with nothing to record, and the case is in lists and searches the moment
+        the submission commits, without a workflow task and a local activity to put it there.
+
+        The same record as the first ``_transition`` of :meth:`_live`, which still runs for an
+        input at transition 0 (histories and submissions from before)."""
+        state.seq = 1
+        state.updated_at = at
+        transition = cls.transition_model(
+            seq=1,
+            at=at,
+            actor=submitted_by,
+            action="submitted",
+            from_status=None,
+            to_status=state.status,
+        )
+        return cls.record_model(
+            state=state, transition=transition, notice=cls.submitted_notice(state)
+        )
+
     def _begin(self, state: Any) -> None:
         self._state = state
         self._lock = asyncio.Lock()

@@ -5,8 +5,9 @@ Workflow id ``licence-<case no>`` (e.g. ``licence-OLA-2026-00001``).
 Messages:
 
 * query ``state``: the whole case (:class:`LicenceState`).
-* update ``recorded``: waits until the submission is in the database, then returns the case, so
-  the API answers "submitted" only once lists and searches can see it.
+* update ``recorded``: waits until the submission is in the database, then returns the case.
+  A case is now recorded with its submission and starts at transition 1, so it answers at once;
+  it matters for submissions written before that, whose workflow records the first transition.
 * updates for officers: ``request_information``, ``approve``, ``reject``.
 * updates for the holder: ``answer_information``, ``renew``, ``withdraw``, ``surrender``.
 * updates for supervisors: ``suspend``, ``reinstate``, ``cancel``.
@@ -111,10 +112,12 @@ class LicenceWorkflow(LicenceClock):
     @workflow.run
     async def run(self, start: LicenceStart) -> LicenceState:
         return await self._live(  # type: ignore[no-any-return]
-            start.submitted_by,
-            LicenceStatus.under_review,
-            f"Application {self._state.case_no} received and under review.",
+            start.submitted_by, LicenceStatus.under_review, self.submitted_notice(self._state)
         )
+
+    @staticmethod
+    def submitted_notice(state: LicenceState) -> str:
+        return f"Application {state.case_no} received and under review."
 
     async def _after_transition(self, transition: Transition) -> None:
         """Hold or release the operator's shipment cases when the licence's standing changes."""

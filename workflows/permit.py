@@ -110,10 +110,14 @@ class PermitWorkflow(CaseWorkflow):
     @workflow.run
     async def run(self, start: PermitStart) -> PermitState:
         return await self._live(  # type: ignore[no-any-return]
-            start.submitted_by,
-            PermitStatus.under_review,
-            f"{self._state.kind.value.capitalize()} licence application "
-            f"{self._state.case_no} received and under review.",
+            start.submitted_by, PermitStatus.under_review, self.submitted_notice(self._state)
+        )
+
+    @staticmethod
+    def submitted_notice(state: PermitState) -> str:
+        return (
+            f"{state.kind.value.capitalize()} licence application {state.case_no} received and "
+            "under review."
         )
 
     def _validity_end(self) -> datetime | None:

@@ -1,16 +1,19 @@
 """Opening a case so that nothing is lost and nothing is opened twice, whatever fails between
 the request and the workflow.
 
-A submission is written, with its case number and the workflow's whole input, in the same
-transaction as the checks' claims (the operator's licence claim, a presented certificate, an
-export's stock draws). Only then is the workflow started, under an id derived from the case
-number, and the request waits (with a deadline) until the case is recorded. So:
+A submission is written, with its case number, the workflow's whole input and the projection
+of the case's first transition ("submitted"), in the same transaction as the checks' claims
+(the operator's licence claim, a presented certificate, an export's stock draws). From that
+commit the case exists for lists and searches. Only then is the workflow started, under an id
+derived from the case number, at transition 1. So:
 
-* a request that times out (503) names the case it created, and the case goes on;
+* a request whose start fails or times out (503) names the case it created, and the case goes
+  on; a worker being down does not stop a submission, only the decisions that follow;
 * a retried request is recognised (by its ``Idempotency-Key``, or by an identical application
   whose case is still awaiting its first decision) and gets the case it created;
-* a submission whose API process died before the start is started by the next request that
-  meets it, or by the sweep (:func:`start_unstarted`), which every API process runs.
+* a submission whose API process died before the start (or met Temporal down) is started by the
+  next request that meets it, or by the sweep (:func:`start_unstarted`), which every API process
+  runs.
 """
 
 from __future__ import annotations
@@ -29,12 +32,14 @@ from sqlmodel import Session
 
 from kp_licensing.domain.errors import Conflict, DomainError, RuleViolation
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.store import submissions
+from kp_licensing.store import licences, permits, submissions
+from kp_licensing.store.case_json import stored_case
 from kp_licensing.store.db import SessionFactory
-from kp_licensing.store.models import Submission
+from kp_licensing.store.models import Licence, Submission
+from kp_licensing.store.permit_models import Permit
 from schemas.common import Actor
-from schemas.licence import LicenceStart
-from schemas.permit import PermitStart
+from schemas.licence import LicenceStart, LicenceState
+from schemas.permit import PermitStart, PermitState
 from workflows import licence, permit
 
 log = logging.getLogger(__name__)
@@ -42,31 +47,52 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CaseProcess:
-    """How a kind of case is started: its workflow, its input, its id."""
+    """How a kind of case is started: its workflow, its input, its id, and its projection
+    (which writes its first transition, and holds its state as last recorded)."""
 
     kind: str
-    run: Any
-    recorded: Any
-    state: Any
+    workflow: Any
     start_model: type[BaseModel]
+    state_model: type[BaseModel]
     workflow_id: Callable[[str], str]
+    project: Callable[..., bool]
+    table: Any
+
+    @property
+    def run(self) -> Any:
+        return self.workflow.run
+
+    @property
+    def recorded(self) -> Any:
+        return self.workflow.recorded
+
+    @property
+    def state(self) -> Any:
+        return self.workflow.state
+
+    def recorded_state(self, session: Session, case_no: str) -> Any | None:
+        """The case's state as last projected, if it is in the projection."""
+        stored = stored_case(session, self.table, case_no)
+        return None if stored is None else self.state_model.model_validate_json(stored.state_json)
 
 
 LICENCE = CaseProcess(
     "licence",
-    licence.LicenceWorkflow.run,
-    licence.LicenceWorkflow.recorded,
-    licence.LicenceWorkflow.state,
+    licence.LicenceWorkflow,
     LicenceStart,
+    LicenceState,
     licence.workflow_id,
+    licences.apply_record,
+    Licence,
 )
 PERMIT = CaseProcess(
     "permit",
-    permit.PermitWorkflow.run,
-    permit.PermitWorkflow.recorded,
-    permit.PermitWorkflow.state,
+    permit.PermitWorkflow,
     PermitStart,
+    PermitState,
     permit.workflow_id,
+    permits.apply_record,
+    Permit,
 )
 PROCESSES = {p.kind: p for p in (LICENCE, PERMIT)}
 
@@ -126,8 +152,12 @@ def record(
     print_: str,
     idempotency_key: str | None,
 ) -> Submission:
-    """Add the submission of a new case (``state``, submitted by ``actor``) to the caller's
-    transaction; it commits with the case's claims."""
+    """Add the submission of a new case (``state``, submitted by ``actor``) and the projection
+    of its first transition to the caller's transaction; they commit with the case's claims, so
+    the case is in lists and searches from that commit on, and its workflow starts at
+    transition 1 (``CaseWorkflow.submission_record``)."""
+    first = process.workflow.submission_record(state, actor, datetime.now(UTC))
+    process.project(session, first, commit=False)
     start = process.start_model.model_validate({"state": state, "submitted_by": actor})
     row = Submission(
         case_no=state.case_no,
@@ -142,14 +172,26 @@ def record(
 
 
 async def open_case(session: Session, engine: ProcessEngine, submission: Submission) -> Any:
-    """Start the submission's workflow if it does not run yet and wait until the case is
-    recorded (so lists and searches see it), in one call to the process engine; the case's
-    state as the workflow has it."""
+    """Start the submission's workflow unless it is known to run; the case's state.
+
+    A case is recorded with its submission (:func:`record`): the state is then the submitted
+    one while the workflow was not started yet, and the projection's for a repeat after (which
+    so needs no worker to answer). A submission from before that (its input at transition 0)
+    is started and asked, in the same call, for the case once its workflow has recorded it."""
     process = PROCESSES[submission.kind]
     case_no = submission.case_no
     workflow_id = process.workflow_id(case_no)
     start = process.start_model.model_validate(submission.start)
-    # No pooled connection is held while the workflow records the case.
+    submitted = start.state  # type: ignore[attr-defined]
+    new = submission.started_at is None
+    if submitted.seq > 0:
+        if new:
+            session.close()  # no pooled connection held while waiting on the process engine
+            await engine.start(process.run, start, workflow_id=workflow_id, case_no=case_no)
+            submissions.mark_started(session, case_no)
+            # Unstarted, the case cannot have moved past its submission.
+            return submitted
+        return process.recorded_state(session, case_no)
     session.close()
     try:
         opened, state = await engine.open(
@@ -157,6 +199,8 @@ async def open_case(session: Session, engine: ProcessEngine, submission: Submiss
         )
     except Conflict:
         opened = False
+    if new:
+        submissions.mark_started(session, case_no)
     if not opened:
         # A repeat of a request whose case has ended since: it gets the case as it ended.
         state = await engine.query(workflow_id, process.state, case_no=case_no)
@@ -164,17 +208,12 @@ async def open_case(session: Session, engine: ProcessEngine, submission: Submiss
 
 
 async def start_unstarted(sessions: SessionFactory, engine: ProcessEngine, older: timedelta) -> int:
-    """Start the workflow of every submission whose case is still unrecorded after ``older``
-    (its API process died between the commit and the start); the number started.
-
-    A submission counts as recorded once its case's first transition is in the projection
-    (``store.submissions.mark_recorded``, in the same transaction), so a workflow that started
-    but has not recorded yet (no worker running) is offered again: the start is then refused
-    as a duplicate, which is harmless."""
+    """Start the workflow of every submission not known to have started after ``older`` (its
+    API process died between the commit and the start, or Temporal was down); the number
+    started. One already running is only marked started."""
     started = 0
     with sessions() as session:
-        waiting = submissions.unrecorded(session, before=datetime.now(UTC) - older)
-        session.close()
+        waiting = submissions.unstarted(session, before=datetime.now(UTC) - older)
         for row in waiting:
             process = PROCESSES[row.kind]
             if await engine.start(
@@ -185,6 +224,7 @@ async def start_unstarted(sessions: SessionFactory, engine: ProcessEngine, older
             ):
                 started += 1
                 log.info("started case %s, left unstarted by an earlier request", row.case_no)
+            submissions.mark_started(session, row.case_no)
     return started
 
 

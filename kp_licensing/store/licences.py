@@ -8,7 +8,6 @@ from sqlalchemy import ColumnElement, false
 from sqlmodel import Session, col, func, select
 
 from kp_licensing.domain.registration import canonical_registration_no
-from kp_licensing.store import submissions
 from kp_licensing.store.models import Licence, LicenceEvent
 from kp_licensing.store.paging import Page, Position, newest_first
 from kp_licensing.store.projection import add_notice, event_fields, rewrite
@@ -17,12 +16,15 @@ from schemas.licence import LicenceRecord, LicenceStatus
 OPEN_STATUSES = [s.value for s in LicenceStatus if not s.is_final]
 
 
-def apply_record(session: Session, record: LicenceRecord) -> bool:
+def apply_record(session: Session, record: LicenceRecord, *, commit: bool = True) -> bool:
     """Write one transition idempotently; return False if it had already been written.
 
     The case row only moves forward (a late retry of an older transition never overwrites a
     newer state); the event and the notification are keyed by (case, transition number). The
     same transition written again takes the newer attempt's content (``projection.rewrite``).
+
+    ``commit=False`` leaves a new case's first transition in the caller's transaction (the
+    submission's); only a transition written for the first time may be left so.
     """
     state, transition = record.state, record.transition
     row = session.get(Licence, state.case_no, with_for_update=True)
@@ -41,7 +43,6 @@ def apply_record(session: Session, record: LicenceRecord) -> bool:
             state={},
         )
         session.add(row)
-        submissions.mark_recorded(session, state.case_no)
     if transition.seq < row.seq:
         session.rollback()
         return False
@@ -78,7 +79,8 @@ def apply_record(session: Session, record: LicenceRecord) -> bool:
         transition=transition,
         message=record.notice,
     )
-    session.commit()
+    if commit:
+        session.commit()
     return True
 
 

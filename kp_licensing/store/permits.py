@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from kp_licensing.domain.errors import Conflict, RuleViolation
-from kp_licensing.store import submissions
 from kp_licensing.store.models import Operator
 from kp_licensing.store.paging import Page, Position, newest_first
 from kp_licensing.store.permit_models import (
@@ -42,9 +41,10 @@ RELEASING = {
 }
 
 
-def apply_record(session: Session, record: PermitRecord) -> bool:
+def apply_record(session: Session, record: PermitRecord, *, commit: bool = True) -> bool:
     """Write one transition and its consequences idempotently; False if already written (the
-    same transition written again takes the newer attempt's content: ``projection.rewrite``)."""
+    same transition written again takes the newer attempt's content: ``projection.rewrite``).
+    ``commit=False`` leaves a new case's first transition in the caller's transaction."""
     state, transition = record.state, record.transition
     row = session.get(Permit, state.case_no, with_for_update=True)
     if row is None:
@@ -63,7 +63,6 @@ def apply_record(session: Session, record: PermitRecord) -> bool:
             state={},
         )
         session.add(row)
-        submissions.mark_recorded(session, state.case_no)
     if transition.seq < row.seq:
         session.rollback()
         return False
@@ -98,7 +97,8 @@ def apply_record(session: Session, record: PermitRecord) -> bool:
         release_draws(session, case_no=state.case_no)
     if state.status == PermitStatus.cleared and certificate and state.arrival:
         _record_import(session, record)
-    session.commit()
+    if commit:
+        session.commit()
     return True
 
 

@@ -44,21 +44,18 @@ def with_fingerprint(
     return list(session.exec(stmt).all())
 
 
-def mark_recorded(session: Session, case_no: str) -> None:
-    """Note, in the caller's transaction (the projection of the case's first transition), that
-    the submission's case is recorded: its workflow runs, and the sweep leaves it alone.
-
-    The column keeps its first name, ``started_at``: it is set when the first transition is
-    written, which is when the start is known to have taken effect."""
+def mark_started(session: Session, case_no: str) -> None:
+    """Record that the case's workflow exists (the sweep then leaves it alone)."""
     session.execute(
         update(Submission)
         .where(col(Submission.case_no) == case_no, col(Submission.started_at).is_(None))
         .values(started_at=datetime.now(UTC))
     )
+    session.commit()
 
 
-def unrecorded(session: Session, *, before: datetime, limit: int = 100) -> list[Submission]:
-    """Submissions written before ``before`` whose case is not recorded yet."""
+def unstarted(session: Session, *, before: datetime, limit: int = 100) -> list[Submission]:
+    """Submissions written before ``before`` whose workflow is not known to have started."""
     stmt = (
         select(Submission)
         .where(col(Submission.started_at).is_(None), col(Submission.created_at) < before)

@@ -106,41 +106,54 @@ def licence_cases(sessions: SessionFactory, operator_id: int | None) -> list[str
         )
 
 
-def test_with_the_worker_down_an_application_answers_503_naming_its_case_and_a_retry_gets_it(
+def test_with_the_worker_down_an_application_is_recorded_at_once_and_decided_once_it_runs(
     stack: Stack, trader: Api, staff: Staff, sessions: SessionFactory
 ) -> None:
+    """A case is recorded with its submission: no worker is needed to accept it, list it, or
+    answer a repeat; only the decision waits for one."""
     mine = on(stack, trader)
     body = trader.application()
 
     first = mine.request("POST", "/licences", json=body)
-    assert first.status_code == 503, first.text
+    assert first.status_code == 201, first.text
     case_no = first.json()["case_no"]
-    assert first.headers["Retry-After"].isdigit()
-    assert case_no in first.json()["detail"]
+    assert first.json()["status"] == "under_review"
+    listed = mine.ok("GET", "/licences")["items"]
+    assert [c["case_no"] for c in listed] == [case_no]
 
     # The same application again: the same case, not a second one and not a 409.
     again = mine.request("POST", "/licences", json=body)
-    assert again.status_code == 503, again.text
-    assert again.json()["case_no"] == case_no
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
 
     # Another application meanwhile: refused, naming the case the operator already has.
     other = mine.request("POST", "/licences", json={**body, "name": "Another Name Limitada"})
     assert other.status_code == 409, other.text
     assert case_no in other.json()["detail"]
 
-    with stack.worker():
-        done = mine.request("POST", "/licences", json=body)
-        assert done.status_code == 201, done.text
-        assert done.json()["case_no"] == case_no
+    officer = on(stack, staff.officer)
+    waiting = officer.request("POST", f"/licences/{case_no}/approve", json={})
+    assert waiting.status_code == 503, waiting.text
+    assert waiting.json()["case_no"] == case_no
+    assert waiting.headers["Retry-After"].isdigit()
 
-        # An approval waits on the worker too; with it running, it is recorded.
-        approved = on(stack, staff.officer).ok("POST", f"/licences/{case_no}/approve", json={})
-        assert approved["state"]["status"] == "active"
+    with stack.worker():
+        # The approval sent while the worker was down is applied once it runs; a repeat
+        # without a key is then refused as what it is, a second approval.
+        for _ in range(100):
+            if mine.ok("GET", f"/licences/{case_no}")["status"] == "active":
+                break
+            threading_wait(0.1)
+        assert mine.ok("GET", f"/licences/{case_no}")["status"] == "active"
+        twice = officer.request("POST", f"/licences/{case_no}/approve", json={})
+        assert twice.status_code == 409, twice.text
 
     assert licence_cases(sessions, trader.operator_id) == [case_no]
     with sessions() as session:
         rows = session.exec(select(Licence).where(Licence.operator_id == trader.operator_id)).all()
         assert [(r.case_no, r.status) for r in rows] == [(case_no, "active")]
+    history = officer.ok("GET", f"/licences/{case_no}/history")
+    assert [t["action"] for t in history] == ["submitted", "approved"]
 
 
 def test_with_the_worker_down_a_decision_answers_503_within_the_deadline(
@@ -271,7 +284,7 @@ async def test_the_sweep_starts_a_submission_whose_request_died_before_the_start
         assert session.get(Submission, case_no).started_at is not None  # type: ignore[union-attr]
     # A second sweep finds nothing left to start.
     assert case_no not in [
-        s.case_no for s in store_submissions.unrecorded(sessions(), before=datetime.now(UTC))
+        s.case_no for s in store_submissions.unstarted(sessions(), before=datetime.now(UTC))
     ]
 
 
