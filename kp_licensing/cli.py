@@ -103,6 +103,7 @@ def create_admin(
     ),
 ) -> None:
     """Create an administrator account (the first one, or another)."""
+    from kp_licensing import security
     from kp_licensing.domain.errors import Conflict
     from kp_licensing.store import people
     from kp_licensing.store.db import make_engine, session_factory
@@ -124,6 +125,7 @@ def create_admin(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url()
     upgrade(url)
+    security.configure_from(settings)
     with session_factory(make_engine(url))() as session:
         try:
             user = people.create_user(

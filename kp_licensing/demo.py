@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from kp_licensing import security
 from kp_licensing.demo_shipments import walk_shipments
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict
@@ -60,6 +61,7 @@ def seed_staff(settings: Settings) -> None:
     if url.startswith("sqlite") and not Path(make_url(url).database or "").is_file():
         raise RuntimeError(f"there is no service database at {_shown(url)}; {_WHERE}")
     engine = make_engine(url)
+    security.configure_from(settings)
     try:
         with session_factory(engine)() as session:
             for username, (name, role, password) in STAFF.items():

@@ -37,20 +37,33 @@ from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kp_licensing.domain.errors import Unauthenticated
-from kp_licensing.settings import Settings
+from kp_licensing.settings import OWASP_MEMORY_KIB, OWASP_TIME_COST, Settings
 
 T = TypeVar("T")
 
+
+def argon2_parameters(*, memory_kib: int, time_cost: int) -> Parameters:
+    """Argon2id with this memory and time cost (p=1, 16-byte salt, 32-byte hash)."""
+    return Parameters(
+        type=Type.ID,
+        version=19,
+        salt_len=16,
+        hash_len=32,
+        time_cost=time_cost,
+        memory_cost=memory_kib,
+        parallelism=1,
+    )
+
+
 #: OWASP Password Storage Cheat Sheet, Argon2id: m=19 MiB, t=2, p=1 (see the module docstring).
-PARAMETERS = Parameters(
-    type=Type.ID,
-    version=19,
-    salt_len=16,
-    hash_len=32,
-    time_cost=2,
-    memory_cost=19 * 1024,  # KiB
-    parallelism=1,
-)
+PARAMETERS = argon2_parameters(memory_kib=OWASP_MEMORY_KIB, time_cost=OWASP_TIME_COST)
+
+
+def parameters_of(settings: Settings) -> Parameters:
+    """The hashing cost ``settings`` ask for."""
+    return argon2_parameters(
+        memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost
+    )
 
 
 class HashingSlots:
@@ -108,14 +121,20 @@ API_KEY_PREFIX = "kpk_"
 
 
 def configure(*, concurrency: int, parameters: Parameters = PARAMETERS) -> None:
-    """Set the process's hashing bound (the API does at start-up, from its settings); other
-    ``parameters`` only to measure against them (``bench/logins.py --compare``)."""
-    global _hasher
+    """Set the process's hashing bound and cost (every entry point does at start-up, from its
+    settings: :func:`configure_from`)."""
+    global _hasher, _DUMMY_HASH
     slots.resize(concurrency)
     _hasher = PasswordHasher.from_parameters(parameters)
+    _DUMMY_HASH = _hasher.hash("no such user")
 
 
-#: Verified against when a username is unknown, so a login takes as long either way.
+def configure_from(settings: Settings) -> None:
+    configure(concurrency=settings.password_hash_concurrency, parameters=parameters_of(settings))
+
+
+#: Verified against when a username is unknown, so a login takes as long either way (at the
+#: cost configured, like every real hash).
 _DUMMY_HASH = _hasher.hash("no such user")
 
 

@@ -21,6 +21,10 @@ from kp_licensing.domain.passwords import PasswordPolicy
 from schemas.licence import LicencePolicy
 from schemas.permit import PermitPolicy
 
+#: OWASP Password Storage Cheat Sheet, Argon2id: m=19 MiB (in KiB), t=2, p=1.
+OWASP_MEMORY_KIB = 19 * 1024
+OWASP_TIME_COST = 2
+
 #: Marks every development default secret, so production mode can recognise and refuse them.
 DEV_SECRET_MARK = "dev-only-"
 
@@ -58,6 +62,11 @@ class Settings(BaseSettings):
     # Passwords hashed or verified at once per process: each Argon2 run takes its memory cost
     # (19 MiB, kp_licensing.security), so this bounds what a burst of logins can take.
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    # The Argon2id cost of each password hash: OWASP's recommended m=19 MiB, t=2, p=1 by
+    # default, and never less in production (check_production). The test suite lowers it: a
+    # hash at this cost is about 25 ms of CPU, and the suite registers hundreds of users.
+    password_hash_memory_kib: int = Field(default=OWASP_MEMORY_KIB, ge=64, le=1024 * 1024)
+    password_hash_time_cost: int = Field(default=OWASP_TIME_COST, ge=1, le=10)
 
     # Secrets.
     jwt_secret: str = DEV_SECRET_MARK + "jwt-secret-change-me-in-production-0000"
@@ -146,7 +155,8 @@ class Settings(BaseSettings):
         return self.data_dir / "documents"
 
     def check_production(self) -> None:
-        """Refuse to run in production with a development secret or an embedded database."""
+        """Refuse to run in production with a development secret, an embedded database or a
+        password hash cheaper than OWASP recommends."""
         if self.environment != "production":
             return
         problems = []
@@ -154,6 +164,14 @@ class Settings(BaseSettings):
             problems.append("KP_JWT_SECRET must be set to a random value of at least 32 characters")
         if not self.database_url or self.database_url.startswith("sqlite"):
             problems.append("KP_DATABASE_URL must point at PostgreSQL in production")
+        if (
+            self.password_hash_memory_kib < OWASP_MEMORY_KIB
+            or self.password_hash_time_cost < OWASP_TIME_COST
+        ):
+            problems.append(
+                "KP_PASSWORD_HASH_MEMORY_KIB and KP_PASSWORD_HASH_TIME_COST must be at least "
+                f"OWASP's {OWASP_MEMORY_KIB} and {OWASP_TIME_COST} in production"
+            )
         if problems:
             raise RuntimeError("refusing to start in production mode: " + "; ".join(problems))
 

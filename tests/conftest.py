@@ -10,8 +10,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from kp_licensing import security
+from kp_licensing.settings import Settings
 from kp_licensing.store.db import SessionFactory, make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
+
+# Password hashes at a test cost (Argon2id, 64 KiB, one pass: well under a millisecond instead
+# of about 25 ms): the suite registers and signs in hundreds of users. Set in the environment,
+# so every Settings the tests build, and every process they start (the crash test's API, the
+# CLI), hashes at this cost too; tests that are about the cost configure it themselves.
+os.environ.setdefault("KP_PASSWORD_HASH_MEMORY_KIB", "64")
+os.environ.setdefault("KP_PASSWORD_HASH_TIME_COST", "1")
+security.configure_from(Settings())
 
 
 @pytest.fixture(scope="session")

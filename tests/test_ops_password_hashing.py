@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 
 from kp_licensing import security
 from kp_licensing.api.routes import auth, users
+from kp_licensing.settings import Settings
 
 T = TypeVar("T")
 
@@ -75,7 +76,18 @@ def test_concurrent_hashing_never_exceeds_the_configured_limit(gate: Gate, limit
     assert all(security.verify_password(f"password number {i}", h) for i, h in enumerate(results))
 
 
-def test_hashes_use_owasp_parameters_and_older_ones_still_verify() -> None:
+@pytest.fixture
+def owasp_cost() -> Iterator[None]:
+    """The service's default hashing cost for one test (the suite runs at a cheap one)."""
+    defaults = Settings.model_fields
+    assert defaults["password_hash_memory_kib"].default == 19 * 1024
+    assert defaults["password_hash_time_cost"].default == 2
+    security.configure(concurrency=2, parameters=security.PARAMETERS)
+    yield
+    security.configure_from(Settings())
+
+
+def test_hashes_use_owasp_parameters_and_older_ones_still_verify(owasp_cost: None) -> None:
     fresh = security.hash_password("correct horse battery staple")
     assert fresh.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert not security.needs_rehash(fresh)

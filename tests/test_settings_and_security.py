@@ -31,6 +31,14 @@ def test_development_defaults_run() -> None:
         ({"database_url": PG, "jwt_secret": "short"}, "KP_JWT_SECRET"),
         ({"jwt_secret": "x" * 40}, "KP_DATABASE_URL"),
         ({"jwt_secret": "x" * 40, "database_url": "sqlite:///p.db"}, "KP_DATABASE_URL"),
+        (
+            {"jwt_secret": "x" * 40, "database_url": PG, "password_hash_memory_kib": 19 * 1023},
+            "KP_PASSWORD_HASH_MEMORY_KIB",
+        ),
+        (
+            {"jwt_secret": "x" * 40, "database_url": PG, "password_hash_time_cost": 1},
+            "KP_PASSWORD_HASH_TIME_COST",
+        ),
     ],
 )
 def test_production_refuses_development_secrets_and_sqlite(

@@ -68,8 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Synchronous handlers run on as many threads as the pool has connections, so none of
         # them waits for one (kp_licensing.store.db.make_engine).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
-        # Argon2 runs (19 MiB each) this process does at once: a burst of logins waits its turn.
-        security.slots.resize(settings.password_hash_concurrency)
+        # Argon2's cost, and the runs (19 MiB each) this process does at once: a burst of
+        # logins waits its turn.
+        security.configure_from(settings)
         # Temporal may be down at start: serve anyway (readiness says so, Temporal-bound
         # requests get 503) and keep connecting in the background.
         stop, tried = asyncio.Event(), asyncio.Event()
