@@ -27,6 +27,7 @@ from schemas.shipment import (
     CertificateDraw,
     CountryCode,
     ExportDeclarations,
+    ExportDeclarationsBody,
     ForeignCertificate,
     Ident,
     Party,
@@ -66,9 +67,6 @@ PERMIT_FINAL = frozenset(
         PermitStatus.expired,
     }
 )
-#: Statuses that keep an operator's shipment case open (what an operating-licence suspension
-#: puts on hold).
-PERMIT_PENDING = frozenset({PermitStatus.under_review, PermitStatus.info_requested})
 
 
 class PermitApplication(BaseModel):
@@ -116,6 +114,8 @@ class PermitApplication(BaseModel):
 
 class PermitApplicationBody(PermitApplication, Body):
     """An application as the API takes it: strict about unknown fields."""
+
+    declarations: ExportDeclarationsBody | None = None
 
 
 class PermitPolicy(BaseModel):
@@ -206,8 +206,9 @@ class ReleaseHold(Command):
     reason: str
 
 
-class RecordArrival(Command):
-    """Import arrival, transit entry or transit exit, as found by DSEDT and customs."""
+class RecordCrossing(Command):
+    """A crossing of Macao's border as found by DSEDT and customs: an import's arrival, a
+    transit's entry or its exit."""
 
     actor: Actor
     arrival: Arrival

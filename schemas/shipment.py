@@ -134,17 +134,24 @@ class CertificateDraw(BaseModel):
     carats: Carats
 
 
-class ExportDeclarations(Body):
+class ExportDeclarations(BaseModel):
     """The exporter's three declarations (domain.md 2.1); each must be true, and strictly so
-    (``true``; "yes" or 1 are refused)."""
+    (``true``; "yes" or 1 are refused). Travels in workflow payloads and state, so it ignores
+    unknown fields; a request body refuses them (:class:`ExportDeclarationsBody`)."""
 
     complies_with_kpcs: StrictBool
     destination_is_participant: StrictBool
     tamper_proof_container: StrictBool
 
 
-class Arrival(Body):
-    """What DSEDT and customs found when an import arrived (or a transit entered or left)."""
+class ExportDeclarationsBody(ExportDeclarations, Body):
+    """The declarations as the API takes them: strict about unknown fields."""
+
+
+class Arrival(BaseModel):
+    """What DSEDT and customs found when an import arrived (or a transit entered or left).
+    Travels in workflow payloads and state, so it ignores unknown fields; a request body
+    refuses them (:class:`ArrivalBody`)."""
 
     date: date
     carats: Carats
@@ -153,3 +160,7 @@ class Arrival(Body):
     seals: list[Ident] = Field(min_length=1, max_length=200)
     seals_intact: StrictBool
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ArrivalBody(Arrival, Body):
+    """A crossing as the API takes it: strict about unknown fields."""

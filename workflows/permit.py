@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         PermitStatus,
         PermitTransition,
         PlaceHold,
-        RecordArrival,
+        RecordCrossing,
         ReleaseHold,
         Resolve,
     )
@@ -309,7 +309,7 @@ class PermitWorkflow(CaseWorkflow):
         guarded(lambda: rules.guard_cancel(self._state))
 
     @workflow.update
-    async def record_arrival(self, cmd: RecordArrival) -> PermitRecord:
+    async def record_arrival(self, cmd: RecordCrossing) -> PermitRecord:
         """Import: what arrived. As licensed, the import is cleared (its certificate enters the
         operator's stock, and the confirmation for the exporting authority is produced)."""
         async with self._lock:
@@ -319,15 +319,15 @@ class PermitWorkflow(CaseWorkflow):
             return await self._found(cmd, "arrived", PermitStatus.cleared)
 
     @record_arrival.validator
-    def _validate_arrival(self, cmd: RecordArrival) -> None:
+    def _validate_arrival(self, cmd: RecordCrossing) -> None:
         self._check_arrival(cmd)
         self._found_on(cmd)
 
-    def _check_arrival(self, cmd: RecordArrival) -> None:
+    def _check_arrival(self, cmd: RecordCrossing) -> None:
         guarded(lambda: rules.guard_arrival(self._state, PermitKind.import_, cmd.arrival.date))
 
     @workflow.update
-    async def record_entry(self, cmd: RecordArrival) -> PermitRecord:
+    async def record_entry(self, cmd: RecordCrossing) -> PermitRecord:
         """Transit: the shipment entered Macao; its seals and containers are recorded."""
         async with self._lock:
             self._check_entry(cmd)
@@ -336,15 +336,15 @@ class PermitWorkflow(CaseWorkflow):
             return await self._found(cmd, "entered", PermitStatus.in_transit)
 
     @record_entry.validator
-    def _validate_entry(self, cmd: RecordArrival) -> None:
+    def _validate_entry(self, cmd: RecordCrossing) -> None:
         self._check_entry(cmd)
         self._found_on(cmd)
 
-    def _check_entry(self, cmd: RecordArrival) -> None:
+    def _check_entry(self, cmd: RecordCrossing) -> None:
         guarded(lambda: rules.guard_arrival(self._state, PermitKind.transit, cmd.arrival.date))
 
     @workflow.update
-    async def record_exit(self, cmd: RecordArrival) -> PermitRecord:
+    async def record_exit(self, cmd: RecordCrossing) -> PermitRecord:
         """Transit: the shipment left; it must leave exactly as it entered."""
         async with self._lock:
             guarded(lambda: rules.guard_exit(self._state))
@@ -353,11 +353,11 @@ class PermitWorkflow(CaseWorkflow):
             return await self._found(cmd, "left", PermitStatus.completed)
 
     @record_exit.validator
-    def _check_exit(self, cmd: RecordArrival) -> None:
+    def _check_exit(self, cmd: RecordCrossing) -> None:
         guarded(lambda: rules.guard_exit(self._state))
         self._found_on(cmd)
 
-    def _found_on(self, cmd: RecordArrival, *, patched: bool = False) -> None:
+    def _found_on(self, cmd: RecordCrossing, *, patched: bool = False) -> None:
         """The date found lies within the licence's validity and not after today (Macao).
         Validators do not run on replay; the handler's own check does, so there it applies only
         to histories recorded since it exists (``patched``)."""
@@ -366,7 +366,7 @@ class PermitWorkflow(CaseWorkflow):
         today = macao_date(workflow.now())
         guarded(lambda: rules.guard_found_on(self._state, cmd.arrival.date, today))
 
-    async def _found(self, cmd: RecordArrival, action: str, ok: PermitStatus) -> PermitRecord:
+    async def _found(self, cmd: RecordCrossing, action: str, ok: PermitStatus) -> PermitRecord:
         """Move on if what was found matches the licence, else open a discrepancy."""
         s = self._state
         problems = rules.arrival_discrepancies(s.application, cmd.arrival, s.policy.carat_tolerance)

@@ -21,7 +21,7 @@ class Action(StrEnum):
     withdraw = "withdraw"
     surrender = "surrender"
     decide = "decide"  # request information, approve, reject
-    suspend = "suspend"  # suspend, reinstate, cancel
+    change_standing = "change_standing"  # suspend, reinstate, cancel (licences)
     check_licence = "check_licence"
     check_shipment_licence = "check_shipment_licence"
     upload = "upload"
@@ -43,7 +43,7 @@ PHRASES: dict[Action, str] = {
     Action.surrender: "surrender licences",
     Action.decide: "act on cases as an officer (request information, approve, reject, "
     "record arrivals and exits)",
-    Action.suspend: "suspend, reinstate or cancel licences",
+    Action.change_standing: "suspend, reinstate or cancel licences",
     Action.check_licence: "check licences by number",
     Action.check_shipment_licence: "check shipment licences by number",
     Action.upload: "upload documents",
@@ -65,7 +65,7 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.withdraw: {Role.trader},
     Action.surrender: {Role.trader},
     Action.decide: set(STAFF),
-    Action.suspend: {Role.supervisor},
+    Action.change_standing: {Role.supervisor},
     Action.check_licence: {Role.trader, Role.customs, *STAFF},
     Action.check_shipment_licence: {Role.trader, Role.customs, *STAFF},
     Action.upload: {Role.trader},

@@ -17,7 +17,6 @@ that does not verify, rather than another operator's licence (``IL-``, ``EL-`` a
 
 import re
 
-CASE_PATTERN = re.compile(r"^OLA-(\d{4})-(\d{5,})$")
 LICENCE_PATTERN = re.compile(r"^(OL|IL|EL|TL)-(\d{4})-(\d{4,})-(\d{2})$")
 PERMIT_PREFIX = {"import": "IL", "export": "EL", "transit": "TL"}
 

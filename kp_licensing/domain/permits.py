@@ -409,7 +409,8 @@ def guard_withdraw(state: PermitState) -> None:
 
 
 def guard_cancel(state: PermitState) -> None:
-    _require(state, lambda _: True, "")
+    """A supervisor may cancel a shipment licence case in any status but a final one."""
+    _require(state, lambda _: True, "only an open case can be cancelled")
 
 
 def guard_arrival(state: PermitState, kind: PermitKind, on: date) -> None:
@@ -466,10 +467,6 @@ def working_days_after(start: date, days: int, holidays: frozenset[date]) -> dat
 
 def guard_resolve(state: PermitState) -> None:
     _require(state, lambda s: s == PermitStatus.discrepancy, "there is no discrepancy to resolve")
-
-
-def guard_hold(state: PermitState) -> None:
-    _require(state, lambda _: True, "")
 
 
 #: How far ahead of the server's clock a reported sending time may be (clients' clocks drift).

@@ -936,7 +936,7 @@ MATRIX: dict[tuple[str, str], Row[World]] = {
         ),
     ),
     ("POST", f"{PREFIX}/licences/{{case_no}}/suspend"): Row(
-        Action.suspend,
+        Action.change_standing,
         True,
         _case_transition(
             "suspend",
@@ -947,12 +947,12 @@ MATRIX: dict[tuple[str, str], Row[World]] = {
         ),
     ),
     ("POST", f"{PREFIX}/licences/{{case_no}}/reinstate"): Row(
-        Action.suspend,
+        Action.change_standing,
         True,
         _case_transition("reinstate", "suspended", _reason("Paid"), "active", "reinstated"),
     ),
     ("POST", f"{PREFIX}/licences/{{case_no}}/cancel"): Row(
-        Action.suspend,
+        Action.change_standing,
         True,
         _case_transition(
             "cancel",

@@ -566,7 +566,7 @@ PERMIT_MATRIX: dict[tuple[str, str], Row[PermitWorld]] = {
         ),
     ),
     ("POST", f"{_P}/{{case_no}}/cancel"): Row(
-        Action.suspend,
+        Action.change_standing,
         True,
         _permit_transition(
             "cancel",

@@ -25,7 +25,7 @@ from kp_licensing.store.migrate import upgrade
 from schemas.case import AnswerInformation, Reason, RequestInformation
 from schemas.common import Role
 from schemas.licence import Approve, Renew, Suspend
-from schemas.permit import ApprovePermit, PermitStatus, PlaceHold, RecordArrival, ReleaseHold
+from schemas.permit import ApprovePermit, PermitStatus, PlaceHold, RecordCrossing, ReleaseHold
 from schemas.shipment import Arrival
 from tests.factories import actor, document_refs, licence_start, operator_row, permit_start
 from workflows.licence import LicenceWorkflow, workflow_id
@@ -97,10 +97,10 @@ async def transit_held_entered_left(env: WorkflowEnvironment, handle: WorkflowHa
         seals_intact=True,
     )
     await handle.execute_update(
-        PermitWorkflow.record_entry, RecordArrival(actor=OFFICER, arrival=arrival)
+        PermitWorkflow.record_entry, RecordCrossing(actor=OFFICER, arrival=arrival)
     )
     await handle.execute_update(
-        PermitWorkflow.record_exit, RecordArrival(actor=OFFICER, arrival=arrival)
+        PermitWorkflow.record_exit, RecordCrossing(actor=OFFICER, arrival=arrival)
     )
     await handle.result()
 

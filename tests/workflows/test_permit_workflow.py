@@ -20,7 +20,7 @@ from schemas.permit import (
     PermitState,
     PermitStatus,
     PlaceHold,
-    RecordArrival,
+    RecordCrossing,
     ReleaseHold,
 )
 from schemas.shipment import Arrival
@@ -49,8 +49,8 @@ async def start(
     return handle
 
 
-def found(day: object, seals: list[str]) -> RecordArrival:
-    return RecordArrival(
+def found(day: object, seals: list[str]) -> RecordCrossing:
+    return RecordCrossing(
         actor=OFFICER,
         arrival=Arrival.model_validate(
             {

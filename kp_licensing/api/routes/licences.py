@@ -13,11 +13,11 @@ from kp_licensing.api.deps import (
     LicenceNumber,
     MayAnswer,
     MayApply,
+    MayChangeStanding,
     MayCheckLicence,
     MayDecide,
     MayRenew,
     MaySurrender,
-    MaySuspend,
     MayViewCases,
     MayWithdraw,
     ServicesDep,
@@ -355,7 +355,7 @@ async def surrender(
 async def suspend(
     case_no: str,
     body: SuspendBody,
-    principal: MaySuspend,
+    principal: MayChangeStanding,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:
@@ -374,7 +374,7 @@ async def suspend(
 async def reinstate(
     case_no: str,
     body: ReasonBody,
-    principal: MaySuspend,
+    principal: MayChangeStanding,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:
@@ -393,7 +393,7 @@ async def reinstate(
 async def cancel(
     case_no: str,
     body: CancelBody,
-    principal: MaySuspend,
+    principal: MayChangeStanding,
     session: SessionDep,
     client: TemporalDep,
 ) -> LicenceRecord:

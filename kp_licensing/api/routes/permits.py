@@ -13,8 +13,8 @@ from kp_licensing.api import paging
 from kp_licensing.api.deps import (
     MayAnswer,
     MayApply,
+    MayChangeStanding,
     MayDecide,
-    MaySuspend,
     MayViewCases,
     MayWithdraw,
     Principal,
@@ -52,11 +52,11 @@ from schemas.permit import (
     PermitState,
     PermitStatus,
     PermitTransition,
-    RecordArrival,
+    RecordCrossing,
     Resolve,
     ResolveBody,
 )
-from schemas.shipment import Arrival, PermitKind
+from schemas.shipment import ArrivalBody, PermitKind
 from workflows.permit import PermitWorkflow
 
 router = APIRouter(prefix="/permits", tags=["shipment licences"])
@@ -268,7 +268,7 @@ async def withdraw(
 async def cancel(
     case_no: str,
     body: ReasonBody,
-    principal: MaySuspend,
+    principal: MayChangeStanding,
     session: SessionDep,
     client: TemporalDep,
 ) -> PermitRecord:
@@ -279,29 +279,29 @@ async def cancel(
 
 @router.post("/{case_no}/arrival", response_model=PermitRecord)
 async def arrival(
-    case_no: str, body: Arrival, principal: MayDecide, session: SessionDep, client: TemporalDep
+    case_no: str, body: ArrivalBody, principal: MayDecide, session: SessionDep, client: TemporalDep
 ) -> PermitRecord:
     """Import: what arrived (with customs). As licensed, the import is cleared and the
     confirmation for the exporting authority is produced; otherwise a discrepancy opens."""
-    command = RecordArrival(actor=principal.actor, arrival=body)
+    command = RecordCrossing(actor=principal.actor, arrival=body)
     return await _act(session, client, case_no, PermitWorkflow.record_arrival, command)
 
 
 @router.post("/{case_no}/entry", response_model=PermitRecord)
 async def entry(
-    case_no: str, body: Arrival, principal: MayDecide, session: SessionDep, client: TemporalDep
+    case_no: str, body: ArrivalBody, principal: MayDecide, session: SessionDep, client: TemporalDep
 ) -> PermitRecord:
     """Transit: the shipment entered Macao; its seals and containers are recorded."""
-    command = RecordArrival(actor=principal.actor, arrival=body)
+    command = RecordCrossing(actor=principal.actor, arrival=body)
     return await _act(session, client, case_no, PermitWorkflow.record_entry, command)
 
 
 @router.post("/{case_no}/exit", response_model=PermitRecord)
 async def exit_(
-    case_no: str, body: Arrival, principal: MayDecide, session: SessionDep, client: TemporalDep
+    case_no: str, body: ArrivalBody, principal: MayDecide, session: SessionDep, client: TemporalDep
 ) -> PermitRecord:
     """Transit: the shipment left; the same seals, intact, or a discrepancy opens."""
-    command = RecordArrival(actor=principal.actor, arrival=body)
+    command = RecordCrossing(actor=principal.actor, arrival=body)
     return await _act(session, client, case_no, PermitWorkflow.record_exit, command)
 
 
