@@ -67,6 +67,13 @@ PERMIT_FINAL = frozenset(
         PermitStatus.expired,
     }
 )
+#: Statuses a hold applies to: open applications, and licences not yet used.
+HOLDABLE = (
+    PermitStatus.under_review,
+    PermitStatus.info_requested,
+    PermitStatus.approved,
+    PermitStatus.on_hold,
+)
 
 
 class PermitApplication(BaseModel):
@@ -222,6 +229,15 @@ class ResolveBody(Body):
 class Resolve(ResolveBody):
     model_config = ConfigDict(extra="ignore")
 
+    actor: Actor
+
+
+class ListingHolds(Command):
+    """Hold (``hold``) or release every open shipment case that refers to a certificate an
+    invalid-certificate listing covers (rule 15): the input of ``ListingHoldsWorkflow``."""
+
+    listing_id: int
+    hold: bool
     actor: Actor
 
 

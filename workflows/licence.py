@@ -30,7 +30,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 # Our own deterministic modules pass through too: the sandbox would otherwise re-import them
-# (and the permit workflow module behind HOLD_ACTIVITY) for every licence it runs.
+# (and the hold activities' module, with the permit workflow behind it) for every licence.
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import licences as rules
     from kp_licensing.domain.clock import add_years, macao_date, start_of_macao_day
@@ -58,8 +58,8 @@ with workflow.unsafe.imports_passed_through():
         database_write,
         guarded,
     )
+    from workflows.hold_activities import HoldActivities
     from workflows.licence_clock import LicenceClock
-    from workflows.permit import HOLD_ACTIVITY
 
 #: Activity names, shared with ``workflows.licence_activities`` (the workflow calls activities by
 #: name so that this module never imports the database layer).
@@ -134,8 +134,8 @@ class LicenceWorkflow(LicenceClock):
             hold=holding,
             actor=transition.actor,
         )
-        await workflow.execute_activity(
-            HOLD_ACTIVITY,
+        await workflow.execute_activity_method(
+            HoldActivities.hold_operator_shipments,
             order,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,

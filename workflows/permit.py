@@ -53,18 +53,10 @@ RECORD_ACTIVITY = "permit.record"
 NUMBERED_RECORD_ACTIVITY = "permit.record_numbered"
 #: Only histories recorded before ``LOCAL_WRITES_PATCH`` schedule this one.
 NUMBER_ACTIVITY = "permit.allocate_number"
-HOLD_ACTIVITY = "permit.hold_operator_shipments"
 #: Patches: histories recorded before these checks replay as they ran (see ``_found_on`` and
 #: ``_found``).
 DATES_PATCH = "permit-found-on-bounded"
 EXPIRY_PATCH = "permit-certificate-expiry-at-arrival"
-#: Statuses a hold applies to: open applications, and licences not yet used.
-HOLDABLE = (
-    PermitStatus.under_review,
-    PermitStatus.info_requested,
-    PermitStatus.approved,
-    PermitStatus.on_hold,
-)
 
 
 def workflow_id(case_no: str) -> str:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlmodel import Session
 from temporalio import activity
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.numbering import permit_number
@@ -16,60 +12,21 @@ from kp_licensing.store.db import SessionFactory
 from schemas.permit import (
     PermitNumberRequest,
     PermitRecord,
-    PermitStatus,
-    PlaceHold,
-    ReleaseHold,
-    ShipmentHold,
 )
 from workflows.permit import (
-    HOLD_ACTIVITY,
-    HOLDABLE,
     NUMBER_ACTIVITY,
     NUMBERED_RECORD_ACTIVITY,
     RECORD_ACTIVITY,
-    PermitWorkflow,
     number_approval,
     number_key,
-    workflow_id,
 )
 
 
 class PermitActivities:
-    """Database side effects, and the signals that reach other cases (holds)."""
+    """Database side effects of a shipment case (holds on other cases: ``hold_activities``)."""
 
-    def __init__(self, sessions: SessionFactory, client: Client) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
-        self._client = client
-
-    @activity.defn(name=HOLD_ACTIVITY)
-    async def hold_operator_shipments(self, order: ShipmentHold) -> int:
-        """Signal every open shipment case of the operator to hold (or release); signals are
-        idempotent per hold code, so a retried activity changes nothing twice."""
-        statuses = [s.value for s in (HOLDABLE if order.hold else (PermitStatus.on_hold,))]
-
-        def cases() -> list[str]:
-            with self._sessions() as session:
-                return permits.pending_of(session, order.operator_id, statuses)
-
-        signalled = 0
-        for case_no in await asyncio.to_thread(cases):
-            handle = self._client.get_workflow_handle(workflow_id(case_no))
-            try:
-                if order.hold:
-                    await handle.signal(
-                        PermitWorkflow.hold,
-                        PlaceHold(actor=order.actor, code=order.code, reason=order.reason),
-                    )
-                else:
-                    await handle.signal(
-                        PermitWorkflow.release,
-                        ReleaseHold(actor=order.actor, code=order.code, reason=order.reason),
-                    )
-                signalled += 1
-            except RPCError as error:
-                if error.status != RPCStatusCode.NOT_FOUND:  # a case that closed meanwhile
-                    raise
-        return signalled
 
     @activity.defn(name=RECORD_ACTIVITY)
     def record(self, record: PermitRecord) -> bool:

@@ -10,12 +10,14 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from kp_licensing.store.db import SessionFactory
+from workflows.hold_activities import HoldActivities
+from workflows.holds import ListingHoldsWorkflow
 from workflows.licence import LicenceWorkflow
 from workflows.licence_activities import LicenceActivities
 from workflows.permit import PermitWorkflow
 from workflows.permit_activities import PermitActivities
 
-WORKFLOWS = [LicenceWorkflow, PermitWorkflow]
+WORKFLOWS = [LicenceWorkflow, PermitWorkflow, ListingHoldsWorkflow]
 
 #: The sandbox, with our workflow modules passed through: by default it re-imports (and, with no
 #: bytecode cache, compiles) the module of a workflow class for every run it starts, about an
@@ -33,7 +35,8 @@ def build_worker(
     """A worker for ``task_queue``; activities are synchronous (database calls), run on
     ``executor``."""
     licences = LicenceActivities(sessions)
-    permits = PermitActivities(sessions, client)
+    permits = PermitActivities(sessions)
+    holds = HoldActivities(sessions, client)
     return Worker(
         client,
         task_queue=task_queue,
@@ -46,7 +49,8 @@ def build_worker(
             permits.record,
             permits.record_numbered,
             permits.allocate_number,
-            permits.hold_operator_shipments,
+            holds.hold_operator_shipments,
+            holds.hold_listed_cases,
         ],
         activity_executor=executor,
         # Let activities in flight (a projection write) finish on shutdown rather than be

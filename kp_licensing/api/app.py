@@ -26,7 +26,7 @@ from kp_licensing.api.routes import (
     users,
 )
 from kp_licensing.reconnect import connect_until_up
-from kp_licensing.services.submissions import sweep_forever
+from kp_licensing.services.sweep import sweep_forever
 from kp_licensing.settings import Settings, get_settings
 from kp_licensing.store.db import make_engine, make_probe_engine, session_factory
 from kp_licensing.store.documents import DocumentStore
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 tried=tried,
             )
             if services.temporal is not None:
-                # Submissions whose request died before their workflow started.
+                # Hand-overs to the engine that a request left half-done (services.sweep).
                 every = timedelta(seconds=settings.submission_sweep_seconds)
                 await sweep_forever(services.sessions, services.engine(), every)
 

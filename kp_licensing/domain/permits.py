@@ -14,8 +14,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from kp_licensing.domain.errors import Conflict, RuleViolation
+from kp_licensing.domain.participants import matches
 from schemas.common import CheckOutcome, CheckResult, DocumentRef
 from schemas.licence import LicenceStatus
+from schemas.participants import InvalidCertificate
 from schemas.permit import PermitApplication, PermitState, PermitStatus
 from schemas.shipment import HS_CODES_IN_SCOPE, MIXED_ORIGIN, Arrival, PermitKind
 
@@ -484,3 +486,44 @@ def check_sent_at(sent_at: datetime, *, produced_at: datetime, now: datetime) ->
         "now)",
         details=[{"field": "sent_at", "message": f"must be {allowed}"}],
     )
+
+
+# Invalid-certificate listings and the cases they hold (rule 15).
+
+
+def certificates_of(state: PermitState) -> list[tuple[str, str]]:
+    """The foreign certificates a case refers to: the one an import presents, those an export
+    draws on."""
+    app = state.application
+    refs = [(d.issuing_country, d.number) for d in app.source_certificates]
+    if app.foreign_certificate is not None:
+        refs.append((app.foreign_certificate.issuing_country, app.foreign_certificate.number))
+    return refs
+
+
+def listed_as(listing: InvalidCertificate) -> str:
+    """How a listing reads in a refusal: "forged (listing 7, since 2026-11-30): reason"."""
+    return (
+        f"{listing.kind.value} (listing {listing.id}, since {listing.listed_at:%Y-%m-%d}): "
+        f"{listing.reason}"
+    )
+
+
+def listing_hold(listing: InvalidCertificate, state: PermitState, *, hold: bool) -> str | None:
+    """Why ``listing`` holds the case (or releases it, once withdrawn); None if the case refers
+    to no certificate the listing covers."""
+    hits = [
+        number
+        for country, number in certificates_of(state)
+        if matches(listing, issuing_country=country, number=number)
+    ]
+    if not hits:
+        return None
+    if hold:
+        return f"certificate {hits[0]} is listed as {listed_as(listing)}"
+    return f"listing {listing.id} was withdrawn: {listing.withdrawal_reason}"
+
+
+def listing_hold_code(listing_id: int) -> str:
+    """The hold a listing places: one per listing, so a repeated order changes nothing."""
+    return f"invalid_certificate:{listing_id}"

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from kp_licensing.domain import participants as participant_rules
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, RuleViolation
@@ -36,17 +35,14 @@ from kp_licensing.store.models import Submission
 from kp_licensing.store.permit_models import Permit
 from schemas.common import Actor, CheckOutcome, CheckResult, DocumentRef
 from schemas.licence import LicenceStatus
-from schemas.participants import InvalidCertificate
 from schemas.permit import (
     PermitApplication,
     PermitCheck,
     PermitState,
     PermitStatus,
-    PlaceHold,
-    ReleaseHold,
 )
 from schemas.shipment import PermitKind
-from workflows.permit import HOLDABLE, PermitWorkflow, workflow_id
+from workflows.permit import workflow_id
 
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Permit:
@@ -102,7 +98,7 @@ def gather_facts(
         listing = participants.find_invalid(
             session, issuing_country=certificate.issuing_country, number=certificate.number
         )
-        facts.invalid_reason = _listed(listing) if listing else None
+        facts.invalid_reason = rules.listed_as(listing) if listing else None
     if application.source_certificates:
         facts.balances = permits.balances(
             session, operator_id=operator_id, draws=application.source_certificates
@@ -112,16 +108,8 @@ def gather_facts(
             session, issuing_country=draw.issuing_country, number=draw.number
         )
         if listing is not None:
-            facts.invalid_sources[(draw.issuing_country, draw.number)] = _listed(listing)
+            facts.invalid_sources[(draw.issuing_country, draw.number)] = rules.listed_as(listing)
     return facts
-
-
-def _listed(listing: InvalidCertificate) -> str:
-    """How a listing reads in a refusal: "forged (listing 7, since 2026-11-30): reason"."""
-    return (
-        f"{listing.kind.value} (listing {listing.id}, since {listing.listed_at:%Y-%m-%d}): "
-        f"{listing.reason}"
-    )
 
 
 def _refuse_failed(checks: list[CheckResult]) -> None:
@@ -283,56 +271,6 @@ async def act(
         raise Conflict(f"case {case_no} is {row.status}; it can no longer change")
     session.close()  # no pooled connection held while the workflow works
     return await client.execute(workflow_id(row.case_no), update, command, case_no=row.case_no)
-
-
-def certificates_of(state: PermitState) -> list[tuple[str, str]]:
-    """The foreign certificates a case refers to: the one an import presents, those an export
-    draws on."""
-    app = state.application
-    refs = [(d.issuing_country, d.number) for d in app.source_certificates]
-    if app.foreign_certificate is not None:
-        refs.append((app.foreign_certificate.issuing_country, app.foreign_certificate.number))
-    return refs
-
-
-async def hold_for_invalid(
-    *,
-    session: Session,
-    client: ProcessEngine,
-    listing: InvalidCertificate,
-    actor: Actor,
-    hold: bool,
-) -> list[str]:
-    """Rule 15: every open case referring to a certificate the listing covers goes on hold
-    (and is released when the listing is withdrawn). Returns the cases signalled."""
-    statuses = [s.value for s in HOLDABLE] if hold else [PermitStatus.on_hold.value]
-    code = f"invalid_certificate:{listing.id}"
-    signalled = []
-    for row in permits.open_cases(session, statuses):
-        state = PermitState.model_validate(row.state)
-        hits = [
-            number
-            for country, number in certificates_of(state)
-            if participant_rules.matches(listing, issuing_country=country, number=number)
-        ]
-        if not hits:
-            continue
-        reason = (
-            f"certificate {hits[0]} is listed as {_listed(listing)}"
-            if hold
-            else f"listing {listing.id} was withdrawn: {listing.withdrawal_reason}"
-        )
-        order = (
-            (PermitWorkflow.hold, PlaceHold(actor=actor, code=code, reason=reason))
-            if hold
-            else (PermitWorkflow.release, ReleaseHold(actor=actor, code=code, reason=reason))
-        )
-        try:
-            await client.signal(workflow_id(row.case_no), *order, case_no=row.case_no)
-        except Conflict:  # a case that closed meanwhile
-            continue
-        signalled.append(row.case_no)
-    return signalled
 
 
 def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> PermitCheck:

@@ -18,7 +18,6 @@ derived from the case number, at transition 1. So:
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -30,7 +29,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from kp_licensing.domain.errors import Conflict, DomainError, RuleViolation
+from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import licences, permits, submissions
 from kp_licensing.store.case_json import stored_case
@@ -226,16 +225,3 @@ async def start_unstarted(sessions: SessionFactory, engine: ProcessEngine, older
                 log.info("started case %s, left unstarted by an earlier request", row.case_no)
             submissions.mark_started(session, row.case_no)
     return started
-
-
-async def sweep_forever(sessions: SessionFactory, engine: ProcessEngine, every: timedelta) -> None:
-    """Run :func:`start_unstarted` every ``every`` until cancelled; a failure (the engine or
-    the database down) is logged in one line and tried again next time."""
-    while True:
-        await asyncio.sleep(every.total_seconds())
-        try:
-            await start_unstarted(sessions, engine, every)
-        except DomainError as error:
-            log.warning("submission sweep: %s", error.message)
-        except Exception as error:  # the sweep must outlive any one failure
-            log.warning("submission sweep failed: %s: %s", type(error).__name__, error)

@@ -57,9 +57,17 @@ class ProcessEngine:
     #: The request's ``Idempotency-Key``, if the client sent one.
     idempotency_key: str | None = None
 
-    async def start(self, run: Any, arg: Any, *, workflow_id: str, case_no: str) -> bool:
-        """Start the workflow of a new case; False if one was already started under that id
-        (a retried submission, or the sweep, got there first)."""
+    async def start(
+        self,
+        run: Any,
+        arg: Any,
+        *,
+        workflow_id: str,
+        case_no: str | None,
+        subject: str | None = None,
+    ) -> bool:
+        """Start the workflow of a new case (or of what ``subject`` names); False if one was
+        already started under that id (a retried request, or the sweep, got there first)."""
         try:
             await self._bounded(
                 self.client.start_workflow(
@@ -70,6 +78,7 @@ class ProcessEngine:
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 ),
                 case_no=case_no,
+                subject=subject,
                 waiting_for="the process engine to open it",
             )
         except WorkflowAlreadyStartedError:
@@ -105,6 +114,17 @@ class ProcessEngine:
             return False, None
         return True, result
 
+    async def run(
+        self, run: Any, arg: Any, *, workflow_id: str, subject: str, waiting_for: str
+    ) -> Any:
+        """Start a short workflow (one already started under that id, or ended, is the same
+        one: its id says what it does) and wait for its result."""
+        await self.start(run, arg, workflow_id=workflow_id, case_no=None, subject=subject)
+        handle = self.client.get_workflow_handle(workflow_id)
+        return await self._bounded(
+            handle.result(), case_no=None, subject=subject, waiting_for=waiting_for
+        )
+
     async def execute(
         self, workflow_id: str, update: Any, command: Any = None, *, case_no: str
     ) -> Any:
@@ -138,11 +158,19 @@ class ProcessEngine:
             handle.query(query), case_no=case_no, waiting_for="the case to answer"
         )
 
-    async def _bounded(self, call: Awaitable[T], *, case_no: str, waiting_for: str) -> T:
+    async def _bounded(
+        self,
+        call: Awaitable[T],
+        *,
+        case_no: str | None,
+        waiting_for: str,
+        subject: str | None = None,
+    ) -> T:
+        """``call``, or Unavailable past the deadline, naming the case (or ``subject``)."""
         pending = Unavailable(
-            f"case {case_no}: still waiting for {waiting_for} after "
+            f"{subject or f'case {case_no}'}: still waiting for {waiting_for} after "
             f"{self.wait.total_seconds():g} s (the process engine or its workers are busy or "
-            "down); look at the case again later: do not submit it again",
+            "down); look at it again later: do not submit it again",
             retry_after=self.retry_after,
             case_no=case_no,
         )

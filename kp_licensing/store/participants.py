@@ -85,6 +85,10 @@ class InvalidCertificateListing(SQLModel, table=True):
     withdrawn_by_user_id: int | None = None
     withdrawn_by: str | None = Field(default=None, max_length=64)
     withdrawal_reason: str | None = Field(default=None, sa_column=Column(Text))
+    #: When the holds the listing places (and the releases its withdrawal makes) were handed
+    #: to the process engine (``ListingHoldsWorkflow``); unset, the sweep hands them over.
+    holds_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    releases_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     __table_args__ = (
         # One listing in force per number, and per series, whatever the code checks first.
@@ -351,3 +355,38 @@ def withdraw_invalid(
             f"by {row.withdrawn_by}"
         )
     return _listing(row)
+
+
+# Handing a listing's holds and releases over to the process engine (durable once handed).
+
+
+def invalid_listing(session: Session, listing_id: int) -> InvalidCertificate | None:
+    row = session.get(InvalidCertificateListing, listing_id)
+    return None if row is None else _listing(row)
+
+
+def mark_holds_sent(session: Session, listing_id: int, *, hold: bool) -> None:
+    """Note that the listing's holds (``hold``) or releases are with the process engine."""
+    column = "holds_sent_at" if hold else "releases_sent_at"
+    session.execute(
+        update(InvalidCertificateListing)
+        .where(col(InvalidCertificateListing.id) == listing_id)
+        .where(col(getattr(InvalidCertificateListing, column)).is_(None))
+        .values({column: utcnow()})
+    )
+    session.commit()
+
+
+def unsent_holds(session: Session, *, before: datetime, limit: int = 100) -> list[tuple[int, bool]]:
+    """(listing id, hold) of every listing made, or withdrawn, before ``before`` whose holds,
+    or releases, were never handed to the process engine."""
+    rows = InvalidCertificateListing
+    holds = select(col(rows.id)).where(col(rows.holds_sent_at).is_(None), rows.listed_at < before)
+    releases = select(col(rows.id)).where(
+        col(rows.releases_sent_at).is_(None),
+        col(rows.withdrawn_at).is_not(None),
+        col(rows.withdrawn_at) < before,
+    )
+    found = [(i, True) for i in session.exec(holds.limit(limit)).all()]
+    found += [(i, False) for i in session.exec(releases.limit(limit)).all()]
+    return [(i, hold) for i, hold in found if i is not None]

@@ -31,7 +31,8 @@ from kp_licensing.store.models import Licence, LicenceClaim, Submission
 from kp_licensing.store.permit_models import Permit
 from tests.api.client import Api, http
 from tests.api.conftest import BackgroundLoop, Staff
-from tests.api.test_permits import certificate, shipment
+from tests.api.test_holds import imports_of_a_series
+from tests.api.test_permits import certificate, shipment, wait_for
 from tests.factories import licence_start, operator_row
 from workflows.client import connect
 
@@ -314,3 +315,27 @@ def test_a_repeated_registration_gets_the_same_operator(service: str) -> None:
     for changes in ({"password": "another horse battery staple"}, {"username": f"other-{tag}"}):
         other = httpx.post(url, json={**body, **changes}, timeout=60)
         assert other.status_code == 409, other.text
+
+
+def test_listing_holds_sent_while_no_worker_runs_complete_once_one_does(
+    stack: Stack, holder: Api, staff: Staff
+) -> None:
+    """The holds of a listing are a workflow of their own: with its worker down the listing
+    is made and the request answers 503 naming it; the holds follow when a worker runs, and a
+    repeat of the request then answers with the listing."""
+    cases, listing = imports_of_a_series(holder, 2)
+    officer = on(stack, staff.officer)
+    first = officer.request("POST", "/invalid-certificates", json=listing)
+    assert first.status_code == 503, first.text
+    assert "invalid-certificate listing" in first.json()["detail"]
+    assert first.headers["Retry-After"].isdigit()
+    for case_no in cases:
+        assert holder.ok("GET", f"/permits/{case_no}")["status"] == "under_review"
+
+    with stack.worker():
+        for case_no in cases:
+            wait_for(holder, case_no, "on_hold")
+        again = officer.request("POST", "/invalid-certificates", json=listing)
+        assert again.status_code == 201, again.text
+    listed = staff.officer.ok("GET", "/invalid-certificates", params={"issuing_country": "AE"})
+    assert again.json()["id"] in [entry["id"] for entry in listed]

@@ -106,7 +106,7 @@ def test_a_licence_approval_run_twice_allocates_one_number_and_writes_one_event(
 def test_a_permit_approval_run_twice_allocates_one_number_and_writes_one_event(
     sessions: SessionFactory, env: WorkflowEnvironment
 ) -> None:
-    activities = PermitActivities(sessions, env.client)
+    activities = PermitActivities(sessions)
     with sessions() as session:
         operator = operator_row(session)
     assert operator.id is not None

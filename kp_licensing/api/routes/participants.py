@@ -19,7 +19,7 @@ from kp_licensing.api.deps import (
     TemporalDep,
 )
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.services import permits as permit_service
+from kp_licensing.services import holds
 from kp_licensing.store import participants as registry
 from schemas.participants import (
     CountryCode,
@@ -117,8 +117,8 @@ async def mark_invalid(
     """Mark a certificate number, or a series, of an issuing country forged or invalid; every
     open shipment case referring to one is put on hold (rule 15), and new ones are refused."""
     listing = registry.mark_invalid(session, actor=principal.actor, listing=body)
-    await permit_service.hold_for_invalid(
-        session=session, client=client, listing=listing, actor=principal.actor, hold=True
+    await holds.send_listing_holds(
+        session, client, listing_id=listing.id, hold=True, actor=principal.actor
     )
     return listing
 
@@ -136,7 +136,7 @@ async def withdraw(
     listing = registry.withdraw_invalid(
         session, actor=principal.actor, listing_id=listing_id, reason=body.reason
     )
-    await permit_service.hold_for_invalid(
-        session=session, client=client, listing=listing, actor=principal.actor, hold=False
+    await holds.send_listing_holds(
+        session, client, listing_id=listing_id, hold=False, actor=principal.actor
     )
     return listing

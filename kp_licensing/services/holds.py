@@ -1,0 +1,58 @@
+"""Handing an invalid-certificate listing's holds (and its withdrawal's releases) to the
+process engine, durably.
+
+The listing (or withdrawal) is committed first; then ``ListingHoldsWorkflow`` is started under
+an id derived from the listing and the direction, and the request waits (with the deadline)
+for it to have signalled every case; then the listing is marked as handed over. A request that
+dies, or meets Temporal down, in between leaves the mark unset, and the sweep
+(:func:`send_unsent`, run by every API process beside the submission sweep) starts it. A
+repeated request finds the same workflow, started or done.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from kp_licensing.services.temporal import ProcessEngine
+from kp_licensing.store import participants
+from kp_licensing.store.db import SessionFactory
+from schemas.common import SYSTEM_ACTOR, Actor
+from schemas.permit import ListingHolds
+from workflows.holds import ListingHoldsWorkflow, listing_holds_id
+
+log = logging.getLogger(__name__)
+
+
+async def send_listing_holds(
+    session: Session, engine: ProcessEngine, *, listing_id: int, hold: bool, actor: Actor
+) -> int:
+    """Hold (``hold``) or release every open shipment case the listing covers; the number of
+    cases signalled (a repeat may count them again: signals change nothing twice)."""
+    session.close()  # no pooled connection held while the holds are sent
+    signalled: int = await engine.run(
+        ListingHoldsWorkflow.run,
+        ListingHolds(listing_id=listing_id, hold=hold, actor=actor),
+        workflow_id=listing_holds_id(listing_id, hold=hold),
+        subject=f"invalid-certificate listing {listing_id}",
+        waiting_for=f"its {'holds' if hold else 'releases'} to reach every case",
+    )
+    participants.mark_holds_sent(session, listing_id, hold=hold)
+    return signalled
+
+
+async def send_unsent(sessions: SessionFactory, engine: ProcessEngine, older: timedelta) -> int:
+    """Send the holds or releases of every listing left unsent for longer than ``older``; the
+    number of listings sent. The person who made the listing is in the listing itself; the
+    holds are placed by the system on their behalf."""
+    with sessions() as session:
+        waiting = participants.unsent_holds(session, before=datetime.now(UTC) - older)
+    for listing_id, hold in waiting:
+        with sessions() as session:
+            await send_listing_holds(
+                session, engine, listing_id=listing_id, hold=hold, actor=SYSTEM_ACTOR
+            )
+        log.info("sent the %s of listing %s", "holds" if hold else "releases", listing_id)
+    return len(waiting)
