@@ -18,8 +18,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kp_licensing.domain.passwords import PasswordPolicy
-from schemas.licence import LicencePolicy
-from schemas.permit import PermitPolicy
+from schemas.case import DaysToAnswer
+from schemas.licence import LicencePolicy, ValidityYears
+from schemas.permit import CaratTolerance, PermitPolicy, ValidityDays
 
 #: OWASP Password Storage Cheat Sheet, Argon2id: m=19 MiB (in KiB), t=2, p=1.
 OWASP_MEMORY_KIB = 19 * 1024
@@ -90,8 +91,8 @@ class Settings(BaseSettings):
             "establishment_proof",
         ]
     )
-    licence_validity_years: int = 2
-    info_request_days: int = 30
+    licence_validity_years: ValidityYears = 2
+    info_request_days: DaysToAnswer = 30
     renewal_reminder_days: list[int] = Field(default_factory=lambda: [60, 30])
     suspension_reason_codes: list[str] = Field(
         default_factory=lambda: [
@@ -108,7 +109,7 @@ class Settings(BaseSettings):
     # Shipment-licence policy (domain.md 2.1 and 3). The value bands are US$ per carat by HS
     # code, outside which a line is flagged for an officer (never refused): unconfirmed
     # reference figures, to be set by DSEDT.
-    permit_validity_days: int = 30
+    permit_validity_days: ValidityDays = 30
     permit_required_documents: list[str] = Field(
         default_factory=lambda: ["commercial_invoice", "transport_document"]
     )
@@ -119,7 +120,7 @@ class Settings(BaseSettings):
             "7102.31": (Decimal(20), Decimal(25000)),
         }
     )
-    carat_tolerance: Decimal = Decimal(0)
+    carat_tolerance: CaratTolerance = Decimal(0)
     # Import confirmations not sent within this many working days (Monday to Friday, less the
     # public holidays listed) of the clearance are flagged overdue.
     confirmation_due_working_days: int = Field(default=5, ge=1, le=60)

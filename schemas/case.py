@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from schemas.common import Actor, Body, Command, DocumentRef
 
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+#: Days an applicant has to answer an information request (the default is a setting).
+DaysToAnswer = Annotated[int, Field(ge=1, le=365)]
 
 
 class InformationRequest(BaseModel):
@@ -22,8 +24,8 @@ class InformationRequest(BaseModel):
 
 class RequestInformationBody(Body):
     message: LongText
-    deadline_days: int | None = Field(
-        default=None, ge=1, le=365, description="Days to answer; the policy default if omitted."
+    deadline_days: DaysToAnswer | None = Field(
+        default=None, description="Days to answer; the policy default if omitted."
     )
 
 

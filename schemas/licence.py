@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.case import InformationRequest, LongText
+from schemas.case import DaysToAnswer, InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Email
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -130,13 +130,19 @@ class LicenceApplication(BaseModel):
         return self
 
 
-class LicencePolicy(BaseModel):
-    """The configurable rules a case runs under; fixed at submission and carried with the case."""
+#: The bounds of the configurable rules; their defaults are settings (``kp_licensing.settings``),
+#: declared there only.
+ValidityYears = Annotated[int, Field(ge=1, le=10)]
 
-    validity_years: int = Field(default=2, ge=1, le=10)
-    info_request_days: int = Field(default=30, ge=1, le=365)
-    reminder_days: list[int] = Field(default_factory=lambda: [60, 30])
-    suspension_reason_codes: list[str] = Field(default_factory=lambda: ["other"])
+
+class LicencePolicy(BaseModel):
+    """The configurable rules a case runs under; fixed at submission (from the settings) and
+    carried with the case, so a later change of setting does not change a case under way."""
+
+    validity_years: ValidityYears
+    info_request_days: DaysToAnswer
+    reminder_days: list[int]
+    suspension_reason_codes: list[str]
 
 
 class PendingRenewal(BaseModel):

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.case import InformationRequest, LongText
+from schemas.case import DaysToAnswer, InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef
 from schemas.shipment import (
     Arrival,
@@ -125,10 +125,18 @@ class PermitApplicationBody(PermitApplication, Body):
     declarations: ExportDeclarationsBody | None = None
 
 
+#: The bounds of a shipment licence's validity; its default is a setting.
+ValidityDays = Annotated[int, Field(ge=1, le=365)]
+CaratTolerance = Annotated[Decimal, Field(ge=0)]
+
+
 class PermitPolicy(BaseModel):
-    validity_days: int = Field(default=30, ge=1, le=365)
-    info_request_days: int = Field(default=30, ge=1, le=365)
-    carat_tolerance: Decimal = Field(default=Decimal(0), ge=0)
+    """The configurable rules a shipment case runs under, fixed at submission (from the
+    settings)."""
+
+    validity_days: ValidityDays
+    info_request_days: DaysToAnswer
+    carat_tolerance: CaratTolerance
 
 
 class Hold(BaseModel):

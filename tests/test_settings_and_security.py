@@ -9,6 +9,8 @@ import pytest
 from kp_licensing import security
 from kp_licensing.domain.errors import Unauthenticated
 from kp_licensing.settings import Settings
+from schemas.licence import LicencePolicy
+from schemas.permit import PermitPolicy
 
 PG = "postgresql+psycopg://kp@db/kp"
 
@@ -85,3 +87,27 @@ def test_api_keys_are_stored_only_as_hashes() -> None:
     assert security.api_key_matches(key, stored)
     assert not security.api_key_matches(key + "x", stored)
     assert security.api_key_prefix("not-a-key") is None
+
+
+def test_policy_defaults_are_the_settings_alone() -> None:
+    """A case's policy is fixed from the settings at submission; the models carry bounds, not
+    a second set of defaults that could disagree."""
+    for model in (LicencePolicy, PermitPolicy):
+        assert all(field.is_required() for field in model.model_fields.values()), model
+    settings = Settings()
+    assert settings.licence_policy().validity_years == settings.licence_validity_years
+    assert settings.permit_policy().validity_days == settings.permit_validity_days
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"licence_validity_years": 0},
+        {"info_request_days": 400},
+        {"permit_validity_days": 0},
+        {"carat_tolerance": "-0.1"},
+    ],
+)
+def test_a_policy_setting_out_of_bounds_is_refused_at_start(changes: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        Settings(**changes)  # type: ignore[arg-type]
