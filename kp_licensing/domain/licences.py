@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from kp_licensing.domain.checks import refuse_failed
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from schemas.common import CheckOutcome, CheckResult, DocumentRef
 from schemas.licence import (
@@ -68,18 +69,9 @@ def completeness_checks(
     return checks
 
 
-def failed(checks: list[CheckResult]) -> list[CheckResult]:
-    return [c for c in checks if c.outcome == CheckOutcome.failed]
-
-
 def require_complete(checks: list[CheckResult]) -> None:
     """Refuse an application with any failed check, listing every one of them."""
-    missing = failed(checks)
-    if missing:
-        raise RuleViolation(
-            "the application is incomplete: " + "; ".join(c.message for c in missing),
-            details=[c.model_dump(mode="json") for c in missing],
-        )
+    refuse_failed(checks, verdict="is incomplete")
 
 
 # Guards: each raises Conflict (impossible now) or RuleViolation (bad content), else returns.

@@ -15,15 +15,15 @@ from kp_licensing.domain import licences as rules
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.domain.numbering import case_number
 from kp_licensing.domain.registration import canonical_registration_no
-from kp_licensing.services.access import visible
+from kp_licensing.services import cases
+from kp_licensing.services.cases import LICENCE
 from kp_licensing.services.submissions import (
-    LICENCE,
     record,
     submit_once,
 )
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
-from kp_licensing.store import licences, people, projection, sequences, submissions
+from kp_licensing.store import licences, people, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Licence, Submission
 from schemas.common import Actor, CheckResult, DocumentRef
@@ -34,14 +34,12 @@ from schemas.licence import (
     LicenceStatus,
     Renew,
 )
-from workflows.licence import workflow_id
 
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Licence:
-    """The case, if this actor may see it; another operator's case does not exist for a trader."""
-    return visible(
-        licences.get(session, case_no), actor=actor, missing=f"no licence case {case_no}"
-    )
+    """The licence case, if this actor may see it (``services.cases.find_case``)."""
+    case: Licence = cases.find_case(session, LICENCE, case_no=case_no, actor=actor)
+    return case
 
 
 def _check_application(
@@ -181,32 +179,13 @@ def _repeated_or_refused(
 
 
 async def act(
-    *,
-    session: Session,
-    client: ProcessEngine,
-    case_no: str,
-    update: Any,
-    command: Any,
+    *, session: Session, client: ProcessEngine, case_no: str, update: Any, command: Any
 ) -> LicenceRecord:
-    """Run one human action on a case through its workflow; refusals come back as domain
-    errors (404 for a case the actor may not see, 409 for an impossible transition, 422 for bad
-    content)."""
-    row = visible(
-        projection.standing(session, Licence, case_no),
-        actor=command.actor,
-        missing=f"no licence case {case_no}",
+    """One action on a licence case through its workflow (``services.cases.act``)."""
+    record: LicenceRecord = await cases.act(
+        session, client, LICENCE, case_no=case_no, update=update, command=command
     )
-    status = LicenceStatus(row.status)
-    if status.is_final:
-        raise Conflict(f"case {row.case_no} is {status.value}; it can no longer change")
-    # Give the connection back before waiting on the workflow: the update returns only after
-    # its activity has written to the database, and a request must not hold a pooled
-    # connection for that long.
-    session.close()
-    result: LicenceRecord = await client.execute(
-        workflow_id(row.case_no), update, command, case_no=row.case_no
-    )
-    return result
+    return record
 
 
 def renewal_command(

@@ -17,23 +17,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from kp_licensing.domain import permits as rules
+from kp_licensing.domain.checks import refuse_failed
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.domain.numbering import permit_case_number
+from kp_licensing.services import cases
 from kp_licensing.services.access import visible
+from kp_licensing.services.cases import PERMIT
 from kp_licensing.services.submissions import (
-    PERMIT,
     by_idempotency_key,
     record,
     submit_once,
 )
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
-from kp_licensing.store import licences, participants, permits, projection, sequences, submissions
+from kp_licensing.store import licences, participants, permits, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Submission
 from kp_licensing.store.permit_models import Permit
-from schemas.common import Actor, CheckOutcome, CheckResult, DocumentRef
+from schemas.common import Actor, DocumentRef
 from schemas.licence import LicenceStatus
 from schemas.permit import (
     PermitApplication,
@@ -42,14 +43,12 @@ from schemas.permit import (
     PermitStatus,
 )
 from schemas.shipment import PermitKind
-from workflows.permit import workflow_id
 
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Permit:
-    """The case, if this actor may see it; another operator's case does not exist for a trader."""
-    return visible(
-        permits.get(session, case_no), actor=actor, missing=f"no shipment licence case {case_no}"
-    )
+    """The shipment case, if this actor may see it (``services.cases.find_case``)."""
+    case: Permit = cases.find_case(session, PERMIT, case_no=case_no, actor=actor)
+    return case
 
 
 def gather_facts(
@@ -110,15 +109,6 @@ def gather_facts(
         if listing is not None:
             facts.invalid_sources[(draw.issuing_country, draw.number)] = rules.listed_as(listing)
     return facts
-
-
-def _refuse_failed(checks: list[CheckResult]) -> None:
-    failed = [c for c in checks if c.outcome == CheckOutcome.failed]
-    if failed:
-        raise RuleViolation(
-            "the application cannot be accepted: " + "; ".join(c.message for c in failed),
-            details=[c.model_dump(mode="json") for c in failed],
-        )
 
 
 async def apply(
@@ -193,7 +183,7 @@ def _submit(
         settings=settings,
     )
     checks = rules.permit_checks(application, facts)
-    _refuse_failed(checks)
+    refuse_failed(checks, verdict="cannot be accepted")
     assert facts.licence is not None
     case_no = sequences.next_case_number(session, "permit-case", permit_case_number)
     _claim(session, application=application, operator_id=operator_id, case_no=case_no)
@@ -253,24 +243,10 @@ def _claim(
 
 
 async def act(
-    *,
-    session: Session,
-    client: ProcessEngine,
-    case_no: str,
-    update: Any,
-    command: Any,
+    *, session: Session, client: ProcessEngine, case_no: str, update: Any, command: Any
 ) -> Any:
-    """Run one action on a case through its workflow (404 for a case the actor may not see)."""
-    actor: Actor = command.actor
-    row = visible(
-        projection.standing(session, Permit, case_no),
-        actor=actor,
-        missing=f"no shipment licence case {case_no}",
-    )
-    if PermitStatus(row.status).is_final:
-        raise Conflict(f"case {case_no} is {row.status}; it can no longer change")
-    session.close()  # no pooled connection held while the workflow works
-    return await client.execute(workflow_id(row.case_no), update, command, case_no=row.case_no)
+    """One action on a shipment case through its workflow (``services.cases.act``)."""
+    return await cases.act(session, client, PERMIT, case_no=case_no, update=update, command=command)
 
 
 def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> PermitCheck:

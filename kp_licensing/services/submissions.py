@@ -22,7 +22,6 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,70 +29,14 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from kp_licensing.domain.errors import Conflict, RuleViolation
+from kp_licensing.services.cases import PROCESSES, CaseProcess
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.store import licences, permits, submissions
-from kp_licensing.store.case_json import stored_case
+from kp_licensing.store import submissions
 from kp_licensing.store.db import SessionFactory
-from kp_licensing.store.models import Licence, Submission
-from kp_licensing.store.permit_models import Permit
+from kp_licensing.store.models import Submission
 from schemas.common import Actor
-from schemas.licence import LicenceStart, LicenceState
-from schemas.permit import PermitStart, PermitState
-from workflows import licence, permit
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CaseProcess:
-    """How a kind of case is started: its workflow, its input, its id, and its projection
-    (which writes its first transition, and holds its state as last recorded)."""
-
-    kind: str
-    workflow: Any
-    start_model: type[BaseModel]
-    state_model: type[BaseModel]
-    workflow_id: Callable[[str], str]
-    project: Callable[..., bool]
-    table: Any
-
-    @property
-    def run(self) -> Any:
-        return self.workflow.run
-
-    @property
-    def recorded(self) -> Any:
-        return self.workflow.recorded
-
-    @property
-    def state(self) -> Any:
-        return self.workflow.state
-
-    def recorded_state(self, session: Session, case_no: str) -> Any | None:
-        """The case's state as last projected, if it is in the projection."""
-        stored = stored_case(session, self.table, case_no)
-        return None if stored is None else self.state_model.model_validate_json(stored.state_json)
-
-
-LICENCE = CaseProcess(
-    "licence",
-    licence.LicenceWorkflow,
-    LicenceStart,
-    LicenceState,
-    licence.workflow_id,
-    licences.apply_record,
-    Licence,
-)
-PERMIT = CaseProcess(
-    "permit",
-    permit.PermitWorkflow,
-    PermitStart,
-    PermitState,
-    permit.workflow_id,
-    permits.apply_record,
-    Permit,
-)
-PROCESSES = {p.kind: p for p in (LICENCE, PERMIT)}
 
 
 def fingerprint(process: CaseProcess, application: BaseModel) -> str:

@@ -23,6 +23,7 @@ from sqlmodel import col, func, select
 from kp_licensing.devserver import free_port, port_open
 from kp_licensing.runner import run_worker, serve_api
 from kp_licensing.services import submissions
+from kp_licensing.services.cases import LICENCE
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
 from kp_licensing.store import submissions as store_submissions
@@ -268,7 +269,7 @@ async def test_the_sweep_starts_a_submission_whose_request_died_before_the_start
         case_no = start.state.case_no
         submissions.record(
             session,
-            process=submissions.LICENCE,
+            process=LICENCE,
             state=start.state,
             actor=start.submitted_by,
             print_="0" * 64,

@@ -1,0 +1,120 @@
+"""The kinds of case, and what every kind does the same way: how it is started and recorded
+(``CaseProcess``), how a person finds one (``find_case``) and acts on one through its workflow
+(``act``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from kp_licensing.domain.errors import Conflict
+from kp_licensing.services.access import visible
+from kp_licensing.services.temporal import ProcessEngine
+from kp_licensing.store import licences, permits, projection
+from kp_licensing.store.case_json import stored_case
+from kp_licensing.store.models import Licence
+from kp_licensing.store.permit_models import Permit
+from schemas.common import Actor
+from schemas.licence import LicenceStart, LicenceState, LicenceStatus
+from schemas.permit import PermitStart, PermitState, PermitStatus
+from workflows import licence, permit
+
+
+@dataclass(frozen=True)
+class CaseProcess:
+    """How a kind of case is started: its workflow, its input, its id, and its projection
+    (which writes its first transition, and holds its state as last recorded)."""
+
+    kind: str
+    #: How a person names the kind, in "no <noun> <case number>".
+    noun: str
+    workflow: Any
+    start_model: type[BaseModel]
+    state_model: type[BaseModel]
+    status: type[StrEnum]
+    workflow_id: Callable[[str], str]
+    project: Callable[..., bool]
+    table: Any
+
+    @property
+    def run(self) -> Any:
+        return self.workflow.run
+
+    @property
+    def recorded(self) -> Any:
+        return self.workflow.recorded
+
+    @property
+    def state(self) -> Any:
+        return self.workflow.state
+
+    def recorded_state(self, session: Session, case_no: str) -> Any | None:
+        """The case's state as last projected, if it is in the projection."""
+        stored = stored_case(session, self.table, case_no)
+        return None if stored is None else self.state_model.model_validate_json(stored.state_json)
+
+
+LICENCE = CaseProcess(
+    kind="licence",
+    noun="licence case",
+    workflow=licence.LicenceWorkflow,
+    start_model=LicenceStart,
+    state_model=LicenceState,
+    status=LicenceStatus,
+    workflow_id=licence.workflow_id,
+    project=licences.apply_record,
+    table=Licence,
+)
+PERMIT = CaseProcess(
+    kind="permit",
+    noun="shipment licence case",
+    workflow=permit.PermitWorkflow,
+    start_model=PermitStart,
+    state_model=PermitState,
+    status=PermitStatus,
+    workflow_id=permit.workflow_id,
+    project=permits.apply_record,
+    table=Permit,
+)
+PROCESSES = {p.kind: p for p in (LICENCE, PERMIT)}
+
+
+def find_case(session: Session, process: CaseProcess, *, case_no: str, actor: Actor) -> Any:
+    """The case's row, if this actor may see it; another operator's case does not exist for a
+    trader (404)."""
+    return visible(
+        session.get(process.table, case_no), actor=actor, missing=f"no {process.noun} {case_no}"
+    )
+
+
+async def act(
+    session: Session,
+    engine: ProcessEngine,
+    process: CaseProcess,
+    *,
+    case_no: str,
+    update: Any,
+    command: Any,
+) -> Any:
+    """Run one action of a person on a case through its workflow; refusals come back as domain
+    errors (404 for a case the actor may not see, 409 for an impossible transition, 422 for bad
+    content). Only the case's standing is read first, not its state document."""
+    row = visible(
+        projection.standing(session, process.table, case_no),
+        actor=command.actor,
+        missing=f"no {process.noun} {case_no}",
+    )
+    status = process.status(row.status)
+    if status.is_final:  # type: ignore[attr-defined]
+        raise Conflict(f"case {row.case_no} is {status.value}; it can no longer change")
+    # Give the connection back before waiting on the workflow: the update returns only after
+    # its write is in the database, and a request must not hold a pooled connection that long.
+    session.close()
+    return await engine.execute(
+        process.workflow_id(row.case_no), update, command, case_no=row.case_no
+    )
