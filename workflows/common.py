@@ -15,7 +15,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from kp_licensing.domain.clock import macao_date, start_of_macao_day
     from kp_licensing.domain.errors import DomainError
+    from schemas.case import InformationRequest, RequestInformation
     from schemas.common import SYSTEM_ACTOR
 
 #: Activities write to our own database: retry them without limit (a database outage delays a
@@ -66,6 +68,22 @@ async def database_write(activity: str, arg: Any, *, result_type: type[T]) -> T:
         start_to_close_timeout=ACTIVITY_TIMEOUT,
         retry_policy=ACTIVITY_RETRY,
     )
+
+
+def information_request(
+    case_no: str, cmd: RequestInformation, *, default_days: int, now: datetime
+) -> tuple[InformationRequest, str]:
+    """An officer's request for information, due by the end of the Macao day the applicant is
+    told (not mid-day), and the notice that tells them."""
+    days = cmd.deadline_days or default_days
+    due = macao_date(now) + timedelta(days=days)
+    request = InformationRequest(
+        message=cmd.message,
+        requested_by=cmd.actor,
+        requested_at=now,
+        deadline=start_of_macao_day(due + timedelta(days=1)),
+    )
+    return request, f"DSEDT asks for more information on {case_no} by {due}: {cmd.message}"
 
 
 def guarded(check: Callable[[], T]) -> T:

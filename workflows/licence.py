@@ -33,8 +33,8 @@ from temporalio import workflow
 # (and the hold activities' module, with the permit workflow behind it) for every licence.
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import licences as rules
-    from kp_licensing.domain.clock import add_years, macao_date, start_of_macao_day
-    from schemas.case import AnswerInformation, InformationRequest, Reason, RequestInformation
+    from kp_licensing.domain.clock import add_years, macao_date
+    from schemas.case import AnswerInformation, Reason, RequestInformation
     from schemas.common import Actor
     from schemas.licence import (
         Approve,
@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         LOCAL_WRITES_PATCH,
         database_write,
         guarded,
+        information_request,
     )
     from workflows.hold_activities import HoldActivities
     from workflows.licence_clock import LicenceClock
@@ -156,14 +157,8 @@ class LicenceWorkflow(LicenceClock):
         async with self._lock:
             review = guarded(lambda: rules.guard_request_information(self._state))
             s = self._state
-            now = workflow.now()
-            days = cmd.deadline_days or s.policy.info_request_days
-            s.info_request = InformationRequest(
-                message=cmd.message,
-                requested_by=cmd.actor,
-                requested_at=now,
-                # Due by the end of the Macao day the applicant is told, not mid-day.
-                deadline=start_of_macao_day(macao_date(now) + timedelta(days=days + 1)),
+            s.info_request, notice = information_request(
+                s.case_no, cmd, default_days=s.policy.info_request_days, now=workflow.now()
             )
             to_status = s.status
             if review == "renewal" and s.renewal is not None:
@@ -176,8 +171,7 @@ class LicenceWorkflow(LicenceClock):
                 to_status,
                 reason=cmd.message,
                 details={"deadline": s.info_request.deadline.isoformat()},
-                notice=f"DSEDT asks for more information on {s.case_no} by "
-                f"{macao_date(now) + timedelta(days=days)}: {cmd.message}",
+                notice=notice,
             )
 
     @request_information.validator

@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import permits as rules
     from kp_licensing.domain.clock import macao_date, start_of_macao_day
     from kp_licensing.domain.errors import Conflict
-    from schemas.case import AnswerInformation, InformationRequest, Reason, RequestInformation
+    from schemas.case import AnswerInformation, Reason, RequestInformation
     from schemas.common import SYSTEM_ACTOR
     from schemas.permit import (
         ApprovePermit,
@@ -47,7 +47,13 @@ with workflow.unsafe.imports_passed_through():
         Resolve,
     )
     from schemas.shipment import PermitKind
-    from workflows.common import LOCAL_WRITES_PATCH, CaseWorkflow, database_write, guarded
+    from workflows.common import (
+        LOCAL_WRITES_PATCH,
+        CaseWorkflow,
+        database_write,
+        guarded,
+        information_request,
+    )
 
 RECORD_ACTIVITY = "permit.record"
 NUMBERED_RECORD_ACTIVITY = "permit.record_numbered"
@@ -179,21 +185,16 @@ class PermitWorkflow(CaseWorkflow):
     async def request_information(self, cmd: RequestInformation) -> PermitRecord:
         async with self._lock:
             guarded(lambda: rules.guard_review(self._state))
-            s, now = self._state, workflow.now()
-            days = cmd.deadline_days or s.policy.info_request_days
-            s.info_request = InformationRequest(
-                message=cmd.message,
-                requested_by=cmd.actor,
-                requested_at=now,
-                deadline=start_of_macao_day(macao_date(now) + timedelta(days=days + 1)),
+            s = self._state
+            s.info_request, notice = information_request(
+                s.case_no, cmd, default_days=s.policy.info_request_days, now=workflow.now()
             )
             return await self._transition(
                 cmd.actor,
                 "information_requested",
                 PermitStatus.info_requested,
                 reason=cmd.message,
-                notice=f"DSEDT asks for more information on {s.case_no} by "
-                f"{macao_date(now) + timedelta(days=days)}: {cmd.message}",
+                notice=notice,
             )
 
     @request_information.validator
