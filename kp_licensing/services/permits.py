@@ -20,7 +20,7 @@ from kp_licensing.domain import permits as rules
 from kp_licensing.domain.checks import refuse_failed
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.numbering import permit_case_number
-from kp_licensing.services import cases
+from kp_licensing.services import cases, registry
 from kp_licensing.services.access import visible
 from kp_licensing.services.cases import PERMIT
 from kp_licensing.services.submissions import (
@@ -30,7 +30,7 @@ from kp_licensing.services.submissions import (
 )
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
-from kp_licensing.store import licences, participants, permits, sequences, submissions
+from kp_licensing.store import licences, permits, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Submission
 from kp_licensing.store.permit_models import Permit
@@ -71,7 +71,7 @@ def gather_facts(
         )
     answers = {}
     for country, on in rules.countries_to_check(application):
-        answer = participants.check_participant(session, country=country, on=on)
+        answer = registry.check_participant(session, country=country, on=on)
         answers[(country, on)] = rules.ParticipantFacts(
             active=answer.active, reason=answer.reason or f"{country} is not an active Participant"
         )
@@ -94,7 +94,7 @@ def gather_facts(
             earlier = permits.get(session, presented)
             mine = earlier is not None and earlier.operator_id == operator_id
             facts.presented_in = f"case {presented}" if mine else "another operator's case"
-        listing = participants.find_invalid(
+        listing = registry.find_invalid(
             session, issuing_country=certificate.issuing_country, number=certificate.number
         )
         facts.invalid_reason = rules.listed_as(listing) if listing else None
@@ -103,7 +103,7 @@ def gather_facts(
             session, operator_id=operator_id, draws=application.source_certificates
         )
     for draw in application.source_certificates:
-        listing = participants.find_invalid(
+        listing = registry.find_invalid(
             session, issuing_country=draw.issuing_country, number=draw.number
         )
         if listing is not None:

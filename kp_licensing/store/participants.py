@@ -1,133 +1,47 @@
-"""The Participant registry and the list of invalid foreign certificates: tables and repository.
+"""The Participant registry and the list of invalid foreign certificates: the repository.
 
-Nothing here is ever updated in place or deleted: an entry is added, and ended at most once
-(its former end date kept); a listing is added, and withdrawn at most once. Each row says who
-did what and when. The functions return the contracts of ``schemas.participants``, so the
-permit process can pass them through Temporal as they are.
-
-For the permit process:
-
-* rule 3.2: :func:`check_participant` for every counterparty country on the shipment date;
-* rule 3.7: :func:`find_invalid` for a presented foreign certificate;
-* rule 3.15: :func:`mark_invalid` returns the new listing; the permit process then holds every
-  pending case whose certificate ``domain.participants.matches`` it (not done here).
-"""
+It stores and fetches; the rules (no overlapping entries, one listing in force per number, what
+a repeated request is) are the registry service's (``services.registry``). It returns the
+contracts of ``schemas.participants``, so the permit process can pass them through Temporal."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, func, or_, text, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from kp_licensing.domain import participants as rules
-from kp_licensing.domain.errors import Conflict, NotFound
+from kp_licensing.domain.participants import country_name
 from kp_licensing.store import sequences
-from kp_licensing.store.models import UTCDateTime, utcnow
+from kp_licensing.store.models import utcnow
+from kp_licensing.store.participant_models import InvalidCertificateListing, ParticipantEntry
 from schemas.common import Actor
 from schemas.participants import (
     EndEntryBody,
     InvalidCertificate,
-    InvalidCertificateBody,
     NumberSeries,
-    ParticipantCheck,
     RegistryEntry,
     RegistryEntryBody,
 )
-from schemas.shipment import canonical_certificate_number
-
-
-class ParticipantEntry(SQLModel, table=True):
-    """A country's status under a Participant for a half-open period [from, to)."""
-
-    __tablename__ = "participant_entries"
-    __table_args__ = (Index("ix_participant_entries_country_from", "country", "effective_from"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    country: str = Field(max_length=2)
-    participant: str | None = Field(default=None, max_length=200)
-    status: str = Field(max_length=20)
-    effective_from: date
-    effective_to: date | None = None
-    source: str = Field(max_length=500)
-    note: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    created_by_user_id: int
-    created_by: str = Field(max_length=64)
-    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    ended_by_user_id: int | None = None
-    ended_by: str | None = Field(default=None, max_length=64)
-    end_reason: str | None = Field(default=None, sa_column=Column(Text))
-    end_source: str | None = Field(default=None, max_length=500)
-    effective_to_before_end: date | None = None
-
-
-class InvalidCertificateListing(SQLModel, table=True):
-    """One certificate number, or a series, of an issuing country marked forged or invalid."""
-
-    __tablename__ = "invalid_certificates"
-
-    id: int | None = Field(default=None, primary_key=True)
-    issuing_country: str = Field(max_length=2, index=True)
-    number: str | None = Field(default=None, max_length=64)
-    series_prefix: str | None = Field(default=None, max_length=32)
-    series_first: str | None = Field(default=None, max_length=18)
-    series_last: str | None = Field(default=None, max_length=18)
-    kind: str = Field(max_length=20)
-    reason: str = Field(sa_column=Column(Text, nullable=False))
-    source: str = Field(max_length=500)
-    listed_at: datetime = Field(sa_type=UTCDateTime)
-    listed_by_user_id: int
-    listed_by: str = Field(max_length=64)
-    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    withdrawn_by_user_id: int | None = None
-    withdrawn_by: str | None = Field(default=None, max_length=64)
-    withdrawal_reason: str | None = Field(default=None, sa_column=Column(Text))
-    #: When the holds the listing places (and the releases its withdrawal makes) were handed
-    #: to the process engine (``ListingHoldsWorkflow``); unset, the sweep hands them over.
-    holds_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    releases_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-    __table_args__ = (
-        # One listing in force per number, and per series, whatever the code checks first.
-        Index(
-            "uq_invalid_certificates_number_in_force",
-            "issuing_country",
-            "number",
-            unique=True,
-            sqlite_where=text("withdrawn_at IS NULL AND number IS NOT NULL"),
-            postgresql_where=text("withdrawn_at IS NULL AND number IS NOT NULL"),
-        ),
-        Index(
-            "uq_invalid_certificates_series_in_force",
-            "issuing_country",
-            "series_prefix",
-            "series_first",
-            "series_last",
-            unique=True,
-            sqlite_where=text("withdrawn_at IS NULL AND series_prefix IS NOT NULL"),
-            postgresql_where=text("withdrawn_at IS NULL AND series_prefix IS NOT NULL"),
-        ),
-    )
-
 
 # ----------------------------------------------------------------------------- the registry
 
 
 def _entry(row: ParticipantEntry) -> RegistryEntry:
     return RegistryEntry.model_validate(
-        {**row.model_dump(), "country_name": rules.country_name(row.country)}
+        {**row.model_dump(), "country_name": country_name(row.country)}
     )
 
 
-def _country_entries(session: Session, country: str) -> list[RegistryEntry]:
+def country_entries(session: Session, country: str) -> list[RegistryEntry]:
+    """Every entry of a country, oldest first."""
     stmt = select(ParticipantEntry).where(ParticipantEntry.country == country)
     return [_entry(r) for r in session.exec(stmt.order_by(col(ParticipantEntry.effective_from)))]
 
 
-def _lock_country(session: Session, country: str) -> None:
+def lock_country(session: Session, country: str) -> None:
     """Serialise writers of one country's entries until the transaction ends, so two officers
     cannot both pass the overlap check: the counter's UPDATE takes a row lock (PostgreSQL) or
     the write lock (SQLite) before anything is read."""
@@ -158,31 +72,13 @@ def list_entries(
     return [_entry(r) for r in session.exec(stmt.order_by(*order))]
 
 
-def check_participant(session: Session, *, country: str, on: date) -> ParticipantCheck:
-    """Rule 3.2: was ``country`` an active Participant on ``on``, and if not, why not."""
-    code = country.strip().upper()
-    return rules.check(code, on, _country_entries(session, code))
+def entry(session: Session, entry_id: int, *, fresh: bool = False) -> RegistryEntry | None:
+    row = session.get(ParticipantEntry, entry_id, populate_existing=fresh)
+    return None if row is None else _entry(row)
 
 
 def add_entry(session: Session, *, actor: Actor, entry: RegistryEntryBody) -> RegistryEntry:
-    """Add an entry; refused (409) if it shares a day with another entry of its country. The
-    same entry sent again (a retried request) is the entry it added."""
-    try:
-        _lock_country(session, entry.country)
-        fields = entry.model_dump()
-        for existing in _country_entries(session, entry.country):
-            if existing.ended_at is None and existing.model_dump(include=set(fields)) == fields:
-                session.rollback()
-                return existing
-        rules.refuse_overlap(
-            country=entry.country,
-            effective_from=entry.effective_from,
-            effective_to=entry.effective_to,
-            existing=_country_entries(session, entry.country),
-        )
-    except Exception:
-        session.rollback()
-        raise
+    """Add an entry and commit."""
     row = ParticipantEntry(
         **entry.model_dump(),
         created_at=utcnow(),
@@ -195,18 +91,9 @@ def add_entry(session: Session, *, actor: Actor, entry: RegistryEntryBody) -> Re
 
 
 def end_entry(session: Session, *, actor: Actor, entry_id: int, end: EndEntryBody) -> RegistryEntry:
-    """End an entry from ``end.effective_to`` on, once, keeping the end date it had."""
-    found = session.get(ParticipantEntry, entry_id)
-    if found is None:
-        raise NotFound(f"no registry entry {entry_id}")
-    try:
-        _lock_country(session, found.country)
-        row = session.get(ParticipantEntry, entry_id, populate_existing=True)
-        assert row is not None, "entries are never deleted"
-        rules.refuse_end(_entry(row), end.effective_to)
-    except Exception:
-        session.rollback()
-        raise
+    """End an entry from ``end.effective_to`` on, keeping the end date it had, and commit."""
+    row = session.get(ParticipantEntry, entry_id)
+    assert row is not None, "entries are never deleted"
     row.effective_to_before_end = row.effective_to
     row.effective_to = end.effective_to
     row.ended_at = utcnow()
@@ -252,64 +139,40 @@ def list_invalid(
     ]
 
 
-def find_invalid(
-    session: Session, *, issuing_country: str, number: str, at: datetime | None = None
-) -> InvalidCertificate | None:
-    """Rule 3.7: the listing that covers certificate ``number`` of ``issuing_country``, as the
-    list stood at ``at`` (default: now), or None. The oldest listing wins when several do."""
-    code = issuing_country.strip().upper()
+def in_force(session: Session, *, issuing_country: str, at: datetime) -> list[InvalidCertificate]:
+    """The country's listings in force at ``at``, oldest first."""
     stmt = (
         select(InvalidCertificateListing)
-        .where(InvalidCertificateListing.issuing_country == code)
-        .where(_in_force(at or utcnow()))
+        .where(InvalidCertificateListing.issuing_country == issuing_country)
+        .where(_in_force(at))
         .order_by(col(InvalidCertificateListing.id))
     )
-    for row in session.exec(stmt):
-        listing = _listing(row)
-        if rules.matches(listing, issuing_country=code, number=number):
-            return listing
-    return None
+    return [_listing(row) for row in session.exec(stmt)]
 
 
-def mark_invalid(
-    session: Session, *, actor: Actor, listing: InvalidCertificateBody
-) -> InvalidCertificate:
-    """List a number or series (in canonical form, as the body's types give them). The same
-    listing sent again (a retried request: same kind, reason and source) is the listing it
-    made, so the caller re-sends its holds; another one of a number or series listed and in
-    force is a 409. A unique index per number and per series in force decides between two
-    requests racing each other."""
-    number = canonical_certificate_number(listing.number) if listing.number else None
-    series = listing.series
-    prefix = canonical_certificate_number(series.prefix) if series else None
-    for current in list_invalid(session, issuing_country=listing.issuing_country):
-        same_series = (
-            series is not None
-            and current.series is not None
-            and (current.series.prefix, int(current.series.first), int(current.series.last))
-            == (prefix, int(series.first), int(series.last))
-        )
-        if (number is not None and current.number == number) or same_series:
-            if (current.kind, current.reason, current.source) == (
-                listing.kind,
-                listing.reason,
-                listing.source,
-            ):
-                return current
-            raise Conflict(
-                f"listing {current.id} already marks that {'number' if number else 'series'} "
-                f"as {current.kind.value} (since {current.listed_at:%Y-%m-%d})",
-                details=[current.id],
-            )
+def add_listing(
+    session: Session,
+    *,
+    actor: Actor,
+    issuing_country: str,
+    number: str | None,
+    series: NumberSeries | None,
+    kind: str,
+    reason: str,
+    source: str,
+) -> InvalidCertificate | None:
+    """Add a listing (number and series already in canonical form) and commit; None, with
+    nothing written, if a listing in force of that number or series got there first (the
+    partial unique indexes)."""
     row = InvalidCertificateListing(
-        issuing_country=listing.issuing_country,
+        issuing_country=issuing_country,
         number=number,
-        series_prefix=prefix,
+        series_prefix=series.prefix if series else None,
         series_first=series.first if series else None,
         series_last=series.last if series else None,
-        kind=listing.kind.value,
-        reason=listing.reason,
-        source=listing.source,
+        kind=kind,
+        reason=reason,
+        source=source,
         listed_at=utcnow(),
         listed_by_user_id=actor.user_id,
         listed_by=actor.username,
@@ -317,21 +180,18 @@ def mark_invalid(
     session.add(row)
     try:
         session.commit()
-    except IntegrityError:  # the same number or series listed by a concurrent request
+    except IntegrityError:
         session.rollback()
-        return mark_invalid(session, actor=actor, listing=listing)
+        return None
     return _listing(row)
 
 
-def withdraw_invalid(
+def withdraw_listing(
     session: Session, *, actor: Actor, listing_id: int, reason: str
-) -> InvalidCertificate:
-    """Withdraw a listing once (it stays, with who withdrew it, when and why); the UPDATE's
-    condition makes a second, concurrent withdrawal a 409 rather than an overwrite, unless it
-    is the same withdrawal sent again (same person, same reason): then it is that one, so the
-    caller re-sends its releases."""
-    if session.get(InvalidCertificateListing, listing_id) is None:
-        raise NotFound(f"no invalid-certificate listing {listing_id}")
+) -> tuple[bool, InvalidCertificate, int | None]:
+    """Withdraw a listing still in force and commit: (whether this call withdrew it, the
+    listing as it now stands, the user id of who withdrew it). The UPDATE's condition lets only
+    one of two concurrent calls withdraw it."""
     withdraw = (
         update(InvalidCertificateListing)
         .where(col(InvalidCertificateListing.id) == listing_id)
@@ -348,13 +208,7 @@ def withdraw_invalid(
     session.commit()
     row = session.get(InvalidCertificateListing, listing_id, populate_existing=True)
     assert row is not None, "listings are never deleted"
-    repeated = (row.withdrawn_by_user_id, row.withdrawal_reason) == (actor.user_id, reason)
-    if not done and not repeated:
-        raise Conflict(
-            f"listing {listing_id} was already withdrawn on {row.withdrawn_at:%Y-%m-%d} "
-            f"by {row.withdrawn_by}"
-        )
-    return _listing(row)
+    return done, _listing(row), row.withdrawn_by_user_id
 
 
 # Handing a listing's holds and releases over to the process engine (durable once handed).

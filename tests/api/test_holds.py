@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from temporalio.client import Client
 
-from kp_licensing.services import holds
+from kp_licensing.services import holds, registry
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.settings import Settings
 from kp_licensing.store import participants
@@ -79,7 +79,7 @@ async def test_the_sweep_sends_the_holds_of_a_listing_whose_request_died(
     cases, listing = imports_of_a_series(holder, 2)
     # What a request that died between its commit and the start leaves: a listing, unsent.
     with sessions() as session:
-        made = participants.mark_invalid(
+        made = registry.mark_invalid(
             session,
             actor=OFFICER,
             listing=InvalidCertificateBody.model_validate(listing),
@@ -96,7 +96,7 @@ async def test_the_sweep_sends_the_holds_of_a_listing_whose_request_died(
         assert (made.id, True) not in participants.unsent_holds(session, before=made.listed_at)
     # Withdrawn, and again left unsent: the sweep sends the releases.
     with sessions() as session:
-        participants.withdraw_invalid(
+        registry.withdraw_invalid(
             session, actor=OFFICER, listing_id=made.id, reason="Listed in error"
         )
     assert await holds.send_unsent(sessions, engine, timedelta(0)) >= 1

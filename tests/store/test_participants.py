@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from kp_licensing.domain.errors import Conflict
-from kp_licensing.store import participants as registry
+from kp_licensing.services import registry
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import utcnow
 from schemas.common import Actor, Role

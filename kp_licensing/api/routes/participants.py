@@ -19,8 +19,7 @@ from kp_licensing.api.deps import (
     TemporalDep,
 )
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.services import holds
-from kp_licensing.store import participants as registry
+from kp_licensing.services import holds, registry
 from schemas.participants import (
     CountryCode,
     EndEntryBody,
