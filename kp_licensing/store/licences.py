@@ -10,78 +10,50 @@ from sqlmodel import Session, col, func, select
 from kp_licensing.domain.registration import canonical_registration_no
 from kp_licensing.store.models import Licence, LicenceEvent
 from kp_licensing.store.paging import Page, Position, newest_first
-from kp_licensing.store.projection import add_notice, event_fields, rewrite
+from kp_licensing.store.projection import write
 from schemas.licence import LicenceRecord, LicenceStatus
 
 OPEN_STATUSES = [s.value for s in LicenceStatus if not s.is_final]
 
 
 def apply_record(session: Session, record: LicenceRecord, *, commit: bool = True) -> bool:
-    """Write one transition idempotently; return False if it had already been written.
+    """Write one transition of a licence case idempotently (``projection.write``); False if it
+    had already been written."""
+    state, app = record.state, record.state.application
+    registration_no = canonical_registration_no(app.business_registration_no)
 
-    The case row only moves forward (a late retry of an older transition never overwrites a
-    newer state); the event and the notification are keyed by (case, transition number). The
-    same transition written again takes the newer attempt's content (``projection.rewrite``).
-
-    ``commit=False`` leaves a new case's first transition in the caller's transaction (the
-    submission's); only a transition written for the first time may be left so.
-    """
-    state, transition = record.state, record.transition
-    row = session.get(Licence, state.case_no, with_for_update=True)
-    if row is None:
-        row = Licence(
+    def new_row() -> Licence:
+        return Licence(
             case_no=state.case_no,
             operator_id=state.operator_id,
             submitted_at=state.submitted_at,
-            seq=0,
             status=state.status.value,
-            applicant_name=state.application.name,
-            business_registration_no=canonical_registration_no(
-                state.application.business_registration_no
-            ),
-            updated_at=transition.at,
+            applicant_name=app.name,
+            business_registration_no=registration_no,
+            updated_at=record.transition.at,
+            seq=0,
             state={},
         )
-        session.add(row)
-    if transition.seq < row.seq:
-        session.rollback()
-        return False
-    again = transition.seq == row.seq
-    row.seq = transition.seq
-    row.status = state.status.value
-    row.licence_no = state.licence_no
-    row.applicant_name = state.application.name
-    row.business_registration_no = canonical_registration_no(
-        state.application.business_registration_no
-    )
-    row.activities = [a.value for a in (state.activities or state.application.activities)]
-    row.issued_on = state.issued_on
-    row.expires_on = state.expires_on
-    row.renewal_status = state.renewal.status.value if state.renewal else None
-    row.info_deadline = state.info_request.deadline if state.info_request else None
-    row.updated_at = transition.at
-    row.state = state.model_dump(mode="json")
-    if again:
-        rewrite(
-            session,
-            LicenceEvent,
-            case_no=state.case_no,
-            transition=transition,
-            message=record.notice,
-        )
-        session.commit()
-        return False
-    session.add(LicenceEvent(case_no=state.case_no, **event_fields(transition)))
-    add_notice(
+
+    def fill(row: Licence) -> None:
+        row.licence_no = state.licence_no
+        row.applicant_name = app.name
+        row.business_registration_no = registration_no
+        row.activities = [a.value for a in (state.activities or app.activities)]
+        row.issued_on = state.issued_on
+        row.expires_on = state.expires_on
+        row.renewal_status = state.renewal.status.value if state.renewal else None
+        row.info_deadline = state.info_request.deadline if state.info_request else None
+
+    return write(
         session,
-        case_no=state.case_no,
-        operator_id=state.operator_id,
-        transition=transition,
-        message=record.notice,
+        record,
+        table=Licence,
+        event_model=LicenceEvent,
+        new_row=new_row,
+        fill=fill,
+        commit=commit,
     )
-    if commit:
-        session.commit()
-    return True
 
 
 def get(session: Session, case_no: str) -> Licence | None:

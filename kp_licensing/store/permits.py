@@ -27,7 +27,7 @@ from kp_licensing.store.permit_models import (
     StockCertificate,
     StockDraw,
 )
-from kp_licensing.store.projection import add_notice, event_fields, rewrite
+from kp_licensing.store.projection import write
 from schemas.permit import ImportConfirmation, PermitRecord, PermitStatus
 from schemas.shipment import CertificateDraw, PermitKind, canonical_certificate_number
 
@@ -42,64 +42,50 @@ RELEASING = {
 
 
 def apply_record(session: Session, record: PermitRecord, *, commit: bool = True) -> bool:
-    """Write one transition and its consequences idempotently; False if already written (the
-    same transition written again takes the newer attempt's content: ``projection.rewrite``).
-    ``commit=False`` leaves a new case's first transition in the caller's transaction."""
-    state, transition = record.state, record.transition
-    row = session.get(Permit, state.case_no, with_for_update=True)
-    if row is None:
-        row = Permit(
+    """Write one transition of a shipment case and its consequences (an export's draws
+    released, a cleared import's stock and confirmation) idempotently (``projection.write``);
+    False if it had already been written."""
+    state = record.state
+    app = state.application
+    certificate = app.foreign_certificate
+
+    def new_row() -> Permit:
+        return Permit(
             case_no=state.case_no,
             operator_id=state.operator_id,
             kind=state.kind.value,
             status=state.status.value,
             licence_no=state.licence_no,
-            expected_date=state.application.expected_date,
-            carats=state.application.carats,
-            value_usd=state.application.value_usd,
+            expected_date=app.expected_date,
+            carats=app.carats,
+            value_usd=app.value_usd,
             submitted_at=state.submitted_at,
-            updated_at=transition.at,
+            updated_at=record.transition.at,
             seq=0,
             state={},
         )
-        session.add(row)
-    if transition.seq < row.seq:
-        session.rollback()
-        return False
-    again = transition.seq == row.seq
-    certificate = state.application.foreign_certificate
-    row.seq = transition.seq
-    row.status = state.status.value
-    row.permit_no = state.permit_no
-    row.valid_until = state.valid_until
-    row.certificate_number = certificate.number if certificate else None  # canonical (schema)
-    row.updated_at = transition.at
-    row.state = state.model_dump(mode="json")
-    if again:
-        rewrite(
-            session,
-            PermitEvent,
-            case_no=state.case_no,
-            transition=transition,
-            message=record.notice,
-        )
-        session.commit()
-        return False
-    session.add(PermitEvent(case_no=state.case_no, **event_fields(transition)))
-    add_notice(
+
+    def fill(row: Permit) -> None:
+        row.permit_no = state.permit_no
+        row.valid_until = state.valid_until
+        row.certificate_number = certificate.number if certificate else None  # canonical
+
+    def consequences() -> None:
+        if state.kind == PermitKind.export and state.status in RELEASING:
+            release_draws(session, case_no=state.case_no)
+        if state.status == PermitStatus.cleared and certificate and state.arrival:
+            _record_import(session, record)
+
+    return write(
         session,
-        case_no=state.case_no,
-        operator_id=state.operator_id,
-        transition=transition,
-        message=record.notice,
+        record,
+        table=Permit,
+        event_model=PermitEvent,
+        new_row=new_row,
+        fill=fill,
+        consequences=consequences,
+        commit=commit,
     )
-    if state.kind == PermitKind.export and state.status in RELEASING:
-        release_draws(session, case_no=state.case_no)
-    if state.status == PermitStatus.cleared and certificate and state.arrival:
-        _record_import(session, record)
-    if commit:
-        session.commit()
-    return True
 
 
 def _record_import(session: Session, record: PermitRecord) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
@@ -101,6 +102,72 @@ def standing(session: Session, case_model: Any, case_no: str) -> Standing | None
         col(case_model.case_no) == case_no
     )
     return cast(Standing | None, session.exec(stmt).first())
+
+
+class RecordLike(Protocol):
+    state: Any
+    transition: Any
+    notice: str | None
+
+
+def write(
+    session: Session,
+    record: RecordLike,
+    *,
+    table: Any,
+    event_model: Any,
+    new_row: Callable[[], Any],
+    fill: Callable[[Any], None],
+    consequences: Callable[[], None] | None = None,
+    commit: bool = True,
+) -> bool:
+    """Write one transition of a case idempotently: its row, its event and its notice (and the
+    ``consequences`` a new transition has elsewhere); False if it had already been written.
+
+    The case row only moves forward (a late retry of an older transition never overwrites a
+    newer state); the event and the notification are keyed by (case, transition number). The
+    same transition written again takes the newer attempt's content (:func:`rewrite`).
+    ``new_row`` makes the row of a case seen for the first time; ``fill`` sets its own columns
+    from the state. ``commit=False`` leaves a new case's first transition in the caller's
+    transaction (the submission's); only a transition written for the first time may be left so.
+    """
+    state, transition = record.state, record.transition
+    row = session.get(table, state.case_no, with_for_update=True)
+    if row is None:
+        row = new_row()
+        session.add(row)
+    if transition.seq < row.seq:
+        session.rollback()
+        return False
+    again = transition.seq == row.seq
+    row.seq = transition.seq
+    row.status = state.status.value
+    row.updated_at = transition.at
+    fill(row)
+    row.state = state.model_dump(mode="json")
+    if again:
+        rewrite(
+            session,
+            event_model,
+            case_no=state.case_no,
+            transition=transition,
+            message=record.notice,
+        )
+        session.commit()
+        return False
+    session.add(event_model(case_no=state.case_no, **event_fields(transition)))
+    add_notice(
+        session,
+        case_no=state.case_no,
+        operator_id=state.operator_id,
+        transition=transition,
+        message=record.notice,
+    )
+    if consequences is not None:
+        consequences()
+    if commit:
+        session.commit()
+    return True
 
 
 T = TypeVar("T", bound=BaseModel)
