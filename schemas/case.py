@@ -4,7 +4,8 @@ and commands whose only content is a reason."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -13,6 +14,23 @@ from schemas.common import Actor, Body, Command, DocumentRef
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 #: Days an applicant has to answer an information request (the default is a setting).
 DaysToAnswer = Annotated[int, Field(ge=1, le=365)]
+
+
+Status = TypeVar("Status", bound=StrEnum)
+
+
+class CaseTransition(BaseModel, Generic[Status]):
+    """One step in a case's history: who did what, when, why, from which status to which
+    (every kind of case, with its own statuses)."""
+
+    seq: int
+    at: datetime
+    actor: Actor
+    action: str
+    from_status: Status | None
+    to_status: Status
+    reason: str | None = None
+    details: dict[str, str] = Field(default_factory=dict)
 
 
 class InformationRequest(BaseModel):

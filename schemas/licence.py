@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.case import DaysToAnswer, InformationRequest, LongText
+from schemas.case import CaseTransition, DaysToAnswer, InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Email
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -155,17 +155,8 @@ class PendingRenewal(BaseModel):
     checks: list[CheckResult] = Field(default_factory=list)
 
 
-class Transition(BaseModel):
-    """One step in a case's history: who did what, when, why, from which status to which."""
-
-    seq: int
-    at: datetime
-    actor: Actor
-    action: str
-    from_status: LicenceStatus | None
-    to_status: LicenceStatus
-    reason: str | None = None
-    details: dict[str, str] = Field(default_factory=dict)
+class Transition(CaseTransition[LicenceStatus]):
+    """One step in a licence case's history."""
 
 
 class LicenceState(BaseModel):

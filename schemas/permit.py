@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.case import DaysToAnswer, InformationRequest, LongText
+from schemas.case import CaseTransition, DaysToAnswer, InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef
 from schemas.shipment import (
     Arrival,
@@ -147,15 +147,8 @@ class Hold(BaseModel):
     since: datetime
 
 
-class PermitTransition(BaseModel):
-    seq: int
-    at: datetime
-    actor: Actor
-    action: str
-    from_status: PermitStatus | None
-    to_status: PermitStatus
-    reason: str | None = None
-    details: dict[str, str] = Field(default_factory=dict)
+class PermitTransition(CaseTransition[PermitStatus]):
+    """One step in a shipment case's history."""
 
 
 class PermitState(BaseModel):

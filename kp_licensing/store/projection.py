@@ -10,17 +10,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from kp_licensing.store.models import Notification
+from schemas.case import CaseTransition
 
-
-class TransitionLike(Protocol):
-    seq: int
-    at: Any
-    actor: Any
-    action: str
-    from_status: Any
-    to_status: Any
-    reason: str | None
-    details: dict[str, str]
+TransitionLike = CaseTransition[Any]
 
 
 def event_fields(transition: TransitionLike) -> dict[str, Any]:
