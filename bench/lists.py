@@ -33,11 +33,11 @@ from typing import Any
 from sqlalchemy import Engine, event, text
 
 from bench.report import load_average
-from kp_licensing.settings import Settings
 from kp_licensing.store import licences
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
 from kp_licensing.store.paging import Page, Position
+from kp_licensing.support.settings import Settings
 from schemas.licence import LicenceApplication, LicenceState, LicenceStatus
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_lists"

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from kp_licensing import security
-from kp_licensing.settings import Settings
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
 
 PASSWORD = "bench-password-not-secret"
 

@@ -12,7 +12,7 @@ cost; with the latencies and the machine's load average.
 ``--compare`` runs every burst a second time as the service hashed before issue 6: the
 library's default Argon2 parameters (RFC 9106 low memory: 64 MiB, t=3, p=4), as many at once
 as there were request threads to run them (AnyIO's default, 40). The API runs in this
-process, so switching ``kp_licensing.security`` switches the API. See ``bench/README.md``.
+process, so switching ``kp_licensing.support.security`` switches the API. See ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from argon2 import Parameters, profiles
 from bench.load import PASSWORD, expect
 from bench.report import Samples, latency_row, load_average, machine_context
 from bench.stack import Stack
-from kp_licensing import security
 from kp_licensing.store import people
 from kp_licensing.store.db import make_engine, session_factory
+from kp_licensing.support import security
 from schemas.common import Role
 
 #: Before issue 6, logins hashed on the request threads, AnyIO's default limit of 40.

@@ -39,11 +39,11 @@ import httpx
 from bench.lists import sample_state
 from bench.report import load_average
 from bench.stack import Stack
-from kp_licensing import security
-from kp_licensing.settings import Settings
 from kp_licensing.store import people
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.models import Licence, Operator
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
 from schemas.common import Role
 
 

@@ -13,7 +13,7 @@ import time
 import sqlalchemy
 import temporalio
 
-from kp_licensing.binaries import temporal_cli
+from kp_licensing.support.binaries import temporal_cli
 
 
 class Samples:

@@ -28,10 +28,10 @@ from temporalio import activity, workflow
 with workflow.unsafe.imports_passed_through():
     from temporalio.worker import Worker
 
-    from kp_licensing.devserver import TemporalDevServer, free_port, port_open
-    from kp_licensing.runner import run_worker, serve_api
-    from kp_licensing.settings import Settings
+    from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
+    from kp_licensing.run.runner import run_worker, serve_api
     from kp_licensing.store.migrate import upgrade
+    from kp_licensing.support.settings import Settings
     from workflows.client import connect
 
 

@@ -130,8 +130,8 @@ class LicenceApplication(BaseModel):
         return self
 
 
-#: The bounds of the configurable rules; their defaults are settings (``kp_licensing.settings``),
-#: declared there only.
+#: The bounds of the configurable rules; their defaults are settings, declared there only
+#: (``kp_licensing.support.settings``).
 ValidityYears = Annotated[int, Field(ge=1, le=10)]
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from kp_licensing import security
-from kp_licensing.settings import Settings
 from kp_licensing.store.db import SessionFactory, make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
 
 # Password hashes at a test cost (Argon2id, 64 KiB, one pass: well under a millisecond instead
 # of about 25 ms): the suite registers and signs in hundreds of users. Set in the environment,

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
-from kp_licensing.settings import Settings
 from kp_licensing.store.models import Operator
+from kp_licensing.support.settings import Settings
 from schemas.common import Actor, DocumentRef, Role
 from schemas.licence import (
     Administrator,

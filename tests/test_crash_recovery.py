@@ -23,7 +23,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from kp_licensing.devserver import TemporalDevServer, free_port, port_open
+from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Licence, Submission

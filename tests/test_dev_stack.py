@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kp_licensing.devserver import free_port, port_open
+from kp_licensing.run.devserver import free_port, port_open
 from tests.api.client import Api
 
 CLI = str(Path(sys.executable).parent / "kp-licensing")

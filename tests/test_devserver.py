@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from kp_licensing.devserver import free_port, port_open
+from kp_licensing.run.devserver import free_port, port_open
 
 STARTER = """
 import asyncio, sys, time
-from kp_licensing.devserver import TemporalDevServer
+from kp_licensing.run.devserver import TemporalDevServer
 server = TemporalDevServer(port=int(sys.argv[1]))
 asyncio.run(server.start())
 print(server._process.pid, flush=True)

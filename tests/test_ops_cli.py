@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kp_licensing.devserver import free_port
-from kp_licensing.settings import Settings, service_url
+from kp_licensing.run.devserver import free_port
+from kp_licensing.support.settings import Settings, service_url
 
 CLI = str(Path(sys.executable).parent / "kp-licensing")
 

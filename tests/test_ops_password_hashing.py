@@ -13,9 +13,9 @@ from typing import TypeVar
 import pytest
 from argon2 import PasswordHasher
 
-from kp_licensing import security
 from kp_licensing.api.routes import auth, users
-from kp_licensing.settings import Settings
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
 
 T = TypeVar("T")
 

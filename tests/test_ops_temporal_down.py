@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kp_licensing.devserver import TemporalDevServer, free_port, port_open
-from kp_licensing.runner import run_worker, serve_api
-from kp_licensing.settings import Settings
+from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
+from kp_licensing.run.runner import run_worker, serve_api
+from kp_licensing.support.settings import Settings
 from tests.api.client import Api
 from tests.api.conftest import BackgroundLoop
 
@@ -32,7 +32,7 @@ def _lines(caplog: pytest.LogCaptureFixture, who: str) -> list[logging.LogRecord
     return [
         r
         for r in caplog.records
-        if r.name == "kp_licensing.reconnect" and r.getMessage().startswith(f"{who}: ")
+        if r.name == "kp_licensing.run.reconnect" and r.getMessage().startswith(f"{who}: ")
     ]
 
 
@@ -97,7 +97,7 @@ def test_worker_and_api_wait_for_temporal_then_process_cases(
 
 
 def test_backoff_doubles_from_one_second_to_thirty() -> None:
-    from kp_licensing.reconnect import delay_after
+    from kp_licensing.run.reconnect import delay_after
 
     assert [delay_after(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
     assert delay_after(10_000) == 30

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from kp_licensing import security
 from kp_licensing.domain.errors import Unauthenticated
-from kp_licensing.settings import Settings
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
 from schemas.licence import LicencePolicy
 from schemas.permit import PermitPolicy
 

@@ -11,7 +11,6 @@ from datetime import timedelta
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 
-from kp_licensing import security
 from kp_licensing.api import docs, errors, health, inputs, openapi
 from kp_licensing.api.body_limit import BodyLimit
 from kp_licensing.api.deps import Services
@@ -25,11 +24,12 @@ from kp_licensing.api.routes import (
     permits,
     users,
 )
-from kp_licensing.reconnect import connect_until_up
+from kp_licensing.run.reconnect import connect_until_up
 from kp_licensing.services.sweep import sweep_forever
-from kp_licensing.settings import Settings, get_settings
 from kp_licensing.store.db import make_engine, make_probe_engine, session_factory
 from kp_licensing.store.documents import DocumentStore
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

@@ -16,16 +16,16 @@ from pydantic_core import PydanticCustomError
 from sqlmodel import Session
 from temporalio.client import Client
 
-from kp_licensing import security
 from kp_licensing.api.permissions import Action, allowed, refusal
 from kp_licensing.domain import numbering
 from kp_licensing.domain.errors import Forbidden, Unauthenticated, Unavailable
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.settings import Settings
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import User
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
 from schemas.common import Actor, Role
 
 

@@ -15,9 +15,9 @@ from sqlmodel import Session
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, NotFound
-from kp_licensing.settings import Settings
 from kp_licensing.store import permits
 from kp_licensing.store.permit_models import ConfirmationDispatch
+from kp_licensing.support.settings import Settings
 from schemas.common import Actor
 from schemas.permit import (
     ConfirmationMethod,

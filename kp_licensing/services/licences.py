@@ -22,10 +22,10 @@ from kp_licensing.services.submissions import (
     submit_once,
 )
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.settings import Settings
 from kp_licensing.store import licences, people, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Licence, Submission
+from kp_licensing.support.settings import Settings
 from schemas.common import Actor, CheckResult, DocumentRef
 from schemas.licence import (
     LicenceApplication,

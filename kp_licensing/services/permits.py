@@ -29,11 +29,11 @@ from kp_licensing.services.submissions import (
     submit_once,
 )
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.settings import Settings
 from kp_licensing.store import licences, permits, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Submission
 from kp_licensing.store.permit_models import Permit
+from kp_licensing.support.settings import Settings
 from schemas.common import Actor, DocumentRef
 from schemas.licence import LicenceStatus
 from schemas.permit import (

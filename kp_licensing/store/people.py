@@ -6,11 +6,11 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from kp_licensing import security
 from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
 from kp_licensing.domain.passwords import PasswordPolicy
 from kp_licensing.domain.registration import canonical_registration_no, registration_no_problem
 from kp_licensing.store.models import ApiKey, Operator, User, utcnow
+from kp_licensing.support import security
 from schemas.common import Role
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from kp_licensing.devserver import TemporalDevServer, free_port, port_open
-from kp_licensing.runner import run_worker, serve_api
-from kp_licensing.settings import Settings
+from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
+from kp_licensing.run.runner import run_worker, serve_api
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
+from kp_licensing.support.settings import Settings
 from schemas.common import Role
 from tests.api.client import Api, http
 

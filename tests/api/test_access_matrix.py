@@ -47,13 +47,13 @@ from fastapi import routing
 from fastapi.routing import APIRoute
 from sqlmodel import col, func, select
 
-from kp_licensing import security
 from kp_licensing.api.app import create_app
 from kp_licensing.api.deps import current_principal, require
 from kp_licensing.api.permissions import PERMISSIONS, Action
-from kp_licensing.settings import Settings
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import ApiKey, Document
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
 from schemas.common import Role
 from tests.api.client import PDF, Api, http
 from tests.api.conftest import Staff

@@ -30,10 +30,10 @@ from sqlmodel import select
 
 from kp_licensing.api.permissions import Action
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.settings import Settings
 from kp_licensing.store import permits as permit_store
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.permit_models import StockDraw
+from kp_licensing.support.settings import Settings
 from tests.api.client import Api
 from tests.api.conftest import Staff
 from tests.api.test_access_matrix import (

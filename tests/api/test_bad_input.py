@@ -26,7 +26,7 @@ from sqlmodel import SQLModel
 import kp_licensing.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.numbering import licence_number
-from kp_licensing.settings import Settings
+from kp_licensing.support.settings import Settings
 from tests.api.client import PDF, REQUIRED_DOCUMENTS, Api
 from tests.api.conftest import Staff
 

@@ -27,9 +27,9 @@ from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
 from kp_licensing.api.app import create_app
 from kp_licensing.api.errors import ErrorBody, domain_response
-from kp_licensing.devserver import free_port
 from kp_licensing.domain.errors import Conflict, Unavailable
-from kp_licensing.settings import Settings
+from kp_licensing.run.devserver import free_port
+from kp_licensing.support.settings import Settings
 from tests.api.client import Api
 from tests.api.conftest import Staff
 from tests.api.test_contract import Contract

@@ -16,7 +16,7 @@ from kp_licensing.api import validation
 from kp_licensing.api.app import create_app
 from kp_licensing.api.patterns import describe
 from kp_licensing.api.permissions import PHRASES, Action, refusal
-from kp_licensing.settings import Settings
+from kp_licensing.support.settings import Settings
 from schemas.common import Role
 
 REGEX = re.compile(r"\\[dswx]|\^|\$|\{\d|\[[^\]]*\]|\(\?")

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import QueuePool, text
 
 from kp_licensing.api.app import create_app
-from kp_licensing.devserver import free_port
-from kp_licensing.settings import Settings
+from kp_licensing.run.devserver import free_port
 from kp_licensing.store.db import make_engine
+from kp_licensing.support.settings import Settings
 from tests.api.conftest import Staff
 
 

@@ -13,9 +13,9 @@ from temporalio.client import Client
 
 from kp_licensing.services import holds, registry
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.settings import Settings
 from kp_licensing.store import participants
 from kp_licensing.store.db import SessionFactory
+from kp_licensing.support.settings import Settings
 from schemas.common import Actor, Role
 from schemas.participants import InvalidCertificateBody
 from tests.api.client import Api

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from kp_licensing.api.app import create_app
-from kp_licensing.settings import Settings
+from kp_licensing.support.settings import Settings
 from tests.api import test_bad_input
 from tests.api.client import PDF, Api
 from tests.api.conftest import Staff

@@ -14,13 +14,13 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordRequestForm
 
-from kp_licensing import security
 from kp_licensing.api.app import create_app
 from kp_licensing.api.deps import current_principal
 from kp_licensing.domain.errors import Unauthenticated
-from kp_licensing.settings import Settings
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Licence
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
 from schemas.licence import LicenceState
 from tests.api.client import Api
 from tests.api.conftest import Staff

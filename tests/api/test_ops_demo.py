@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kp_licensing.demo import STAFF, seed_staff
-from kp_licensing.settings import Settings
+from kp_licensing.cli.demo import STAFF, seed_staff
+from kp_licensing.support.settings import Settings
 from tests.api.client import Api
 from tests.api.conftest import Staff
 from tests.test_ops_cli import run

@@ -7,10 +7,10 @@ import uuid
 
 from argon2 import PasswordHasher
 
-from kp_licensing import security
-from kp_licensing.settings import Settings
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
 from schemas.common import Role
 from tests.api.client import Api
 

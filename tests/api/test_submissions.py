@@ -20,16 +20,16 @@ import httpx
 import pytest
 from sqlmodel import col, func, select
 
-from kp_licensing.devserver import free_port, port_open
-from kp_licensing.runner import run_worker, serve_api
+from kp_licensing.run.devserver import free_port, port_open
+from kp_licensing.run.runner import run_worker, serve_api
 from kp_licensing.services import submissions
 from kp_licensing.services.cases import LICENCE
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.settings import Settings
 from kp_licensing.store import submissions as store_submissions
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Licence, LicenceClaim, Submission
 from kp_licensing.store.permit_models import Permit
+from kp_licensing.support.settings import Settings
 from tests.api.client import Api, http
 from tests.api.conftest import BackgroundLoop, Staff
 from tests.api.test_holds import imports_of_a_series

@@ -9,8 +9,8 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from kp_licensing.binaries import temporal_test_server
 from kp_licensing.store.db import SessionFactory
+from kp_licensing.support.binaries import temporal_test_server
 from workflows.worker import build_worker
 
 TASK_QUEUE = "kp-test"

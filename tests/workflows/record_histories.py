@@ -18,10 +18,10 @@ from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from kp_licensing.binaries import temporal_test_server
 from kp_licensing.domain.clock import macao_date, start_of_macao_day
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
+from kp_licensing.support.binaries import temporal_test_server
 from schemas.case import AnswerInformation, Reason, RequestInformation
 from schemas.common import Role
 from schemas.licence import Approve, Renew, Suspend

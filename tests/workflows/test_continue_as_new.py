@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from temporalio.client import Client
 
-from kp_licensing.devserver import TemporalDevServer, free_port
+from kp_licensing.run.devserver import TemporalDevServer, free_port
 from kp_licensing.store import licences
 from kp_licensing.store.db import SessionFactory
 from schemas.case import Reason

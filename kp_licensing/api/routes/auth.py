@@ -10,7 +10,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from kp_licensing import security
 from kp_licensing.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from kp_licensing.domain.errors import Unauthenticated
 from kp_licensing.domain.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
@@ -18,6 +17,7 @@ from kp_licensing.domain.passwords import MIN_LENGTH
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import User
+from kp_licensing.support import security
 from schemas.common import Body, Email, Role
 from schemas.licence import ApplicantKind, Identifier, Text
 

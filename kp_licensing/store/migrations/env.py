@@ -3,8 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from kp_licensing.settings import get_settings
 from kp_licensing.store import models, participant_models, permit_models  # noqa: F401  (tables)
+from kp_licensing.support.settings import get_settings
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().resolved_database_url()

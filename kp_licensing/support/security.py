@@ -37,7 +37,7 @@ from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kp_licensing.domain.errors import Unauthenticated
-from kp_licensing.settings import OWASP_MEMORY_KIB, OWASP_TIME_COST, Settings
+from kp_licensing.support.settings import OWASP_MEMORY_KIB, OWASP_TIME_COST, Settings
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ from typing import NoReturn
 
 import typer
 
-from kp_licensing.settings import Settings, get_settings, service_url
+from kp_licensing.support.settings import Settings, get_settings, service_url
 
 app = typer.Typer(
     help="Kimberley Process licensing service for Macao (DSEDT).", no_args_is_help=True
@@ -47,7 +47,7 @@ def _fail(command: str, error: RuntimeError) -> NoReturn:
     "Ctrl-C stops it all."
 )
 def dev() -> None:
-    from kp_licensing.runner import dev_main
+    from kp_licensing.run.runner import dev_main
 
     _logging()
     try:
@@ -62,7 +62,7 @@ def api(
     port: int = typer.Option(None, help=f"Port (KP_API_PORT: {_defaults().api_port})."),
 ) -> None:
     """Run the HTTP API only (production: several replicas behind a load balancer)."""
-    from kp_licensing.runner import api_main
+    from kp_licensing.run.runner import api_main
 
     _logging()
     settings = get_settings().model_copy(
@@ -77,7 +77,7 @@ def api(
 @app.command()
 def worker() -> None:
     """Run a Temporal worker only (production: several replicas)."""
-    from kp_licensing.runner import worker_main
+    from kp_licensing.run.runner import worker_main
 
     _logging()
     asyncio.run(worker_main(get_settings()))
@@ -103,11 +103,11 @@ def create_admin(
     ),
 ) -> None:
     """Create an administrator account (the first one, or another)."""
-    from kp_licensing import security
     from kp_licensing.domain.errors import Conflict
     from kp_licensing.store import people
     from kp_licensing.store.db import make_engine, session_factory
     from kp_licensing.store.migrate import upgrade
+    from kp_licensing.support import security
     from schemas.common import Role
 
     if password_stdin:
@@ -161,7 +161,7 @@ def demo(
 ) -> None:
     """Walk the operating-licence process against a running service (``make run``): apply,
     request information, answer, approve, suspend, reinstate; print each step."""
-    from kp_licensing.demo import run_demo
+    from kp_licensing.cli.demo import run_demo
 
     settings = get_settings()
     credentials = None

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
 
     # Passwords hashed or verified at once per process: each Argon2 run takes its memory cost
-    # (19 MiB, kp_licensing.security), so this bounds what a burst of logins can take.
+    # (19 MiB, kp_licensing.support.security), so this bounds what a burst of logins can take.
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
     # The Argon2id cost of each password hash: OWASP's recommended m=19 MiB, t=2, p=1 by
     # default, and never less in production (check_production). The test suite lowers it: a

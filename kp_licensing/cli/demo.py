@@ -17,13 +17,13 @@ import httpx
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from kp_licensing import security
-from kp_licensing.demo_shipments import walk_shipments
+from kp_licensing.cli.demo_shipments import walk_shipments
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict
-from kp_licensing.settings import Settings
 from kp_licensing.store import people
 from kp_licensing.store.db import make_engine, session_factory
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
 from schemas.common import Role
 
 STAFF = {

@@ -12,11 +12,11 @@ from contextlib import contextmanager, suppress
 import uvicorn
 
 from kp_licensing.api.app import create_app
-from kp_licensing.devserver import TemporalDevServer, ensure_port_free
-from kp_licensing.reconnect import connect_until_up
-from kp_licensing.settings import Settings
+from kp_licensing.run.devserver import TemporalDevServer, ensure_port_free
+from kp_licensing.run.reconnect import connect_until_up
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
+from kp_licensing.support.settings import Settings
 from workflows.worker import build_worker
 
 log = logging.getLogger("kp_licensing")

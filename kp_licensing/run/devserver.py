@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kp_licensing.binaries import temporal_cli
+from kp_licensing.support.binaries import temporal_cli
 
 
 def _die_with_parent() -> None:
