@@ -253,3 +253,42 @@ class Suspend(SuspendBody):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor
+
+
+class LicenceSummary(BaseModel):
+    """A row of a list: what a worklist or a search shows."""
+
+    case_no: str
+    status: LicenceStatus
+    licence_no: str | None
+    operator_id: int
+    applicant_name: str
+    business_registration_no: str
+    activities: list[str]
+    issued_on: date | None
+    expires_on: date | None
+    renewal_status: str | None
+    info_deadline: datetime | None
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class LicencePage(BaseModel):
+    total: int | None = Field(description="Cases matching the filters; null if not asked for.")
+    items: list[LicenceSummary]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class LicenceCheck(BaseModel):
+    """What customs and others see when they check a licence number."""
+
+    licence_no: str
+    status: LicenceStatus
+    holder: str
+    business_registration_no: str
+    activities: list[str]
+    issued_on: date | None
+    expires_on: date | None
+    valid_today: bool

@@ -341,3 +341,27 @@ class PermitCheck(BaseModel):
     certificate_number: str | None = None
     provenance_country: str | None = None
     destination_country: str | None = None
+
+
+class PermitSummary(BaseModel):
+    case_no: str
+    kind: PermitKind
+    status: PermitStatus
+    permit_no: str | None
+    operator_id: int
+    licence_no: str
+    expected_date: date
+    valid_until: date | None
+    carats: Decimal
+    value_usd: Decimal
+    certificate_number: str | None
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class PermitPage(BaseModel):
+    total: int | None = Field(description="Cases matching the filters; null if not asked for.")
+    items: list[PermitSummary]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )

@@ -12,10 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from kp_licensing.domain.errors import RuleViolation
-
-MAX_LENGTH = 256
-#: The least length any policy asks (``KP_PASSWORD_MIN_LENGTH`` may only raise it).
-MIN_LENGTH = 12
+from schemas.accounts import MAX_PASSWORD_LENGTH as MAX_LENGTH
+from schemas.accounts import MIN_PASSWORD_LENGTH as MIN_LENGTH
 
 
 @dataclass(frozen=True)

@@ -2,72 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from kp_licensing.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from kp_licensing.domain.errors import Unauthenticated
-from kp_licensing.domain.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
-from kp_licensing.domain.passwords import MIN_LENGTH
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import User
 from kp_licensing.support import security
-from schemas.common import Body, Email, Role
-from schemas.licence import ApplicantKind, Identifier, Text
+from schemas.accounts import Registration, RegistrationResult, Token, UserPublic
 
 router = APIRouter(tags=["accounts"])
-
-Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
-#: The content rules are the password policy's (``domain.passwords``, checked where the account
-#: is made). The schema holds the least length any policy asks (a setting may only raise it), so
-#: a short password is named in the same 422 as every other bad field.
-Password = Annotated[
-    str,
-    StringConstraints(min_length=MIN_LENGTH, max_length=MAX_PASSWORD_LENGTH),
-    Field(
-        description="At least KP_PASSWORD_MIN_LENGTH characters (12 unless set), not only "
-        "spaces, not containing the user name."
-    ),
-]
-
-
-class Token(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_at: datetime
-
-
-class UserPublic(BaseModel):
-    id: int
-    username: str
-    full_name: str
-    email: str | None
-    role: Role
-    operator_id: int | None
-    is_active: bool
-
-
-class Registration(Body):
-    """A new operator and its first trader account."""
-
-    operator_name: Text
-    operator_kind: ApplicantKind
-    business_registration_no: Identifier
-    username: Username
-    full_name: Text
-    email: Email | None = None
-    password: Password
-
-
-class RegistrationResult(BaseModel):
-    operator_id: int
-    user: UserPublic
 
 
 def _find_user(sessions: SessionFactory, username: str) -> User | None:

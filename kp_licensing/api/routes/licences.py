@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
 
 from kp_licensing.api import paging
 from kp_licensing.api.deps import (
@@ -47,9 +46,12 @@ from schemas.licence import (
     Cancel,
     CancelBody,
     LicenceApplicationBody,
+    LicenceCheck,
+    LicencePage,
     LicenceRecord,
     LicenceState,
     LicenceStatus,
+    LicenceSummary,
     Suspend,
     SuspendBody,
     Transition,
@@ -57,45 +59,6 @@ from schemas.licence import (
 from workflows.licence import LicenceWorkflow
 
 router = APIRouter(prefix="/licences", tags=["operating licences"])
-
-
-class LicenceSummary(BaseModel):
-    """A row of a list: what a worklist or a search shows."""
-
-    case_no: str
-    status: LicenceStatus
-    licence_no: str | None
-    operator_id: int
-    applicant_name: str
-    business_registration_no: str
-    activities: list[str]
-    issued_on: date | None
-    expires_on: date | None
-    renewal_status: str | None
-    info_deadline: datetime | None
-    submitted_at: datetime
-    updated_at: datetime
-
-
-class LicencePage(BaseModel):
-    total: int | None = Field(description="Cases matching the filters; null if not asked for.")
-    items: list[LicenceSummary]
-    next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` for the next page; null on the last page."
-    )
-
-
-class LicenceCheck(BaseModel):
-    """What customs and others see when they check a licence number."""
-
-    licence_no: str
-    status: LicenceStatus
-    holder: str
-    business_registration_no: str
-    activities: list[str]
-    issued_on: date | None
-    expires_on: date | None
-    valid_today: bool
 
 
 @router.post("", status_code=201, response_model=LicenceState)

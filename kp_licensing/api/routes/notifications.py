@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from kp_licensing.api.deps import DatabaseId, MayNotifications, SessionDep
 from kp_licensing.store import notifications
+from schemas.accounts import NotificationPublic
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
-
-
-class NotificationPublic(BaseModel):
-    id: int
-    case_no: str
-    kind: str
-    message: str
-    created_at: datetime
-    read_at: datetime | None
 
 
 @router.get("", response_model=list[NotificationPublic])

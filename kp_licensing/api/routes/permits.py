@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, Field
 
 from kp_licensing.api import paging
 from kp_licensing.api.deps import (
@@ -48,9 +45,11 @@ from schemas.permit import (
     ConfirmationSentBody,
     PermitApplicationBody,
     PermitCheck,
+    PermitPage,
     PermitRecord,
     PermitState,
     PermitStatus,
+    PermitSummary,
     PermitTransition,
     RecordCrossing,
     Resolve,
@@ -62,30 +61,6 @@ from workflows.permit import PermitWorkflow
 router = APIRouter(prefix="/permits", tags=["shipment licences"])
 
 MayCheckShipmentLicence = Annotated[Principal, Depends(require(Action.check_shipment_licence))]
-
-
-class PermitSummary(BaseModel):
-    case_no: str
-    kind: PermitKind
-    status: PermitStatus
-    permit_no: str | None
-    operator_id: int
-    licence_no: str
-    expected_date: date
-    valid_until: date | None
-    carats: Decimal
-    value_usd: Decimal
-    certificate_number: str | None
-    submitted_at: datetime
-    updated_at: datetime
-
-
-class PermitPage(BaseModel):
-    total: int | None = Field(description="Cases matching the filters; null if not asked for.")
-    items: list[PermitSummary]
-    next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` for the next page; null on the last page."
-    )
 
 
 @router.post("", status_code=201, response_model=PermitState)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from kp_licensing.api.deps import (
     DatabaseId,
@@ -14,40 +11,12 @@ from kp_licensing.api.deps import (
     ServicesDep,
     SessionDep,
 )
-from kp_licensing.api.routes.auth import Password, Username, UserPublic
 from kp_licensing.domain.errors import NotFound, RuleViolation
 from kp_licensing.store import people
-from schemas.common import Body, Email, Role
-from schemas.licence import Text
+from schemas.accounts import ApiKeyIssued, NewApiKey, NewColleague, NewUser, UserPublic
+from schemas.common import Role
 
 router = APIRouter(tags=["accounts"])
-
-
-class NewUser(Body):
-    username: Username
-    full_name: Text
-    email: Email | None = None
-    role: Role
-    operator_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    password: Password | None = None
-
-
-class NewColleague(Body):
-    username: Username
-    full_name: Text
-    email: Email | None = None
-    password: Password
-
-
-class NewApiKey(Body):
-    label: Text
-
-
-class ApiKeyIssued(BaseModel):
-    id: int
-    label: str
-    key: str
-    created_at: datetime
 
 
 def _public(user: object) -> UserPublic:

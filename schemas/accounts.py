@@ -1,0 +1,99 @@
+"""Accounts as the API and the portal show and take them: sign-in tokens, users, operators'
+registrations, API keys, and the notifications a trader reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from schemas.common import Body, Email, Role
+from schemas.licence import ApplicantKind, Identifier, Text
+
+#: The longest password taken (Argon2 would hash more, but nobody types more).
+MAX_PASSWORD_LENGTH = 256
+#: The least length any policy asks (``KP_PASSWORD_MIN_LENGTH`` may only raise it).
+MIN_PASSWORD_LENGTH = 12
+
+Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
+#: The content rules are the password policy's (``domain.passwords``, checked where the account
+#: is made). The schema holds the least length any policy asks (a setting may only raise it), so
+#: a short password is named in the same 422 as every other bad field.
+Password = Annotated[
+    str,
+    StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH),
+    Field(
+        description="At least KP_PASSWORD_MIN_LENGTH characters (12 unless set), not only "
+        "spaces, not containing the user name."
+    ),
+]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    email: str | None
+    role: Role
+    operator_id: int | None
+    is_active: bool
+
+
+class Registration(Body):
+    """A new operator and its first trader account."""
+
+    operator_name: Text
+    operator_kind: ApplicantKind
+    business_registration_no: Identifier
+    username: Username
+    full_name: Text
+    email: Email | None = None
+    password: Password
+
+
+class RegistrationResult(BaseModel):
+    operator_id: int
+    user: UserPublic
+
+
+class NewUser(Body):
+    username: Username
+    full_name: Text
+    email: Email | None = None
+    role: Role
+    operator_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    password: Password | None = None
+
+
+class NewColleague(Body):
+    username: Username
+    full_name: Text
+    email: Email | None = None
+    password: Password
+
+
+class NewApiKey(Body):
+    label: Text
+
+
+class ApiKeyIssued(BaseModel):
+    id: int
+    label: str
+    key: str
+    created_at: datetime
+
+
+class NotificationPublic(BaseModel):
+    id: int
+    case_no: str
+    kind: str
+    message: str
+    created_at: datetime
+    read_at: datetime | None
