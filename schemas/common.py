@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -73,3 +73,16 @@ class DocumentRef(BaseModel):
     content_type: str
     size: int = Field(ge=0)
     sha256: str
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a list: its rows, the cursor of the next page, and (if asked) the total."""
+
+    total: int | None = Field(description="Cases matching the filters; null if not asked for.")
+    items: list[Item]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from schemas.case import CaseTransition, DaysToAnswer, InformationRequest, LongText
-from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Email
+from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Email, Page
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Identifier = Annotated[
@@ -273,12 +273,8 @@ class LicenceSummary(BaseModel):
     updated_at: datetime
 
 
-class LicencePage(BaseModel):
-    total: int | None = Field(description="Cases matching the filters; null if not asked for.")
-    items: list[LicenceSummary]
-    next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` for the next page; null on the last page."
-    )
+class LicencePage(Page[LicenceSummary]):
+    """A page of licence cases."""
 
 
 class LicenceCheck(BaseModel):

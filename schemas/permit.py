@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from schemas.case import CaseTransition, DaysToAnswer, InformationRequest, LongText
-from schemas.common import Actor, Body, CheckResult, Command, DocumentRef
+from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Page
 from schemas.shipment import (
     Arrival,
     CertificateDraw,
@@ -359,9 +359,5 @@ class PermitSummary(BaseModel):
     updated_at: datetime
 
 
-class PermitPage(BaseModel):
-    total: int | None = Field(description="Cases matching the filters; null if not asked for.")
-    items: list[PermitSummary]
-    next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` for the next page; null on the last page."
-    )
+class PermitPage(Page[PermitSummary]):
+    """A page of shipment cases."""
