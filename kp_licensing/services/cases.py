@@ -19,9 +19,10 @@ from kp_licensing.store import licences, permits, projection
 from kp_licensing.store.case_json import stored_case
 from kp_licensing.store.models import Licence
 from kp_licensing.store.permit_models import Permit
+from kp_licensing.store.projection import to_transition
 from schemas.common import Actor
-from schemas.licence import LicenceStart, LicenceState, LicenceStatus
-from schemas.permit import PermitStart, PermitState, PermitStatus
+from schemas.licence import LicenceStart, LicenceState, LicenceStatus, Transition
+from schemas.permit import PermitStart, PermitState, PermitStatus, PermitTransition
 from workflows import licence, permit
 
 
@@ -40,6 +41,8 @@ class CaseProcess:
     workflow_id: Callable[[str], str]
     project: Callable[..., bool]
     table: Any
+    transition_model: type[BaseModel]
+    events: Callable[[Session, str], list[Any]]
 
     @property
     def run(self) -> Any:
@@ -69,6 +72,8 @@ LICENCE = CaseProcess(
     workflow_id=licence.workflow_id,
     project=licences.apply_record,
     table=Licence,
+    transition_model=Transition,
+    events=licences.events,
 )
 PERMIT = CaseProcess(
     kind="permit",
@@ -80,6 +85,8 @@ PERMIT = CaseProcess(
     workflow_id=permit.workflow_id,
     project=permits.apply_record,
     table=Permit,
+    transition_model=PermitTransition,
+    events=permits.events,
 )
 PROCESSES = {p.kind: p for p in (LICENCE, PERMIT)}
 
@@ -90,6 +97,23 @@ def find_case(session: Session, process: CaseProcess, *, case_no: str, actor: Ac
     return visible(
         session.get(process.table, case_no), actor=actor, missing=f"no {process.noun} {case_no}"
     )
+
+
+def case_state(session: Session, process: CaseProcess, *, case_no: str, actor: Actor) -> Any:
+    """The whole case as of its latest transition, read from the projection's stored JSON in
+    one validating pass (no ORM object, no JSON decoding into dicts)."""
+    stored = visible(
+        stored_case(session, process.table, case_no),
+        actor=actor,
+        missing=f"no {process.noun} {case_no}",
+    )
+    return process.state_model.model_validate_json(stored.state_json)
+
+
+def history(session: Session, process: CaseProcess, *, case_no: str, actor: Actor) -> list[Any]:
+    """Every transition of the case: who, when, why, from which status to which."""
+    find_case(session, process, case_no=case_no, actor=actor)
+    return [to_transition(e, process.transition_model) for e in process.events(session, case_no)]
 
 
 async def act(

@@ -12,10 +12,12 @@ from typing import Any
 from sqlmodel import Session
 
 from kp_licensing.domain import licences as rules
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from kp_licensing.domain.numbering import case_number
 from kp_licensing.domain.registration import canonical_registration_no
 from kp_licensing.services import cases
+from kp_licensing.services.access import visible
 from kp_licensing.services.cases import LICENCE
 from kp_licensing.services.submissions import (
     record,
@@ -29,6 +31,7 @@ from kp_licensing.support.settings import Settings
 from schemas.common import Actor, CheckResult, DocumentRef
 from schemas.licence import (
     LicenceApplication,
+    LicenceCheck,
     LicenceRecord,
     LicenceState,
     LicenceStatus,
@@ -205,3 +208,26 @@ def renewal_command(
         settings=settings,
     )
     return Renew(actor=actor, application=application, documents=refs, checks=checks)
+
+
+def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> LicenceCheck:
+    """An operating licence as customs, officers and its holder check it: in force today, and
+    for what (a trader: only its own operator's licence exists)."""
+    row = visible(
+        licences.get_by_licence_no(session, licence_no),
+        actor=actor,
+        missing=f"no operating licence {licence_no}",
+    )
+    today = macao_date(datetime.now(UTC))
+    return LicenceCheck(
+        licence_no=licence_no,
+        status=LicenceStatus(row.status),
+        holder=row.applicant_name,
+        business_registration_no=row.business_registration_no,
+        activities=row.activities,
+        issued_on=row.issued_on,
+        expires_on=row.expires_on,
+        valid_today=row.status == LicenceStatus.active
+        and row.expires_on is not None
+        and today < row.expires_on,
+    )

@@ -25,12 +25,10 @@ from kp_licensing.api.deps import (
 )
 from kp_licensing.api.responses import json_response
 from kp_licensing.domain.clock import macao_date
+from kp_licensing.services import cases
 from kp_licensing.services import licences as service
-from kp_licensing.services.access import visible
+from kp_licensing.services.cases import LICENCE
 from kp_licensing.store import licences
-from kp_licensing.store.case_json import stored_case
-from kp_licensing.store.models import Licence
-from kp_licensing.store.projection import to_transition
 from schemas.case import (
     AnswerBody,
     AnswerInformation,
@@ -130,42 +128,19 @@ def check_licence(
     licence_no: LicenceNumber, principal: MayCheckLicence, session: SessionDep
 ) -> LicenceCheck:
     """Is this operating licence in force today, and for what? (customs, officers, holder)"""
-    row = visible(
-        licences.get_by_licence_no(session, licence_no),
-        actor=principal.actor,
-        missing=f"no operating licence {licence_no}",
-    )
-    today = macao_date(datetime.now(UTC))
-    return LicenceCheck(
-        licence_no=licence_no,
-        status=LicenceStatus(row.status),
-        holder=row.applicant_name,
-        business_registration_no=row.business_registration_no,
-        activities=row.activities,
-        issued_on=row.issued_on,
-        expires_on=row.expires_on,
-        valid_today=row.status == LicenceStatus.active
-        and row.expires_on is not None
-        and today < row.expires_on,
-    )
+    return service.check_by_number(session, licence_no=licence_no, actor=principal.actor)
 
 
 @router.get("/{case_no}", response_model=LicenceState)
 def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Response:
     """The whole case as of its latest transition, with its automated check results."""
-    stored = visible(
-        stored_case(session, Licence, case_no),
-        actor=principal.actor,
-        missing=f"no licence case {case_no}",
-    )
-    return json_response(LicenceState.model_validate_json(stored.state_json))
+    return json_response(cases.case_state(session, LICENCE, case_no=case_no, actor=principal.actor))
 
 
 @router.get("/{case_no}/history", response_model=list[Transition])
 def history(case_no: str, principal: MayViewCases, session: SessionDep) -> list[Transition]:
     """Every transition: who, when, why, from which status to which."""
-    service.find_case(session, case_no=case_no, actor=principal.actor)
-    return [to_transition(e, Transition) for e in licences.events(session, case_no)]
+    return cases.history(session, LICENCE, case_no=case_no, actor=principal.actor)
 
 
 @router.post("/{case_no}/request-information", response_model=LicenceRecord)

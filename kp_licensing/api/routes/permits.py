@@ -22,13 +22,10 @@ from kp_licensing.api.deps import (
 )
 from kp_licensing.api.permissions import Action
 from kp_licensing.api.responses import json_response
-from kp_licensing.services import import_confirmations
+from kp_licensing.services import cases, import_confirmations
 from kp_licensing.services import permits as service
-from kp_licensing.services.access import visible
+from kp_licensing.services.cases import PERMIT
 from kp_licensing.store import permits
-from kp_licensing.store.case_json import stored_case
-from kp_licensing.store.permit_models import Permit
-from kp_licensing.store.projection import to_transition
 from schemas.case import (
     AnswerBody,
     AnswerInformation,
@@ -154,18 +151,12 @@ def check_licence(
 @router.get("/{case_no}", response_model=PermitState)
 def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Response:
     """The whole case as of its latest transition, with its check results."""
-    stored = visible(
-        stored_case(session, Permit, case_no),
-        actor=principal.actor,
-        missing=f"no shipment licence case {case_no}",
-    )
-    return json_response(PermitState.model_validate_json(stored.state_json))
+    return json_response(cases.case_state(session, PERMIT, case_no=case_no, actor=principal.actor))
 
 
 @router.get("/{case_no}/history", response_model=list[PermitTransition])
 def history(case_no: str, principal: MayViewCases, session: SessionDep) -> list[Any]:
-    service.find_case(session, case_no=case_no, actor=principal.actor)
-    return [to_transition(e, PermitTransition) for e in permits.events(session, case_no)]
+    return cases.history(session, PERMIT, case_no=case_no, actor=principal.actor)
 
 
 async def _act(
