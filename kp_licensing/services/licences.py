@@ -27,8 +27,9 @@ from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import licences, people, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Licence, Submission
+from kp_licensing.store.paging import Page, Position
 from kp_licensing.support.settings import Settings
-from schemas.common import Actor, CheckResult, DocumentRef
+from schemas.common import Actor, CheckResult, DocumentRef, Role
 from schemas.licence import (
     LicenceApplication,
     LicenceCheck,
@@ -230,4 +231,37 @@ def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> Licen
         valid_today=row.status == LicenceStatus.active
         and row.expires_on is not None
         and today < row.expires_on,
+    )
+
+
+def search(
+    session: Session,
+    *,
+    actor: Actor,
+    operator_id: int | None,
+    status: list[LicenceStatus] | None,
+    expiring_within_days: int | None,
+    text: str | None,
+    limit: int,
+    offset: int,
+    after: Position | None,
+    count: bool,
+) -> Page:
+    """Cases by status, operator, text, or licences in force expiring within N days, newest
+    first. A trader sees only its own operator's cases, whatever ``operator_id`` says."""
+    if actor.role == Role.trader:
+        operator_id = actor.operator_id
+    before = None
+    if expiring_within_days is not None:
+        before = licences.expiring_before(macao_date(datetime.now(UTC)), expiring_within_days)
+    return licences.search(
+        session,
+        operator_id=operator_id,
+        status=[s.value for s in status] if status else None,
+        expiring_before=before,
+        text=text,
+        limit=limit,
+        offset=offset,
+        after=after,
+        count=count,
     )

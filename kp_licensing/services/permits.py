@@ -32,9 +32,10 @@ from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import licences, permits, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Submission
+from kp_licensing.store.paging import Page, Position
 from kp_licensing.store.permit_models import Permit
 from kp_licensing.support.settings import Settings
-from schemas.common import Actor, DocumentRef
+from schemas.common import Actor, DocumentRef, Role
 from schemas.licence import LicenceStatus
 from schemas.permit import (
     PermitApplication,
@@ -278,4 +279,34 @@ def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> Permi
         certificate_number=certificate.number if certificate else None,
         provenance_country=app.provenance_country,
         destination_country=app.destination_country,
+    )
+
+
+def search(
+    session: Session,
+    *,
+    actor: Actor,
+    operator_id: int | None,
+    kind: PermitKind | None,
+    status: list[PermitStatus] | None,
+    text: str | None,
+    limit: int,
+    offset: int,
+    after: Position | None,
+    count: bool,
+) -> Page:
+    """Cases by kind, status, operator and text, newest first. A trader sees only its own
+    operator's cases, whatever ``operator_id`` says."""
+    if actor.role == Role.trader:
+        operator_id = actor.operator_id
+    return permits.search(
+        session,
+        operator_id=operator_id,
+        kind=kind.value if kind else None,
+        status=[s.value for s in status] if status else None,
+        text=text,
+        limit=limit,
+        offset=offset,
+        after=after,
+        count=count,
     )

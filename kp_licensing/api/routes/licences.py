@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -24,11 +23,9 @@ from kp_licensing.api.deps import (
     TemporalDep,
 )
 from kp_licensing.api.responses import json_response
-from kp_licensing.domain.clock import macao_date
 from kp_licensing.services import cases
 from kp_licensing.services import licences as service
 from kp_licensing.services.cases import LICENCE
-from kp_licensing.store import licences
 from schemas.case import (
     AnswerBody,
     AnswerInformation,
@@ -37,7 +34,6 @@ from schemas.case import (
     RequestInformation,
     RequestInformationBody,
 )
-from schemas.common import Role
 from schemas.licence import (
     Approve,
     ApproveBody,
@@ -98,16 +94,12 @@ def search(
     Traders see only their own operator's cases, whatever ``operator_id`` says."""
     secret = services.settings.jwt_secret
     after = paging.start(cursor, offset, scope="licences", secret=secret)
-    if principal.role == Role.trader:
-        operator_id = principal.operator_id
-    before = None
-    if expiring_within_days is not None:
-        before = licences.expiring_before(macao_date(datetime.now(UTC)), expiring_within_days)
-    page = licences.search(
+    page = service.search(
         session,
+        actor=principal.actor,
         operator_id=operator_id,
-        status=[s.value for s in status] if status else None,
-        expiring_before=before,
+        status=status,
+        expiring_within_days=expiring_within_days,
         text=q,
         limit=limit,
         offset=offset,

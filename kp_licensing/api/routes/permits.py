@@ -25,7 +25,6 @@ from kp_licensing.api.responses import json_response
 from kp_licensing.services import cases, import_confirmations
 from kp_licensing.services import permits as service
 from kp_licensing.services.cases import PERMIT
-from kp_licensing.store import permits
 from schemas.case import (
     AnswerBody,
     AnswerInformation,
@@ -34,7 +33,6 @@ from schemas.case import (
     RequestInformation,
     RequestInformationBody,
 )
-from schemas.common import Role
 from schemas.permit import (
     ApprovePermit,
     ApprovePermitBody,
@@ -106,13 +104,12 @@ def search(
     `cursor` (any depth, stable) or `offset`."""
     secret = services.settings.jwt_secret
     after = paging.start(cursor, offset, scope="permits", secret=secret)
-    if principal.role == Role.trader:
-        operator_id = principal.operator_id
-    page = permits.search(
+    page = service.search(
         session,
+        actor=principal.actor,
         operator_id=operator_id,
-        kind=kind.value if kind else None,
-        status=[s.value for s in status] if status else None,
+        kind=kind,
+        status=status,
         text=q,
         limit=limit,
         offset=offset,
