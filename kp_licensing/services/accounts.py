@@ -1,0 +1,92 @@
+"""Accounts as administrators and traders manage them: the rules of who logs in how (a customs
+system with API keys, everyone else with a password), staff and colleagues, API keys."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from kp_licensing.domain.errors import NotFound, RuleViolation
+from kp_licensing.domain.passwords import PasswordPolicy
+from kp_licensing.store import people
+from kp_licensing.store.models import User
+from schemas.accounts import ApiKeyIssued, NewApiKey, NewColleague, NewUser, UserPublic
+from schemas.common import Actor, Role
+
+
+def public(user: User) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+def create_user(session: Session, body: NewUser, *, policy: PasswordPolicy) -> UserPublic:
+    """Create any account: staff, a customs system (no password: it uses API keys), a trader."""
+    if body.role != Role.customs and body.password is None:
+        raise RuleViolation("set a password: every account but a customs system logs in with one")
+    if body.role == Role.customs and body.password is not None:
+        raise RuleViolation(
+            "leave the password out: customs system accounts log in with API keys (issue one "
+            "with POST /api/v1/users/{id}/api-keys)"
+        )
+    if body.operator_id is not None:
+        people.get_operator(session, body.operator_id)
+    user = people.create_user(
+        session,
+        username=body.username,
+        full_name=body.full_name,
+        role=body.role,
+        password=body.password,
+        email=body.email,
+        operator_id=body.operator_id,
+        password_policy=policy,
+    )
+    return public(user)
+
+
+def list_users(session: Session, *, operator_id: int | None = None) -> list[UserPublic]:
+    """Every account, or an operator's."""
+    return [public(u) for u in people.list_users(session, operator_id=operator_id)]
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = people.get_user(session, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def deactivate(session: Session, user_id: int) -> UserPublic:
+    """Stop an account from logging in (its history stays); never the last active administrator."""
+    return public(people.deactivate(session, _user(session, user_id)))
+
+
+def issue_api_key(session: Session, user_id: int, body: NewApiKey) -> ApiKeyIssued:
+    """A new API key for a customs system account; shown once, stored only as a hash."""
+    user = _user(session, user_id)
+    if user.role != Role.customs:
+        raise RuleViolation(
+            f"user {user_id} ({user.role}) logs in with a password; API keys are issued to "
+            "customs system accounts only"
+        )
+    key, row = people.create_api_key(session, user=user, label=body.label)
+    assert row.id is not None
+    return ApiKeyIssued(id=row.id, label=row.label, key=key, created_at=row.created_at)
+
+
+def revoke_api_key(session: Session, key_id: int) -> None:
+    people.revoke_api_key(session, key_id=key_id)
+
+
+def add_colleague(
+    session: Session, body: NewColleague, *, actor: Actor, policy: PasswordPolicy
+) -> UserPublic:
+    """Another trader account of the actor's own operator."""
+    user = people.create_user(
+        session,
+        username=body.username,
+        full_name=body.full_name,
+        role=Role.trader,
+        password=body.password,
+        email=body.email,
+        operator_id=actor.operator_id,
+        password_policy=policy,
+    )
+    return public(user)
