@@ -79,14 +79,5 @@ def add_colleague(
     session: Session, body: NewColleague, *, actor: Actor, policy: PasswordPolicy
 ) -> UserPublic:
     """Another trader account of the actor's own operator."""
-    user = people.create_user(
-        session,
-        username=body.username,
-        full_name=body.full_name,
-        role=Role.trader,
-        password=body.password,
-        email=body.email,
-        operator_id=actor.operator_id,
-        password_policy=policy,
-    )
-    return public(user)
+    account = NewUser(**body.model_dump(), role=Role.trader, operator_id=actor.operator_id)
+    return create_user(session, account, policy=policy)
