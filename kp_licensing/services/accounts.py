@@ -3,13 +3,26 @@ system with API keys, everyone else with a password), staff and colleagues, API 
 
 from __future__ import annotations
 
+from anyio import to_thread
 from sqlmodel import Session
 
-from kp_licensing.domain.errors import NotFound, RuleViolation
+from kp_licensing.domain.errors import NotFound, RuleViolation, Unauthenticated
 from kp_licensing.domain.passwords import PasswordPolicy
 from kp_licensing.store import people
+from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import User
-from schemas.accounts import ApiKeyIssued, NewApiKey, NewColleague, NewUser, UserPublic
+from kp_licensing.support import security
+from kp_licensing.support.settings import Settings
+from schemas.accounts import (
+    ApiKeyIssued,
+    NewApiKey,
+    NewColleague,
+    NewUser,
+    Registration,
+    RegistrationResult,
+    Token,
+    UserPublic,
+)
 from schemas.common import Actor, Role
 
 
@@ -81,3 +94,62 @@ def add_colleague(
     """Another trader account of the actor's own operator."""
     account = NewUser(**body.model_dump(), role=Role.trader, operator_id=actor.operator_id)
     return create_user(session, account, policy=policy)
+
+
+def register(session: Session, body: Registration, *, policy: PasswordPolicy) -> RegistrationResult:
+    """Register an operator (company or individual entrepreneur) with its first trader user."""
+    operator, user = people.register_operator(
+        session,
+        name=body.operator_name,
+        kind=body.operator_kind.value,
+        business_registration_no=body.business_registration_no,
+        username=body.username,
+        full_name=body.full_name,
+        password=body.password,
+        email=body.email,
+        password_policy=policy,
+    )
+    assert operator.id is not None
+    return RegistrationResult(operator_id=operator.id, user=public(user))
+
+
+async def sign_in(
+    sessions: SessionFactory, settings: Settings, username: str, password: str
+) -> Token:
+    """A short-lived bearer token for a username and password.
+
+    Asynchronous on purpose: Argon2 runs on the hashing threads (``security.slots``), and a
+    sign-in waits for one holding neither a request thread nor a database connection, so a
+    burst of sign-ins queues there without starving other requests. The lookups are short and
+    run on request threads, each with a session of its own. A hash made with other (older,
+    costlier) parameters is made again with today's."""
+    user = await to_thread.run_sync(_find_user, sessions, username)
+    password_hash = user.password_hash if user else None
+    if (
+        not await security.verify_password_async(password, password_hash)
+        or user is None
+        or not user.is_active
+    ):
+        raise Unauthenticated("wrong username or password, or the account is deactivated")
+    assert user.id is not None and password_hash is not None
+    if security.needs_rehash(password_hash):
+        new_hash = await security.hash_password_async(password)
+        await to_thread.run_sync(_store_hash, sessions, user.id, new_hash)
+    token, expires = security.issue_token(
+        user_id=user.id, role=user.role, secret=settings.jwt_secret, minutes=settings.token_minutes
+    )
+    return Token(access_token=token, expires_at=expires)
+
+
+def _find_user(sessions: SessionFactory, username: str) -> User | None:
+    with sessions() as session:
+        return people.find_user(session, username)
+
+
+def _store_hash(sessions: SessionFactory, user_id: int, password_hash: str) -> None:
+    with sessions() as session:
+        user = people.get_user(session, user_id)
+        if user is not None:
+            user.password_hash = password_hash
+            session.add(user)
+            session.commit()
