@@ -35,7 +35,6 @@ EDGE_STORE_FOR_NOW = {
     "kp_licensing.api.app",
     "kp_licensing.api.deps",
     "kp_licensing.api.paging",
-    "kp_licensing.api.routes.documents",
     "kp_licensing.cli",  # users create-admin
     "kp_licensing.cli.demo",  # the demo's staff accounts
 }

@@ -8,10 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
-from kp_licensing.api.deps import MayUpload, MayViewDocuments, Principal, ServicesDep, SessionDep
-from kp_licensing.services.access import visible
-from kp_licensing.store.documents import to_ref
-from kp_licensing.store.models import Document
+from kp_licensing.api.deps import MayUpload, MayViewDocuments, ServicesDep, SessionDep
+from kp_licensing.services import documents
 from schemas.common import DocumentRef
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -33,21 +31,14 @@ async def upload(
     kind: Annotated[str, Form(description="What the document is, e.g. criminal_record.")],
 ) -> DocumentRef:
     """Store a document for the caller's operator; its SHA-256 is recorded and returned."""
-    document = await services.documents.save(
+    return await documents.upload(
         session,
+        services.documents,
+        actor=principal.actor,
         chunks=_chunks(file),
-        operator_id=principal.operator_id,
-        uploaded_by=principal.actor.user_id,
         kind=kind,
         filename=file.filename,
         declared_type=file.content_type,
-    )
-    return to_ref(document)
-
-
-def _visible(principal: Principal, session: SessionDep, services: ServicesDep, id: str) -> Document:
-    return visible(
-        services.documents.get(session, id), actor=principal.actor, missing=f"no document {id}"
     )
 
 
@@ -58,7 +49,9 @@ def metadata(
     session: SessionDep,
     services: ServicesDep,
 ) -> DocumentRef:
-    return to_ref(_visible(principal, session, services, document_id))
+    return documents.metadata(
+        session, services.documents, actor=principal.actor, document_id=document_id
+    )
 
 
 @router.get("/{document_id}/content", response_class=FileResponse)
@@ -69,11 +62,13 @@ def content(
     services: ServicesDep,
 ) -> FileResponse:
     """The file itself, always as a download (never rendered inline by the browser)."""
-    document = _visible(principal, session, services, document_id)
+    stored = documents.content(
+        session, services.documents, actor=principal.actor, document_id=document_id
+    )
     return FileResponse(
-        services.documents.path_of(document.sha256),
-        media_type=document.content_type,
-        filename=document.filename,
+        stored.path,
+        media_type=stored.content_type,
+        filename=stored.filename,
         content_disposition_type="attachment",
         headers={"X-Content-Type-Options": "nosniff"},
     )
