@@ -168,8 +168,9 @@ def _submit(
     print_: str,
     idempotency_key: str | None,
 ) -> Submission:
-    """Judge the application and commit its case number, its claims on the certificate
-    registers and its submission together."""
+    """Judge the application and commit its case number, its submission and the projection of
+    its first transition together (which takes its claims on the certificate registers:
+    ``store.permits.apply_record``)."""
     assert actor.operator_id is not None
     operator_id = actor.operator_id
     ids = list(application.document_ids)
@@ -187,7 +188,6 @@ def _submit(
     refuse_failed(checks, verdict="cannot be accepted")
     assert facts.licence is not None
     case_no = sequences.next_case_number(session, "permit-case", permit_case_number)
-    _claim(session, application=application, operator_id=operator_id, case_no=case_no)
     state = PermitState(
         case_no=case_no,
         operator_id=operator_id,
@@ -221,26 +221,6 @@ def _submit(
             raise
         return earlier
     return submission
-
-
-def _claim(
-    session: Session, *, application: PermitApplication, operator_id: int, case_no: str
-) -> None:
-    certificate = application.foreign_certificate
-    if application.kind == PermitKind.import_ and certificate is not None:
-        permits.claim_certificate(
-            session,
-            issuing_country=certificate.issuing_country,
-            number=certificate.number,
-            case_no=case_no,
-        )
-    if application.kind == PermitKind.export:
-        permits.reserve(
-            session,
-            operator_id=operator_id,
-            case_no=case_no,
-            draws=application.source_certificates,
-        )
 
 
 async def act(

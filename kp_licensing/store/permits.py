@@ -28,7 +28,7 @@ from kp_licensing.store.permit_models import (
     StockDraw,
 )
 from kp_licensing.store.projection import write
-from schemas.permit import ImportConfirmation, PermitRecord, PermitStatus
+from schemas.permit import ImportConfirmation, PermitRecord, PermitState, PermitStatus
 from schemas.shipment import CertificateDraw, PermitKind, canonical_certificate_number
 
 #: Statuses in which an export no longer holds the carats it drew.
@@ -71,6 +71,8 @@ def apply_record(session: Session, record: PermitRecord, *, commit: bool = True)
         row.certificate_number = certificate.number if certificate else None  # canonical
 
     def consequences() -> None:
+        if record.transition.seq == 1:
+            _claim(session, state)
         if state.kind == PermitKind.export and state.status in RELEASING:
             release_draws(session, case_no=state.case_no)
         if state.status == PermitStatus.cleared and certificate and state.arrival:
@@ -86,6 +88,29 @@ def apply_record(session: Session, record: PermitRecord, *, commit: bool = True)
         consequences=consequences,
         commit=commit,
     )
+
+
+def _claim(session: Session, state: PermitState) -> None:
+    """What a submitted case takes on the certificate registers, with its first transition
+    (in the submission's transaction): an import's certificate is presented (a replay is
+    refused), an export's draws are reserved (an overdraw is refused). Written again for the
+    same case (a workflow recording a submission from before), it changes nothing."""
+    app = state.application
+    certificate = app.foreign_certificate
+    if app.kind == PermitKind.import_ and certificate is not None:
+        claim_certificate(
+            session,
+            issuing_country=certificate.issuing_country,
+            number=certificate.number,
+            case_no=state.case_no,
+        )
+    if app.kind == PermitKind.export:
+        reserve(
+            session,
+            operator_id=state.operator_id,
+            case_no=state.case_no,
+            draws=app.source_certificates,
+        )
 
 
 def _record_import(session: Session, record: PermitRecord) -> None:
@@ -228,7 +253,10 @@ def presented_in(session: Session, *, issuing_country: str, number: str) -> str 
 
 def claim_certificate(session: Session, *, issuing_country: str, number: str, case_no: str) -> None:
     """Record the presentation in the caller's transaction; a second one is refused. The number
-    is kept in canonical form, so the unique constraint catches a replay typed differently."""
+    is kept in canonical form, so the unique constraint catches a replay typed differently.
+    The same case presenting it again changes nothing."""
+    if presented_in(session, issuing_country=issuing_country, number=number) == case_no:
+        return
     try:
         with session.begin_nested():
             session.add(
@@ -283,7 +311,10 @@ def reserve(
     """Take every draw in the caller's transaction, or none: a draw that would overdraw its
     certificate refuses the whole export with the numbers. Certificates are taken in the order
     of their ids, as releases take them, so two transactions never wait on each other in a
-    circle."""
+    circle. A case that holds its draws already keeps them."""
+    held = select(StockDraw.id).where(StockDraw.case_no == case_no)
+    if session.exec(held).first() is not None:
+        return
     found = []
     for draw in draws:
         row = _drawn_on(session, operator_id=operator_id, draw=draw)

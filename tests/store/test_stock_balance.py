@@ -489,3 +489,29 @@ def test_a_release_and_a_reservation_crossing_two_certificates_both_complete(
         failures = [e for e in (f.exception() for f in futures) if e is not None]
     assert not failures, f"the release or the reservation failed: {failures!r}"
     assert drawn(sessions, operator_id, a) == drawn(sessions, operator_id, b) == Decimal(10)
+
+
+def test_a_case_claiming_again_what_it_holds_changes_nothing(sessions: SessionFactory) -> None:
+    """The claims of a submitted case are written with its first transition; written again for
+    the same case (a workflow recording a submission made before), they change nothing."""
+    with sessions() as session:
+        operator = operator_row(session)
+    assert operator.id is not None
+    number = stock_certificate(sessions, operator.id, "100")
+    case_no = unique("EXP-")
+    presented = f"{COUNTRY}{unique('')[:6].upper()}"
+    for _ in range(2):
+        with sessions() as session:
+            permits.reserve(
+                session, operator_id=operator.id, case_no=case_no, draws=[draw(number, "40")]
+            )
+            session.commit()
+    assert drawn(sessions, operator.id, number) == Decimal("40")
+    assert len(held_by(sessions, case_no)) == 1
+    with sessions() as session:
+        for typed in (presented, presented.lower()):
+            permits.claim_certificate(
+                session, issuing_country=COUNTRY, number=typed, case_no=case_no
+            )
+        session.commit()
+        assert permits.presented_in(session, issuing_country=COUNTRY, number=presented) == case_no
