@@ -35,8 +35,6 @@ EDGE_STORE_FOR_NOW = {
     "kp_licensing.api.app",
     "kp_licensing.api.deps",
     "kp_licensing.api.paging",
-    "kp_licensing.cli",  # users create-admin
-    "kp_licensing.cli.demo",  # the demo's staff accounts
 }
 
 #: Workflow definitions: they may import ``workflows.common``, ``workflows.licence_clock`` and

@@ -103,11 +103,15 @@ def create_admin(
     ),
 ) -> None:
     """Create an administrator account (the first one, or another)."""
-    from kp_licensing.domain.errors import Conflict
-    from kp_licensing.store import people
+    from pydantic import ValidationError
+
+    from kp_licensing.api import validation
+    from kp_licensing.domain.errors import DomainError
+    from kp_licensing.services import accounts
     from kp_licensing.store.db import make_engine, session_factory
     from kp_licensing.store.migrate import upgrade
     from kp_licensing.support import security
+    from schemas.accounts import NewUser
     from schemas.common import Role
 
     if password_stdin:
@@ -122,21 +126,22 @@ def create_admin(
     if problems:
         typer.echo(f"the password is not acceptable: {'; '.join(problems)}", err=True)
         raise typer.Exit(2)
+    try:
+        account = NewUser(
+            username=username, full_name=full_name, role=Role.admin, password=password
+        )
+    except ValidationError as error:  # in the API's words (no regular expression)
+        for problem in validation.problems(error.errors()):
+            typer.echo(f"{problem['field']} {problem['message']}", err=True)
+        raise typer.Exit(2) from None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url()
     upgrade(url)
     security.configure_from(settings)
     with session_factory(make_engine(url))() as session:
         try:
-            user = people.create_user(
-                session,
-                username=username,
-                full_name=full_name,
-                role=Role.admin,
-                password=password,
-                password_policy=settings.password_policy(),
-            )
-        except Conflict as error:
+            user = accounts.create_user(session, account, policy=settings.password_policy())
+        except DomainError as error:
             typer.echo(error.message, err=True)
             raise typer.Exit(1) from None
     typer.echo(f"administrator {user.username} created (id {user.id})")

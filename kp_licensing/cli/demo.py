@@ -20,10 +20,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from kp_licensing.cli.demo_shipments import walk_shipments
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict
-from kp_licensing.store import people
+from kp_licensing.services import accounts
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.support import security
 from kp_licensing.support.settings import Settings
+from schemas.accounts import NewUser
 from schemas.common import Role
 
 STAFF = {
@@ -65,11 +66,10 @@ def seed_staff(settings: Settings) -> None:
     try:
         with session_factory(engine)() as session:
             for username, (name, role, password) in STAFF.items():
+                account = NewUser(username=username, full_name=name, role=role, password=password)
                 try:
-                    people.create_user(
-                        session, username=username, full_name=name, role=role, password=password
-                    )
-                except Conflict:
+                    accounts.create_user(session, account, policy=settings.password_policy())
+                except Conflict:  # there already, from an earlier run
                     session.rollback()
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]

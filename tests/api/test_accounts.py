@@ -269,6 +269,34 @@ def test_create_admin_refuses_a_weak_password(
     assert not (tmp_path / "kp.db").exists()  # refused before anything was made
 
 
+def test_create_admin_makes_the_account_by_the_api_rules(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The command line makes an administrator through the same service as the API: a user
+    name the API refuses is refused in the same words, and the account is made only once."""
+    monkeypatch.setenv("KP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KP_DATABASE_URL", f"sqlite:///{tmp_path / 'kp.db'}")
+    cli.get_settings.cache_clear()
+    password = "correct horse battery staple\n"
+
+    def create(username: str) -> Any:
+        return CliRunner().invoke(
+            cli.app, ["users", "create-admin", username, "--password-stdin"], input=password
+        )
+
+    try:
+        bad = create("Root Admin")
+        assert bad.exit_code == 2, bad.output
+        assert "username must be a lower-case letter or digit" in bad.output
+        assert "^[" not in bad.output  # no regular expression reaches a person
+        made = create("root-admin")
+        assert made.exit_code == 0 and "administrator root-admin created" in made.output
+        again = create("root-admin")
+        assert again.exit_code == 1 and "taken" in again.output
+    finally:
+        cli.get_settings.cache_clear()
+
+
 # ------------------------------------------------------------- the last active administrator
 
 
