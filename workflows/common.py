@@ -38,8 +38,11 @@ T = TypeVar("T")
 LOCAL_WRITES_PATCH = "local-database-writes"
 
 
-async def database_write(activity: str, arg: Any, *, result_type: type[T]) -> T:
+async def database_write(activity: Callable[[Any, Any], T], arg: Any) -> T:
     """Run one short, idempotent database write of a transition, as a local activity.
+
+    ``activity`` is the activity's method (``LicenceActivities.record``...): a reader and the
+    type checker follow the workflow to it; its registered name is what histories record.
 
     A local activity runs in the worker that holds the workflow task, and its result is recorded
     as a marker when that task completes: an update that writes through local activities is
@@ -54,17 +57,15 @@ async def database_write(activity: str, arg: Any, *, result_type: type[T]) -> T:
     memoises it): runs recorded before the patch keep scheduling ordinary activities on replay.
     """
     if workflow.patched(LOCAL_WRITES_PATCH):
-        return await workflow.execute_local_activity(
+        return await workflow.execute_local_activity_method(
             activity,
             arg,
-            result_type=result_type,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
-    return await workflow.execute_activity(
+    return await workflow.execute_activity_method(
         activity,
         arg,
-        result_type=result_type,
         start_to_close_timeout=ACTIVITY_TIMEOUT,
         retry_policy=ACTIVITY_RETRY,
     )
@@ -105,10 +106,12 @@ class CaseWorkflow:
     A subclass sets the class attributes, and provides ``_next_deadline`` and ``_on_clock``
     (what its timers do); ``_after_transition`` is its hook for consequences elsewhere."""
 
-    record_activity: ClassVar[str]
+    #: The activity methods (``staticmethod`` of the activity class's method) that write a
+    #: transition, and an approval's number with it.
+    record_activity: ClassVar[Any]
     #: Allocates a number (keyed by workflow and transition) and projects the transition that
     #: carries it, in one database transaction; returns the number.
-    numbered_record_activity: ClassVar[str]
+    numbered_record_activity: ClassVar[Any]
     transition_model: ClassVar[type[BaseModel]]
     record_model: ClassVar[type[BaseModel]]
     start_model: ClassVar[type[BaseModel]]
@@ -216,9 +219,9 @@ class CaseWorkflow:
         s.updated_at = workflow.now()
         record = self.record_model(state=s, transition=transition, notice=notice)
         if numbered is None:
-            await database_write(self.record_activity, record, result_type=bool)
+            await database_write(type(self).record_activity, record)
         else:
-            number = await database_write(self.numbered_record_activity, record, result_type=str)
+            number = await database_write(type(self).numbered_record_activity, record)
             numbered(record, number)
         await self._after_transition(transition)
         self._changed = True

@@ -60,46 +60,22 @@ with workflow.unsafe.imports_passed_through():
         information_request,
     )
     from workflows.hold_activities import HoldActivities
+    from workflows.ids import licence_workflow_id
+    from workflows.licence_activities import (
+        LicenceActivities,
+        approval_notice,
+        number_approval,
+        number_key,
+    )
     from workflows.licence_clock import LicenceClock
 
-#: Activity names, shared with ``workflows.licence_activities`` (the workflow calls activities by
-#: name so that this module never imports the database layer).
-RECORD_ACTIVITY = "licence.record"
-NUMBERED_RECORD_ACTIVITY = "licence.record_numbered"
-#: Only histories recorded before ``LOCAL_WRITES_PATCH`` schedule this one.
-NUMBER_ACTIVITY = "licence.allocate_number"
-
-
-def workflow_id(case_no: str) -> str:
-    return f"licence-{case_no}"
-
-
-def number_key(case_no: str, seq: int) -> str:
-    """The idempotency key of the number a transition allocates: a retry gets the same one."""
-    return f"{workflow_id(case_no)}/{seq}"
-
-
-def approval_notice(state: LicenceState) -> str:
-    assert state.expires_on is not None
-    return (
-        f"Application {state.case_no} approved: operating licence {state.licence_no}, valid "
-        f"until {state.expires_on - timedelta(days=1)}."
-    )
-
-
-def number_approval(record: LicenceRecord, number: str) -> None:
-    """Give an approval its licence number, in the state and in the notice that announces it.
-
-    Applied by the activity before it projects the record and by the workflow to the record it
-    returns, so both hold the same text."""
-    record.state.licence_no = number
-    record.notice = approval_notice(record.state)
+workflow_id = licence_workflow_id
 
 
 @workflow.defn
 class LicenceWorkflow(LicenceClock):
-    record_activity = RECORD_ACTIVITY
-    numbered_record_activity = NUMBERED_RECORD_ACTIVITY
+    record_activity = staticmethod(LicenceActivities.record)
+    numbered_record_activity = staticmethod(LicenceActivities.record_numbered)
     transition_model = Transition
     record_model = LicenceRecord
     start_model = LicenceStart
@@ -219,9 +195,8 @@ class LicenceWorkflow(LicenceClock):
                     numbered = number_approval
                 else:  # histories from before the patch: an activity for the number first
                     s.licence_no = await database_write(
-                        NUMBER_ACTIVITY,
+                        LicenceActivities.allocate_number,
                         NumberRequest(key=number_key(s.case_no, s.seq + 1), year=today.year),
-                        result_type=str,
                     )
                     today = macao_date(workflow.now())  # the allocation may have been retried
                 s.activities = list(cmd.activities or s.application.activities)

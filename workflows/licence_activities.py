@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session
 from temporalio import activity
 
@@ -9,14 +11,37 @@ from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.numbering import licence_number
 from kp_licensing.store import licences, sequences
 from kp_licensing.store.db import SessionFactory
-from schemas.licence import LicenceRecord, NumberRequest
-from workflows.licence import (
-    NUMBER_ACTIVITY,
-    NUMBERED_RECORD_ACTIVITY,
-    RECORD_ACTIVITY,
-    number_approval,
-    number_key,
-)
+from schemas.licence import LicenceRecord, LicenceState, NumberRequest
+from workflows.ids import licence_workflow_id
+
+#: Activity names, as recorded histories know them (the workflow reaches the activities by
+#: method; the names stay what they were).
+RECORD_ACTIVITY = "licence.record"
+NUMBERED_RECORD_ACTIVITY = "licence.record_numbered"
+#: Only histories recorded before ``LOCAL_WRITES_PATCH`` schedule this one.
+NUMBER_ACTIVITY = "licence.allocate_number"
+
+
+def number_key(case_no: str, seq: int) -> str:
+    """The idempotency key of the number a transition allocates: a retry gets the same one."""
+    return f"{licence_workflow_id(case_no)}/{seq}"
+
+
+def approval_notice(state: LicenceState) -> str:
+    assert state.expires_on is not None
+    return (
+        f"Application {state.case_no} approved: operating licence {state.licence_no}, valid "
+        f"until {state.expires_on - timedelta(days=1)}."
+    )
+
+
+def number_approval(record: LicenceRecord, number: str) -> None:
+    """Give an approval its licence number, in the state and in the notice that announces it.
+
+    Applied by the activity before it projects the record and by the workflow to the record it
+    returns, so both hold the same text."""
+    record.state.licence_no = number
+    record.notice = approval_notice(record.state)
 
 
 class LicenceActivities:

@@ -54,49 +54,28 @@ with workflow.unsafe.imports_passed_through():
         guarded,
         information_request,
     )
+    from workflows.ids import permit_workflow_id
+    from workflows.permit_activities import (
+        PermitActivities,
+        approval_details,
+        approval_notice,
+        number_approval,
+        number_key,
+    )
 
-RECORD_ACTIVITY = "permit.record"
-NUMBERED_RECORD_ACTIVITY = "permit.record_numbered"
-#: Only histories recorded before ``LOCAL_WRITES_PATCH`` schedule this one.
-NUMBER_ACTIVITY = "permit.allocate_number"
 #: Patches: histories recorded before these checks replay as they ran (see ``_found_on`` and
 #: ``_found``).
 DATES_PATCH = "permit-found-on-bounded"
 EXPIRY_PATCH = "permit-certificate-expiry-at-arrival"
 
 
-def workflow_id(case_no: str) -> str:
-    return f"permit-{case_no}"
-
-
-def number_key(case_no: str, seq: int) -> str:
-    """The idempotency key of the number a transition allocates: a retry gets the same one."""
-    return f"{workflow_id(case_no)}/{seq}"
-
-
-def approval_details(state: PermitState) -> dict[str, str]:
-    return {"permit_no": state.permit_no or "", "valid_until": str(state.valid_until)}
-
-
-def approval_notice(state: PermitState) -> str:
-    return (
-        f"Application {state.case_no} approved: {state.kind.value} licence {state.permit_no}, "
-        f"valid until {state.valid_until}."
-    )
-
-
-def number_approval(record: PermitRecord, number: str) -> None:
-    """Give an approval its licence number: state, event details and notice (applied by the
-    activity before it projects the record, and by the workflow to the record it returns)."""
-    record.state.permit_no = number
-    record.transition.details = approval_details(record.state)
-    record.notice = approval_notice(record.state)
+workflow_id = permit_workflow_id
 
 
 @workflow.defn
 class PermitWorkflow(CaseWorkflow):
-    record_activity = RECORD_ACTIVITY
-    numbered_record_activity = NUMBERED_RECORD_ACTIVITY
+    record_activity = staticmethod(PermitActivities.record)
+    numbered_record_activity = staticmethod(PermitActivities.record_numbered)
     transition_model = PermitTransition
     record_model = PermitRecord
     start_model = PermitStart
@@ -227,13 +206,12 @@ class PermitWorkflow(CaseWorkflow):
                 numbered = number_approval
             else:  # histories from before the patch: an activity for the number first
                 s.permit_no = await database_write(
-                    NUMBER_ACTIVITY,
+                    PermitActivities.allocate_number,
                     PermitNumberRequest(
                         key=number_key(s.case_no, s.seq + 1),
                         year=macao_date(workflow.now()).year,
                         kind=s.kind,
                     ),
-                    result_type=str,
                 )
             today = macao_date(workflow.now())
             s.issued_on = today

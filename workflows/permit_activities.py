@@ -12,14 +12,40 @@ from kp_licensing.store.db import SessionFactory
 from schemas.permit import (
     PermitNumberRequest,
     PermitRecord,
+    PermitState,
 )
-from workflows.permit import (
-    NUMBER_ACTIVITY,
-    NUMBERED_RECORD_ACTIVITY,
-    RECORD_ACTIVITY,
-    number_approval,
-    number_key,
-)
+from workflows.ids import permit_workflow_id
+
+#: Activity names, as recorded histories know them (the workflow reaches the activities by
+#: method; the names stay what they were).
+RECORD_ACTIVITY = "permit.record"
+NUMBERED_RECORD_ACTIVITY = "permit.record_numbered"
+#: Only histories recorded before ``LOCAL_WRITES_PATCH`` schedule this one.
+NUMBER_ACTIVITY = "permit.allocate_number"
+
+
+def number_key(case_no: str, seq: int) -> str:
+    """The idempotency key of the number a transition allocates: a retry gets the same one."""
+    return f"{permit_workflow_id(case_no)}/{seq}"
+
+
+def approval_details(state: PermitState) -> dict[str, str]:
+    return {"permit_no": state.permit_no or "", "valid_until": str(state.valid_until)}
+
+
+def approval_notice(state: PermitState) -> str:
+    return (
+        f"Application {state.case_no} approved: {state.kind.value} licence {state.permit_no}, "
+        f"valid until {state.valid_until}."
+    )
+
+
+def number_approval(record: PermitRecord, number: str) -> None:
+    """Give an approval its licence number: state, event details and notice (applied by the
+    activity before it projects the record, and by the workflow to the record it returns)."""
+    record.state.permit_no = number
+    record.transition.details = approval_details(record.state)
+    record.notice = approval_notice(record.state)
 
 
 class PermitActivities:

@@ -1,0 +1,12 @@
+"""The workflow id of each kind of case, from its case number: what the API, the activities and
+the workflows agree on (a number's idempotency key is built on it too)."""
+
+from __future__ import annotations
+
+
+def licence_workflow_id(case_no: str) -> str:
+    return f"licence-{case_no}"
+
+
+def permit_workflow_id(case_no: str) -> str:
+    return f"permit-{case_no}"
