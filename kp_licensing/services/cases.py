@@ -15,7 +15,7 @@ from sqlmodel import Session
 from kp_licensing.domain.errors import Conflict
 from kp_licensing.services.access import visible
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.store import licences, permits, projection
+from kp_licensing.store import licences, permits, projection, submissions
 from kp_licensing.store.case_json import stored_case
 from kp_licensing.store.models import Licence
 from kp_licensing.store.permit_models import Permit
@@ -139,6 +139,30 @@ async def act(
     # Give the connection back before waiting on the workflow: the update returns only after
     # its write is in the database, and a request must not hold a pooled connection that long.
     session.close()
-    return await engine.execute(
-        process.workflow_id(row.case_no), update, command, case_no=row.case_no
+    workflow_id = process.workflow_id(row.case_no)
+    try:
+        return await engine.execute(workflow_id, update, command, case_no=row.case_no)
+    except Conflict:
+        if not await _start_if_never_started(session, engine, process, row.case_no):
+            raise
+        return await engine.execute(workflow_id, update, command, case_no=row.case_no)
+
+
+async def _start_if_never_started(
+    session: Session, engine: ProcessEngine, process: CaseProcess, case_no: str
+) -> bool:
+    """Start the workflow of a case whose submission was committed but never started (its
+    request died, or met Temporal down, and the sweep has not come yet): an action on it then
+    goes through instead of being told the case is closed. False if it was started before (the
+    refusal stands)."""
+    submission = submissions.get(session, case_no)
+    if submission is None or submission.started_at is not None:
+        return False
+    await engine.start(
+        process.run,
+        process.start_model.model_validate(submission.start),
+        workflow_id=process.workflow_id(case_no),
+        case_no=case_no,
     )
+    submissions.mark_started(session, case_no)
+    return True

@@ -260,22 +260,27 @@ def holder(trader: Api, staff: Staff) -> Api:
     return trader
 
 
-async def test_the_sweep_starts_a_submission_whose_request_died_before_the_start(
-    settings: Settings, service: str, sessions: SessionFactory
-) -> None:
-    # What an API process that died between its commit and the start leaves behind.
+def unstarted_submission(sessions: SessionFactory) -> str:
+    """What an API process that died between its commit and the start leaves behind: a
+    licence case committed (and listed) whose workflow was never started; its case number."""
     with sessions() as session:
         start = licence_start(operator_row(session).id or 0)
-        case_no = start.state.case_no
         submissions.record(
             session,
             process=LICENCE,
             state=start.state,
             actor=start.submitted_by,
-            print_="0" * 64,
+            print_=uuid.uuid4().hex * 2,
             idempotency_key=None,
         )
         session.commit()
+    return start.state.case_no
+
+
+async def test_the_sweep_starts_a_submission_whose_request_died_before_the_start(
+    settings: Settings, service: str, sessions: SessionFactory
+) -> None:
+    case_no = unstarted_submission(sessions)
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     engine = ProcessEngine(
         client=client, task_queue=settings.task_queue, wait=timedelta(seconds=10)
@@ -340,3 +345,19 @@ def test_listing_holds_sent_while_no_worker_runs_complete_once_one_does(
         assert again.status_code == 201, again.text
     listed = staff.officer.ok("GET", "/invalid-certificates", params={"issuing_country": "AE"})
     assert again.json()["id"] in [entry["id"] for entry in listed]
+
+
+def test_an_action_on_a_case_never_started_starts_it_instead_of_calling_it_closed(
+    service: str, sessions: SessionFactory, staff: Staff
+) -> None:
+    """A submission committed but never started (its request died, or met Temporal down) is in
+    the lists before the sweep comes; an officer acting on it then starts its workflow and is
+    answered, not told that the case is closed."""
+    case_no = unstarted_submission(sessions)
+    asked = staff.officer.request(
+        "POST", f"/licences/{case_no}/request-information", json={"message": "Send the lease."}
+    )
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["state"]["status"] == "info_requested"
+    with sessions() as session:
+        assert session.get(Submission, case_no).started_at is not None  # type: ignore[union-attr]
