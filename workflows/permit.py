@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from kp_licensing.domain import permit_guards as guards
     from kp_licensing.domain import permits as rules
     from kp_licensing.domain.clock import macao_date, start_of_macao_day
     from kp_licensing.domain.errors import Conflict
@@ -163,7 +164,7 @@ class PermitWorkflow(CaseWorkflow):
     @workflow.update
     async def request_information(self, cmd: RequestInformation) -> PermitRecord:
         async with self._lock:
-            guarded(lambda: rules.guard_review(self._state))
+            guarded(lambda: guards.guard_review(self._state))
             s = self._state
             s.info_request, notice = information_request(
                 s.case_no, cmd, default_days=s.policy.info_request_days, now=workflow.now()
@@ -178,12 +179,12 @@ class PermitWorkflow(CaseWorkflow):
 
     @request_information.validator
     def _check_request_information(self, cmd: RequestInformation) -> None:
-        guarded(lambda: rules.guard_review(self._state))
+        guarded(lambda: guards.guard_review(self._state))
 
     @workflow.update
     async def answer_information(self, cmd: AnswerInformation) -> PermitRecord:
         async with self._lock:
-            guarded(lambda: rules.guard_answer(self._state))
+            guarded(lambda: guards.guard_answer(self._state))
             s = self._state
             s.info_request = None
             s.documents.extend(cmd.documents)
@@ -193,7 +194,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @answer_information.validator
     def _check_answer(self, cmd: AnswerInformation) -> None:
-        guarded(lambda: rules.guard_answer(self._state))
+        guarded(lambda: guards.guard_answer(self._state))
 
     @workflow.update
     async def approve(self, cmd: ApprovePermit) -> PermitRecord:
@@ -228,7 +229,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @approve.validator
     def _check_approve(self, cmd: ApprovePermit) -> None:
-        guarded(lambda: rules.guard_review(self._state))
+        guarded(lambda: guards.guard_review(self._state))
         today = macao_date(workflow.now())
         if self._state.licence_expires_on <= today:
             guarded(lambda: _refuse("the holder's operating licence has expired"))
@@ -236,7 +237,7 @@ class PermitWorkflow(CaseWorkflow):
     @workflow.update
     async def reject(self, cmd: Reason) -> PermitRecord:
         async with self._lock:
-            guarded(lambda: rules.guard_review(self._state))
+            guarded(lambda: guards.guard_review(self._state))
             return await self._transition(
                 cmd.actor,
                 "rejected",
@@ -247,12 +248,12 @@ class PermitWorkflow(CaseWorkflow):
 
     @reject.validator
     def _check_reject(self, cmd: Reason) -> None:
-        guarded(lambda: rules.guard_review(self._state))
+        guarded(lambda: guards.guard_review(self._state))
 
     @workflow.update
     async def withdraw(self, cmd: Reason) -> PermitRecord:
         async with self._lock:
-            guarded(lambda: rules.guard_withdraw(self._state))
+            guarded(lambda: guards.guard_withdraw(self._state))
             self._state.info_request = None
             return await self._transition(
                 cmd.actor, "withdrawn", PermitStatus.withdrawn, reason=cmd.reason
@@ -260,12 +261,12 @@ class PermitWorkflow(CaseWorkflow):
 
     @withdraw.validator
     def _check_withdraw(self, cmd: Reason) -> None:
-        guarded(lambda: rules.guard_withdraw(self._state))
+        guarded(lambda: guards.guard_withdraw(self._state))
 
     @workflow.update
     async def cancel(self, cmd: Reason) -> PermitRecord:
         async with self._lock:
-            guarded(lambda: rules.guard_cancel(self._state))
+            guarded(lambda: guards.guard_cancel(self._state))
             self._state.info_request = None
             return await self._transition(
                 cmd.actor,
@@ -277,7 +278,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @cancel.validator
     def _check_cancel(self, cmd: Reason) -> None:
-        guarded(lambda: rules.guard_cancel(self._state))
+        guarded(lambda: guards.guard_cancel(self._state))
 
     @workflow.update
     async def record_arrival(self, cmd: RecordCrossing) -> PermitRecord:
@@ -295,7 +296,7 @@ class PermitWorkflow(CaseWorkflow):
         self._found_on(cmd)
 
     def _check_arrival(self, cmd: RecordCrossing) -> None:
-        guarded(lambda: rules.guard_arrival(self._state, PermitKind.import_, cmd.arrival.date))
+        guarded(lambda: guards.guard_arrival(self._state, PermitKind.import_, cmd.arrival.date))
 
     @workflow.update
     async def record_entry(self, cmd: RecordCrossing) -> PermitRecord:
@@ -312,20 +313,20 @@ class PermitWorkflow(CaseWorkflow):
         self._found_on(cmd)
 
     def _check_entry(self, cmd: RecordCrossing) -> None:
-        guarded(lambda: rules.guard_arrival(self._state, PermitKind.transit, cmd.arrival.date))
+        guarded(lambda: guards.guard_arrival(self._state, PermitKind.transit, cmd.arrival.date))
 
     @workflow.update
     async def record_exit(self, cmd: RecordCrossing) -> PermitRecord:
         """Transit: the shipment left; it must leave exactly as it entered."""
         async with self._lock:
-            guarded(lambda: rules.guard_exit(self._state))
+            guarded(lambda: guards.guard_exit(self._state))
             self._found_on(cmd, patched=True)
             self._state.exit = cmd.arrival
             return await self._found(cmd, "left", PermitStatus.completed)
 
     @record_exit.validator
     def _check_exit(self, cmd: RecordCrossing) -> None:
-        guarded(lambda: rules.guard_exit(self._state))
+        guarded(lambda: guards.guard_exit(self._state))
         self._found_on(cmd)
 
     def _found_on(self, cmd: RecordCrossing, *, patched: bool = False) -> None:
@@ -335,7 +336,7 @@ class PermitWorkflow(CaseWorkflow):
         if patched and not workflow.patched(DATES_PATCH):
             return
         today = macao_date(workflow.now())
-        guarded(lambda: rules.guard_found_on(self._state, cmd.arrival.date, today))
+        guarded(lambda: guards.guard_found_on(self._state, cmd.arrival.date, today))
 
     async def _found(self, cmd: RecordCrossing, action: str, ok: PermitStatus) -> PermitRecord:
         """Move on if what was found matches the licence, else open a discrepancy."""
@@ -359,7 +360,7 @@ class PermitWorkflow(CaseWorkflow):
     async def resolve(self, cmd: Resolve) -> PermitRecord:
         """An officer accepts the shipment as found, or cancels the licence."""
         async with self._lock:
-            guarded(lambda: rules.guard_resolve(self._state))
+            guarded(lambda: guards.guard_resolve(self._state))
             s = self._state
             if not cmd.accept:
                 return await self._transition(
@@ -377,7 +378,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @resolve.validator
     def _check_resolve(self, cmd: Resolve) -> None:
-        guarded(lambda: rules.guard_resolve(self._state))
+        guarded(lambda: guards.guard_resolve(self._state))
 
     @workflow.signal
     async def hold(self, cmd: PlaceHold) -> None:

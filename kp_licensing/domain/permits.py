@@ -8,17 +8,16 @@ Failed checks refuse the application; flagged ones (value plausibility) go to th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from kp_licensing.domain.errors import Conflict, RuleViolation
+from kp_licensing.domain.errors import RuleViolation
 from kp_licensing.domain.participants import matches
 from schemas.common import CheckOutcome, CheckResult, DocumentRef
 from schemas.licence import LicenceStatus
 from schemas.participants import InvalidCertificate
-from schemas.permit import PermitApplication, PermitState, PermitStatus
+from schemas.permit import PermitApplication, PermitState
 from schemas.shipment import HS_CODES_IN_SCOPE, MIXED_ORIGIN, Arrival, PermitKind
 
 #: The operating-licence activity each shipment kind needs.
@@ -37,7 +36,7 @@ DECLARATIONS = {
 }
 
 
-def _a(word: str) -> str:
+def with_article(word: str) -> str:
     """The word with its indefinite article ("an import", "a transit")."""
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
@@ -195,7 +194,7 @@ def _shape_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None
             f"required.{name}",
             getattr(app, name) is not None,
             f"{name.replace('_', ' ')} given",
-            f"{_a(app.kind.value)} needs the {name.replace('_', ' ')}",
+            f"{with_article(app.kind.value)} needs the {name.replace('_', ' ')}",
         )
     checks.add(
         "expected_date",
@@ -369,94 +368,6 @@ def arrival_discrepancies(app: PermitApplication, found: Arrival, tolerance: Dec
     return problems
 
 
-# Guards: each raises Conflict when the transition is impossible now.
-
-
-def _require(state: PermitState, ok: Callable[[PermitStatus], bool], what: str) -> None:
-    if state.status.is_final:
-        raise Conflict(f"case {state.case_no} is {state.status.value}; it can no longer change")
-    if not ok(state.status):
-        raise Conflict(f"case {state.case_no} is {state.status.value}: {what}")
-
-
-def guard_review(state: PermitState) -> None:
-    """Request information, approve, reject: only an application under review."""
-    _require(
-        state,
-        lambda s: s == PermitStatus.under_review,
-        "only an application under review can be decided",
-    )
-
-
-def guard_answer(state: PermitState) -> None:
-    _require(
-        state, lambda s: s == PermitStatus.info_requested, "there is no open information request"
-    )
-
-
-def guard_withdraw(state: PermitState) -> None:
-    _require(
-        state,
-        lambda s: (
-            s
-            in (
-                PermitStatus.under_review,
-                PermitStatus.info_requested,
-                PermitStatus.on_hold,
-                PermitStatus.approved,
-            )
-        ),
-        "only an unused licence or a pending application can be withdrawn",
-    )
-
-
-def guard_cancel(state: PermitState) -> None:
-    """A supervisor may cancel a shipment licence case in any status but a final one."""
-    _require(state, lambda _: True, "only an open case can be cancelled")
-
-
-def guard_arrival(state: PermitState, kind: PermitKind, on: date) -> None:
-    """Import arrival or transit entry: an approved licence of that kind, used within validity."""
-    _require(
-        state, lambda s: s == PermitStatus.approved, "only an approved, unused licence can be used"
-    )
-    if state.kind != kind:
-        raise Conflict(
-            f"case {state.case_no} is {_a(state.kind.value)} licence, not {_a(kind.value)} licence"
-        )
-    if state.valid_until is not None and on > state.valid_until:
-        raise Conflict(f"licence {state.permit_no} was valid until {state.valid_until}")
-
-
-def guard_exit(state: PermitState) -> None:
-    _require(state, lambda s: s == PermitStatus.in_transit, "only a shipment in transit can leave")
-
-
-def guard_found_on(state: PermitState, on: date, today: date) -> None:
-    """An arrival, entry or exit happened while the licence was valid, and not after today
-    (Macao): an exit no earlier than the entry it follows. Refused (422) naming the range."""
-    first = state.issued_on
-    if state.status == PermitStatus.in_transit and state.arrival is not None:
-        first, what = state.arrival.date, "the exit date"
-    else:
-        what = "the arrival date" if state.kind == PermitKind.import_ else "the entry date"
-    last = min(today, state.valid_until) if state.valid_until else today
-    if first is not None and first <= on <= last:
-        return
-    since = f"from {first} " if first is not None else ""
-    raise RuleViolation(
-        f"{what} {on} is outside the allowed range: {since}to {last} (licence "
-        f"{state.permit_no} issued on {state.issued_on}, valid until {state.valid_until}; "
-        f"today in Macao is {today})",
-        details=[
-            {
-                "field": "date",
-                "message": f"must be {since}to {last}",
-            }
-        ],
-    )
-
-
 def working_days_after(start: date, days: int, holidays: frozenset[date]) -> date:
     """The ``days``-th working day (Monday to Friday, not a holiday) after ``start``."""
     day = start
@@ -465,10 +376,6 @@ def working_days_after(start: date, days: int, holidays: frozenset[date]) -> dat
         if day.weekday() < 5 and day not in holidays:
             days -= 1
     return day
-
-
-def guard_resolve(state: PermitState) -> None:
-    _require(state, lambda s: s == PermitStatus.discrepancy, "there is no discrepancy to resolve")
 
 
 #: How far ahead of the server's clock a reported sending time may be (clients' clocks drift).

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from kp_licensing.domain import permit_guards as guards
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.errors import Conflict
 from schemas.common import CheckOutcome
@@ -221,11 +222,11 @@ def state(status: PermitStatus, kind: str = "import") -> PermitState:
 
 ALL = list(PermitStatus)
 GUARDS: list[tuple[str, Callable[[PermitState], None], set[PermitStatus]]] = [
-    ("review", rules.guard_review, {PermitStatus.under_review}),
-    ("answer", rules.guard_answer, {PermitStatus.info_requested}),
+    ("review", guards.guard_review, {PermitStatus.under_review}),
+    ("answer", guards.guard_answer, {PermitStatus.info_requested}),
     (
         "withdraw",
-        rules.guard_withdraw,
+        guards.guard_withdraw,
         {
             PermitStatus.under_review,
             PermitStatus.info_requested,
@@ -233,9 +234,9 @@ GUARDS: list[tuple[str, Callable[[PermitState], None], set[PermitStatus]]] = [
             PermitStatus.approved,
         },
     ),
-    ("cancel", rules.guard_cancel, {s for s in ALL if not s.is_final}),
-    ("exit", rules.guard_exit, {PermitStatus.in_transit}),
-    ("resolve", rules.guard_resolve, {PermitStatus.discrepancy}),
+    ("cancel", guards.guard_cancel, {s for s in ALL if not s.is_final}),
+    ("exit", guards.guard_exit, {PermitStatus.in_transit}),
+    ("resolve", guards.guard_resolve, {PermitStatus.discrepancy}),
 ]
 
 
@@ -254,11 +255,11 @@ def test_each_guard_allows_exactly_its_statuses(
 def test_an_arrival_needs_an_approved_licence_of_its_kind() -> None:
     on = TODAY + timedelta(days=3)
     approved = state(PermitStatus.approved)
-    rules.guard_arrival(approved, PermitKind.import_, on)
+    guards.guard_arrival(approved, PermitKind.import_, on)
     with pytest.raises(Conflict):
-        rules.guard_arrival(approved, PermitKind.transit, on)
+        guards.guard_arrival(approved, PermitKind.transit, on)
     with pytest.raises(Conflict):
-        rules.guard_arrival(state(PermitStatus.under_review), PermitKind.import_, on)
+        guards.guard_arrival(state(PermitStatus.under_review), PermitKind.import_, on)
 
 
 def test_valid_until_never_passes_the_operating_licence() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from kp_licensing.domain import permit_guards as guards
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.errors import Conflict, RuleViolation
 from schemas.common import CheckOutcome
@@ -197,17 +198,17 @@ def licensed(status: PermitStatus = PermitStatus.approved, **changes: Any) -> Pe
 def test_an_arrival_is_dated_within_the_licence_and_not_after_today() -> None:
     state = licensed()
     for ok in (TODAY - timedelta(days=10), TODAY):
-        rules.guard_found_on(state, ok, TODAY)
+        guards.guard_found_on(state, ok, TODAY)
     for bad in (date(2020, 1, 1), TODAY - timedelta(days=11), TODAY + timedelta(days=1)):
         with pytest.raises(RuleViolation) as refused:
-            rules.guard_found_on(state, bad, TODAY)
+            guards.guard_found_on(state, bad, TODAY)
         assert f"the arrival date {bad} is outside the allowed range" in refused.value.message
         assert refused.value.details == [
             {"field": "date", "message": f"must be from {TODAY - timedelta(days=10)} to {TODAY}"}
         ]
     later = TODAY + timedelta(days=40)  # after the licence's last day: that day bounds it
     with pytest.raises(RuleViolation, match=f"to {TODAY + timedelta(days=19)}"):
-        rules.guard_found_on(state, later, later)
+        guards.guard_found_on(state, later, later)
 
 
 def test_a_transit_leaves_no_earlier_than_it_entered() -> None:
@@ -222,9 +223,9 @@ def test_a_transit_leaves_no_earlier_than_it_entered() -> None:
         }
     )
     state = licensed(PermitStatus.in_transit, kind="transit", arrival=entered)
-    rules.guard_found_on(state, TODAY - timedelta(days=2), TODAY)
+    guards.guard_found_on(state, TODAY - timedelta(days=2), TODAY)
     with pytest.raises(RuleViolation, match=r"the exit date .* outside the allowed range"):
-        rules.guard_found_on(state, TODAY - timedelta(days=3), TODAY)
+        guards.guard_found_on(state, TODAY - timedelta(days=3), TODAY)
 
 
 # ------------------------------------------------------------------ import confirmations
@@ -264,4 +265,4 @@ def test_refusals_read_as_sentences() -> None:
         "the number of parcels on the application (1) differs from the certificate (2)"
     )
     with pytest.raises(Conflict, match="is an import licence, not a transit licence"):
-        rules.guard_arrival(licensed(), PermitKind.transit, TODAY)
+        guards.guard_arrival(licensed(), PermitKind.transit, TODAY)
