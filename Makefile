@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy kp_licensing workflows schemas edi bench
+
+# The message catalogue: the codes said in the code (the first argument of these callables) into
+# the template, then into each language's .po (new codes added untranslated, gone ones dropped).
+# tests/test_messages.py checks that this list names every callable that takes a code.
+MESSAGE_KEYWORDS := say invalid DomainError RuleViolation NotFound Conflict Forbidden Unauthenticated Unavailable TooLarge
+LOCALE := kp_licensing/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords $(addprefix -k ,$(MESSAGE_KEYWORDS)) \
+		--sort-output --no-wrap --project kp-licensing -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages \
+		--no-fuzzy-matching --ignore-obsolete --no-wrap
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.licence_throughput

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from schemas.common import Body, Email, Role
 from schemas.licence import ApplicantKind, Identifier, Text
+from schemas.messages import Message
 
 #: The longest password taken (Argon2 would hash more, but nobody types more).
 MAX_PASSWORD_LENGTH = 256
@@ -91,9 +92,12 @@ class ApiKeyIssued(BaseModel):
 
 
 class NotificationPublic(BaseModel):
+    """What a case told its operator: ``message`` as data (code and params; the API adds the
+    sentence, ``text``, in the response's language)."""
+
     id: int
     case_no: str
     kind: str
-    message: str
+    message: Message
     created_at: datetime
     read_at: datetime | None

@@ -7,6 +7,8 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from schemas.messages import Message
+
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200),
@@ -57,11 +59,12 @@ class CheckOutcome(StrEnum):
 
 
 class CheckResult(BaseModel):
-    """One automated check, shown to trader and officer alike."""
+    """One automated check, shown to trader and officer alike: ``code`` names the check,
+    ``message`` says what it found (a stored plain sentence is read as said verbatim)."""
 
     code: str
     outcome: CheckOutcome
-    message: str
+    message: Message
 
 
 class DocumentRef(BaseModel):

@@ -21,6 +21,7 @@ from pydantic import (
 
 from schemas.case import CaseTransition, DaysToAnswer, InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Email, Page
+from schemas.messages import Message
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Identifier = Annotated[
@@ -199,7 +200,7 @@ class LicenceRecord(BaseModel):
 
     state: LicenceState
     transition: Transition
-    notice: str | None = None
+    notice: Message | None = None
 
 
 class NumberRequest(BaseModel):

@@ -17,13 +17,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, m
 
 from schemas.common import Body
 from schemas.licence import LongText, Text
+from schemas.messages import invalid
 from schemas.shipment import CertificateNumber, canonical_certificate_number
 
 
 def _country_code(value: str) -> str:
     code = value.strip().upper()
     if pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+        raise invalid("field.country_code", code=code)
     return code
 
 
@@ -66,12 +67,9 @@ class RegistryEntryBody(Body):
     @model_validator(mode="after")
     def _consistent(self) -> RegistryEntryBody:
         if self.effective_to is not None and self.effective_to <= self.effective_from:
-            raise ValueError("effective_to (exclusive) must be after effective_from")
+            raise invalid("field.effective_period")
         if self.participant is None and self.status != ParticipantStatus.not_participant:
-            raise ValueError(
-                f"an entry with status {self.status.value} must name its Participant "
-                "(only a not_participant entry has none)"
-            )
+            raise invalid("field.participant_required", status=self.status)
         return self
 
 
@@ -137,7 +135,7 @@ class NumberSeries(Body):
     @model_validator(mode="after")
     def _order(self) -> NumberSeries:
         if int(self.last) < int(self.first):
-            raise ValueError("the series ends (last) before it starts (first)")
+            raise invalid("field.series_order")
         return self
 
 
@@ -154,7 +152,7 @@ class InvalidCertificateBody(Body):
     @model_validator(mode="after")
     def _one_of(self) -> InvalidCertificateBody:
         if (self.number is None) == (self.series is None):
-            raise ValueError("give either a number or a series, not both or neither")
+            raise invalid("field.number_or_series")
         return self
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 
 from schemas.case import CaseTransition, DaysToAnswer, InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Page
+from schemas.messages import Message
 from schemas.shipment import (
     Arrival,
     CertificateDraw,
@@ -186,7 +187,7 @@ class PermitRecord(BaseModel):
 
     state: PermitState
     transition: PermitTransition
-    notice: str | None = None
+    notice: Message | None = None
 
 
 # Commands specific to shipments (information requests and reasons are in schemas.case).

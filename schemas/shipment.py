@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from schemas.common import Body
+from schemas.messages import invalid
 
 #: The HS codes inside the Kimberley Process (domain.md 1): unsorted, industrial, non-industrial.
 HS_CODES_IN_SCOPE = ("7102.10", "7102.21", "7102.31")
@@ -55,10 +56,7 @@ def canonical_certificate_number(text: str) -> str:
 def _certificate_number(value: str) -> str:
     number = canonical_certificate_number(value)
     if not 2 <= len(number) <= CERTIFICATE_NUMBER_MAX:
-        raise ValueError(
-            f"a certificate number has 2 to {CERTIFICATE_NUMBER_MAX} letters and digits "
-            "(spaces, '-', '/' and '.' are ignored)"
-        )
+        raise invalid("field.certificate_number", max=CERTIFICATE_NUMBER_MAX)
     return number
 
 
@@ -118,7 +116,7 @@ class ForeignCertificate(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> ForeignCertificate:
         if self.expires_on < self.issued_on:
-            raise ValueError("the certificate expires before it was issued")
+            raise invalid("field.certificate_expires_before_issue")
         return self
 
     @property

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain.errors import DomainError
     from schemas.case import InformationRequest, RequestInformation
     from schemas.common import SYSTEM_ACTOR
+    from schemas.messages import Message, say
 
 #: Activities write to our own database: retry them without limit (a database outage delays a
 #: case, it never loses a transition), backing off to once a minute.
@@ -73,9 +74,9 @@ async def database_write(activity: Callable[[Any, Any], T], arg: Any) -> T:
 
 def information_request(
     case_no: str, cmd: RequestInformation, *, default_days: int, now: datetime
-) -> tuple[InformationRequest, str]:
+) -> tuple[InformationRequest, Message]:
     """An officer's request for information, due by the end of the Macao day the applicant is
-    told (not mid-day), and the notice that tells them."""
+    told (not mid-day), and the notice that tells them (the officer's words as they wrote them)."""
     days = cmd.deadline_days or default_days
     due = macao_date(now) + timedelta(days=days)
     request = InformationRequest(
@@ -84,17 +85,23 @@ def information_request(
         requested_at=now,
         deadline=start_of_macao_day(due + timedelta(days=1)),
     )
-    return request, f"DSEDT asks for more information on {case_no} by {due}: {cmd.message}"
+    notice = say("notice.case.information_requested", case_no=case_no, due=due, message=cmd.message)
+    return request, notice
 
 
 def guarded(check: Callable[[], T]) -> T:
-    """Run a domain guard; a refusal crosses Temporal as an ApplicationError named after it, which
-    the API turns back into the same domain error (409, 422...)."""
+    """Run a domain guard; a refusal crosses Temporal as an ApplicationError named after it, with
+    its message (code and params) and details, which the API turns back into the same domain
+    error (409, 422...)."""
     try:
         return check()
     except DomainError as error:
         raise ApplicationError(
-            error.message, error.details, type=type(error).__name__, non_retryable=True
+            str(error.message),
+            error.message.model_dump(),
+            error.details,
+            type=type(error).__name__,
+            non_retryable=True,
         ) from None
 
 
@@ -117,7 +124,7 @@ class CaseWorkflow:
     start_model: ClassVar[type[BaseModel]]
 
     @staticmethod
-    def submitted_notice(state: Any) -> str:
+    def submitted_notice(state: Any) -> Message:
         """The notice that tells the applicant the case is received."""
         raise NotImplementedError
 
@@ -158,7 +165,7 @@ class CaseWorkflow:
     async def _after_transition(self, transition: Any) -> None:
         """Consequences outside the case (none unless a subclass says so)."""
 
-    async def _live(self, submitted_by: Any, first_status: Any, notice: str) -> Any:
+    async def _live(self, submitted_by: Any, first_status: Any, notice: Message) -> Any:
         """Record the submission (a new case), then wait for deadlines and changes until the
         case is final; return its last state."""
         if self._state.seq == 0:
@@ -193,7 +200,7 @@ class CaseWorkflow:
         *,
         reason: str | None = None,
         details: dict[str, str] | None = None,
-        notice: str | None = None,
+        notice: Message | None = None,
         numbered: Callable[[Any, str], None] | None = None,
     ) -> Any:
         """Record one step: bump the transition number, project it, notify, wake the loop.

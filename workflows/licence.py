@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         Suspend,
         Transition,
     )
+    from schemas.messages import Message, say
     from schemas.permit import ShipmentHold
     from workflows.common import (
         ACTIVITY_RETRY,
@@ -93,8 +94,8 @@ class LicenceWorkflow(LicenceClock):
         )
 
     @staticmethod
-    def submitted_notice(state: LicenceState) -> str:
-        return f"Application {state.case_no} received and under review."
+    def submitted_notice(state: LicenceState) -> Message:
+        return say("notice.licence.submitted", case_no=state.case_no)
 
     async def _after_transition(self, transition: Transition) -> None:
         """Hold or release the operator's shipment cases when the licence's standing changes."""
@@ -213,9 +214,10 @@ class LicenceWorkflow(LicenceClock):
                 s.expires_on = add_years(s.expires_on, s.policy.validity_years)
                 s.renewal = None
                 action, to_status = "renewed", s.status
-                notice = (
-                    f"Licence {s.licence_no} renewed: now valid until "
-                    f"{s.expires_on - timedelta(days=1)}."
+                notice = say(
+                    "notice.licence.renewed",
+                    licence_no=s.licence_no,
+                    valid_until=s.expires_on - timedelta(days=1),
                 )
             details["activities"] = ", ".join(a.value for a in s.activities)
             details["expires_on"] = str(s.expires_on)
@@ -244,7 +246,7 @@ class LicenceWorkflow(LicenceClock):
                     "rejected",
                     LicenceStatus.rejected,
                     reason=cmd.reason,
-                    notice=f"Application {s.case_no} rejected: {cmd.reason}",
+                    notice=say("notice.case.rejected", case_no=s.case_no, reason=cmd.reason),
                 )
             s.renewal = None
             return await self._transition(
@@ -252,8 +254,9 @@ class LicenceWorkflow(LicenceClock):
                 "renewal_rejected",
                 s.status,
                 reason=cmd.reason,
-                notice=f"The renewal of licence {s.licence_no} was rejected: {cmd.reason}. The "
-                f"licence remains valid until it expires.",
+                notice=say(
+                    "notice.licence.renewal_rejected", licence_no=s.licence_no, reason=cmd.reason
+                ),
             )
 
     @reject.validator
@@ -295,7 +298,7 @@ class LicenceWorkflow(LicenceClock):
                 cmd.actor,
                 "renewal_submitted",
                 s.status,
-                notice=f"Renewal of licence {s.licence_no} received and under review.",
+                notice=say("notice.licence.renewal_submitted", licence_no=s.licence_no),
             )
 
     @renew.validator
@@ -317,9 +320,14 @@ class LicenceWorkflow(LicenceClock):
                 LicenceStatus.suspended,
                 reason=cmd.reason,
                 details=details,
-                notice=f"Licence {s.licence_no} suspended"
-                + (f" until {cmd.until}" if cmd.until else "")
-                + f": {cmd.reason}",
+                notice=say(
+                    "notice.licence.suspended_until",
+                    licence_no=s.licence_no,
+                    until=cmd.until,
+                    reason=cmd.reason,
+                )
+                if cmd.until
+                else say("notice.licence.suspended", licence_no=s.licence_no, reason=cmd.reason),
             )
 
     @suspend.validator
@@ -337,7 +345,11 @@ class LicenceWorkflow(LicenceClock):
                 "reinstated",
                 LicenceStatus.active,
                 reason=cmd.reason,
-                notice=f"Licence {self._state.licence_no} reinstated: {cmd.reason}",
+                notice=say(
+                    "notice.licence.reinstated",
+                    licence_no=self._state.licence_no,
+                    reason=cmd.reason,
+                ),
             )
 
     @reinstate.validator
@@ -353,6 +365,11 @@ class LicenceWorkflow(LicenceClock):
                 "cancelled",
                 LicenceStatus.cancelled,
                 cmd.reason,
+                say(
+                    "notice.licence.cancelled",
+                    licence_no=self._state.licence_no,
+                    reason=cmd.reason,
+                ),
                 {"reason_code": cmd.reason_code},
             )
 
@@ -364,7 +381,17 @@ class LicenceWorkflow(LicenceClock):
     async def surrender(self, cmd: Reason) -> LicenceRecord:
         async with self._lock:
             guarded(lambda: rules.guard_end(self._state, "surrendered"))
-            return await self._end(cmd.actor, "surrendered", LicenceStatus.surrendered, cmd.reason)
+            return await self._end(
+                cmd.actor,
+                "surrendered",
+                LicenceStatus.surrendered,
+                cmd.reason,
+                say(
+                    "notice.licence.surrendered",
+                    licence_no=self._state.licence_no,
+                    reason=cmd.reason,
+                ),
+            )
 
     @surrender.validator
     def _check_surrender(self, cmd: Reason) -> None:
@@ -376,6 +403,7 @@ class LicenceWorkflow(LicenceClock):
         action: str,
         to_status: LicenceStatus,
         reason: str,
+        notice: Message,
         details: dict[str, str] | None = None,
     ) -> LicenceRecord:
         """Cancel or surrender: a final transition that drops anything still pending."""
@@ -389,5 +417,5 @@ class LicenceWorkflow(LicenceClock):
             to_status,
             reason=reason,
             details=details,
-            notice=f"Licence {s.licence_no} {action}: {reason}",
+            notice=notice,
         )

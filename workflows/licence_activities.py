@@ -12,6 +12,7 @@ from kp_licensing.domain.numbering import licence_number
 from kp_licensing.store import licences, sequences
 from kp_licensing.store.db import SessionFactory
 from schemas.licence import LicenceRecord, LicenceState, NumberRequest
+from schemas.messages import Message, say
 from workflows.ids import licence_workflow_id
 
 #: Activity names, as recorded histories know them (the workflow reaches the activities by
@@ -27,11 +28,13 @@ def number_key(case_no: str, seq: int) -> str:
     return f"{licence_workflow_id(case_no)}/{seq}"
 
 
-def approval_notice(state: LicenceState) -> str:
+def approval_notice(state: LicenceState) -> Message:
     assert state.expires_on is not None
-    return (
-        f"Application {state.case_no} approved: operating licence {state.licence_no}, valid "
-        f"until {state.expires_on - timedelta(days=1)}."
+    return say(
+        "notice.licence.approved",
+        case_no=state.case_no,
+        licence_no=state.licence_no,
+        valid_until=state.expires_on - timedelta(days=1),
     )
 
 
@@ -39,7 +42,7 @@ def number_approval(record: LicenceRecord, number: str) -> None:
     """Give an approval its licence number, in the state and in the notice that announces it.
 
     Applied by the activity before it projects the record and by the workflow to the record it
-    returns, so both hold the same text."""
+    returns, so both hold the same notice."""
     record.state.licence_no = number
     record.notice = approval_notice(record.state)
 

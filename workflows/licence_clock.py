@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain.clock import macao_date, start_of_macao_day
     from schemas.common import SYSTEM_ACTOR
     from schemas.licence import LicenceState, LicenceStatus
+    from schemas.messages import say
     from workflows.common import CaseWorkflow
 
 
@@ -57,8 +58,7 @@ class LicenceClock(CaseWorkflow):
                     "lapsed",
                     LicenceStatus.lapsed,
                     reason=f"information not provided by the deadline {deadline}",
-                    notice=f"Application {s.case_no} lapsed: the information requested was not "
-                    "provided in time.",
+                    notice=say("notice.case.lapsed", case_no=s.case_no),
                 )
                 return
             s.renewal = None
@@ -67,8 +67,7 @@ class LicenceClock(CaseWorkflow):
                 "renewal_lapsed",
                 s.status,
                 reason=f"information not provided by the deadline {deadline}",
-                notice=f"The renewal application for licence {s.licence_no} lapsed: the "
-                "information requested was not provided in time.",
+                notice=say("notice.licence.renewal_lapsed", licence_no=s.licence_no),
             )
         if s.status.is_licensed and s.expires_on is not None and today >= s.expires_on:
             s.renewal = None
@@ -79,7 +78,9 @@ class LicenceClock(CaseWorkflow):
                 "expired",
                 LicenceStatus.expired,
                 reason=f"validity ended on {s.expires_on.isoformat()} without renewal",
-                notice=f"Operating licence {s.licence_no} expired on {s.expires_on.isoformat()}.",
+                notice=say(
+                    "notice.licence.expired", licence_no=s.licence_no, expires_on=s.expires_on
+                ),
             )
             return
         if (
@@ -94,7 +95,7 @@ class LicenceClock(CaseWorkflow):
                 "suspension_ended",
                 LicenceStatus.active,
                 reason=f"suspension ended on {until}",
-                notice=f"The suspension of licence {s.licence_no} ended; it is active again.",
+                notice=say("notice.licence.suspension_ended", licence_no=s.licence_no),
             )
         due = [key for key, day in self._reminder_dates().items() if today >= day]
         if due:
@@ -107,6 +108,10 @@ class LicenceClock(CaseWorkflow):
                 "renewal_reminder",
                 s.status,
                 reason=f"{days_left} days before expiry",
-                notice=f"Operating licence {s.licence_no} expires on {s.expires_on} "
-                f"({days_left} days): apply for renewal in time.",
+                notice=say(
+                    "notice.licence.renewal_reminder",
+                    licence_no=s.licence_no,
+                    expires_on=s.expires_on,
+                    days_left=days_left,
+                ),
             )

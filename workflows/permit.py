@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain.errors import Conflict
     from schemas.case import AnswerInformation, Reason, RequestInformation
     from schemas.common import SYSTEM_ACTOR
+    from schemas.messages import Message, say
     from schemas.permit import (
         ApprovePermit,
         Hold,
@@ -92,11 +93,15 @@ class PermitWorkflow(CaseWorkflow):
         )
 
     @staticmethod
-    def submitted_notice(state: PermitState) -> str:
-        return (
-            f"{state.kind.value.capitalize()} licence application {state.case_no} received and "
-            "under review."
-        )
+    def submitted_notice(state: PermitState) -> Message:
+        """One sentence per kind of licence, so a language can name each kind its own way."""
+        match state.kind:
+            case PermitKind.import_:
+                return say("notice.permit.import_submitted", case_no=state.case_no)
+            case PermitKind.export:
+                return say("notice.permit.export_submitted", case_no=state.case_no)
+            case PermitKind.transit:
+                return say("notice.permit.transit_submitted", case_no=state.case_no)
 
     def _validity_end(self) -> datetime | None:
         """When the licence stops being usable: the start of the day after its last day."""
@@ -125,8 +130,7 @@ class PermitWorkflow(CaseWorkflow):
                 "lapsed",
                 PermitStatus.lapsed,
                 reason="information not provided by the deadline",
-                notice=f"Application {s.case_no} lapsed: the information requested was not "
-                "provided in time.",
+                notice=say("notice.case.lapsed", case_no=s.case_no),
             )
             return
         end = self._validity_end()
@@ -139,7 +143,9 @@ class PermitWorkflow(CaseWorkflow):
                 "expired",
                 PermitStatus.expired,
                 reason=f"not used by {s.valid_until}",
-                notice=f"Licence {s.permit_no} expired unused on {s.valid_until}.",
+                notice=say(
+                    "notice.permit.expired_unused", permit_no=s.permit_no, valid_until=s.valid_until
+                ),
             )
         elif s.status == PermitStatus.in_transit:
             s.incident = f"the shipment had not left Macao by {s.valid_until}"
@@ -148,7 +154,9 @@ class PermitWorkflow(CaseWorkflow):
                 "exit_overdue",
                 PermitStatus.discrepancy,
                 reason=s.incident,
-                notice=f"Transit {s.permit_no}: {s.incident}; DSEDT will contact you.",
+                notice=say(
+                    "notice.permit.exit_overdue", permit_no=s.permit_no, valid_until=s.valid_until
+                ),
             )
 
     # ------------------------------------------------------------------------------- messages
@@ -232,7 +240,7 @@ class PermitWorkflow(CaseWorkflow):
         guarded(lambda: guards.guard_review(self._state))
         today = macao_date(workflow.now())
         if self._state.licence_expires_on <= today:
-            guarded(lambda: _refuse("the holder's operating licence has expired"))
+            guarded(_holder_licence_expired)
 
     @workflow.update
     async def reject(self, cmd: Reason) -> PermitRecord:
@@ -243,7 +251,7 @@ class PermitWorkflow(CaseWorkflow):
                 "rejected",
                 PermitStatus.rejected,
                 reason=cmd.reason,
-                notice=f"Application {self._state.case_no} rejected: {cmd.reason}",
+                notice=say("notice.case.rejected", case_no=self._state.case_no, reason=cmd.reason),
             )
 
     @reject.validator
@@ -273,7 +281,9 @@ class PermitWorkflow(CaseWorkflow):
                 "cancelled",
                 PermitStatus.cancelled,
                 reason=cmd.reason,
-                notice=f"Case {self._state.case_no} cancelled by DSEDT: {cmd.reason}",
+                notice=say(
+                    "notice.permit.cancelled", case_no=self._state.case_no, reason=cmd.reason
+                ),
             )
 
     @cancel.validator
@@ -353,7 +363,7 @@ class PermitWorkflow(CaseWorkflow):
             f"{action}_with_discrepancy",
             PermitStatus.discrepancy,
             reason=s.incident,
-            notice=f"Shipment {s.permit_no}: {s.incident}. An officer will decide.",
+            notice=say("notice.permit.discrepancy", permit_no=s.permit_no, incident=s.incident),
         )
 
     @workflow.update
@@ -368,7 +378,9 @@ class PermitWorkflow(CaseWorkflow):
                     "refused_as_found",
                     PermitStatus.cancelled,
                     reason=cmd.reason,
-                    notice=f"Shipment {s.permit_no} refused: {cmd.reason}",
+                    notice=say(
+                        "notice.permit.refused_as_found", permit_no=s.permit_no, reason=cmd.reason
+                    ),
                 )
             done = PermitStatus.cleared if s.kind == PermitKind.import_ else PermitStatus.completed
             if s.kind == PermitKind.transit and s.exit is None:
@@ -394,7 +406,7 @@ class PermitWorkflow(CaseWorkflow):
                     "held",
                     PermitStatus.on_hold,
                     reason=cmd.reason,
-                    notice=f"Case {s.case_no} is on hold: {cmd.reason}",
+                    notice=say("notice.permit.held", case_no=s.case_no, reason=cmd.reason),
                 )
 
     @workflow.signal
@@ -409,5 +421,5 @@ class PermitWorkflow(CaseWorkflow):
                 await self._transition(cmd.actor, "released", back, reason=cmd.reason)
 
 
-def _refuse(message: str) -> None:
-    raise Conflict(message)
+def _holder_licence_expired() -> None:
+    raise Conflict("permit.holder_licence_expired")

@@ -9,11 +9,13 @@ from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.numbering import permit_number
 from kp_licensing.store import permits, sequences
 from kp_licensing.store.db import SessionFactory
+from schemas.messages import Message, say
 from schemas.permit import (
     PermitNumberRequest,
     PermitRecord,
     PermitState,
 )
+from schemas.shipment import PermitKind
 from workflows.ids import permit_workflow_id
 
 #: Activity names, as recorded histories know them (the workflow reaches the activities by
@@ -33,11 +35,31 @@ def approval_details(state: PermitState) -> dict[str, str]:
     return {"permit_no": state.permit_no or "", "valid_until": str(state.valid_until)}
 
 
-def approval_notice(state: PermitState) -> str:
-    return (
-        f"Application {state.case_no} approved: {state.kind.value} licence {state.permit_no}, "
-        f"valid until {state.valid_until}."
-    )
+def approval_notice(state: PermitState) -> Message:
+    """One sentence per kind of licence, so a language can name each kind its own way."""
+    case_no, permit_no, valid_until = state.case_no, state.permit_no, state.valid_until
+    match state.kind:
+        case PermitKind.import_:
+            return say(
+                "notice.permit.import_approved",
+                case_no=case_no,
+                permit_no=permit_no,
+                valid_until=valid_until,
+            )
+        case PermitKind.export:
+            return say(
+                "notice.permit.export_approved",
+                case_no=case_no,
+                permit_no=permit_no,
+                valid_until=valid_until,
+            )
+        case PermitKind.transit:
+            return say(
+                "notice.permit.transit_approved",
+                case_no=case_no,
+                permit_no=permit_no,
+                valid_until=valid_until,
+            )
 
 
 def number_approval(record: PermitRecord, number: str) -> None:

@@ -15,6 +15,7 @@ from kp_licensing.api import docs, errors, health, inputs, openapi
 from kp_licensing.api.body_limit import BodyLimit
 from kp_licensing.api.deps import Services
 from kp_licensing.api.health import Readiness
+from kp_licensing.api.language import Language, SayingJSONResponse
 from kp_licensing.api.routes import (
     auth,
     documents,
@@ -109,11 +110,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(inputs.refuse_control_characters)],
         docs_url=None,  # served from local assets by kp_licensing.api.docs
         redoc_url=None,
+        default_response_class=SayingJSONResponse,
     )
     app.state.services = services
     # Every body, streamed or not, is cut off past the largest upload (plus room for the
     # multipart envelope) before any route or login check reads it.
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
+    # Outermost but for the framework's own: every answer, refusals included, in one language.
+    app.add_middleware(Language)
     errors.install(app)
     docs.install(app)
 

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kp_licensing.api.errors import respond
+from schemas.messages import say
 
 
 def size(n: int) -> str:
@@ -26,11 +27,8 @@ def size(n: int) -> str:
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        super().__init__(
-            413,
-            f"the request body is larger than the {size(limit)} ({limit} bytes) this service "
-            "accepts; send a smaller file",
-        )
+        self.message = say("http.body_too_large", size=size(limit), limit=limit)
+        super().__init__(413, str(self.message))
 
 
 class BodyLimit:
@@ -74,5 +72,5 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         error = BodyTooLarge(self.max_bytes)
-        response = respond(413, "payload_too_large", str(error.detail), limit_bytes=error.limit)
+        response = respond(413, "payload_too_large", error.message, limit_bytes=error.limit)
         await response(scope, receive, send)

@@ -18,7 +18,7 @@ from temporalio.client import Client
 
 from kp_licensing.api.permissions import Action, allowed, refusal
 from kp_licensing.domain import numbering
-from kp_licensing.domain.errors import Forbidden, Unauthenticated, Unavailable
+from kp_licensing.domain.errors import Unauthenticated, Unavailable
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
@@ -100,7 +100,7 @@ async def get_temporal(
     """The process engine for this request, with the request's ``Idempotency-Key`` (every
     route that starts or changes a case takes one)."""
     if services.temporal is None:  # still connecting (Temporal was down when the API started)
-        raise Unavailable("the process engine is not reachable yet; try again shortly")
+        raise Unavailable("engine.not_connected")
     return services.engine(idempotency_key)
 
 
@@ -158,16 +158,16 @@ def current_principal(
     if api_key:
         user = people.user_for_api_key(session, api_key)
         if user is None:
-            raise Unauthenticated("the API key is not valid or has been revoked")
+            raise Unauthenticated("auth.api_key_invalid")
     elif token:
         user_id = security.read_token(token, secret=services.settings.jwt_secret)
         user = people.get_user(session, user_id)
         if user is None:
-            raise Unauthenticated("the token's account no longer exists")
+            raise Unauthenticated("auth.account_gone")
     else:
-        raise Unauthenticated("log in first: send a bearer token or an X-API-Key header")
+        raise Unauthenticated("auth.required")
     if not user.is_active:
-        raise Unauthenticated("this account has been deactivated")
+        raise Unauthenticated("auth.account_deactivated")
     return Principal(user=user, role=Role(user.role))
 
 
@@ -179,7 +179,7 @@ def require(action: Action) -> Callable[[Principal], Coroutine[None, None, Princ
 
     async def check(principal: CurrentPrincipal) -> Principal:
         if not allowed(principal.role, action):
-            raise Forbidden(refusal(principal.role, action))
+            raise refusal(principal.role, action)
         return principal
 
     return check

@@ -3,7 +3,9 @@
 Domain errors keep their status and message, a refusal that crossed Temporal becomes the domain
 error it was, request validation names every bad field, the framework's own answers (unknown
 path, wrong method, unreadable or oversized body) and any unexpected exception are put in the
-same ``ErrorBody``. Clients switch on ``code``; people read ``detail``.
+same ``ErrorBody``. Clients switch on ``code`` (and ``message_code`` for the precise case);
+people read ``detail``, the error's message followed by each problem it lists, rendered here in
+the request's language.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.service import RPCError
 
 from kp_licensing.api import validation
+from kp_licensing.api.language import SayingJSONResponse, text
 from kp_licensing.domain.errors import DomainError, Unavailable
 from kp_licensing.services.temporal import from_temporal
+from kp_licensing.support.catalogue import render
+from schemas.messages import Message, say
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,8 @@ class FieldError(BaseModel):
         "null when it concerns no single field.",
     )
     message: str = Field(description="What is wrong and what is expected.")
+    message_code: str = Field(description="The code of ``message`` in the message catalogue.")
+    params: dict[str, str] = Field(description="The values ``message`` names.")
 
 
 class ErrorBody(BaseModel):
@@ -54,6 +61,11 @@ class ErrorBody(BaseModel):
         "payload_too_large, process_failed, unavailable, pending, internal_error."
     )
     detail: str = Field(description="What went wrong and what to do, for a person to read.")
+    message_code: str = Field(
+        description="The code, in the message catalogue, of what ``detail`` says first "
+        "(stable: case.final, document.not_found...)."
+    )
+    params: dict[str, str] = Field(description="The values that message names.")
     errors: list[FieldError] | None = Field(
         default=None, description="Every problem found, one per field where fields are concerned."
     )
@@ -75,29 +87,51 @@ class ErrorBody(BaseModel):
 
 
 #: The keys a domain error's ``details`` may not overwrite.
-_OWN = frozenset({"code", "detail", "errors"})
+_OWN = frozenset({"code", "detail", "errors", "message_code", "params"})
+
+#: One problem an error lists: the field it concerns (or None), its message, and what else the
+#: error says of it (a check's code and outcome...).
+Problem = tuple[str | None, Message, dict[str, Any]]
 
 
 def respond(
     status: int,
     code: str,
-    detail: str,
+    message: Message,
     *,
-    errors: list[dict[str, Any]] | None = None,
+    problems: list[Problem] | None = None,
     headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    found = [FieldError.model_validate(e) for e in errors] if errors is not None else None
-    body = ErrorBody(code=code, detail=detail, errors=found, **extra)
+    """The error response: ``message`` and each problem rendered in the request's language."""
+    found = None
+    detail = text(message)
+    if problems is not None:
+        found = [
+            FieldError(
+                **other, field=field, message=text(said), message_code=said.code, params=said.params
+            )
+            for field, said, other in problems
+        ]
+        listed = "; ".join(f"{e.field or ''} {e.message}".strip() for e in found)
+        detail = f"{detail}: {listed}" if listed else detail
+    body = ErrorBody(
+        code=code,
+        detail=detail,
+        message_code=message.code,
+        params=message.params,
+        errors=found,
+        **extra,
+    )
     # Optional fields appear only when set, but ``errors`` and each error's ``field`` always do.
     content = body.model_dump(mode="json", exclude_none=True)
     content["errors"] = [e.model_dump(mode="json") for e in found] if found is not None else None
-    return JSONResponse(content, status_code=status, headers=headers)
+    return SayingJSONResponse(content, status_code=status, headers=headers)
 
 
-def _details(details: object) -> tuple[list[dict[str, Any]] | None, dict[str, Any]]:
+def _details(details: object) -> tuple[list[Problem] | None, dict[str, Any]]:
     """A domain error's ``details`` as the body's ``errors`` and extra fields: a list of
-    ``{field?, message, ...}`` is the errors; a mapping adds fields (``{"case_no": ...}``);
+    ``{field?, message, ...}`` is the problems; a mapping adds fields (``{"case_no": ...}``);
     anything else (ids of the records in conflict...) is kept under ``related``."""
     if details is None or details == []:
         return None, {}
@@ -106,12 +140,17 @@ def _details(details: object) -> tuple[list[dict[str, Any]] | None, dict[str, An
     if isinstance(details, list) and all(
         isinstance(item, Mapping) and "message" in item for item in details
     ):
-        return [{"field": item.get("field"), **item} for item in details], {}
+        problems: list[Problem] = []
+        for item in details:
+            other = {k: v for k, v in item.items() if k not in ("field", "message", "message_code")}
+            other.pop("params", None)
+            problems.append((item.get("field"), Message.model_validate(item["message"]), other))
+        return problems, {}
     return None, {"related": details if isinstance(details, list) else [details]}
 
 
 def domain_response(error: DomainError) -> JSONResponse:
-    errors, extra = _details(error.details)
+    problems, extra = _details(error.details)
     headers: dict[str, str] = {}
     if error.status_code == 401:
         headers["WWW-Authenticate"] = "Bearer"
@@ -123,14 +162,15 @@ def domain_response(error: DomainError) -> JSONResponse:
     if case_no:
         extra["case_no"] = case_no
     return respond(
-        error.status_code, error.code, error.message, errors=errors, headers=headers, **extra
+        error.status_code, error.code, error.message, problems=problems, headers=headers, **extra
     )
 
 
 def validation_response(error: RequestValidationError) -> JSONResponse:
     """A 422 for malformed input: one sentence naming every bad field, and the list."""
     found = validation.problems(error.errors())
-    return respond(422, "validation_error", validation.sentence(found), errors=found)
+    problems: list[Problem] = [(field, message, {}) for field, message in found]
+    return respond(422, "validation_error", validation.summary(len(found)), problems=problems)
 
 
 #: What FastAPI says when it cannot read a form or JSON body at all (its cause says more).
@@ -148,39 +188,35 @@ def http_response(request: Request, error: HTTPException) -> JSONResponse:
     own = error.detail if error.detail != http.client.responses.get(status) else None
     path, method = request.url.path, request.method
     if status == 404:
-        return respond(
-            404, "not_found", own or f"there is no {path}; the API's paths are listed at /docs"
-        )
+        message = Message.model_validate(own) if own else say("http.no_such_path", path=path)
+        return respond(404, "not_found", message)
     if status == 405:
         allowed = headers.get("Allow", "")
-        return respond(
-            405,
-            "method_not_allowed",
-            f"{path} does not accept {method}; it accepts {allowed or 'other methods'}",
-            headers=headers,
-        )
-    if status == 413:
-        limit = getattr(error, "limit", None)  # body_limit.BodyTooLarge states it
-        return respond(
-            413, "payload_too_large", str(error.detail), headers=headers, limit_bytes=limit
-        )
+        if allowed:
+            message = say("http.method_not_allowed", path=path, method=method, allowed=allowed)
+        else:
+            message = say("http.method_not_accepted", path=path, method=method)
+        return respond(405, "method_not_allowed", message, headers=headers)
+    if status == 413:  # body_limit.BodyTooLarge states the limit, and says it
+        limit = getattr(error, "limit", None)
+        message = getattr(error, "message", None) or Message.model_validate(str(error.detail))
+        return respond(413, "payload_too_large", message, headers=headers, limit_bytes=limit)
     if status == 400:  # the framework could not parse the body (JSON, form or multipart)
         reason = own if own and own != _UNREADABLE_BODY else str(error.__cause__ or "")
-        found = [
-            {
-                "field": "body",
-                "message": "could not be read" + (f" ({reason})" if reason else "") + "; send "
-                "it as the Content-Type the operation documents (application/json, or "
-                "multipart/form-data with a boundary for files)",
-            }
-        ]
-        return respond(422, "validation_error", validation.sentence(found), errors=found)
-    return respond(status, _snake(status), str(error.detail), headers=headers)
+        unread = (
+            say("field.unreadable_because", reason=reason) if reason else say("field.unreadable")
+        )
+        return respond(
+            422, "validation_error", validation.summary(1), problems=[("body", unread, {})]
+        )
+    return respond(
+        status, _snake(status), Message.model_validate(str(error.detail)), headers=headers
+    )
 
 
 #: How the Temporal SDK says a lazily connected client could not reach the server.
 _NOT_CONNECTED = "Failed client connect"
-_ENGINE_DOWN = Unavailable("the process engine is not answering; try again in a few seconds")
+_ENGINE_DOWN = Unavailable("engine.unavailable")
 
 
 def install(app: FastAPI) -> None:
@@ -193,7 +229,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
         if isinstance(error, Unavailable):  # one line for the operators, never a traceback
-            log.warning("503: %s", error.message)
+            log.warning("503: %s", render(error.message))
         return domain_response(error)
 
     @app.exception_handler(HTTPException)
@@ -206,20 +242,14 @@ def install(app: FastAPI) -> None:
         if mapped is not None:
             return domain_response(mapped)
         log.error("workflow update failed", exc_info=error)
-        return respond(
-            502,
-            "process_failed",
-            "the case's process could not apply the change (the failure has been logged for "
-            "the support team); look at the case before trying again",
-        )
+        return respond(502, "process_failed", say("engine.process_failed"))
 
     @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
     async def still_running(_: Request, error: Exception) -> JSONResponse:
         return respond(
             503,
             "pending",
-            "the change was sent but is not recorded yet (the process engine is busy or a "
-            "worker is down); look at the case again shortly instead of repeating the request",
+            say("engine.pending"),
             headers={"Retry-After": "5"},
             retry_after_seconds=5,
         )
@@ -246,9 +276,7 @@ def install(app: FastAPI) -> None:
         # Every pooled connection stayed busy for the pool's whole timeout: an overload, not a
         # bug; the client is told to come back rather than handed a 500.
         log.warning("no database connection free: %s", str(error).splitlines()[0])
-        return domain_response(
-            Unavailable("the service is busy (no database connection free); try again shortly")
-        )
+        return domain_response(Unavailable("database.busy"))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -263,9 +291,5 @@ def fault(request: Request, error: Exception) -> JSONResponse:
         "unexpected error %s on %s %s", incident, request.method, request.url.path, exc_info=error
     )
     return respond(
-        500,
-        "internal_error",
-        f"something went wrong on our side and has been logged as incident {incident}; "
-        "try again later, and quote the incident if you contact DSEDT",
-        incident=incident,
+        500, "internal_error", say("http.internal_error", incident=incident), incident=incident
     )

@@ -23,6 +23,7 @@ from fastapi import Query
 
 from kp_licensing.domain.errors import RuleViolation
 from kp_licensing.store.paging import Page, Position
+from schemas.messages import say
 
 _TAG_BYTES = 16
 
@@ -94,10 +95,9 @@ def decode(cursor: str, *, scope: str, secret: str) -> Position:
             raise ValueError("another list's cursor")
         return Position(datetime.fromisoformat(submitted_at), str(case_no))
     except (ValueError, TypeError, binascii.Error, UnicodeError):
+        problem = say("paging.cursor_not_returned")
         raise RuleViolation(
-            "the cursor is not one this list returned; pass the next_cursor of the previous "
-            "page unchanged, or leave it out to start from the first page",
-            details=[{"field": "query.cursor", "message": "not a cursor this list returned"}],
+            "paging.cursor_invalid", details=[{"field": "query.cursor", "message": problem}]
         ) from None
 
 
@@ -107,9 +107,9 @@ def start(cursor: str | None, offset: int, *, scope: str, secret: str) -> Positi
     if cursor is None:
         return None
     if offset:
+        problem = say("paging.offset_with_cursor")
         raise RuleViolation(
-            "give either cursor or offset, not both: the cursor already says where the page starts",
-            details=[{"field": "query.offset", "message": "must be 0 or absent with a cursor"}],
+            "paging.cursor_and_offset", details=[{"field": "query.offset", "message": problem}]
         )
     return decode(cursor, scope=scope, secret=secret)
 

@@ -8,8 +8,10 @@ supervisors) edit the Participant registry and the list of invalid foreign certi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
+from kp_licensing.domain.errors import Forbidden
 from schemas.common import Role
 
 
@@ -33,26 +35,41 @@ class Action(StrEnum):
     manage_registry = "manage_registry"
 
 
-#: What each action is, in the words of a refusal: "<role> accounts may not <phrase>".
-PHRASES: dict[Action, str] = {
-    Action.view_cases: "view licence cases",
-    Action.apply: "apply for licences",
-    Action.answer: "answer information requests",
-    Action.renew: "renew licences",
-    Action.withdraw: "withdraw applications",
-    Action.surrender: "surrender licences",
-    Action.decide: "act on cases as an officer (request information, approve, reject, "
-    "record arrivals and exits)",
-    Action.change_standing: "suspend, reinstate or cancel licences",
-    Action.check_licence: "check licences by number",
-    Action.check_shipment_licence: "check shipment licences by number",
-    Action.upload: "upload documents",
-    Action.view_documents: "view documents",
-    Action.notifications: "read notifications",
-    Action.manage_colleagues: "manage their operator's accounts",
-    Action.manage_users: "manage user accounts",
-    Action.view_registry: "view the KP Participant registry or the invalid certificates",
-    Action.manage_registry: "change the KP Participant registry or the invalid certificates",
+#: How each action is refused: "<role> accounts may not <do it>; only <who> accounts may".
+REFUSALS: dict[Action, Callable[[str, str], Forbidden]] = {
+    Action.view_cases: lambda role, who: Forbidden("forbidden.view_cases", role=role, who=who),
+    Action.apply: lambda role, who: Forbidden("forbidden.apply", role=role, who=who),
+    Action.answer: lambda role, who: Forbidden("forbidden.answer", role=role, who=who),
+    Action.renew: lambda role, who: Forbidden("forbidden.renew", role=role, who=who),
+    Action.withdraw: lambda role, who: Forbidden("forbidden.withdraw", role=role, who=who),
+    Action.surrender: lambda role, who: Forbidden("forbidden.surrender", role=role, who=who),
+    Action.decide: lambda role, who: Forbidden("forbidden.decide", role=role, who=who),
+    Action.change_standing: lambda role, who: Forbidden(
+        "forbidden.change_standing", role=role, who=who
+    ),
+    Action.check_licence: lambda role, who: Forbidden(
+        "forbidden.check_licence", role=role, who=who
+    ),
+    Action.check_shipment_licence: lambda role, who: Forbidden(
+        "forbidden.check_shipment_licence", role=role, who=who
+    ),
+    Action.upload: lambda role, who: Forbidden("forbidden.upload", role=role, who=who),
+    Action.view_documents: lambda role, who: Forbidden(
+        "forbidden.view_documents", role=role, who=who
+    ),
+    Action.notifications: lambda role, who: Forbidden(
+        "forbidden.notifications", role=role, who=who
+    ),
+    Action.manage_colleagues: lambda role, who: Forbidden(
+        "forbidden.manage_colleagues", role=role, who=who
+    ),
+    Action.manage_users: lambda role, who: Forbidden("forbidden.manage_users", role=role, who=who),
+    Action.view_registry: lambda role, who: Forbidden(
+        "forbidden.view_registry", role=role, who=who
+    ),
+    Action.manage_registry: lambda role, who: Forbidden(
+        "forbidden.manage_registry", role=role, who=who
+    ),
 }
 
 STAFF = {Role.officer, Role.supervisor}
@@ -82,8 +99,8 @@ def allowed(role: Role, action: Action) -> bool:
     return role in PERMISSIONS[action]
 
 
-def refusal(role: Role, action: Action) -> str:
+def refusal(role: Role, action: Action) -> Forbidden:
     """Why ``role`` is refused ``action``, and which accounts may do it instead."""
     roles = sorted(r.value for r in PERMISSIONS[action])
     who = roles[0] if len(roles) == 1 else f"{', '.join(roles[:-1])} and {roles[-1]}"
-    return f"{role.value} accounts may not {PHRASES[action]}; only {who} accounts may"
+    return REFUSALS[action](role.value, who)

@@ -2,8 +2,8 @@
 
 Pydantic's messages are written for programmers ("Input should be a valid dictionary or object
 to extract fields from", "String should match pattern '^[A-Z]{2}$'"); each is turned into a
-phrase that follows the field's name ("must be an object", "must be 2 letters"). The submitted
-values are never repeated: they may be passwords.
+message whose sentence follows the field's name ("must be an object", "must be 2 letters"). The
+submitted values are never repeated: they may be passwords.
 """
 
 from __future__ import annotations
@@ -12,89 +12,93 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kp_licensing.api.patterns import safe_describe
+from schemas.messages import Message, param, say
 
 
 def _expected(ctx: Mapping[str, Any]) -> str:
     return str(ctx["expected"])  # a KeyError falls back to pydantic's own words
 
 
-def _json(ctx: Mapping[str, Any]) -> str:
+def _json(ctx: Mapping[str, Any]) -> Message:
     reason = ctx.get("error")
-    return "is not valid JSON" + (f" ({reason})" if reason else "") + "; send a JSON object"
+    if reason:
+        return say("field.json_invalid_because", reason=reason)
+    return say("field.json_invalid")
 
 
-Phrase = Callable[[Mapping[str, Any]], str]
+Phrase = Callable[[Mapping[str, Any]], Message]
 
-_DATE = "must be a date written YYYY-MM-DD"
-_DATETIME = "must be a date and time such as 2026-05-01T09:30:00+08:00"
-_NUMBER = "must be a number"
-_WHOLE = "must be a whole number"
-
-#: pydantic error type -> the phrase that follows the field's name.
+#: pydantic error type -> the message whose sentence follows the field's name.
 PHRASES: dict[str, Phrase] = {
-    "missing": lambda _: "is required",
-    "extra_forbidden": lambda _: "is not a field of this request; remove it",
-    "string_type": lambda _: "must be text",
-    "string_too_short": lambda x: f"must be at least {x['min_length']} characters long",
-    "string_too_long": lambda x: f"must be at most {x['max_length']} characters long",
-    "string_pattern_mismatch": lambda x: f"must {safe_describe(str(x['pattern']))}",
-    "string_unicode": lambda _: "must be text in UTF-8",
-    "enum": lambda x: f"must be one of {_expected(x)}",
-    "literal_error": lambda x: f"must be {_expected(x)}",
-    "bool_type": lambda _: "must be true or false",
-    "bool_parsing": lambda _: "must be true or false",
-    "int_type": lambda _: _WHOLE,
-    "int_parsing": lambda _: _WHOLE,
-    "int_from_float": lambda _: _WHOLE,
-    "int_parsing_size": lambda _: "is too large a number",
-    "float_type": lambda _: _NUMBER,
-    "float_parsing": lambda _: _NUMBER,
-    "finite_number": lambda _: "must be a finite number",
-    "decimal_type": lambda _: _NUMBER,
-    "decimal_parsing": lambda _: _NUMBER,
-    "decimal_max_digits": lambda x: f"must have at most {x['max_digits']} digits",
-    "decimal_max_places": lambda x: f"must have at most {x['decimal_places']} decimal places",
-    "decimal_whole_digits": lambda x: (
-        f"must have at most {x['whole_digits']} digits before the point"
+    "missing": lambda _: say("field.missing"),
+    "extra_forbidden": lambda _: say("field.extra_forbidden"),
+    "string_type": lambda _: say("field.text"),
+    "string_too_short": lambda x: say("field.text_too_short", min_length=x["min_length"]),
+    "string_too_long": lambda x: say("field.text_too_long", max_length=x["max_length"]),
+    "string_pattern_mismatch": lambda x: say(
+        "field.pattern", described=safe_describe(str(x["pattern"]))
     ),
-    "multiple_of": lambda x: f"must be a multiple of {x['multiple_of']}",
-    "greater_than": lambda x: f"must be greater than {x['gt']}",
-    "greater_than_equal": lambda x: f"must be at least {x['ge']}",
-    "less_than": lambda x: f"must be less than {x['lt']}",
-    "less_than_equal": lambda x: f"must be at most {x['le']}",
-    "too_short": lambda x: f"must have at least {x['min_length']} item(s)",
-    "too_long": lambda x: f"must have at most {x['max_length']} item(s)",
-    "list_type": lambda _: "must be a list (a JSON array)",
-    "tuple_type": lambda _: "must be a list (a JSON array)",
-    "set_type": lambda _: "must be a list (a JSON array) without repeats",
-    "dict_type": lambda _: "must be an object (JSON {...})",
-    "model_type": lambda _: "must be an object (JSON {...})",
-    "model_attributes_type": lambda _: "must be an object (JSON {...})",
-    "date_type": lambda _: _DATE,
-    "date_parsing": lambda _: _DATE,
-    "date_from_datetime_parsing": lambda _: _DATE,
-    "date_from_datetime_inexact": lambda _: _DATE + " (without a time)",
-    "date_past": lambda _: "must be a date in the past",
-    "date_future": lambda _: "must be a date in the future",
-    "datetime_type": lambda _: _DATETIME,
-    "datetime_parsing": lambda _: _DATETIME,
-    "datetime_from_date_parsing": lambda _: _DATETIME,
-    "timezone_aware": lambda _: "must include a time zone, such as +08:00",
-    "uuid_type": lambda _: "must be an id such as 123e4567-e89b-12d3-a456-426614174000",
-    "uuid_parsing": lambda _: "must be an id such as 123e4567-e89b-12d3-a456-426614174000",
-    "url_parsing": lambda _: "must be a web address such as https://example.org/",
-    "url_scheme": lambda x: f"must be a web address starting with {x['expected_schemes']}",
+    "string_unicode": lambda _: say("field.utf8"),
+    "enum": lambda x: say("field.one_of", expected=_expected(x)),
+    "literal_error": lambda x: say("field.literal", expected=_expected(x)),
+    "bool_type": lambda _: say("field.boolean"),
+    "bool_parsing": lambda _: say("field.boolean"),
+    "int_type": lambda _: say("field.whole_number"),
+    "int_parsing": lambda _: say("field.whole_number"),
+    "int_from_float": lambda _: say("field.whole_number"),
+    "int_parsing_size": lambda _: say("field.number_too_large"),
+    "float_type": lambda _: say("field.number"),
+    "float_parsing": lambda _: say("field.number"),
+    "finite_number": lambda _: say("field.finite_number"),
+    "decimal_type": lambda _: say("field.number"),
+    "decimal_parsing": lambda _: say("field.number"),
+    "decimal_max_digits": lambda x: say("field.max_digits", max_digits=x["max_digits"]),
+    "decimal_max_places": lambda x: say(
+        "field.max_decimal_places", decimal_places=x["decimal_places"]
+    ),
+    "decimal_whole_digits": lambda x: say("field.max_whole_digits", whole_digits=x["whole_digits"]),
+    "multiple_of": lambda x: say("field.multiple_of", multiple_of=x["multiple_of"]),
+    "greater_than": lambda x: say("field.greater_than", gt=x["gt"]),
+    "greater_than_equal": lambda x: say("field.at_least", ge=x["ge"]),
+    "less_than": lambda x: say("field.less_than", lt=x["lt"]),
+    "less_than_equal": lambda x: say("field.at_most", le=x["le"]),
+    "too_short": lambda x: say("field.too_few_items", min_length=x["min_length"]),
+    "too_long": lambda x: say("field.too_many_items", max_length=x["max_length"]),
+    "list_type": lambda _: say("field.list"),
+    "tuple_type": lambda _: say("field.list"),
+    "set_type": lambda _: say("field.list_without_repeats"),
+    "dict_type": lambda _: say("field.object"),
+    "model_type": lambda _: say("field.object"),
+    "model_attributes_type": lambda _: say("field.object"),
+    "date_type": lambda _: say("field.date"),
+    "date_parsing": lambda _: say("field.date"),
+    "date_from_datetime_parsing": lambda _: say("field.date"),
+    "date_from_datetime_inexact": lambda _: say("field.date_without_time"),
+    "date_past": lambda _: say("field.date_past"),
+    "date_future": lambda _: say("field.date_future"),
+    "datetime_type": lambda _: say("field.datetime"),
+    "datetime_parsing": lambda _: say("field.datetime"),
+    "datetime_from_date_parsing": lambda _: say("field.datetime"),
+    "timezone_aware": lambda _: say("field.timezone"),
+    "uuid_type": lambda _: say("field.uuid"),
+    "uuid_parsing": lambda _: say("field.uuid"),
+    "url_parsing": lambda _: say("field.url"),
+    "url_scheme": lambda x: say("field.url_scheme", expected_schemes=x["expected_schemes"]),
     "json_invalid": _json,
-    "json_type": lambda _: "must be JSON text",
-    "bytes_type": lambda _: "must be a file or text",
-    "union_tag_invalid": lambda x: f"must have {x['discriminator']} set to {x['expected_tags']}",
-    "union_tag_not_found": lambda x: f"must say which kind it is (with {x['discriminator']})",
+    "json_type": lambda _: say("field.json_text"),
+    "bytes_type": lambda _: say("field.file_or_text"),
+    "union_tag_invalid": lambda x: say(
+        "field.union_tag_invalid", discriminator=x["discriminator"], expected=x["expected_tags"]
+    ),
+    "union_tag_not_found": lambda x: say(
+        "field.union_tag_not_found", discriminator=x["discriminator"]
+    ),
 }
 
 
 def _custom(message: str) -> str:
-    """A schema's own validator wrote a sentence ("Value error, the end must follow the start"):
-    it is already for people, without pydantic's prefix."""
+    """A validator that raised a plain ValueError wrote a sentence ("Value error, the end must
+    follow the start"): without pydantic's prefix."""
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
             return message[len(prefix) :]
@@ -109,18 +113,23 @@ def _generic(message: str) -> str:
     return message[:1].lower() + message[1:]
 
 
-def phrase(error: Mapping[str, Any]) -> str:
-    """The phrase for one pydantic error, to follow the field's name."""
+def phrase(error: Mapping[str, Any]) -> Message:
+    """The message for one pydantic error, whose sentence follows the field's name.
+
+    A schema's own rule raises ``PydanticCustomError`` with a catalogue code as its type (and its
+    params as context); a type this table does not know keeps pydantic's words, as a param."""
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
+    if kind.startswith("field."):
+        return Message(code=kind, params={k: param(v) for k, v in ctx.items()})
     if kind in ("value_error", "assertion_error"):
-        return _custom(str(error.get("msg", "")))
+        return say("field.rule", rule=_custom(str(error.get("msg", ""))))
     if kind in PHRASES:
         try:
             return PHRASES[kind](ctx)
         except KeyError:  # a ctx without the expected key: pydantic's own words then
             pass
-    return _generic(str(error.get("msg", "")))
+    return say("field.rule", rule=_generic(str(error.get("msg", ""))))
 
 
 def _is_field(part: object) -> bool:
@@ -138,17 +147,18 @@ def field_name(loc: Sequence[object], kind: str = "") -> str:
     return ".".join(str(p) for p in parts)
 
 
-def problems(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """One ``{field, message}`` per distinct problem, in the order pydantic found them."""
-    seen: dict[tuple[str, str], None] = {}
+def problems(errors: Sequence[Mapping[str, Any]]) -> list[tuple[str, Message]]:
+    """One ``(field, message)`` per distinct problem, in the order pydantic found them."""
+    seen: dict[tuple[str, str], tuple[str, Message]] = {}
     for error in errors:
-        kind = str(error.get("type", ""))
-        seen[(field_name(error.get("loc", ()), kind), phrase(error))] = None
-    return [{"field": field, "message": message} for field, message in seen]
+        field = field_name(error.get("loc", ()), str(error.get("type", "")))
+        message = phrase(error)
+        seen.setdefault((field, message.model_dump_json()), (field, message))
+    return list(seen.values())
 
 
-def sentence(found: list[dict[str, str]]) -> str:
-    """The ``detail`` of a validation error: every problem, each naming its field."""
-    listed = "; ".join(f"{p['field']} {p['message']}".strip() for p in found)
-    count = "1 field needs" if len(found) == 1 else f"{len(found)} fields need"
-    return f"{count} correcting before the request can be accepted: {listed}"
+def summary(count: int) -> Message:
+    """What a refusal for ``count`` bad fields says before listing them."""
+    if count == 1:
+        return say("request.invalid_field")
+    return say("request.invalid_fields", count=count)

@@ -111,8 +111,10 @@ def create_admin(
     from kp_licensing.store.db import make_engine, session_factory
     from kp_licensing.store.migrate import upgrade
     from kp_licensing.support import security
+    from kp_licensing.support.catalogue import render
     from schemas.accounts import NewUser
     from schemas.common import Role
+    from schemas.messages import Message
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -124,15 +126,16 @@ def create_admin(
     settings = get_settings()
     problems = settings.password_policy().problems(password, username=username)
     if problems:
-        typer.echo(f"the password is not acceptable: {'; '.join(problems)}", err=True)
+        said = "; ".join(render(Message.model_validate(p)) for p in problems)
+        typer.echo(f"the password is not acceptable: {said}", err=True)
         raise typer.Exit(2)
     try:
         account = NewUser(
             username=username, full_name=full_name, role=Role.admin, password=password
         )
     except ValidationError as error:  # in the API's words (no regular expression)
-        for problem in validation.problems(error.errors()):
-            typer.echo(f"{problem['field']} {problem['message']}", err=True)
+        for field, message in validation.problems(error.errors()):
+            typer.echo(f"{field} {render(message)}", err=True)
         raise typer.Exit(2) from None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url()
@@ -142,7 +145,7 @@ def create_admin(
         try:
             user = accounts.create_user(session, account, policy=settings.password_policy())
         except DomainError as error:
-            typer.echo(error.message, err=True)
+            typer.echo(render(error.message), err=True)
             raise typer.Exit(1) from None
     typer.echo(f"administrator {user.username} created (id {user.id})")
 

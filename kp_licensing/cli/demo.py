@@ -132,7 +132,7 @@ def run_demo(
         seed_staff(settings)
     step = iter(range(1, 100))
 
-    def say(text: str) -> None:
+    def tell(text: str) -> None:
         echo(f"{next(step):>2}. {text}")
 
     registration_no = f"DEMO-{stamp}"
@@ -151,7 +151,7 @@ def run_demo(
     )
     if registered.is_error:
         raise RuntimeError(f"registration failed: {registered.status_code} {registered.text}")
-    say(f"trader registered company {registration_no} as user {username}")
+    tell(f"trader registered company {registration_no} as user {username}")
 
     trader = Client(base, username, "demo-trader-password")
     try:
@@ -165,7 +165,7 @@ def run_demo(
 
     kinds = settings.licence_required_documents
     documents = [trader.call("GET", f"/documents/{trader.upload(k)}") for k in kinds]
-    say(
+    tell(
         f"trader uploaded {len(documents)} documents: "
         + ", ".join(f"{d['kind']} (sha256 {d['sha256'][:12]}…)" for d in documents)
     )
@@ -189,13 +189,13 @@ def run_demo(
     case = trader.call("POST", "/licences", json=application)
     case_no = case["case_no"]
     passed = sum(c["outcome"] == "passed" for c in case["checks"])
-    say(
+    tell(
         f"trader applied: case {case_no} is {case['status']} ({passed}/{len(case['checks'])} "
         "automated checks passed)"
     )
 
     queue = officer.call("GET", "/licences", params={"status": "under_review", "q": case_no})
-    say(f"officer's worklist shows {queue['total']} case(s) under review matching {case_no}")
+    tell(f"officer's worklist shows {queue['total']} case(s) under review matching {case_no}")
 
     asked = officer.call(
         "POST",
@@ -206,13 +206,13 @@ def run_demo(
         },
     )
     deadline = datetime.fromisoformat(asked["state"]["info_request"]["deadline"])
-    say(
+    tell(
         f"officer requested information: case is {asked['state']['status']}, answer due by the "
         f"end of {macao_date(deadline) - timedelta(days=1)} (Macao)"
     )
 
     note = trader.call("GET", "/notifications", params={"unread": True})[0]
-    say(f'trader notified: "{note["message"]}"')
+    tell(f'trader notified: "{note["message"]}"')
 
     lease = {"id": trader.upload("establishment_lease")}
     answered = trader.call(
@@ -220,13 +220,13 @@ def run_demo(
         f"/licences/{case_no}/answer",
         json={"message": "Lease attached.", "document_ids": [lease["id"]]},
     )
-    say(f"trader answered with the lease: case is {answered['state']['status']}")
+    tell(f"trader answered with the lease: case is {answered['state']['status']}")
 
     approved = officer.call(
         "POST", f"/licences/{case_no}/approve", json={"note": "Complete file; premises inspected."}
     )
     state = approved["state"]
-    say(
+    tell(
         f"officer approved: licence {state['licence_no']} for {', '.join(state['activities'])}, "
         f"issued {state['issued_on']}, expires {state['expires_on']}"
     )
@@ -236,25 +236,25 @@ def run_demo(
         f"/licences/{case_no}/suspend",
         json={"reason_code": "tax_debt", "reason": "DSF reported an unpaid tax assessment."},
     )
-    say(f"supervisor suspended the licence: {suspended['state']['status']}")
+    tell(f"supervisor suspended the licence: {suspended['state']['status']}")
 
     check = Client(base, "demo-officer", STAFF["demo-officer"][2]).call(
         "GET", f"/licences/by-number/{state['licence_no']}"
     )
-    say(f"licence check by number: status {check['status']}, valid today: {check['valid_today']}")
+    tell(f"licence check by number: status {check['status']}, valid today: {check['valid_today']}")
 
     reinstated = supervisor.call(
         "POST", f"/licences/{case_no}/reinstate", json={"reason": "DSF confirmed payment."}
     )
-    say(f"supervisor reinstated the licence: {reinstated['state']['status']}")
+    tell(f"supervisor reinstated the licence: {reinstated['state']['status']}")
 
-    say("history of the case:")
+    tell("history of the case:")
     for t in trader.call("GET", f"/licences/{case_no}/history"):
         echo(
             f"      #{t['seq']} {t['at'][:19]}Z {t['actor']['username']:<18} {t['action']:<22} "
             f"{t['from_status'] or '-':>14} -> {t['to_status']:<14} {t['reason'] or ''}"
         )
-    walk_shipments(trader, officer, upload=trader.upload, say=say)
+    walk_shipments(trader, officer, upload=trader.upload, tell=tell)
     echo(
         f"done: see {base}/docs for the API and http://127.0.0.1:{settings.temporal_ui_port} "
         f"for workflow licence-{case_no} in the Temporal web UI"

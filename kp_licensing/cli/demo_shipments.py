@@ -16,7 +16,7 @@ class Caller(Protocol):
 
 
 def walk_shipments(
-    trader: Caller, officer: Caller, *, upload: Callable[[str], str], say: Callable[[str], None]
+    trader: Caller, officer: Caller, *, upload: Callable[[str], str], tell: Callable[[str], None]
 ) -> None:
     today = macao_date(datetime.now(UTC))
     ship_on = (today + timedelta(days=3)).isoformat()
@@ -70,12 +70,12 @@ def walk_shipments(
         "/permits",
         json=shipment("import", provenance_country="AE", foreign_certificate=certificate),
     )
-    say(
+    tell(
         f"import applied for: case {case['case_no']}, foreign certificate {number}, "
         f"{_summary(case['checks'])}"
     )
     approved = officer.call("POST", f"/permits/{case['case_no']}/approve", json={})["state"]
-    say(
+    tell(
         f"officer issued import licence {approved['permit_no']}, valid until "
         f"{approved['valid_until']}"
     )
@@ -93,7 +93,7 @@ def walk_shipments(
         for c in officer.call("GET", "/permits/import-confirmations")
         if c["case_no"] == case["case_no"]
     )
-    say(
+    tell(
         f"goods arrived with seals intact: {cleared['status']}; import confirmation for the "
         f"UAE authority: certificate {confirmation['certificate_number']}, "
         f"{confirmation['parcels']} parcels, {confirmation['carats']} ct, "
@@ -118,7 +118,7 @@ def walk_shipments(
             },
         ),
     )
-    say(f"an export of 700 ct from {number} is refused: {too_much['detail']}")
+    tell(f"an export of 700 ct from {number} is refused: {too_much['detail']}")
     export = trader.call(
         "POST",
         "/permits",
@@ -136,9 +136,9 @@ def walk_shipments(
             },
         ),
     )
-    say(f"export of 400 ct applied for: case {export['case_no']}, {_summary(export['checks'])}")
+    tell(f"export of 400 ct applied for: case {export['case_no']}, {_summary(export['checks'])}")
     exported = officer.call("POST", f"/permits/{export['case_no']}/approve", json={})["state"]
-    say(
+    tell(
         f"officer issued export licence {exported['permit_no']}; its KP certificate is the next "
         "step (212.50 ct of the import remain)"
     )
@@ -151,7 +151,7 @@ def walk_shipments(
     officer.call("POST", f"/permits/{transit['case_no']}/approve", json={})
     officer.call("POST", f"/permits/{transit['case_no']}/entry", json=arrived)
     left = officer.call("POST", f"/permits/{transit['case_no']}/exit", json=arrived)["state"]
-    say(
+    tell(
         f"transit {left['permit_no']} entered with seals {', '.join(seals['seals'])} and left "
         f"with the same seals intact: {left['status']}"
     )

@@ -1,23 +1,29 @@
-"""The one exception hierarchy of the service, mapped to HTTP once in ``kp_licensing.api``."""
+"""The one exception hierarchy of the service, mapped to HTTP once in ``kp_licensing.api``.
+
+An error says what went wrong as a :class:`~schemas.messages.Message` (a code and params, written
+literally at the ``raise``), rendered at the edge in the reader's language."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, ClassVar
 
+from schemas.messages import Message, say
+
 
 class DomainError(Exception):
     """A failure a person can act on; ``details`` carries structured data (missing items...).
 
-    ``code`` is the stable, machine-readable name clients switch on; it is the class name in
-    snake case unless a class sets its own, so a new error class cannot forget one."""
+    ``code`` is the stable, machine-readable kind of failure clients switch on; it is the class
+    name in snake case unless a class sets its own, so a new error class cannot forget one.
+    ``message`` says which failure it is: ``Conflict("case.final", case_no=...)``."""
 
     status_code = 400
     code: ClassVar[str] = "bad_request"
 
-    def __init__(self, message: str, *, details: object | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, /, *, details: object | None = None, **params: object) -> None:
+        self.message: Message = say(message, **params)
+        super().__init__(str(self.message))
         self.details = details
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -62,12 +68,14 @@ class Unavailable(DomainError):
     def __init__(
         self,
         message: str,
+        /,
         *,
         retry_after: int = 5,
         case_no: str | None = None,
         details: object | None = None,
+        **params: object,
     ) -> None:
-        super().__init__(message, details=details)
+        super().__init__(message, details=details, **params)
         self.retry_after = retry_after
         self.case_no = case_no
 

@@ -8,6 +8,7 @@ is told everything that is missing at once and leaves nothing behind.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from kp_licensing.domain.checks import refuse_failed
 from kp_licensing.domain.errors import Conflict, RuleViolation
@@ -19,13 +20,27 @@ from schemas.licence import (
     LicenceStatus,
     RenewalStatus,
 )
+from schemas.messages import Message, say
 
-DECLARATION_TEXT = {
-    "start_of_activity_declared": "start of activity declared to the Financial Services Bureau",
-    "not_bankrupt": "not bankrupt or insolvent",
-    "no_tax_debt": "no tax debt in Macao",
-    "fit_and_proper": "fit and proper (no act against the order of the trade, no disqualifying "
-    "conviction)",
+#: The applicant's declarations (domain.md 1.2): what the check says when each is made, and
+#: when it is not.
+DECLARATIONS: dict[str, tuple[Message, Message]] = {
+    "start_of_activity_declared": (
+        say("check.licence_declaration.start_of_activity_declared.given"),
+        say("check.licence_declaration.start_of_activity_declared.missing"),
+    ),
+    "not_bankrupt": (
+        say("check.licence_declaration.not_bankrupt.given"),
+        say("check.licence_declaration.not_bankrupt.missing"),
+    ),
+    "no_tax_debt": (
+        say("check.licence_declaration.no_tax_debt.given"),
+        say("check.licence_declaration.no_tax_debt.missing"),
+    ),
+    "fit_and_proper": (
+        say("check.licence_declaration.fit_and_proper.given"),
+        say("check.licence_declaration.fit_and_proper.missing"),
+    ),
 }
 
 
@@ -35,43 +50,43 @@ def completeness_checks(
     """Every completeness check, passed or failed, in the order a person would read them."""
     checks: list[CheckResult] = []
 
-    def check(code: str, ok: bool, passed: str, failed: str) -> None:
+    def check(code: str, ok: bool, passed: Message, failed: Message) -> None:
         outcome = CheckOutcome.passed if ok else CheckOutcome.failed
         checks.append(CheckResult(code=code, outcome=outcome, message=passed if ok else failed))
 
     check(
         "activities",
         bool(application.activities),
-        "activities applied for: " + ", ".join(a.value for a in application.activities),
-        "name at least one activity (import, export, transit, purchase, sale, transport)",
+        say("check.activities.given", activities=application.activities),
+        say("check.activities.missing"),
     )
     check(
         "administrators",
         bool(application.administrators),
-        f"{len(application.administrators)} administrator(s) named",
-        "name every member of the administrative body (at least one), with ID document numbers",
+        say("check.administrators.named", count=len(application.administrators)),
+        say("check.administrators.missing"),
     )
-    for field, text in DECLARATION_TEXT.items():
+    for field, (declared, undeclared) in DECLARATIONS.items():
         check(
             f"declaration.{field}",
             getattr(application.declarations, field),
-            f"declared: {text}",
-            f"the declaration '{text}' must be confirmed",
+            declared,
+            undeclared,
         )
     present = {d.kind for d in documents}
     for kind in required_documents:
         check(
             f"document.{kind}",
             kind in present,
-            f"document provided: {kind}",
-            f"missing document: {kind}",
+            say("check.document.provided", kind=kind),
+            say("check.document.missing", kind=kind),
         )
     return checks
 
 
 def require_complete(checks: list[CheckResult]) -> None:
     """Refuse an application with any failed check, listing every one of them."""
-    refuse_failed(checks, verdict="is incomplete")
+    refuse_failed(checks, code="application.incomplete")
 
 
 # Guards: each raises Conflict (impossible now) or RuleViolation (bad content), else returns.
@@ -79,7 +94,7 @@ def require_complete(checks: list[CheckResult]) -> None:
 
 def _not_final(state: LicenceState) -> None:
     if state.status.is_final:
-        raise Conflict(f"case {state.case_no} is {state.status.value}; it can no longer change")
+        raise Conflict("case.final", case_no=state.case_no, status=state.status)
 
 
 def _pending_review(state: LicenceState) -> str:
@@ -92,11 +107,8 @@ def _pending_review(state: LicenceState) -> str:
     if state.status == LicenceStatus.info_requested or (
         state.renewal is not None and state.renewal.status == RenewalStatus.info_requested
     ):
-        raise Conflict(
-            f"case {state.case_no} is waiting for the applicant's answer to an information "
-            "request; it can be decided once answered"
-        )
-    raise Conflict(f"case {state.case_no} has no application under review")
+        raise Conflict("licence.awaiting_answer", case_no=state.case_no)
+    raise Conflict("licence.nothing_under_review", case_no=state.case_no)
 
 
 def guard_request_information(state: LicenceState) -> str:
@@ -114,20 +126,18 @@ def guard_decide(state: LicenceState, activities: list[Activity] | None = None) 
         )
         extra = sorted(str(a) for a in set(activities) - set(applied))
         if extra:
-            raise RuleViolation(f"activities not applied for cannot be approved: {extra}")
+            raise RuleViolation("licence.activities_not_applied_for", activities=extra)
         if not activities:
-            raise RuleViolation("approve at least one activity, or reject the application")
+            raise RuleViolation("licence.no_activity_approved")
     return review
 
 
 def guard_answer(state: LicenceState, now: datetime) -> None:
     _not_final(state)
     if state.info_request is None:
-        raise Conflict(f"case {state.case_no} has no open information request to answer")
+        raise Conflict("licence.no_information_request", case_no=state.case_no)
     if now >= state.info_request.deadline:
-        raise Conflict(
-            f"the deadline to answer ({state.info_request.deadline.isoformat()}) has passed"
-        )
+        raise Conflict("licence.answer_deadline_passed", deadline=state.info_request.deadline)
 
 
 def guard_withdraw(state: LicenceState) -> str:
@@ -136,53 +146,45 @@ def guard_withdraw(state: LicenceState) -> str:
         return "initial"
     if state.renewal is not None:
         return "renewal"
-    raise Conflict(f"case {state.case_no} has no pending application to withdraw")
+    raise Conflict("licence.nothing_to_withdraw", case_no=state.case_no)
 
 
 def guard_renew(state: LicenceState) -> None:
     _not_final(state)
     if state.status != LicenceStatus.active:
-        raise Conflict(
-            f"only an active licence can be renewed; case {state.case_no} is {state.status.value}"
-        )
+        raise Conflict("licence.renew_not_active", case_no=state.case_no, status=state.status)
     if state.renewal is not None:
-        raise Conflict(f"a renewal of case {state.case_no} is already pending")
+        raise Conflict("licence.renewal_pending", case_no=state.case_no)
 
 
 def guard_suspend(state: LicenceState, reason_code: str, until: date | None, today: date) -> None:
     _not_final(state)
     if state.status != LicenceStatus.active:
-        raise Conflict(
-            f"only an active licence can be suspended; case {state.case_no} is {state.status.value}"
-        )
+        raise Conflict("licence.suspend_not_active", case_no=state.case_no, status=state.status)
     _known_reason(state, reason_code)
     if until is not None and until <= today:
-        raise RuleViolation(f"a suspension must end after today ({today.isoformat()})")
+        raise RuleViolation("licence.suspension_ends_too_soon", today=today)
     if until is not None and state.expires_on is not None and until > state.expires_on:
         # A suspension cannot outlive the licence: it would "end" on a licence already expired.
-        raise RuleViolation(
-            f"a suspension must end by the licence's expiry ({state.expires_on.isoformat()}); "
-            "leave 'until' out to suspend until reinstated"
-        )
+        raise RuleViolation("licence.suspension_outlives_licence", expires_on=state.expires_on)
 
 
 def guard_reinstate(state: LicenceState) -> None:
     _not_final(state)
     if state.status != LicenceStatus.suspended:
         raise Conflict(
-            f"only a suspended licence can be reinstated; case {state.case_no} is "
-            f"{state.status.value}"
+            "licence.reinstate_not_suspended", case_no=state.case_no, status=state.status
         )
 
 
-def guard_end(state: LicenceState, what: str) -> None:
+def guard_end(state: LicenceState, what: Literal["cancelled", "surrendered"]) -> None:
     """For cancel and surrender: only a licence in force (active or suspended) can end so."""
     _not_final(state)
-    if not state.status.is_licensed:
-        raise Conflict(
-            f"only an active or suspended licence can be {what}; case {state.case_no} is "
-            f"{state.status.value}"
-        )
+    if state.status.is_licensed:
+        return
+    if what == "surrendered":
+        raise Conflict("licence.surrender_not_in_force", case_no=state.case_no, status=state.status)
+    raise Conflict("licence.cancel_not_in_force", case_no=state.case_no, status=state.status)
 
 
 def guard_cancel(state: LicenceState, reason_code: str) -> None:
@@ -193,7 +195,7 @@ def guard_cancel(state: LicenceState, reason_code: str) -> None:
 def _known_reason(state: LicenceState, reason_code: str) -> None:
     codes = state.policy.suspension_reason_codes
     if reason_code not in codes:
-        raise RuleViolation(f"unknown reason code {reason_code!r}; use one of {codes}")
+        raise RuleViolation("licence.unknown_reason_code", reason_code=reason_code, codes=codes)
 
 
 def shipment_hold(before: LicenceStatus | None, after: LicenceStatus) -> tuple[str, bool] | None:

@@ -17,6 +17,8 @@ that does not verify, rather than another operator's licence (``IL-``, ``EL-`` a
 
 import re
 
+from schemas.messages import Message, say
+
 LICENCE_PATTERN = re.compile(r"^(OL|IL|EL|TL)-(\d{4})-(\d{4,})-(\d{2})$")
 PERMIT_PREFIX = {"import": "IL", "export": "EL", "transit": "TL"}
 
@@ -55,21 +57,32 @@ def permit_number(kind: str, year: int, sequence: int) -> str:
     return _with_check_digits(f"{PERMIT_PREFIX[kind]}-{year:04d}-{sequence:05d}")
 
 
-def licence_number_problem(number: str) -> str | None:
+def licence_number_message(number: str) -> Message | None:
     """What is wrong with ``number`` as a licence number (any licence above), or None: a lookup
     by a number that cannot be one is told so (422) instead of "no such licence" (404)."""
     match = LICENCE_PATTERN.match(number)
     if not match:
+        return say("licence_number.malformed")
+    body = number.rsplit("-", 1)[0]
+    if _check_digits(body) != match.group(4):
+        return say("licence_number.check_digits")
+    return None
+
+
+def licence_number_problem(number: str) -> str | None:
+    """:func:`licence_number_message` as an English sentence, for ``kp_licensing.api.deps``
+    (which puts it in a pydantic error); remove once that says the message instead."""
+    problem = licence_number_message(number)
+    if problem is None:
+        return None
+    if problem.code == "licence_number.malformed":
         return (
             "not a valid licence number: expected OL, IL, EL or TL, a 4-digit year, the sequence "
             "and 2 check digits, e.g. OL-2026-0003-97"
         )
-    body = number.rsplit("-", 1)[0]
-    if _check_digits(body) != match.group(4):
-        return "not a valid licence number: check digits do not match (is it mistyped?)"
-    return None
+    return "not a valid licence number: check digits do not match (is it mistyped?)"
 
 
 def is_valid_licence_number(number: str) -> bool:
     """Whether ``number`` (any licence above) is well formed and its check digits agree."""
-    return licence_number_problem(number) is None
+    return licence_number_message(number) is None

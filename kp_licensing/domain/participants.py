@@ -43,19 +43,13 @@ def country_name(code: str) -> str:
     """The ISO 3166-1 short name of an alpha-2 code (refused if the code does not exist)."""
     country = pycountry.countries.get(alpha_2=code.strip().upper())
     if country is None:
-        raise RuleViolation(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+        raise RuleViolation("country.unknown", code=code)
     return str(country.name)
 
 
 def in_force(entry: RegistryEntry, on: date) -> bool:
     """Whether ``on`` falls in the entry's half-open period [effective_from, effective_to)."""
     return entry.effective_from <= on and (entry.effective_to is None or on < entry.effective_to)
-
-
-def _period(entry: RegistryEntry) -> str:
-    if entry.effective_to is None:
-        return f"from {entry.effective_from}"
-    return f"from {entry.effective_from} to {entry.effective_to} (exclusive)"
 
 
 def _overlap(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
@@ -77,16 +71,34 @@ def refuse_overlap(
         if e.country == country
         and _overlap(effective_from, effective_to, e.effective_from, e.effective_to)
     ]
-    if clashes:
-        described = "; ".join(
-            f"entry {e.id} ({e.status.value}, {e.participant or 'no Participant'}, {_period(e)})"
-            for e in clashes
-        )
+    if not clashes:
+        return
+    ids = [e.id for e in clashes]
+    if len(clashes) > 1:
+        raise Conflict("registry.overlaps_entries", country=country, entries=ids, details=ids)
+    clash = clashes[0]
+    said = {"country": country, "entry": clash.id, "status": clash.status}
+    start, end, participant = clash.effective_from, clash.effective_to, clash.participant
+    if participant is None and end is None:
+        raise Conflict("registry.overlaps_open_entry_of_none", details=ids, start=start, **said)
+    if participant is None:
+        raise Conflict("registry.overlaps_entry_of_none", details=ids, start=start, end=end, **said)
+    if end is None:
         raise Conflict(
-            f"{country} already has an entry for part of that period: {described}. End it "
-            "first (the new entry may start on the day it ends)",
-            details=[e.id for e in clashes],
+            "registry.overlaps_open_entry",
+            details=ids,
+            participant=participant,
+            start=start,
+            **said,
         )
+    raise Conflict(
+        "registry.overlaps_entry",
+        details=ids,
+        participant=participant,
+        start=start,
+        end=end,
+        **said,
+    )
 
 
 def refuse_end(entry: RegistryEntry, effective_to: date) -> None:
@@ -94,19 +106,15 @@ def refuse_end(entry: RegistryEntry, effective_to: date) -> None:
     end could overlap the entry that follows it; add a new entry instead)."""
     if entry.ended_at is not None:
         raise Conflict(
-            f"entry {entry.id} was already ended on {entry.ended_at:%Y-%m-%d} by {entry.ended_by}; "
-            "add a new entry instead"
+            "registry.entry_already_ended",
+            entry=entry.id,
+            ended_on=entry.ended_at.date(),
+            ended_by=entry.ended_by,
         )
     if effective_to < entry.effective_from:
-        raise RuleViolation(
-            f"entry {entry.id} starts on {entry.effective_from}; it cannot end before that "
-            "(to cancel an entry that should never have applied, end it on its first day)"
-        )
+        raise RuleViolation("registry.end_before_start", entry=entry.id, start=entry.effective_from)
     if entry.effective_to is not None and effective_to > entry.effective_to:
-        raise RuleViolation(
-            f"entry {entry.id} already ends on {entry.effective_to}; an end can only be brought "
-            "forward (add a new entry for the days after)"
-        )
+        raise RuleViolation("registry.end_later", entry=entry.id, end=entry.effective_to)
 
 
 def check(country: str, on: date, entries: Iterable[RegistryEntry]) -> ParticipantCheck:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from kp_licensing.domain.errors import RuleViolation
 from schemas.accounts import MAX_PASSWORD_LENGTH as MAX_LENGTH
 from schemas.accounts import MIN_PASSWORD_LENGTH as MIN_LENGTH
+from schemas.messages import Message, say
 
 
 @dataclass(frozen=True)
@@ -21,26 +22,31 @@ class PasswordPolicy:
     min_length: int = MIN_LENGTH
     max_length: int = MAX_LENGTH
 
-    def problems(self, password: str, *, username: str) -> list[str]:
+    def problems(self, password: str, *, username: str) -> list[Message]:
         """Everything wrong with ``password`` for the account ``username``, at once."""
-        found: list[str] = []
+        found: list[Message] = []
         if len(password) < self.min_length:
-            found.append(f"use at least {self.min_length} characters")
+            found.append(say("password.too_short", min_length=self.min_length))
         if len(password) > self.max_length:
-            found.append(f"use at most {self.max_length} characters")
+            found.append(say("password.too_long", max_length=self.max_length))
         if not password.strip():
-            found.append("use something other than spaces only")
+            found.append(say("password.blank"))
         if any(unicodedata.category(c) in ("Cc", "Cs") for c in password):
-            found.append("leave out control characters (tabs, line breaks and the like)")
+            found.append(say("password.control_characters"))
         if username and username.casefold() in password.casefold():
-            found.append("do not use the user name in the password")
+            found.append(say("password.contains_username"))
         return found
 
     def check(self, password: str, *, username: str, field: str = "body.password") -> None:
-        """Refuse ``password`` (422), naming every problem; ``field`` is where it was sent."""
+        """Refuse ``password`` (422), naming every problem as a detail; ``field`` is where it
+        was sent."""
         found = self.problems(password, username=username)
         if found:
             raise RuleViolation(
-                f"the password ({field}) is not acceptable: {'; '.join(found)}",
-                details=[{"field": field, "message": problem} for problem in found],
+                "password.unacceptable",
+                field=field,
+                details=[
+                    {"field": field, "message": problem.model_dump(mode="json")}
+                    for problem in found
+                ],
             )

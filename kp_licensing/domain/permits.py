@@ -16,6 +16,7 @@ from kp_licensing.domain.errors import RuleViolation
 from kp_licensing.domain.participants import matches
 from schemas.common import CheckOutcome, CheckResult, DocumentRef
 from schemas.licence import LicenceStatus
+from schemas.messages import Message, say
 from schemas.participants import InvalidCertificate
 from schemas.permit import PermitApplication, PermitState
 from schemas.shipment import HS_CODES_IN_SCOPE, MIXED_ORIGIN, Arrival, PermitKind
@@ -28,17 +29,22 @@ ACTIVITY_FOR = {
 }
 
 
-#: The exporter's declarations (domain.md 2.1), in words.
-DECLARATIONS = {
-    "complies_with_kpcs": "the goods comply with the Kimberley Process Certification Scheme",
-    "destination_is_participant": "the destination is a KP Participant",
-    "tamper_proof_container": "the goods travel in a tamper-proof container",
+#: The exporter's declarations (domain.md 2.1): what the check says when each is made, and when
+#: it is not.
+DECLARATIONS: dict[str, tuple[Message, Message]] = {
+    "complies_with_kpcs": (
+        say("check.export_declaration.complies_with_kpcs.given"),
+        say("check.export_declaration.complies_with_kpcs.missing"),
+    ),
+    "destination_is_participant": (
+        say("check.export_declaration.destination_is_participant.given"),
+        say("check.export_declaration.destination_is_participant.missing"),
+    ),
+    "tamper_proof_container": (
+        say("check.export_declaration.tamper_proof_container.given"),
+        say("check.export_declaration.tamper_proof_container.missing"),
+    ),
 }
-
-
-def with_article(word: str) -> str:
-    """The word with its indefinite article ("an import", "a transit")."""
-    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,11 @@ class LicenceFacts:
 
 @dataclass(frozen=True)
 class ParticipantFacts:
-    """The registry's answer for one country on one date."""
+    """The registry's answer for one country on one date; ``reason`` says why a country is not
+    active (a plain sentence is said as it is)."""
 
     active: bool
-    reason: str
+    reason: Message | str
 
 
 @dataclass
@@ -68,10 +75,11 @@ class Facts:
     required_documents: list[str]
     documents: list[DocumentRef]
     presented_in: str | None = None  # where a foreign certificate was presented before
-    invalid_reason: str | None = None  # the listing of a foreign certificate, if it is listed
+    #: The listing of a foreign certificate, if it is listed (see :func:`listed_as`).
+    invalid_reason: Message | None = None
     balances: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     #: Why a certificate an export draws on is on the invalid list, by (country, number).
-    invalid_sources: dict[tuple[str, str], str] = field(default_factory=dict)
+    invalid_sources: dict[tuple[str, str], Message] = field(default_factory=dict)
     tolerance: Decimal = Decimal(0)
 
 
@@ -100,11 +108,34 @@ class _Checks:
     def __init__(self) -> None:
         self.items: list[CheckResult] = []
 
-    def add(self, code: str, ok: bool, passed: str, failed: str, *, flag: bool = False) -> None:
+    def add(
+        self, code: str, ok: bool, passed: Message, failed: Message, *, flag: bool = False
+    ) -> None:
         outcome = (
             CheckOutcome.passed if ok else (CheckOutcome.flagged if flag else CheckOutcome.failed)
         )
         self.items.append(CheckResult(code=code, outcome=outcome, message=passed if ok else failed))
+
+    def fail(self, code: str, message: Message) -> None:
+        self.items.append(CheckResult(code=code, outcome=CheckOutcome.failed, message=message))
+
+
+def _active_participant(country: str, role: str, on: date) -> Message:
+    """What the registry check says of an active Participant, by the role the country plays."""
+    if role == "counterparty":
+        return say("check.participant.counterparty.active", country=country, on=on)
+    if role == "provenance":
+        return say("check.participant.provenance.active", country=country, on=on)
+    if role == "destination":
+        return say("check.participant.destination.active", country=country, on=on)
+    if role == "origin":
+        return say("check.participant.origin.active", country=country, on=on)
+    return say("check.participant.issuer.active", country=country, on=on)
+
+
+def _not_active(reason: Message | str) -> Message:
+    """The registry's reason, as a message (a plain sentence is said as it is)."""
+    return reason if isinstance(reason, Message) else Message.model_validate(reason)
 
 
 def permit_checks(app: PermitApplication, facts: Facts) -> list[CheckResult]:
@@ -117,8 +148,8 @@ def permit_checks(app: PermitApplication, facts: Facts) -> list[CheckResult]:
         checks.add(
             f"participant.{role}.{country}",
             answer.active,
-            f"{country} ({role}) is an active KP Participant on {on}",
-            answer.reason,
+            _active_participant(country, role, on),
+            _not_active(answer.reason),
         )
     for line in app.lines:
         low, high = facts.value_bands.get(line.hs_code, (Decimal(0), Decimal("Infinity")))
@@ -126,9 +157,14 @@ def permit_checks(app: PermitApplication, facts: Facts) -> list[CheckResult]:
         checks.add(
             f"value.{line.hs_code}",
             low <= per_carat <= high,
-            f"US${per_carat}/ct for {line.hs_code} is within the reference band",
-            f"US${per_carat}/ct for {line.hs_code} is outside the reference band "
-            f"US${low}-{high}/ct: for the officer to assess (not a refusal)",
+            say("check.value.within_band", per_carat=per_carat, hs_code=line.hs_code),
+            say(
+                "check.value.outside_band",
+                per_carat=per_carat,
+                hs_code=line.hs_code,
+                low=low,
+                high=high,
+            ),
             flag=True,
         )
     if app.kind == PermitKind.import_:
@@ -142,29 +178,73 @@ def _licence_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> No
     licence = facts.licence
     needed = ACTIVITY_FOR[app.kind]
     if licence is None:
-        checks.add("licence", False, "", "the operator holds no operating licence")
+        checks.fail("licence", say("check.licence.none"))
         return
+    number = licence.licence_no
     checks.add(
         "licence.active",
         licence.status == LicenceStatus.active,
-        f"operating licence {licence.licence_no} is active",
-        f"operating licence {licence.licence_no} is {licence.status.value}: no new shipment "
-        "licences while it is not active",
+        say("check.licence.active", licence_no=number),
+        say("check.licence.not_active", licence_no=number, status=licence.status),
     )
     checks.add(
         "licence.covers",
         needed in licence.activities,
-        f"operating licence {licence.licence_no} covers {needed}",
-        f"operating licence {licence.licence_no} does not cover {needed} "
-        f"(it covers {', '.join(licence.activities) or 'nothing'})",
+        say("check.licence.covers", licence_no=number, activity=needed),
+        say(
+            "check.licence.does_not_cover",
+            licence_no=number,
+            activity=needed,
+            activities=licence.activities,
+        )
+        if licence.activities
+        else say("check.licence.covers_nothing", licence_no=number, activity=needed),
     )
     checks.add(
         "licence.valid_on_date",
         app.expected_date < licence.expires_on and facts.today < licence.expires_on,
-        f"operating licence valid on {app.expected_date} (expires {licence.expires_on})",
-        f"operating licence {licence.licence_no} expires on {licence.expires_on}, before the "
-        f"shipment date {app.expected_date}: renew it first",
+        say("check.licence.valid_on_date", date=app.expected_date, expires_on=licence.expires_on),
+        say(
+            "check.licence.expires_first",
+            licence_no=number,
+            expires_on=licence.expires_on,
+            date=app.expected_date,
+        ),
     )
+
+
+def _required(app: PermitApplication) -> list[tuple[str, Message, Message]]:
+    """The countries this kind of shipment must name, with what the check says of each."""
+    provenance_given = say("check.required.provenance_country.given")
+    destination_given = say("check.required.destination_country.given")
+    if app.kind == PermitKind.import_:
+        return [
+            (
+                "provenance_country",
+                provenance_given,
+                say("check.required.provenance_country.missing_for_import"),
+            )
+        ]
+    if app.kind == PermitKind.export:
+        return [
+            (
+                "destination_country",
+                destination_given,
+                say("check.required.destination_country.missing_for_export"),
+            )
+        ]
+    return [
+        (
+            "provenance_country",
+            provenance_given,
+            say("check.required.provenance_country.missing_for_transit"),
+        ),
+        (
+            "destination_country",
+            destination_given,
+            say("check.required.destination_country.missing_for_transit"),
+        ),
+    ]
 
 
 def _shape_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None:
@@ -172,161 +252,174 @@ def _shape_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None
         checks.add(
             f"hs_code.{line.hs_code}",
             line.hs_code in HS_CODES_IN_SCOPE,
-            f"HS {line.hs_code} is within the Kimberley Process",
-            f"HS {line.hs_code} is outside the Kimberley Process scheme (only "
-            f"{', '.join(HS_CODES_IN_SCOPE)}: rough diamonds; polished, worked and synthetic "
-            "stones are not licensed here)",
+            say("check.hs_code.in_scope", hs_code=line.hs_code),
+            say("check.hs_code.out_of_scope", hs_code=line.hs_code, in_scope=HS_CODES_IN_SCOPE),
         )
     mixed = any(line.origin == MIXED_ORIGIN for line in app.lines)
     checks.add(
         "origin.mixed_provenance",
         not mixed or app.provenance_country is not None,
-        "origin and provenance are stated",
-        "parcels of mixed origin (***) need the country of provenance",
+        say("check.origin.stated"),
+        say("check.origin.provenance_missing"),
     )
-    needs = {
-        PermitKind.import_: ("provenance_country",),
-        PermitKind.export: ("destination_country",),
-        PermitKind.transit: ("provenance_country", "destination_country"),
-    }[app.kind]
-    for name in needs:
-        checks.add(
-            f"required.{name}",
-            getattr(app, name) is not None,
-            f"{name.replace('_', ' ')} given",
-            f"{with_article(app.kind.value)} needs the {name.replace('_', ' ')}",
-        )
+    for name, given, missing in _required(app):
+        checks.add(f"required.{name}", getattr(app, name) is not None, given, missing)
     checks.add(
         "expected_date",
         app.expected_date >= facts.today,
-        f"shipment date {app.expected_date}",
-        f"the shipment date {app.expected_date} is in the past",
+        say("check.expected_date.ahead", date=app.expected_date),
+        say("check.expected_date.past", date=app.expected_date),
     )
     present = {d.kind for d in facts.documents}
     for kind in facts.required_documents:
         checks.add(
             f"document.{kind}",
             kind in present,
-            f"document provided: {kind}",
-            f"missing document: {kind}",
+            say("check.document.provided", kind=kind),
+            say("check.document.missing", kind=kind),
         )
 
 
 def _import_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None:
     certificate = app.foreign_certificate
     if certificate is None:
-        checks.add(
-            "certificate",
-            False,
-            "",
-            "an import needs the exporting Participant's KP "
-            "certificate (number, issuer, dates, parties, carats, value, parcels, HS)",
-        )
+        checks.fail("certificate", say("check.certificate.missing"))
         return
     number, issuer = certificate.number, certificate.issuing_country
     checks.add(
         "certificate.prefix",
         number.upper().startswith(issuer),
-        f"certificate {number} carries the prefix of its issuer {issuer}",
-        f"certificate {number} does not start with {issuer}, the ISO code of its issuer",
+        say("check.certificate.prefix", number=number, issuer=issuer),
+        say("check.certificate.prefix_wrong", number=number, issuer=issuer),
     )
     checks.add(
         "certificate.not_expired",
         app.expected_date <= certificate.expires_on,
-        f"certificate valid on arrival (expires {certificate.expires_on})",
-        f"certificate {number} expires on {certificate.expires_on}, before the arrival on "
-        f"{app.expected_date}",
+        say("check.certificate.valid_on_arrival", expires_on=certificate.expires_on),
+        say(
+            "check.certificate.expires_first",
+            number=number,
+            expires_on=certificate.expires_on,
+            date=app.expected_date,
+        ),
     )
     mixed = certificate.origin == MIXED_ORIGIN
     checks.add(
         "certificate.mixed_provenance",
         not mixed or bool(certificate.provenance),
-        "the certificate states its origin (and provenance, if mixed)",
-        f"certificate {number} shows mixed origin (***) without the countries of provenance: "
-        "a certificate of mixed origin must state them",
+        say("check.certificate.origin_stated"),
+        say("check.certificate.provenance_missing", number=number),
     )
     unlike = sorted({line.origin for line in app.lines} - {certificate.origin})
     checks.add(
         "certificate.origin",
         mixed or not unlike,
-        "the origin of every line agrees with the certificate",
-        f"certificate {number} shows origin {certificate.origin}, but lines of the application "
-        f"give {', '.join(unlike)}",
+        say("check.certificate.origin_agrees"),
+        say(
+            "check.certificate.origin_differs",
+            number=number,
+            origin=certificate.origin,
+            origins=unlike,
+        ),
     )
     checks.add(
         "certificate.first_presentation",
         facts.presented_in is None,
-        f"certificate {number} has not been presented before",
-        f"certificate {number} was already presented in {facts.presented_in}: a KP "
-        "certificate covers one shipment only",
+        say("check.certificate.first_presentation", number=number),
+        say("check.certificate.presented_before", number=number, presented_in=facts.presented_in),
     )
+    listed = facts.invalid_reason
     checks.add(
         "certificate.not_invalid",
-        facts.invalid_reason is None,
-        f"certificate {number} is not on the list of invalid certificates",
-        f"certificate {number} is listed as {facts.invalid_reason}",
+        listed is None,
+        say("check.certificate.not_listed", number=number),
+        say("check.certificate.listed", number=number, **(listed.params if listed else {})),
     )
-    for what, label, declared, on_certificate in (
-        ("carats", "the carat weight", app.carats, certificate.carats),
-        ("value_usd", "the US$ value", app.value_usd, certificate.value_usd),
-        ("parcels", "the number of parcels", Decimal(app.parcels), Decimal(certificate.parcels)),
-    ):
-        allowed = facts.tolerance if what == "carats" else Decimal(0)
-        checks.add(
-            f"certificate.{what}",
-            abs(declared - on_certificate) <= allowed,
-            f"{label} agrees with the certificate ({on_certificate})",
-            f"{label} on the application ({declared}) differs from the certificate "
-            f"({on_certificate})",
-        )
+    carats_agree = abs(app.carats - certificate.carats) <= facts.tolerance
+    checks.add(
+        "certificate.carats",
+        carats_agree,
+        say("check.certificate.carats_agree", certified=certificate.carats),
+        say(
+            "check.certificate.carats_differ",
+            declared=app.carats,
+            certified=certificate.carats,
+        ),
+    )
+    checks.add(
+        "certificate.value_usd",
+        app.value_usd == certificate.value_usd,
+        say("check.certificate.value_agrees", certified=certificate.value_usd),
+        say(
+            "check.certificate.value_differs",
+            declared=app.value_usd,
+            certified=certificate.value_usd,
+        ),
+    )
+    checks.add(
+        "certificate.parcels",
+        app.parcels == certificate.parcels,
+        say("check.certificate.parcels_agree", certified=certificate.parcels),
+        say(
+            "check.certificate.parcels_differ",
+            declared=app.parcels,
+            certified=certificate.parcels,
+        ),
+    )
     missing_hs = sorted({line.hs_code for line in app.lines} - set(certificate.hs_codes))
     checks.add(
         "certificate.hs_codes",
         not missing_hs,
-        "HS codes agree with the certificate",
-        f"HS codes not on the certificate: {', '.join(missing_hs)}",
+        say("check.certificate.hs_codes_agree"),
+        say("check.certificate.hs_codes_missing", hs_codes=missing_hs),
     )
 
 
 def _export_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> None:
     declarations = app.declarations
-    for name, meaning in DECLARATIONS.items():
+    for name, (declared, undeclared) in DECLARATIONS.items():
         checks.add(
             f"declaration.{name}",
             declarations is not None and getattr(declarations, name),
-            f"declared: {meaning}",
-            f"the exporter must declare that {meaning} (declarations.{name}: true)",
+            declared,
+            undeclared,
         )
     checks.add(
         "source_certificates",
         bool(app.source_certificates),
-        "the certificates the goods were imported under are named",
-        "name the KP certificate(s) the goods were imported under, with the carats drawn",
+        say("check.source_certificates.named"),
+        say("check.source_certificates.missing"),
     )
     drawn = sum((d.carats for d in app.source_certificates), Decimal(0))
     checks.add(
         "source_certificates.total",
         drawn == app.carats,
-        f"the carats drawn ({drawn}) equal the carats exported",
-        f"the carats drawn from certificates ({drawn}) differ from the carats exported "
-        f"({app.carats})",
+        say("check.source_certificates.total_agrees", drawn=drawn),
+        say("check.source_certificates.total_differs", drawn=drawn, carats=app.carats),
     )
     for draw in app.source_certificates:
         available = facts.balances.get((draw.issuing_country, draw.number), Decimal(0))
         checks.add(
             f"balance.{draw.number}",
             draw.carats <= available,
-            f"certificate {draw.number}: {draw.carats} ct of {available} ct available",
-            f"certificate {draw.number}: {draw.carats} ct requested but only {available} ct "
-            "remain (imported under it, less what other exports took or hold)",
+            say(
+                "check.balance.available",
+                number=draw.number,
+                carats=draw.carats,
+                available=available,
+            ),
+            say("check.balance.short", number=draw.number, carats=draw.carats, available=available),
         )
         listed = facts.invalid_sources.get((draw.issuing_country, draw.number))
         checks.add(
             f"source_certificates.not_invalid.{draw.number}",
             listed is None,
-            f"certificate {draw.number} is not on the list of invalid certificates",
-            f"certificate {draw.number}, which these goods were imported under, is listed as "
-            f"{listed}: goods imported under it cannot be exported",
+            say("check.certificate.not_listed", number=draw.number),
+            say(
+                "check.source_certificate.listed",
+                number=draw.number,
+                **(listed.params if listed else {}),
+            ),
         )
 
 
@@ -386,12 +479,14 @@ def check_sent_at(sent_at: datetime, *, produced_at: datetime, now: datetime) ->
     """A confirmation is sent after it was produced, and not in the future."""
     if produced_at <= sent_at <= now + CLOCK_SKEW:
         return
-    allowed = f"from {produced_at:%Y-%m-%d %H:%M} to {now:%Y-%m-%d %H:%M} UTC"
+    first, last = f"{produced_at:%Y-%m-%d %H:%M}", f"{now:%Y-%m-%d %H:%M}"
+    allowed = say("range.utc_times", first=first, last=last)
     raise RuleViolation(
-        f"sent_at {sent_at:%Y-%m-%d %H:%M} UTC is outside the allowed range: {allowed} (the "
-        "confirmation was produced when the import was cleared, and cannot be sent later than "
-        "now)",
-        details=[{"field": "sent_at", "message": f"must be {allowed}"}],
+        "confirmation.sent_at_outside",
+        sent_at=sent_at.strftime("%Y-%m-%d %H:%M"),
+        first=first,
+        last=last,
+        details=[{"field": "sent_at", "message": allowed.model_dump(mode="json")}],
     )
 
 
@@ -408,11 +503,15 @@ def certificates_of(state: PermitState) -> list[tuple[str, str]]:
     return refs
 
 
-def listed_as(listing: InvalidCertificate) -> str:
-    """How a listing reads in a refusal: "forged (listing 7, since 2026-11-30): reason"."""
-    return (
-        f"{listing.kind.value} (listing {listing.id}, since {listing.listed_at:%Y-%m-%d}): "
-        f"{listing.reason}"
+def listed_as(listing: InvalidCertificate) -> Message:
+    """How a listing reads in a refusal: "forged (listing 7, since 2026-11-30): reason"; its
+    params are also those of the checks that name a listed certificate."""
+    return say(
+        "certificate.listing",
+        kind=listing.kind,
+        listing=listing.id,
+        since=listing.listed_at.date(),
+        reason=listing.reason,
     )
 
 
@@ -427,7 +526,10 @@ def listing_hold(listing: InvalidCertificate, state: PermitState, *, hold: bool)
     if not hits:
         return None
     if hold:
-        return f"certificate {hits[0]} is listed as {listed_as(listing)}"
+        return (
+            f"certificate {hits[0]} is listed as {listing.kind.value} (listing {listing.id}, "
+            f"since {listing.listed_at:%Y-%m-%d}): {listing.reason}"
+        )
     return f"listing {listing.id} was withdrawn: {listing.withdrawal_reason}"
 
 

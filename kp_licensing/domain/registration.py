@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from schemas.messages import Message, say
+
 _SEPARATORS = re.compile(r"[^0-9A-Za-z]")
 
 #: Fewer letters and digits than this cannot tell one business from another.
@@ -23,11 +25,8 @@ def canonical_registration_no(number: str) -> str:
     return _SEPARATORS.sub("", number).upper()
 
 
-def registration_no_problem(number: str) -> str | None:
+def registration_no_problem(number: str) -> Message | None:
     """Why ``number`` cannot be a business registration number, or None."""
     if len(canonical_registration_no(number)) < MIN_SIGNIFICANT:
-        return (
-            f"a business registration number needs at least {MIN_SIGNIFICANT} letters or digits "
-            "(spaces and punctuation do not count)"
-        )
+        return say("registration.number_too_short", min_significant=MIN_SIGNIFICANT)
     return None

@@ -16,8 +16,9 @@ class Owned(Protocol):
 T = TypeVar("T", bound=Owned)
 
 
-def visible(thing: T | None, *, actor: Actor, missing: str) -> T:
-    """``thing`` if it exists and ``actor`` may see it; otherwise NotFound(``missing``)."""
+def visible(thing: T | None, *, actor: Actor, missing: NotFound) -> T:
+    """``thing`` if it exists and ``actor`` may see it; otherwise ``missing`` is raised (the
+    caller says what is missing: ``NotFound("document.not_found", document_id=...)``)."""
     if thing is None or (actor.role == Role.trader and thing.operator_id != actor.operator_id):
-        raise NotFound(missing)
+        raise missing
     return thing

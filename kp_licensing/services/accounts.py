@@ -33,12 +33,9 @@ def public(user: User) -> UserPublic:
 def create_user(session: Session, body: NewUser, *, policy: PasswordPolicy) -> UserPublic:
     """Create any account: staff, a customs system (no password: it uses API keys), a trader."""
     if body.role != Role.customs and body.password is None:
-        raise RuleViolation("set a password: every account but a customs system logs in with one")
+        raise RuleViolation("account.password_required")
     if body.role == Role.customs and body.password is not None:
-        raise RuleViolation(
-            "leave the password out: customs system accounts log in with API keys (issue one "
-            "with POST /api/v1/users/{id}/api-keys)"
-        )
+        raise RuleViolation("account.password_not_for_customs")
     if body.operator_id is not None:
         people.get_operator(session, body.operator_id)
     user = people.create_user(
@@ -62,7 +59,7 @@ def list_users(session: Session, *, operator_id: int | None = None) -> list[User
 def _user(session: Session, user_id: int) -> User:
     user = people.get_user(session, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}")
+        raise NotFound("account.not_found", user_id=user_id)
     return user
 
 
@@ -75,10 +72,7 @@ def issue_api_key(session: Session, user_id: int, body: NewApiKey) -> ApiKeyIssu
     """A new API key for a customs system account; shown once, stored only as a hash."""
     user = _user(session, user_id)
     if user.role != Role.customs:
-        raise RuleViolation(
-            f"user {user_id} ({user.role}) logs in with a password; API keys are issued to "
-            "customs system accounts only"
-        )
+        raise RuleViolation("account.api_key_for_customs_only", user_id=user_id, role=user.role)
     key, row = people.create_api_key(session, user=user, label=body.label)
     assert row.id is not None
     return ApiKeyIssued(id=row.id, label=row.label, key=key, created_at=row.created_at)
@@ -130,7 +124,7 @@ async def sign_in(
         or user is None
         or not user.is_active
     ):
-        raise Unauthenticated("wrong username or password, or the account is deactivated")
+        raise Unauthenticated("auth.wrong_credentials")
     assert user.id is not None and password_hash is not None
     if security.needs_rehash(password_hash):
         new_hash = await security.hash_password_async(password)

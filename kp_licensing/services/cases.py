@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from kp_licensing.domain.errors import Conflict
+from kp_licensing.domain.errors import Conflict, NotFound
 from kp_licensing.services.access import visible
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import licences, permits, projection, submissions
@@ -32,8 +32,8 @@ class CaseProcess:
     (which writes its first transition, and holds its state as last recorded)."""
 
     kind: str
-    #: How a person names the kind, in "no <noun> <case number>".
-    noun: str
+    #: The error for a case number of this kind that does not exist (or is another's).
+    missing: Callable[[str], NotFound]
     workflow: Any
     start_model: type[BaseModel]
     state_model: type[BaseModel]
@@ -64,7 +64,7 @@ class CaseProcess:
 
 LICENCE = CaseProcess(
     kind="licence",
-    noun="licence case",
+    missing=lambda case_no: NotFound("licence.not_found", case_no=case_no),
     workflow=licence.LicenceWorkflow,
     start_model=LicenceStart,
     state_model=LicenceState,
@@ -77,7 +77,7 @@ LICENCE = CaseProcess(
 )
 PERMIT = CaseProcess(
     kind="permit",
-    noun="shipment licence case",
+    missing=lambda case_no: NotFound("permit.not_found", case_no=case_no),
     workflow=permit.PermitWorkflow,
     start_model=PermitStart,
     state_model=PermitState,
@@ -95,7 +95,7 @@ def find_case(session: Session, process: CaseProcess, *, case_no: str, actor: Ac
     """The case's row, if this actor may see it; another operator's case does not exist for a
     trader (404)."""
     return visible(
-        session.get(process.table, case_no), actor=actor, missing=f"no {process.noun} {case_no}"
+        session.get(process.table, case_no), actor=actor, missing=process.missing(case_no)
     )
 
 
@@ -105,7 +105,7 @@ def case_state(session: Session, process: CaseProcess, *, case_no: str, actor: A
     stored = visible(
         stored_case(session, process.table, case_no),
         actor=actor,
-        missing=f"no {process.noun} {case_no}",
+        missing=process.missing(case_no),
     )
     return process.state_model.model_validate_json(stored.state_json)
 
@@ -131,11 +131,11 @@ async def act(
     row = visible(
         projection.standing(session, process.table, case_no),
         actor=command.actor,
-        missing=f"no {process.noun} {case_no}",
+        missing=process.missing(case_no),
     )
     status = process.status(row.status)
     if status.is_final:  # type: ignore[attr-defined]
-        raise Conflict(f"case {row.case_no} is {status.value}; it can no longer change")
+        raise Conflict("case.final", case_no=row.case_no, status=status)
     # Give the connection back before waiting on the workflow: the update returns only after
     # its write is in the database, and a request must not hold a pooled connection that long.
     session.close()

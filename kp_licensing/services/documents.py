@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from kp_licensing.domain.errors import NotFound
 from kp_licensing.services.access import visible
 from kp_licensing.store.documents import DocumentStore, to_ref
 from kp_licensing.store.models import Document
@@ -69,5 +70,7 @@ def _visible(
     session: Session, documents: DocumentStore, actor: Actor, document_id: str
 ) -> Document:
     return visible(
-        documents.get(session, document_id), actor=actor, missing=f"no document {document_id}"
+        documents.get(session, document_id),
+        actor=actor,
+        missing=NotFound("document.not_found", document_id=document_id),
     )

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
+from kp_licensing.domain.errors import Unavailable
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import participants
 from kp_licensing.store.db import SessionFactory
@@ -32,12 +34,21 @@ async def send_listing_holds(
     """Hold (``hold``) or release every open shipment case the listing covers; the number of
     cases signalled (a repeat may count them again: signals change nothing twice)."""
     session.close()  # no pooled connection held while the holds are sent
+    waiting: dict[str, Any] = {
+        "listing_id": listing_id,
+        "seconds": engine.seconds,
+        "retry_after": engine.retry_after,
+    }
     signalled: int = await engine.run(
         ListingHoldsWorkflow.run,
         ListingHolds(listing_id=listing_id, hold=hold, actor=actor),
         workflow_id=listing_holds_id(listing_id, hold=hold),
-        subject=f"invalid-certificate listing {listing_id}",
-        waiting_for=f"its {'holds' if hold else 'releases'} to reach every case",
+        late_start=Unavailable("engine.late_listing_start", **waiting),
+        late=(
+            Unavailable("engine.late_holds", **waiting)
+            if hold
+            else Unavailable("engine.late_releases", **waiting)
+        ),
     )
     participants.mark_holds_sent(session, listing_id, hold=hold)
     return signalled

@@ -69,7 +69,7 @@ def record_sent(
     same time or none) answers as the first did; a different one is a 409 naming the first."""
     found = permits.confirmation(session, case_no)
     if found is None:
-        raise NotFound(f"no import confirmation for case {case_no} (only a cleared import has one)")
+        raise NotFound("confirmation.not_found", case_no=case_no)
     row, sent = found
     now = datetime.now(UTC)
     if sent is None:
@@ -90,10 +90,15 @@ def record_sent(
         body.sent_at is None or body.sent_at == sent.sent_at
     )
     if not same:
-        raise Conflict(
-            f"the import confirmation of case {case_no} was already recorded as sent on "
-            f"{sent.sent_at:%Y-%m-%d %H:%M} UTC by {sent.method}"
-            + (f" (reference {sent.reference})" if sent.reference else "")
-            + f", recorded by {sent.recorded_by}; a sending is recorded once",
-        )
+        first = {
+            "case_no": case_no,
+            "sent_at": f"{sent.sent_at:%Y-%m-%d %H:%M}",
+            "method": sent.method,
+            "recorded_by": sent.recorded_by,
+        }
+        if sent.reference:
+            raise Conflict(
+                "confirmation.already_sent_with_reference", reference=sent.reference, **first
+            )
+        raise Conflict("confirmation.already_sent", **first)
     return _public((row, sent), settings, now)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from kp_licensing.domain import licences as rules
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.domain.errors import Conflict, RuleViolation
+from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
 from kp_licensing.domain.numbering import case_number
 from kp_licensing.domain.registration import canonical_registration_no
 from kp_licensing.services import cases
@@ -62,8 +62,8 @@ def _check_application(
         != operator.business_registration_no
     ):
         raise RuleViolation(
-            "the business registration number must be that of your registered operator "
-            f"({operator.business_registration_no})"
+            "licence.registration_not_operators",
+            registration_no=operator.business_registration_no,
         )
     refs = documents.refs(session, ids=application.document_ids, operator_id=operator_id)
     checks = rules.completeness_checks(application, refs, settings.licence_required_documents)
@@ -163,7 +163,7 @@ def _submit(
             session.commit()
             return submission
         session.rollback()
-    raise Conflict("another application for this operator is being submitted; try again shortly")
+    raise Conflict("licence.submission_in_progress")
 
 
 def _repeated_or_refused(
@@ -175,11 +175,9 @@ def _repeated_or_refused(
     undecided = case is None or case.status == LicenceStatus.under_review
     if earlier is not None and earlier.fingerprint == print_ and undecided:
         return earlier
-    status = case.status if case is not None else "being opened"
-    raise Conflict(
-        f"this operator already has case {holder} ({status}); an operator holds one operating "
-        "licence: renew it, or wait for the decision"
-    )
+    if case is None:
+        raise Conflict("licence.operator_case_opening", case_no=holder)
+    raise Conflict("licence.operator_has_case", case_no=holder, status=case.status)
 
 
 async def act(
@@ -217,7 +215,7 @@ def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> Licen
     row = visible(
         licences.get_by_licence_no(session, licence_no),
         actor=actor,
-        missing=f"no operating licence {licence_no}",
+        missing=NotFound("licence.number_not_found", licence_no=licence_no),
     )
     today = macao_date(datetime.now(UTC))
     return LicenceCheck(

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.checks import refuse_failed
 from kp_licensing.domain.clock import macao_date
+from kp_licensing.domain.errors import NotFound
 from kp_licensing.domain.numbering import permit_case_number
 from kp_licensing.services import cases, registry
 from kp_licensing.services.access import visible
@@ -185,7 +186,7 @@ def _submit(
         settings=settings,
     )
     checks = rules.permit_checks(application, facts)
-    refuse_failed(checks, verdict="cannot be accepted")
+    refuse_failed(checks, code="application.refused")
     assert facts.licence is not None
     case_no = sequences.next_case_number(session, "permit-case", permit_case_number)
     state = PermitState(
@@ -233,7 +234,7 @@ async def act(
 def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> PermitCheck:
     """A shipment licence as customs checks it: in force today, for what (a trader: only its
     own operator's licences exist)."""
-    missing = f"no shipment licence {licence_no}"
+    missing = NotFound("permit.number_not_found", licence_no=licence_no)
     found = permits.get_by_permit_no(session, licence_no)
     row = visible(found[0] if found else None, actor=actor, missing=missing)
     assert found is not None

@@ -67,7 +67,7 @@ def end_entry(session: Session, *, actor: Actor, entry_id: int, end: EndEntryBod
     """End an entry from ``end.effective_to`` on, once, keeping the end date it had."""
     found = store.entry(session, entry_id)
     if found is None:
-        raise NotFound(f"no registry entry {entry_id}")
+        raise NotFound("registry.entry_not_found", entry_id=entry_id)
     try:
         store.lock_country(session, found.country)
         current = store.entry(session, entry_id, fresh=True)
@@ -113,11 +113,20 @@ def mark_invalid(
                     listing.source,
                 ):
                     return current
+                if number:
+                    raise Conflict(
+                        "listing.number_already_listed",
+                        details=[current.id],
+                        listing_id=current.id,
+                        kind=current.kind,
+                        since=current.listed_at.date(),
+                    )
                 raise Conflict(
-                    f"listing {current.id} already marks that "
-                    f"{'number' if number else 'series'} as {current.kind.value} "
-                    f"(since {current.listed_at:%Y-%m-%d})",
+                    "listing.series_already_listed",
                     details=[current.id],
+                    listing_id=current.id,
+                    kind=current.kind,
+                    since=current.listed_at.date(),
                 )
         made = store.add_listing(
             session,
@@ -153,7 +162,7 @@ def withdraw_invalid(
     concurrent withdrawal is a 409 rather than an overwrite, unless it is the same withdrawal
     sent again (same person, same reason): then it is that one."""
     if store.invalid_listing(session, listing_id) is None:
-        raise NotFound(f"no invalid-certificate listing {listing_id}")
+        raise NotFound("listing.not_found", listing_id=listing_id)
     done, listing, withdrawer = store.withdraw_listing(
         session, actor=actor, listing_id=listing_id, reason=reason
     )
@@ -161,7 +170,9 @@ def withdraw_invalid(
     if not done and not repeated:
         assert listing.withdrawn_at is not None
         raise Conflict(
-            f"listing {listing_id} was already withdrawn on {listing.withdrawn_at:%Y-%m-%d} "
-            f"by {listing.withdrawn_by}"
+            "listing.already_withdrawn",
+            listing_id=listing_id,
+            on=listing.withdrawn_at.date(),
+            withdrawn_by=listing.withdrawn_by,
         )
     return listing

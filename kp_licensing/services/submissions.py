@@ -35,6 +35,7 @@ from kp_licensing.store import submissions
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Submission
 from schemas.common import Actor
+from schemas.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,12 @@ def by_idempotency_key(
         return None
     earlier = submissions.by_key(session, operator_id=operator_id, key=key)
     if earlier is not None and earlier.fingerprint != print_:
+        problem = say("submission.key_used")
         raise RuleViolation(
-            f"the Idempotency-Key {key!r} was already used for case {earlier.case_no}, with a "
-            "different application; send a new key for a new application",
-            details=[{"field": "header.Idempotency-Key", "message": "already used"}],
+            "submission.key_reused",
+            key=key,
+            case_no=earlier.case_no,
+            details=[{"field": "header.Idempotency-Key", "message": problem}],
         )
     return earlier
 

@@ -13,6 +13,7 @@ from kp_licensing.domain.errors import DomainError
 from kp_licensing.services import holds, submissions
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store.db import SessionFactory
+from kp_licensing.support.catalogue import render
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,6 @@ async def sweep_forever(sessions: SessionFactory, engine: ProcessEngine, every: 
             try:
                 await sweep(sessions, engine, every)
             except DomainError as error:
-                log.warning("%s sweep: %s", name, error.message)
+                log.warning("%s sweep: %s", name, render(error.message))
             except Exception as error:  # the sweep must outlive any one failure
                 log.warning("%s sweep failed: %s: %s", name, type(error).__name__, error)

@@ -27,6 +27,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from kp_licensing.domain.errors import ERRORS_BY_NAME, Conflict, DomainError, Unavailable
+from schemas.messages import Message
 
 T = TypeVar("T")
 
@@ -39,10 +40,12 @@ def from_temporal(error: Exception) -> DomainError | None:
     """
     cause = error.cause if isinstance(error, WorkflowUpdateFailedError) else error
     if isinstance(cause, ApplicationError) and cause.type in ERRORS_BY_NAME:
-        details = cause.details[0] if cause.details else None
-        return ERRORS_BY_NAME[cause.type](cause.message, details=details)
+        said, details = (*cause.details, None, None)[:2]
+        # A refusal raised by hand (not by ``guarded``) may carry only its text.
+        message = Message.model_validate(said if said is not None else cause.message)
+        return ERRORS_BY_NAME[cause.type](message.code, details=details, **message.params)
     if isinstance(error, RPCError) and error.status == RPCStatusCode.NOT_FOUND:
-        return Conflict("the case is closed; it can no longer change")
+        return Conflict("case.closed")
     return None
 
 
@@ -57,6 +60,21 @@ class ProcessEngine:
     #: The request's ``Idempotency-Key``, if the client sent one.
     idempotency_key: str | None = None
 
+    @property
+    def seconds(self) -> str:
+        """The deadline, in seconds, as a sentence names it."""
+        return f"{self.wait.total_seconds():g}"
+
+    def _late(self, case_no: str | None) -> dict[str, Any]:
+        """What an Unavailable about case ``case_no`` says besides its code: the case (as the
+        sentence names it and as the response's field), the deadline and when to retry."""
+        return {
+            "case": case_no,
+            "seconds": self.seconds,
+            "retry_after": self.retry_after,
+            "case_no": case_no,
+        }
+
     async def start(
         self,
         run: Any,
@@ -64,10 +82,11 @@ class ProcessEngine:
         *,
         workflow_id: str,
         case_no: str | None,
-        subject: str | None = None,
+        late: Unavailable | None = None,
     ) -> bool:
-        """Start the workflow of a new case (or of what ``subject`` names); False if one was
-        already started under that id (a retried request, or the sweep, got there first)."""
+        """Start the workflow of a new case (or of something else, whose ``late`` says what is
+        waited for); False if one was already started under that id (a retried request, or the
+        sweep, got there first)."""
         try:
             await self._bounded(
                 self.client.start_workflow(
@@ -77,9 +96,9 @@ class ProcessEngine:
                     task_queue=self.task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 ),
-                case_no=case_no,
-                subject=subject,
-                waiting_for="the process engine to open it",
+                late=late
+                if late is not None
+                else Unavailable("engine.late_start", **self._late(case_no)),
             )
         except WorkflowAlreadyStartedError:
             return False
@@ -107,23 +126,21 @@ class ProcessEngine:
                 self.client.execute_update_with_start_workflow(
                     update, start_workflow_operation=operation
                 ),
-                case_no=case_no,
-                waiting_for="the case to be recorded",
+                late=Unavailable("engine.late_record", **self._late(case_no)),
             )
         except WorkflowAlreadyStartedError:
             return False, None
         return True, result
 
     async def run(
-        self, run: Any, arg: Any, *, workflow_id: str, subject: str, waiting_for: str
+        self, run: Any, arg: Any, *, workflow_id: str, late_start: Unavailable, late: Unavailable
     ) -> Any:
         """Start a short workflow (one already started under that id, or ended, is the same
-        one: its id says what it does) and wait for its result."""
-        await self.start(run, arg, workflow_id=workflow_id, case_no=None, subject=subject)
+        one: its id says what it does) and wait for its result; ``late_start`` and ``late`` are
+        what a request is told if the start, or the result, takes longer than ``wait``."""
+        await self.start(run, arg, workflow_id=workflow_id, case_no=None, late=late_start)
         handle = self.client.get_workflow_handle(workflow_id)
-        return await self._bounded(
-            handle.result(), case_no=None, subject=subject, waiting_for=waiting_for
-        )
+        return await self._bounded(handle.result(), late=late)
 
     async def execute(
         self, workflow_id: str, update: Any, command: Any = None, *, case_no: str
@@ -140,53 +157,39 @@ class ProcessEngine:
             update_id = f"{command.actor.user_id}:{self.idempotency_key}"
         return await self._bounded(
             handle.execute_update(update, *args, id=update_id),
-            case_no=case_no,
-            waiting_for="the case to record the change",
+            late=Unavailable("engine.late_change", **self._late(case_no)),
         )
 
     async def signal(self, workflow_id: str, signal: Any, arg: Any, *, case_no: str) -> None:
         """Send a signal (an event from outside the case); a closed case is a Conflict."""
         handle = self.client.get_workflow_handle(workflow_id)
         await self._bounded(
-            handle.signal(signal, arg), case_no=case_no, waiting_for="the case to take the event"
+            handle.signal(signal, arg),
+            late=Unavailable("engine.late_event", **self._late(case_no)),
         )
 
     async def query(self, workflow_id: str, query: Any, *, case_no: str) -> Any:
         """A workflow's answer to a query (a closed workflow still answers)."""
         handle = self.client.get_workflow_handle(workflow_id)
         return await self._bounded(
-            handle.query(query), case_no=case_no, waiting_for="the case to answer"
+            handle.query(query), late=Unavailable("engine.late_answer", **self._late(case_no))
         )
 
-    async def _bounded(
-        self,
-        call: Awaitable[T],
-        *,
-        case_no: str | None,
-        waiting_for: str,
-        subject: str | None = None,
-    ) -> T:
-        """``call``, or Unavailable past the deadline, naming the case (or ``subject``)."""
-        pending = Unavailable(
-            f"{subject or f'case {case_no}'}: still waiting for {waiting_for} after "
-            f"{self.wait.total_seconds():g} s (the process engine or its workers are busy or "
-            "down); look at it again later: do not submit it again",
-            retry_after=self.retry_after,
-            case_no=case_no,
-        )
+    async def _bounded(self, call: Awaitable[T], *, late: Unavailable) -> T:
+        """``call``, or ``late`` (an Unavailable naming what is waited for) past the deadline."""
         try:
             async with asyncio.timeout(self.wait.total_seconds()):
                 return await call
         except TimeoutError:
-            raise pending from None
+            raise late from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
-            raise pending from None
+            raise late from None
         except (WorkflowUpdateFailedError, RPCError) as error:
             mapped = from_temporal(error)
             if mapped is not None:
                 raise mapped from None
             if isinstance(error, RPCError) and error.status in _ENGINE_DOWN:
-                raise pending from None
+                raise late from None
             raise
 
 

@@ -75,10 +75,7 @@ class DocumentStore:
     ) -> Document:
         """Stream an upload to disk, check it, and record it; nothing is kept if it is refused."""
         if not KIND_PATTERN.match(kind):
-            raise RuleViolation(
-                "the document kind must be lower-case letters, digits and underscores "
-                "(e.g. business_registration)"
-            )
+            raise RuleViolation("document.kind_invalid")
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
@@ -90,25 +87,20 @@ class DocumentStore:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise TooLarge(
-                            f"the file is larger than the limit of {self.max_bytes} bytes"
-                        )
+                        raise TooLarge("document.too_large", limit=self.max_bytes)
                     if len(head) < 16:
                         head += chunk[: 16 - len(head)]
                     digest.update(chunk)
                     out.write(chunk)
             if size == 0:
-                raise RuleViolation("the file is empty")
+                raise RuleViolation("document.empty")
             content_type = sniff(head)
             if content_type is None or content_type not in self.allowed_types:
-                raise RuleViolation(
-                    f"only these file types are accepted: {', '.join(self.allowed_types)}; "
-                    "the content of this file is none of them"
-                )
+                raise RuleViolation("document.type_not_accepted", accepted=self.allowed_types)
             declared = (declared_type or "").split(";")[0].strip().lower()
             if declared and declared != "application/octet-stream" and declared != content_type:
                 raise RuleViolation(
-                    f"the file was sent as {declared} but its content is {content_type}"
+                    "document.type_mismatch", declared=declared, content_type=content_type
                 )
             sha256 = digest.hexdigest()
             final = self.path_of(sha256)
@@ -138,14 +130,14 @@ class DocumentStore:
     def get(self, session: Session, document_id: str) -> Document:
         document = session.get(Document, document_id)
         if document is None:
-            raise NotFound(f"no document {document_id}")
+            raise NotFound("document.not_found", document_id=document_id)
         return document
 
     def refs(self, session: Session, *, ids: list[str], operator_id: int) -> list[DocumentRef]:
         """The operator's own documents with these ids, in order; any other id is refused."""
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
-            raise RuleViolation(f"documents listed more than once: {', '.join(repeated)}")
+            raise RuleViolation("document.listed_twice", documents=repeated)
         rows = {
             d.id: d
             for d in session.exec(select(Document).where(col(Document.id).in_(ids))).all()
@@ -153,7 +145,7 @@ class DocumentStore:
         }
         unknown = [i for i in ids if i not in rows]
         if unknown:
-            raise RuleViolation(f"unknown documents (upload them first): {', '.join(unknown)}")
+            raise RuleViolation("document.unknown", documents=unknown)
         return [to_ref(rows[i]) for i in ids]
 
 

@@ -188,7 +188,9 @@ class LicenceEvent(CaseEventColumns, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """A message for an operator's users (decisions, information requests, reminders)."""
+    """A message for an operator's users (decisions, information requests, reminders), kept as
+    data: its ``code`` and ``params`` (a :class:`~schemas.messages.Message`), rendered in the
+    reader's language when read. A sentence stored before is code ``verbatim``, param ``text``."""
 
     __tablename__ = "notifications"
 
@@ -197,7 +199,8 @@ class Notification(SQLModel, table=True):
     operator_id: int = Field(foreign_key="operators.id", index=True)
     case_no: str = Field(max_length=32, index=True)
     kind: str = Field(max_length=64)
-    message: str = Field(sa_column=Column(Text, nullable=False))
+    code: str = Field(max_length=100)
+    params: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -1,4 +1,4 @@
-"""Notifications for operators (written by the licence projection, read through the API)."""
+"""Notifications for operators (written by the case projections, read through the API)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from kp_licensing.domain.errors import NotFound
 from kp_licensing.store.models import Notification, utcnow
+from schemas.messages import Message
 
 
 def for_operator(
@@ -18,10 +19,16 @@ def for_operator(
     return list(session.exec(stmt.limit(limit)).all())
 
 
+def message_of(row: Notification) -> Message:
+    """What a notification says, as data (a row written before messages were data reads as
+    ``verbatim``, its old sentence as param ``text``, since the migration made it so)."""
+    return Message(code=row.code, params=dict(row.params or {}))
+
+
 def mark_read(session: Session, *, notification_id: int, operator_id: int) -> Notification:
     row = session.get(Notification, notification_id)
     if row is None or row.operator_id != operator_id:
-        raise NotFound(f"no notification {notification_id}")
+        raise NotFound("notification.not_found", notification_id=notification_id)
     if row.read_at is None:
         row.read_at = utcnow()
         session.add(row)

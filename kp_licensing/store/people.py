@@ -8,7 +8,11 @@ from sqlmodel import Session, col, select
 
 from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
 from kp_licensing.domain.passwords import PasswordPolicy
-from kp_licensing.domain.registration import canonical_registration_no, registration_no_problem
+from kp_licensing.domain.registration import (
+    MIN_SIGNIFICANT,
+    canonical_registration_no,
+    registration_no_problem,
+)
 from kp_licensing.store.models import ApiKey, Operator, User, utcnow
 from kp_licensing.support import security
 from schemas.common import Role
@@ -25,7 +29,7 @@ def find_user(session: Session, username: str) -> User | None:
 def get_operator(session: Session, operator_id: int) -> Operator:
     operator = session.get(Operator, operator_id)
     if operator is None:
-        raise NotFound(f"no operator {operator_id}")
+        raise NotFound("operator.not_found", operator_id=operator_id)
     return operator
 
 
@@ -37,7 +41,7 @@ def list_users(session: Session, *, operator_id: int | None = None) -> list[User
 
 
 def _username_taken(username: str) -> Conflict:
-    return Conflict(f"the username {username!r} is taken")
+    return Conflict("account.username_taken", username=username)
 
 
 def create_user(
@@ -55,7 +59,7 @@ def create_user(
     """A new account; traders belong to exactly one operator, staff to none. A password must
     meet ``password_policy`` (the defaults if not given)."""
     if (role == Role.trader) != (operator_id is not None):
-        raise RuleViolation("a trader account needs an operator, and only traders have one")
+        raise RuleViolation("account.trader_operator")
     if password is not None:
         (password_policy or PasswordPolicy()).check(password, username=username)
     if find_user(session, username) is not None:
@@ -79,10 +83,7 @@ def create_user(
 
 
 def _registration_taken(number: str) -> Conflict:
-    return Conflict(
-        f"an operator with business registration {number} is already registered; ask one of "
-        "its users to add you"
-    )
+    return Conflict("operator.already_registered", registration_no=number)
 
 
 def _repeated_registration(
@@ -123,9 +124,11 @@ def register_operator(
     registrations of one business racing each other, however spelt, the database lets one
     commit and the other is told the business is registered (nothing of it is left behind)."""
     problem = registration_no_problem(business_registration_no)
-    if problem is not None:
+    if problem is not None:  # too short, the one problem a number can have
         raise RuleViolation(
-            problem, details=[{"field": "body.business_registration_no", "message": problem}]
+            "registration.number_too_short",
+            min_significant=MIN_SIGNIFICANT,
+            details=[{"field": "body.business_registration_no", "message": problem}],
         )
     number = canonical_registration_no(business_registration_no)
     if session.exec(select(Operator).where(Operator.business_registration_no == number)).first():
@@ -186,10 +189,7 @@ def deactivate(session: Session, user: User) -> User:
                 )
             ).one()
             if not others:
-                raise Conflict(
-                    f"{user.username} is the last active administrator and cannot be "
-                    "deactivated; make another administrator first"
-                )
+                raise Conflict("account.last_admin", username=user.username)
         user.is_active = False
         session.add(user)
         session.commit()
@@ -222,7 +222,7 @@ def user_for_api_key(session: Session, key: str) -> User | None:
 def revoke_api_key(session: Session, *, key_id: int) -> ApiKey:
     row = session.get(ApiKey, key_id)
     if row is None:
-        raise NotFound(f"no API key {key_id}")
+        raise NotFound("account.api_key_not_found", key_id=key_id)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)

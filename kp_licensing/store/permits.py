@@ -268,7 +268,7 @@ def claim_certificate(session: Session, *, issuing_country: str, number: str, ca
             )
     except IntegrityError:
         raise Conflict(
-            f"certificate {number} of {issuing_country} has just been presented in another case"
+            "stock.certificate_presented", number=number, issuing_country=issuing_country
         ) from None
 
 
@@ -336,8 +336,10 @@ def _refuse(
     available = balances(session, operator_id=operator_id, draws=draws)
     short = next((d for d in draws if d.carats > available[(d.issuing_country, d.number)]), failed)
     raise RuleViolation(
-        f"certificate {short.number}: {short.carats} ct requested but only "
-        f"{available[(short.issuing_country, short.number)]} ct remain"
+        "stock.overdrawn",
+        number=short.number,
+        requested=short.carats,
+        remaining=available[(short.issuing_country, short.number)],
     )
 
 

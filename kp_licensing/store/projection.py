@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from kp_licensing.store.models import Notification
 from schemas.case import CaseTransition
+from schemas.messages import Message
 
 TransitionLike = CaseTransition[Any]
 
@@ -37,17 +38,19 @@ def add_notice(
     case_no: str,
     operator_id: int,
     transition: TransitionLike,
-    message: str | None,
+    message: Message | None,
 ) -> None:
-    """A notification for the operator, keyed by (case, transition) so a retry adds nothing."""
-    if message:
+    """A notification for the operator, keyed by (case, transition) so a retry adds nothing;
+    the message is stored as data (code and params), rendered when read."""
+    if message is not None:
         session.add(
             Notification(
                 key=f"{case_no}/{transition.seq}",
                 operator_id=operator_id,
                 case_no=case_no,
                 kind=transition.action,
-                message=message,
+                code=message.code,
+                params=dict(message.params),
                 created_at=transition.at,
             )
         )
@@ -59,7 +62,7 @@ def rewrite(
     *,
     case_no: str,
     transition: TransitionLike,
-    message: str | None,
+    message: Message | None,
 ) -> None:
     """Write again the event and notice of a transition already projected.
 
@@ -73,11 +76,11 @@ def rewrite(
         .where(col(event_model.case_no) == case_no, col(event_model.seq) == transition.seq)
         .values(**event_fields(transition))
     )
-    if message:
+    if message is not None:
         session.execute(
             update(Notification)
             .where(col(Notification.key) == f"{case_no}/{transition.seq}")
-            .values(message=message, created_at=transition.at)
+            .values(code=message.code, params=dict(message.params), created_at=transition.at)
         )
 
 
@@ -99,7 +102,7 @@ def standing(session: Session, case_model: Any, case_no: str) -> Standing | None
 class RecordLike(Protocol):
     state: Any
     transition: Any
-    notice: str | None
+    notice: Message | None
 
 
 def write(

@@ -187,7 +187,7 @@ def read_token(token: str, *, secret: str) -> int:
     """The user id a valid, unexpired token was issued to."""
     user_id, expires = _verified(token, secret)
     if time.time() >= expires:
-        raise Unauthenticated("the token has expired; log in again")
+        raise Unauthenticated("auth.token_expired")
     return user_id
 
 
@@ -201,9 +201,9 @@ def _verified(token: str, secret: str) -> tuple[int, float]:
         claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp"]})
         return int(claims["sub"]), float(claims["exp"])
     except jwt.ExpiredSignatureError:
-        raise Unauthenticated("the token has expired; log in again") from None
+        raise Unauthenticated("auth.token_expired") from None
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):
-        raise Unauthenticated("the token is not valid") from None
+        raise Unauthenticated("auth.token_invalid") from None
 
 
 def new_api_key() -> tuple[str, str, str]:

@@ -152,18 +152,35 @@ async def test_every_failure_has_the_declared_shape(
     [
         pytest.param(
             [{"field": "body.to", "message": "must follow the start"}],
-            {"errors": [{"field": "body.to", "message": "must follow the start"}]},
+            {
+                "errors": [
+                    {
+                        "field": "body.to",
+                        "message": "must follow the start",
+                        "message_code": "verbatim",
+                        "params": {"text": "must follow the start"},
+                    }
+                ]
+            },
             id="fields",
         ),
         pytest.param(
-            [{"code": "document.criminal_record", "outcome": "failed", "message": "missing"}],
+            [
+                {
+                    "code": "document.criminal_record",
+                    "outcome": "failed",
+                    "message": {"code": "check.document.missing", "params": {"kind": "x"}},
+                }
+            ],
             {
                 "errors": [
                     {
                         "field": None,
                         "code": "document.criminal_record",
                         "outcome": "failed",
-                        "message": "missing",
+                        "message": "missing document: x",
+                        "message_code": "check.document.missing",
+                        "params": {"kind": "x"},
                     }
                 ]
             },

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from kp_licensing.api import validation
 from kp_licensing.api.app import create_app
 from kp_licensing.api.patterns import describe
-from kp_licensing.api.permissions import PHRASES, Action, refusal
+from kp_licensing.api.permissions import Action, refusal
+from kp_licensing.support.catalogue import render
 from kp_licensing.support.settings import Settings
 from schemas.common import Role
 
@@ -86,7 +87,7 @@ class Sample(BaseModel):
 def _problems(data: dict[str, Any]) -> dict[str, str]:
     with pytest.raises(ValidationError) as caught:
         Sample.model_validate(data)
-    return {p["field"]: p["message"] for p in validation.problems(caught.value.errors())}
+    return {field: render(said) for field, said in validation.problems(caught.value.errors())}
 
 
 def test_every_bad_field_is_named_in_words() -> None:
@@ -116,9 +117,8 @@ def test_every_bad_field_is_named_in_words() -> None:
         "nested": "must be an object (JSON {...})",
         "surplus": "is not a field of this request; remove it",
     }
-    sentence = validation.sentence([{"field": f, "message": m} for f, m in found.items()])
-    assert sentence.startswith("10 fields need correcting")
-    assert "; code must be 2 capital letters;" in sentence
+    assert render(validation.summary(len(found))).startswith("10 fields need correcting")
+    assert render(validation.summary(1)).startswith("1 field needs correcting")
 
 
 def test_missing_fields_and_wrong_types() -> None:
@@ -131,7 +131,16 @@ def test_missing_fields_and_wrong_types() -> None:
 
 def test_a_validators_own_sentence_is_kept_without_pydantics_prefix() -> None:
     error = {"type": "value_error", "loc": ("body", "to"), "msg": "Value error, ends too soon"}
-    assert validation.problems([error]) == [{"field": "body.to", "message": "ends too soon"}]
+    [(field, said)] = validation.problems([error])
+    assert (field, render(said)) == ("body.to", "ends too soon")
+
+
+def test_a_schemas_own_rule_is_said_from_the_catalogue_with_its_params() -> None:
+    error = {"type": "field.country_code", "loc": ("body", "c"), "msg": "x", "ctx": {"code": "ZZ"}}
+    [(field, said)] = validation.problems([error])
+    assert field == "body.c"
+    assert (said.code, said.params) == ("field.country_code", {"code": "ZZ"})
+    assert render(said) == "'ZZ' is not an ISO 3166-1 alpha-2 country code"
 
 
 def test_a_schemas_inner_labels_are_not_fields() -> None:
@@ -141,7 +150,9 @@ def test_a_schemas_inner_labels_are_not_fields() -> None:
 
 @pytest.mark.parametrize("action", list(Action))
 def test_every_refusal_by_role_reads_as_a_sentence(action: Action) -> None:
-    assert action in PHRASES
-    message = refusal(Role.customs, action)
-    assert message.startswith(f"customs accounts may not {PHRASES[action]}; only ")
-    assert "_" not in PHRASES[action]
+    error = refusal(Role.customs, action)
+    assert error.message.code == f"forbidden.{action.value}"
+    sentence = render(error.message)
+    assert sentence.startswith("customs accounts may not ")
+    assert "; only " in sentence and sentence.endswith(" accounts may")
+    assert "_" not in sentence.split(";")[0]

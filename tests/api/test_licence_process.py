@@ -30,7 +30,13 @@ def test_apply_request_answer_approve_suspend_reinstate_cancel(trader: Api, staf
     assert asked["state"]["status"] == "info_requested"
     assert asked["transition"]["actor"]["role"] == "officer"
     notes = trader.ok("GET", "/notifications", params={"unread": True})
-    assert any("Send the lease." in n["message"] for n in notes)
+    (asked_note,) = [n for n in notes if n["kind"] == "information_requested"]
+    assert asked_note["message"]["code"] == "notice.case.information_requested"
+    assert asked_note["message"]["params"]["message"] == "Send the lease."
+    due = asked_note["message"]["params"]["due"]
+    assert asked_note["message"]["text"] == (
+        f"DSEDT asks for more information on {case_no} by {due}: Send the lease."
+    )
 
     lease = trader.upload("establishment_lease")
     answered = trader.ok(

@@ -16,7 +16,7 @@ from schemas.common import SYSTEM_ACTOR, CheckOutcome
 from schemas.licence import Declarations, LicenceState, LicenceStatus, PendingRenewal
 from tests.factories import REQUIRED_DOCUMENTS, application, document_refs, licence_start
 
-DECLARED = {name: True for name in rules.DECLARATION_TEXT}
+DECLARED = {name: True for name in rules.DECLARATIONS}
 
 ITEMS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("activities", {"activities": []}, REQUIRED_DOCUMENTS),
@@ -27,7 +27,7 @@ ITEMS: list[tuple[str, dict[str, Any], list[str]]] = [
             {"declarations": Declarations(**{**DECLARED, name: False})},
             REQUIRED_DOCUMENTS,
         )
-        for name in rules.DECLARATION_TEXT
+        for name in rules.DECLARATIONS
     ],
     *[
         (f"document.{kind}", {}, [k for k in REQUIRED_DOCUMENTS if k != kind])
@@ -43,9 +43,16 @@ def test_one_missing_item_fails_exactly_its_check(
     checks = rules.completeness_checks(
         application(**changes), document_refs(provided), REQUIRED_DOCUMENTS
     )
-    assert [c.code for c in checks if c.outcome == CheckOutcome.failed] == [code]
-    with pytest.raises(RuleViolation):
+    failed = [c for c in checks if c.outcome == CheckOutcome.failed]
+    assert [c.code for c in failed] == [code]
+    said = failed[0].message.code
+    assert said.startswith("check.") and said.endswith(".missing"), said
+    if code.startswith("declaration."):  # each declaration is said in its own words
+        assert said == f"check.licence_{code}.missing"
+    with pytest.raises(RuleViolation) as refused:
         rules.require_complete(checks)
+    assert refused.value.message.code == "application.incomplete"
+    assert refused.value.details == [failed[0].model_dump(mode="json")]
 
 
 def state(status: LicenceStatus, **changes: Any) -> LicenceState:
@@ -108,10 +115,10 @@ def test_a_pending_renewal_is_what_an_officer_decides_and_a_trader_withdraws() -
     active = state(LicenceStatus.active, renewal=renewal())
     assert rules.guard_decide(active) == "renewal"
     assert rules.guard_withdraw(active) == "renewal"
-    with pytest.raises(Conflict, match="already pending"):
+    with pytest.raises(Conflict, match=r"^licence\.renewal_pending "):
         rules.guard_renew(active)
     waiting = state(LicenceStatus.active, renewal=renewal("info_requested"))
-    with pytest.raises(Conflict, match="waiting for the applicant"):
+    with pytest.raises(Conflict, match=r"^licence\.awaiting_answer "):
         rules.guard_decide(waiting)
 
 
@@ -125,14 +132,27 @@ def test_an_answer_needs_an_open_request_before_its_deadline() -> None:
     )
     asked = state(LicenceStatus.info_requested, info_request=request)
     rules.guard_answer(asked, now)
-    with pytest.raises(Conflict, match="has passed"):
+    with pytest.raises(Conflict, match=r"^licence\.answer_deadline_passed "):
         rules.guard_answer(asked, now + timedelta(days=1))
-    with pytest.raises(Conflict, match="no open information request"):
+    with pytest.raises(Conflict, match=r"^licence\.no_information_request "):
         rules.guard_answer(state(LicenceStatus.under_review), now)
 
 
+def test_an_ending_names_what_could_not_end() -> None:
+    under_review = state(LicenceStatus.under_review)
+    with pytest.raises(Conflict) as surrender:
+        rules.guard_end(under_review, "surrendered")
+    assert surrender.value.message.code == "licence.surrender_not_in_force"
+    assert surrender.value.message.params == {
+        "case_no": under_review.case_no,
+        "status": "under_review",
+    }
+    with pytest.raises(Conflict, match=r"^licence\.cancel_not_in_force "):
+        rules.guard_cancel(under_review, "tax_debt")
+
+
 def test_a_cancellation_needs_a_known_reason() -> None:
-    with pytest.raises(RuleViolation, match="unknown reason code"):
+    with pytest.raises(RuleViolation, match=r"^licence\.unknown_reason_code "):
         rules.guard_cancel(state(LicenceStatus.active), "whim")
 
 

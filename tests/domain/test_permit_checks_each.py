@@ -15,8 +15,10 @@ import pytest
 from kp_licensing.domain import permit_guards as guards
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.errors import Conflict
-from schemas.common import CheckOutcome
+from kp_licensing.support.catalogue import render, sentences
+from schemas.common import CheckOutcome, CheckResult
 from schemas.licence import LicenceStatus
+from schemas.messages import say
 from schemas.participants import InvalidCertificate
 from schemas.permit import PermitApplication, PermitState, PermitStatus
 from schemas.shipment import ExportDeclarations, PermitKind
@@ -55,7 +57,20 @@ def outcomes(app: PermitApplication, found: rules.Facts) -> dict[str, CheckOutco
 @pytest.mark.parametrize("kind", ["import", "export", "transit"])
 def test_the_baselines_pass_every_check(kind: str) -> None:
     app = baseline(kind)
+    said_in_english(rules.permit_checks(app, baseline_facts(app)))
     assert set(outcomes(app, baseline_facts(app)).values()) == {CheckOutcome.passed}
+
+
+#: How a listing of the certificate reads (``rules.listed_as``).
+LISTED = say("certificate.listing", kind="forged", listing=7, since="2026-11-30", reason="r")
+
+
+def said_in_english(checks: list[CheckResult]) -> None:
+    """Every check's message has an English sentence, and names every param it uses."""
+    english = sentences("en")
+    for check in checks:
+        assert check.message.code in english, check
+        assert "{" not in render(check.message), check
 
 
 def licence(**changes: Any) -> Callable[[rules.Facts], None]:
@@ -135,7 +150,7 @@ ROWS: list[tuple[str, dict[str, Any], Callable[[rules.Facts], None] | None, str]
         lambda f: setattr(f, "presented_in", "PA-2026-00001"),
         "certificate.first_presentation",
     ),
-    ("import", {}, lambda f: setattr(f, "invalid_reason", "forged"), "certificate.not_invalid"),
+    ("import", {}, lambda f: setattr(f, "invalid_reason", LISTED), "certificate.not_invalid"),
     ("import", {"foreign_certificate": certificate(carats="10.60")}, None, "certificate.carats"),
     (
         "import",
@@ -166,7 +181,7 @@ ROWS: list[tuple[str, dict[str, Any], Callable[[rules.Facts], None] | None, str]
     (
         "export",
         {},
-        lambda f: setattr(f, "invalid_sources", {("AE", "AE123456789"): "forged"}),
+        lambda f: setattr(f, "invalid_sources", {("AE", "AE123456789"): LISTED}),
         "source_certificates.not_invalid.AE123456789",
     ),
 ]
@@ -187,6 +202,7 @@ def test_one_change_fails_exactly_its_check(
     found = baseline_facts(app)
     if fact_change is not None:
         fact_change(found)
+    said_in_english(rules.permit_checks(app, found))
     result = outcomes(app, found)
     refused = {c for c, outcome in result.items() if outcome == CheckOutcome.failed}
     expected = set(code.split("+"))
@@ -201,6 +217,11 @@ def test_a_value_outside_its_band_is_flagged_never_refused() -> None:
     found.value_bands = {"7102.31": (Decimal(1000), Decimal(2000))}
     result = outcomes(app, found)
     assert result["value.7102.31"] == CheckOutcome.flagged
+    flagged = next(c for c in rules.permit_checks(app, found) if c.code == "value.7102.31")
+    assert render(flagged.message) == (
+        "US$476.19/ct for 7102.31 is outside the reference band US$1000-2000/ct: for the officer "
+        "to assess (not a refusal)"
+    )
     assert CheckOutcome.failed not in result.values()
 
 
@@ -221,9 +242,14 @@ def state(status: PermitStatus, kind: str = "import") -> PermitState:
 
 
 ALL = list(PermitStatus)
-GUARDS: list[tuple[str, Callable[[PermitState], None], set[PermitStatus]]] = [
-    ("review", guards.guard_review, {PermitStatus.under_review}),
-    ("answer", guards.guard_answer, {PermitStatus.info_requested}),
+GUARDS: list[tuple[str, Callable[[PermitState], None], set[PermitStatus], str]] = [
+    ("review", guards.guard_review, {PermitStatus.under_review}, "permit.not_under_review"),
+    (
+        "answer",
+        guards.guard_answer,
+        {PermitStatus.info_requested},
+        "permit.no_information_request",
+    ),
     (
         "withdraw",
         guards.guard_withdraw,
@@ -233,33 +259,48 @@ GUARDS: list[tuple[str, Callable[[PermitState], None], set[PermitStatus]]] = [
             PermitStatus.on_hold,
             PermitStatus.approved,
         },
+        "permit.not_withdrawable",
     ),
-    ("cancel", guards.guard_cancel, {s for s in ALL if not s.is_final}),
-    ("exit", guards.guard_exit, {PermitStatus.in_transit}),
-    ("resolve", guards.guard_resolve, {PermitStatus.discrepancy}),
+    ("cancel", guards.guard_cancel, {s for s in ALL if not s.is_final}, "case.final"),
+    ("exit", guards.guard_exit, {PermitStatus.in_transit}, "permit.not_in_transit"),
+    ("resolve", guards.guard_resolve, {PermitStatus.discrepancy}, "permit.no_discrepancy"),
 ]
 
 
-@pytest.mark.parametrize(("name", "guard", "allowed"), GUARDS, ids=[g[0] for g in GUARDS])
+@pytest.mark.parametrize(("name", "guard", "allowed", "code"), GUARDS, ids=[g[0] for g in GUARDS])
 def test_each_guard_allows_exactly_its_statuses(
-    name: str, guard: Callable[[PermitState], None], allowed: set[PermitStatus]
+    name: str, guard: Callable[[PermitState], None], allowed: set[PermitStatus], code: str
 ) -> None:
     for status in ALL:
         if status in allowed:
             guard(state(status))
-        else:
-            with pytest.raises(Conflict):
-                guard(state(status))
+            continue
+        refused_case = state(status)
+        with pytest.raises(Conflict) as refused:
+            guard(refused_case)
+        expected = "case.final" if status.is_final else code
+        assert refused.value.message == say(
+            expected, case_no=refused_case.case_no, status=status
+        ), status
 
 
 def test_an_arrival_needs_an_approved_licence_of_its_kind() -> None:
     on = TODAY + timedelta(days=3)
     approved = state(PermitStatus.approved)
     guards.guard_arrival(approved, PermitKind.import_, on)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"^permit\.kind\.import_not_transit "):
         guards.guard_arrival(approved, PermitKind.transit, on)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"^permit\.not_usable "):
         guards.guard_arrival(state(PermitStatus.under_review), PermitKind.import_, on)
+    approved.valid_until = on - timedelta(days=1)
+    with pytest.raises(Conflict) as expired:
+        guards.guard_arrival(approved, PermitKind.import_, on)
+    assert expired.value.message == say(
+        "permit.expired", permit_no=approved.permit_no, valid_until=approved.valid_until
+    )
+    transit = state(PermitStatus.approved, "transit")
+    with pytest.raises(Conflict, match=r"^permit\.kind\.transit_not_import "):
+        guards.guard_arrival(transit, PermitKind.import_, on)
 
 
 def test_valid_until_never_passes_the_operating_licence() -> None:

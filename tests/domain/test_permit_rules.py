@@ -13,9 +13,11 @@ from pydantic import ValidationError
 from kp_licensing.domain import permit_guards as guards
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.errors import Conflict, RuleViolation
+from kp_licensing.support.catalogue import render
 from schemas.common import CheckOutcome
 from schemas.licence import LicenceStatus
-from schemas.participants import InvalidCertificateBody, NumberSeries
+from schemas.messages import Message, say
+from schemas.participants import InvalidCertificate, InvalidCertificateBody, NumberSeries
 from schemas.permit import PermitApplication, PermitState, PermitStatus
 from schemas.shipment import (
     Arrival,
@@ -79,7 +81,7 @@ def facts(app: PermitApplication, **changes: Any) -> rules.Facts:
     return found
 
 
-def failed(app: PermitApplication, found: rules.Facts) -> dict[str, str]:
+def failed(app: PermitApplication, found: rules.Facts) -> dict[str, Message]:
     return {
         c.code: c.message
         for c in rules.permit_checks(app, found)
@@ -125,9 +127,8 @@ def test_one_certificate_drawn_twice_under_two_spellings_is_refused() -> None:
 
 def test_a_certificate_of_mixed_origin_needs_its_provenance() -> None:
     app = application(foreign_certificate=certificate(origin="***"))
-    assert (
-        "mixed origin (***) without the countries of provenance"
-        in (failed(app, facts(app))["certificate.mixed_provenance"])
+    assert failed(app, facts(app))["certificate.mixed_provenance"] == say(
+        "check.certificate.provenance_missing", number="AE123456789"
     )
     stated = application(foreign_certificate=certificate(origin="***", provenance=["BW", "ZA"]))
     assert "certificate.mixed_provenance" not in failed(stated, facts(stated))
@@ -135,7 +136,9 @@ def test_a_certificate_of_mixed_origin_needs_its_provenance() -> None:
 
 def test_the_lines_origin_agrees_with_the_certificate_and_every_country_is_checked() -> None:
     app = application(foreign_certificate=certificate(origin="ZA"))
-    assert "lines of the application give BW" in failed(app, facts(app))["certificate.origin"]
+    differs = failed(app, facts(app))["certificate.origin"]
+    assert differs.code == "check.certificate.origin_differs"
+    assert differs.params == {"number": "AE123456789", "origin": "ZA", "origins": "BW"}
     mixed = application(foreign_certificate=certificate(origin="***", provenance=["ZA"]))
     assert ("ZA", mixed.expected_date) in rules.countries_to_check(mixed)
     assert ("ZA", app.expected_date) in rules.countries_to_check(app)
@@ -147,14 +150,36 @@ def test_the_lines_origin_agrees_with_the_certificate_and_every_country_is_check
 def test_an_export_drawing_on_a_listed_certificate_is_refused_naming_it_and_the_listing() -> None:
     draws = [{"issuing_country": "AE", "number": "AE-77", "carats": "10.50"}]
     app = application("export", source_certificates=draws)
-    listed = "forged (listing 7, since 2026-11-30): security paper not issued by the UAE"
+    listing = InvalidCertificate.model_validate(
+        {
+            "id": 7,
+            "issuing_country": "AE",
+            "number": "AE77",
+            "series": None,
+            "kind": "forged",
+            "reason": "security paper not issued by the UAE",
+            "source": "notice",
+            "listed_at": "2026-11-30T00:00:00Z",
+            "listed_by": "officer",
+        }
+    )
     found = facts(
         app,
         balances={("AE", "AE77"): Decimal("20")},
-        invalid_sources={("AE", "AE77"): listed},
+        invalid_sources={("AE", "AE77"): rules.listed_as(listing)},
     )
     message = failed(app, found)["source_certificates.not_invalid.AE77"]
-    assert "certificate AE77" in message and listed in message
+    assert message.code == "check.source_certificate.listed"
+    assert message.params == {
+        "number": "AE77",
+        "kind": "forged",
+        "listing": "7",
+        "since": "2026-11-30",
+        "reason": "security paper not issued by the UAE",
+    }
+    assert "forged (listing 7, since 2026-11-30): security paper not issued by the UAE" in (
+        render(message)
+    )
     found.invalid_sources = {}
     assert not [c for c in failed(app, found) if c.startswith("source_certificates")]
 
@@ -202,13 +227,31 @@ def test_an_arrival_is_dated_within_the_licence_and_not_after_today() -> None:
     for bad in (date(2020, 1, 1), TODAY - timedelta(days=11), TODAY + timedelta(days=1)):
         with pytest.raises(RuleViolation) as refused:
             guards.guard_found_on(state, bad, TODAY)
-        assert f"the arrival date {bad} is outside the allowed range" in refused.value.message
+        said = refused.value.message
+        assert said.code == "permit.arrival_date_outside"
+        assert render(said) == (
+            f"the arrival date {bad} is outside the allowed range: from "
+            f"{TODAY - timedelta(days=10)} to {TODAY} (licence IL-2026-00001-00 issued on "
+            f"{TODAY - timedelta(days=10)}, valid until {TODAY + timedelta(days=19)}; today in "
+            f"Macao is {TODAY})"
+        )
+        assert (said.params["on"], said.params["first"], said.params["last"]) == (
+            bad.isoformat(),
+            (TODAY - timedelta(days=10)).isoformat(),
+            TODAY.isoformat(),
+        )
         assert refused.value.details == [
-            {"field": "date", "message": f"must be from {TODAY - timedelta(days=10)} to {TODAY}"}
+            {
+                "field": "date",
+                "message": say(
+                    "range.dates", first=TODAY - timedelta(days=10), last=TODAY
+                ).model_dump(mode="json"),
+            }
         ]
     later = TODAY + timedelta(days=40)  # after the licence's last day: that day bounds it
-    with pytest.raises(RuleViolation, match=f"to {TODAY + timedelta(days=19)}"):
+    with pytest.raises(RuleViolation) as refused:
         guards.guard_found_on(state, later, later)
+    assert refused.value.message.params["last"] == (TODAY + timedelta(days=19)).isoformat()
 
 
 def test_a_transit_leaves_no_earlier_than_it_entered() -> None:
@@ -224,8 +267,20 @@ def test_a_transit_leaves_no_earlier_than_it_entered() -> None:
     )
     state = licensed(PermitStatus.in_transit, kind="transit", arrival=entered)
     guards.guard_found_on(state, TODAY - timedelta(days=2), TODAY)
-    with pytest.raises(RuleViolation, match=r"the exit date .* outside the allowed range"):
+    with pytest.raises(RuleViolation, match=r"^permit\.exit_date_outside ") as refused:
         guards.guard_found_on(state, TODAY - timedelta(days=3), TODAY)
+    assert render(refused.value.message).startswith(
+        f"the exit date {TODAY - timedelta(days=3)} is outside the allowed range: from "
+        f"{TODAY - timedelta(days=2)} to {TODAY} (licence"
+    )
+    unissued = licensed(issued_on=None, kind="transit")
+    with pytest.raises(RuleViolation) as refused:
+        guards.guard_found_on(unissued, TODAY, TODAY)
+    assert refused.value.message.code == "permit.entry_date_outside_unissued"
+    assert "{" not in render(refused.value.message)
+    assert refused.value.details == [
+        {"field": "date", "message": say("range.until", last=TODAY).model_dump(mode="json")}
+    ]
 
 
 # ------------------------------------------------------------------ import confirmations
@@ -247,22 +302,37 @@ def test_a_sending_is_dated_after_the_confirmation_and_not_in_the_future() -> No
     for bad in (produced - timedelta(seconds=1), now + timedelta(hours=1)):
         with pytest.raises(RuleViolation) as refused:
             rules.check_sent_at(bad, produced_at=produced, now=now)
+        assert refused.value.message.code == "confirmation.sent_at_outside"
         assert refused.value.details == [
-            {"field": "sent_at", "message": "must be from 2026-12-01 09:00 to 2026-12-02 09:00 UTC"}
+            {
+                "field": "sent_at",
+                "message": say(
+                    "range.utc_times", first="2026-12-01 09:00", last="2026-12-02 09:00"
+                ).model_dump(mode="json"),
+            }
         ]
+        assert render(Message.model_validate(refused.value.details[0]["message"])) == (  # type: ignore[index]
+            "must be from 2026-12-01 09:00 to 2026-12-02 09:00 UTC"
+        )
 
 
 def test_refusals_read_as_sentences() -> None:
     export = application("export", destination_country=None, declarations=None)
     found = failed(export, facts(export))
-    assert found["required.destination_country"] == "an export needs the destination country"
-    assert found["declaration.tamper_proof_container"] == (
+    assert render(found["required.destination_country"]) == (
+        "an export needs the destination country"
+    )
+    assert render(found["declaration.tamper_proof_container"]) == (
         "the exporter must declare that the goods travel in a tamper-proof container "
         "(declarations.tamper_proof_container: true)"
     )
     short = application(foreign_certificate=certificate(parcels=2))
-    assert failed(short, facts(short))["certificate.parcels"] == (
+    assert render(failed(short, facts(short))["certificate.parcels"]) == (
         "the number of parcels on the application (1) differs from the certificate (2)"
     )
-    with pytest.raises(Conflict, match="is an import licence, not a transit licence"):
-        guards.guard_arrival(licensed(), PermitKind.transit, TODAY)
+    state = licensed()
+    with pytest.raises(Conflict) as refused:
+        guards.guard_arrival(state, PermitKind.transit, TODAY)
+    assert render(refused.value.message) == (
+        f"case {state.case_no} is an import licence, not a transit licence"
+    )

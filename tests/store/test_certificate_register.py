@@ -26,10 +26,12 @@ def test_a_presentation_is_found_and_refused_however_the_number_is_written(
     with sessions() as session:
         for typed in (f"AE-{n}", f"ae {n}", f"AE/{n[:3]}.{n[3:]}"):
             assert permits.presented_in(session, issuing_country="ae", number=typed) == "PA-1"
-            with pytest.raises(Conflict, match="has just been presented in another case"):
+            with pytest.raises(Conflict) as e:
                 permits.claim_certificate(
                     session, issuing_country="AE", number=typed, case_no="PA-2"
                 )
+            assert e.value.message.code == "stock.certificate_presented"
+            assert e.value.message.params == {"number": typed, "issuing_country": "AE"}
         assert permits.presented_in(session, issuing_country="BE", number=f"AE{n}") is None
 
 

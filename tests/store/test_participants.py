@@ -101,8 +101,9 @@ def test_an_ended_entry_keeps_its_history(sessions: SessionFactory) -> None:
             actor=OFFICER,
             entry=body("BV", date(2031, 1, 1), status="self_suspended"),
         )
-        with pytest.raises(Conflict, match="already ended"):
+        with pytest.raises(Conflict) as ended_twice:
             registry.end_entry(session, actor=OFFICER, entry_id=added.id, end=end)
+        assert ended_twice.value.message.code == "registry.entry_already_ended"
         history = registry.list_entries(session, country="BV")
         before = registry.check_participant(session, country="BV", on=date(2030, 12, 31))
         after = registry.check_participant(session, country="BV", on=date(2031, 1, 1))
@@ -124,8 +125,10 @@ def test_an_overlapping_entry_is_refused_and_nothing_is_written(sessions: Sessio
         first = registry.add_entry(
             session, actor=OFFICER, entry=body("HM", date(2030, 1, 1), date(2032, 1, 1))
         )
-        with pytest.raises(Conflict, match=f"entry {first.id}"):
+        with pytest.raises(Conflict) as overlap:
             registry.add_entry(session, actor=OFFICER, entry=body("HM", date(2031, 6, 1)))
+        assert overlap.value.message.code.startswith("registry.overlaps_")
+        assert overlap.value.message.params["entry"] == str(first.id)
         assert [e.id for e in registry.list_entries(session, country="HM")] == [first.id]
 
 
@@ -165,8 +168,10 @@ def test_a_listing_is_found_until_it_is_withdrawn(sessions: SessionFactory) -> N
         # The same listing again (a retried request) is that listing; another is a 409.
         assert registry.mark_invalid(session, actor=OFFICER, listing=series) == listed
         other = series.model_copy(update={"reason": "Another account of it"})
-        with pytest.raises(Conflict, match=f"listing {listed.id}"):
+        with pytest.raises(Conflict) as taken:
             registry.mark_invalid(session, actor=OFFICER, listing=other)
+        assert taken.value.message.code == "listing.series_already_listed"
+        assert taken.value.message.params["listing_id"] == str(listed.id)
         number = f"{prefix}123456".lower()
         found = registry.find_invalid(session, issuing_country="AE", number=number)
         assert found is not None and found.id == listed.id
@@ -182,8 +187,10 @@ def test_a_listing_is_found_until_it_is_withdrawn(sessions: SessionFactory) -> N
         withdrawn = registry.withdraw_invalid(
             session, actor=SUPERVISOR, listing_id=listed.id, reason="Forms recovered unused"
         )
-        with pytest.raises(Conflict, match="already withdrawn"):
+        with pytest.raises(Conflict) as again:
             registry.withdraw_invalid(session, actor=OFFICER, listing_id=listed.id, reason="x")
+        assert again.value.message.code == "listing.already_withdrawn"
+        assert again.value.message.params["withdrawn_by"] == SUPERVISOR.username
         assert registry.find_invalid(session, issuing_country="AE", number=number) is None
         then = registry.find_invalid(session, issuing_country="AE", number=number, at=while_listed)
         assert then is not None and then.id == listed.id

@@ -12,6 +12,7 @@ from kp_licensing.store import licences, notifications, sequences
 from kp_licensing.store.db import SessionFactory
 from schemas.common import SYSTEM_ACTOR
 from schemas.licence import LicenceRecord, LicenceStatus, Transition
+from schemas.messages import say
 from tests.factories import licence_start, operator_row, unique
 
 
@@ -25,7 +26,8 @@ def _record(state, seq: int, status: LicenceStatus) -> LicenceRecord:  # type: i
         from_status=None,
         to_status=status,
     )
-    return LicenceRecord(state=state, transition=transition, notice=f"notice {seq}")
+    notice = say("notice.case.lapsed", case_no=f"attempt {seq}")
+    return LicenceRecord(state=state, transition=transition, notice=notice)
 
 
 def test_a_repeated_or_late_record_changes_nothing(sessions: SessionFactory) -> None:
@@ -103,7 +105,7 @@ def test_a_transition_written_again_by_a_later_attempt_takes_its_content(
     first = _record(state, 1, LicenceStatus.under_review)
     later = _record(state, 1, LicenceStatus.under_review)
     later.state.updated_at = later.transition.at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
-    later.notice = "notice, second attempt"
+    later.notice = say("notice.case.rejected", case_no=state.case_no, reason="second attempt")
     with sessions() as session:
         assert licences.apply_record(session, first)
         assert not licences.apply_record(session, later)
@@ -112,4 +114,5 @@ def test_a_transition_written_again_by_a_later_attempt_takes_its_content(
         (event,) = licences.events(session, state.case_no)
         assert event.at == later.transition.at
         notices = notifications.for_operator(session, operator.id)
-        assert [n.message for n in notices if n.case_no == state.case_no] == [later.notice]
+        mine = [notifications.message_of(n) for n in notices if n.case_no == state.case_no]
+        assert mine == [later.notice]

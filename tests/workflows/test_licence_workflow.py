@@ -18,6 +18,7 @@ from kp_licensing.store.models import Notification
 from schemas.case import AnswerInformation, Reason, RequestInformation
 from schemas.common import Role
 from schemas.licence import Approve, Cancel, LicenceStart, LicenceStatus, Renew, Suspend
+from schemas.messages import Message
 from tests.factories import actor, application, document_refs, licence_start, operator_row
 from tests.workflows.conftest import TASK_QUEUE
 from tests.workflows.polling import eventually
@@ -78,7 +79,12 @@ async def test_two_years_pass_reminders_fire_and_the_licence_expires(
     await env.sleep(timedelta(days=2))
     await eventually(lambda: len(notices(sessions, case_no, "renewal_reminder")) == 1)
     first = notices(sessions, case_no, "renewal_reminder")[0]
-    assert "60 days" in first.message
+    assert first.code == "notice.licence.renewal_reminder"
+    assert first.params == {
+        "licence_no": state.licence_no,
+        "expires_on": expires.isoformat(),
+        "days_left": "60",
+    }
     assert macao_date(first.created_at) == expires - timedelta(days=60)
 
     await env.sleep(timedelta(days=30))
@@ -239,7 +245,11 @@ async def test_an_impossible_transition_is_refused_before_it_reaches_history(
         await handle.execute_update(LicenceWorkflow.approve, Approve(actor=OFFICER))
     cause = refused.value.cause
     assert isinstance(cause, ApplicationError) and cause.type == "Conflict"
-    assert "no application under review" in cause.message
+    said = Message.model_validate(cause.details[0])
+    assert (said.code, said.params) == (
+        "licence.nothing_under_review",
+        {"case_no": started.state.case_no},
+    )
 
     with pytest.raises(WorkflowUpdateFailedError) as bad_code:
         await handle.execute_update(

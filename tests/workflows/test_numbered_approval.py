@@ -156,7 +156,8 @@ async def test_a_worker_that_died_after_writing_leaves_one_number_and_one_event(
     approved = await handle.execute_update(LicenceWorkflow.approve, Approve(actor=OFFICER))
 
     assert approved.state.licence_no == number
-    assert approved.notice is not None and number in approved.notice
+    assert approved.notice is not None and approved.notice.code == "notice.licence.approved"
+    assert approved.notice.params["licence_no"] == number
     assert allocations(sessions, f"licence-{case_no}/2") == [number]
     with sessions() as session:
         assert [e.action for e in licences.events(session, case_no)] == ["submitted", "approved"]
@@ -190,7 +191,13 @@ async def test_an_approval_is_numbered_projected_and_answered_in_one_workflow_ta
     approved = await handle.execute_update(workflow.approve, command)
 
     number = approved.state.licence_no if kind == "licence" else approved.state.permit_no
-    assert number and number in (approved.notice or "")
+    assert number and approved.notice is not None
+    if kind == "licence":
+        assert approved.notice.code == "notice.licence.approved"
+        assert approved.notice.params["licence_no"] == number
+    else:
+        assert approved.notice.code == "notice.permit.import_approved"
+        assert approved.notice.params["permit_no"] == number
     assert allocations(sessions, f"{workflow_id(case_no)}/2") == [number]
     with sessions() as session:
         store: Any = licences if kind == "licence" else permits

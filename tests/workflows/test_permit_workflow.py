@@ -15,6 +15,7 @@ from kp_licensing.domain.clock import macao_date, start_of_macao_day
 from kp_licensing.store import permits
 from kp_licensing.store.db import SessionFactory
 from schemas.common import Role
+from schemas.messages import Message
 from schemas.permit import (
     ApprovePermit,
     PermitState,
@@ -189,5 +190,10 @@ async def test_an_arrival_dated_outside_the_licence_or_in_the_future_is_refused(
             await handle.execute_update(PermitWorkflow.record_entry, found(day, ["S1"]))
         cause = refused.value.cause
         assert isinstance(cause, ApplicationError) and cause.type == "RuleViolation"
-        assert f"from {approved.state.issued_on} to {today}" in cause.message
+        said = Message.model_validate(cause.details[0])
+        assert said.code == "permit.entry_date_outside"
+        assert (said.params["first"], said.params["last"]) == (
+            str(approved.state.issued_on),
+            str(today),
+        )
     assert (await handle.query(PermitWorkflow.state)).status == PermitStatus.approved
