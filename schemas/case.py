@@ -10,6 +10,7 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from schemas.common import Actor, Body, Command, DocumentRef
+from schemas.messages import Message
 
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 #: Days an applicant has to answer an information request (the default is a setting).
@@ -29,7 +30,9 @@ class CaseTransition(BaseModel, Generic[Status]):
     action: str
     from_status: Status | None
     to_status: Status
-    reason: str | None = None
+    #: Why: a person's words (kept as said: a plain string validates as a ``verbatim``
+    #: message) or the process's own reason (a code and params).
+    reason: Message | None = None
     details: dict[str, str] = Field(default_factory=dict)
 
 

@@ -20,28 +20,32 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 
+def _with_text(schema: dict[str, Any]) -> None:
+    """The API's ``text`` beside a message's own fields, in the schema clients read."""
+    schema["properties"]["text"] = {
+        "type": "string",
+        "readOnly": True,
+        "description": "The sentence, in the language of the response (added by the API).",
+    }
+
+
 class Message(BaseModel):
     """What to tell a person, in no language yet.
 
     In an API response it also carries ``text``, the sentence in the response's language
     (``Content-Language``), added at the edge; stored messages never carry it."""
 
-    model_config = ConfigDict(
-        extra="ignore",
-        json_schema_extra={
-            "properties": {
-                "text": {
-                    "type": "string",
-                    "readOnly": True,
-                    "description": "The sentence, in the language of the response.",
-                }
-            }
-        },
-    )
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_with_text)
 
     code: str = Field(description="Stable and machine-readable; the message catalogue's key.")
     params: dict[str, str] = Field(
         default_factory=dict, description="The values the sentence names (numbers, dates...)."
+    )
+    parts: list[Message] = Field(
+        default_factory=list,
+        exclude_if=lambda parts: not parts,  # stored and sent only when there are some
+        description="Messages the sentence lists where it says {parts} (the problems an "
+        "inspection found...), each said in turn.",
     )
 
     @model_validator(mode="before")
@@ -54,9 +58,12 @@ class Message(BaseModel):
 
     def __str__(self) -> str:
         """For logs and exception text: the code and its params, not a sentence."""
-        if not self.params:
-            return self.code
-        return self.code + " " + ", ".join(f"{k}={v}" for k, v in self.params.items())
+        said = [self.code]
+        if self.params:
+            said.append(", ".join(f"{k}={v}" for k, v in self.params.items()))
+        if self.parts:
+            said.append("[" + "; ".join(str(part) for part in self.parts) + "]")
+        return " ".join(said)
 
 
 def param(value: object) -> str:
@@ -73,8 +80,12 @@ def param(value: object) -> str:
 
 
 def say(code: str, /, **params: object) -> Message:
-    """The message ``code`` with ``params``; the code must be written literally here."""
-    return Message(code=code, params={name: param(v) for name, v in params.items()})
+    """The message ``code`` with ``params``; the code must be written literally here. The
+    keyword ``parts`` (a list of messages) is what the sentence lists where it says {parts}."""
+    parts = params.pop("parts", None) or []
+    if not isinstance(parts, list) or not all(isinstance(p, Message) for p in parts):
+        raise TypeError("parts must be a list of messages")
+    return Message(code=code, params={name: param(v) for name, v in params.items()}, parts=parts)
 
 
 #: The code of a sentence stored before messages were data (a notice in a workflow history

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, m
 
 from schemas.common import Body
 from schemas.licence import LongText, Text
-from schemas.messages import invalid
+from schemas.messages import Message, invalid
 from schemas.shipment import CertificateNumber, canonical_certificate_number
 
 
@@ -117,7 +117,7 @@ class ParticipantCheck(BaseModel):
     source: str | None = None
     note: str | None = None
     entry_id: int | None = None
-    reason: str | None = None  # why not active, in words an applicant can act on
+    reason: Message | None = None  # why not active, in words an applicant can act on
 
 
 class InvalidityKind(StrEnum):

@@ -144,7 +144,7 @@ class Hold(BaseModel):
     """Why a case cannot move on (an operating-licence suspension, an invalid certificate)."""
 
     code: str
-    reason: str
+    reason: Message
     since: datetime
 
 
@@ -172,7 +172,8 @@ class PermitState(BaseModel):
     held_from: PermitStatus | None = None
     arrival: Arrival | None = None
     exit: Arrival | None = None
-    incident: str | None = None
+    #: What an inspection found that the licence does not say (a stored sentence is verbatim).
+    incident: Message | None = None
     seq: int = 0
     updated_at: datetime | None = None
 
@@ -206,13 +207,13 @@ class ApprovePermit(ApprovePermitBody):
 class PlaceHold(Command):
     actor: Actor
     code: str
-    reason: str
+    reason: Message
 
 
 class ReleaseHold(Command):
     actor: Actor
     code: str
-    reason: str
+    reason: Message
 
 
 class RecordCrossing(Command):
@@ -249,7 +250,7 @@ class ShipmentHold(BaseModel):
     operator_id: int
     licence_no: str
     code: str
-    reason: str
+    reason: Message
     hold: bool
     actor: Actor
 

@@ -198,7 +198,7 @@ class CaseWorkflow:
         action: str,
         to_status: Any,
         *,
-        reason: str | None = None,
+        reason: Message | str | None = None,
         details: dict[str, str] | None = None,
         notice: Message | None = None,
         numbered: Callable[[Any, str], None] | None = None,

@@ -103,12 +103,22 @@ class LicenceWorkflow(LicenceClock):
         if hold is None or self._state.licence_no is None:
             return
         code, holding = hold
-        why = f": {transition.reason}" if transition.reason else ""
+        licence_no = self._state.licence_no
+        reason = (
+            say(
+                "hold.licence_changed_because",
+                licence_no=licence_no,
+                action=transition.action,
+                parts=[transition.reason],
+            )
+            if transition.reason
+            else say("hold.licence_changed", licence_no=licence_no, action=transition.action)
+        )
         order = ShipmentHold(
             operator_id=self._state.operator_id,
-            licence_no=self._state.licence_no,
+            licence_no=licence_no,
             code=code,
-            reason=f"operating licence {self._state.licence_no} {transition.action}{why}",
+            reason=reason,
             hold=holding,
             actor=transition.actor,
         )

@@ -57,7 +57,7 @@ class LicenceClock(CaseWorkflow):
                     SYSTEM_ACTOR,
                     "lapsed",
                     LicenceStatus.lapsed,
-                    reason=f"information not provided by the deadline {deadline}",
+                    reason=say("reason.not_answered_by", deadline=deadline),
                     notice=say("notice.case.lapsed", case_no=s.case_no),
                 )
                 return
@@ -66,7 +66,7 @@ class LicenceClock(CaseWorkflow):
                 SYSTEM_ACTOR,
                 "renewal_lapsed",
                 s.status,
-                reason=f"information not provided by the deadline {deadline}",
+                reason=say("reason.not_answered_by", deadline=deadline),
                 notice=say("notice.licence.renewal_lapsed", licence_no=s.licence_no),
             )
         if s.status.is_licensed and s.expires_on is not None and today >= s.expires_on:
@@ -77,7 +77,7 @@ class LicenceClock(CaseWorkflow):
                 SYSTEM_ACTOR,
                 "expired",
                 LicenceStatus.expired,
-                reason=f"validity ended on {s.expires_on.isoformat()} without renewal",
+                reason=say("reason.validity_ended", expires_on=s.expires_on),
                 notice=say(
                     "notice.licence.expired", licence_no=s.licence_no, expires_on=s.expires_on
                 ),
@@ -94,7 +94,7 @@ class LicenceClock(CaseWorkflow):
                 SYSTEM_ACTOR,
                 "suspension_ended",
                 LicenceStatus.active,
-                reason=f"suspension ended on {until}",
+                reason=say("reason.suspension_ended", until=until),
                 notice=say("notice.licence.suspension_ended", licence_no=s.licence_no),
             )
         due = [key for key, day in self._reminder_dates().items() if today >= day]
@@ -107,7 +107,7 @@ class LicenceClock(CaseWorkflow):
                 SYSTEM_ACTOR,
                 "renewal_reminder",
                 s.status,
-                reason=f"{days_left} days before expiry",
+                reason=say("reason.days_before_expiry", days_left=days_left),
                 notice=say(
                     "notice.licence.renewal_reminder",
                     licence_no=s.licence_no,

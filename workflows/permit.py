@@ -129,7 +129,7 @@ class PermitWorkflow(CaseWorkflow):
                 SYSTEM_ACTOR,
                 "lapsed",
                 PermitStatus.lapsed,
-                reason="information not provided by the deadline",
+                reason=say("reason.not_answered"),
                 notice=say("notice.case.lapsed", case_no=s.case_no),
             )
             return
@@ -142,13 +142,13 @@ class PermitWorkflow(CaseWorkflow):
                 SYSTEM_ACTOR,
                 "expired",
                 PermitStatus.expired,
-                reason=f"not used by {s.valid_until}",
+                reason=say("reason.not_used_by", valid_until=s.valid_until),
                 notice=say(
                     "notice.permit.expired_unused", permit_no=s.permit_no, valid_until=s.valid_until
                 ),
             )
         elif s.status == PermitStatus.in_transit:
-            s.incident = f"the shipment had not left Macao by {s.valid_until}"
+            s.incident = say("incident.not_left_by", valid_until=s.valid_until)
             await self._transition(
                 SYSTEM_ACTOR,
                 "exit_overdue",
@@ -357,13 +357,13 @@ class PermitWorkflow(CaseWorkflow):
             problems.append(expired)
         if not problems:
             return await self._transition(cmd.actor, action, ok, reason=cmd.arrival.note)
-        s.incident = "; ".join(problems)
+        s.incident = say("incident.found", parts=problems)
         return await self._transition(
             cmd.actor,
             f"{action}_with_discrepancy",
             PermitStatus.discrepancy,
             reason=s.incident,
-            notice=say("notice.permit.discrepancy", permit_no=s.permit_no, incident=s.incident),
+            notice=say("notice.permit.discrepancy", permit_no=s.permit_no, parts=problems),
         )
 
     @workflow.update
@@ -406,7 +406,7 @@ class PermitWorkflow(CaseWorkflow):
                     "held",
                     PermitStatus.on_hold,
                     reason=cmd.reason,
-                    notice=say("notice.permit.held", case_no=s.case_no, reason=cmd.reason),
+                    notice=say("notice.permit.held", case_no=s.case_no, parts=[cmd.reason]),
                 )
 
     @workflow.signal

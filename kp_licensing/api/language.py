@@ -22,6 +22,7 @@ from schemas.messages import Message as Said
 LOCALE: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 
 _MESSAGE_KEYS = frozenset(Said.model_fields)
+_REQUIRED_KEYS = frozenset({"code", "params"})
 
 
 def text(message: Said) -> str:
@@ -35,7 +36,8 @@ def with_text(content: Any) -> Any:
         return [with_text(item) for item in content]
     if not isinstance(content, dict):
         return content
-    if content.keys() == _MESSAGE_KEYS and isinstance(content["params"], dict):
+    keys = content.keys()
+    if _REQUIRED_KEYS <= keys <= _MESSAGE_KEYS and isinstance(content["params"], dict):
         return {**content, "text": text(Said.model_validate(content))}
     return {key: with_text(value) for key, value in content.items()}
 

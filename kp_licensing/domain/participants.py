@@ -17,6 +17,7 @@ from datetime import date
 import pycountry
 
 from kp_licensing.domain.errors import Conflict, RuleViolation
+from schemas.messages import Message, say
 from schemas.participants import (
     InvalidCertificate,
     ParticipantCheck,
@@ -25,20 +26,8 @@ from schemas.participants import (
 )
 from schemas.shipment import canonical_certificate_number
 
+
 #: How a status that is not active reads: its name, and what it means for trade.
-_NOT_ACTIVE = {
-    ParticipantStatus.self_suspended: (
-        "self-suspended",
-        "{p} has suspended its own trade in rough diamonds",
-    ),
-    ParticipantStatus.restricted: (
-        "restricted",
-        "{p} may trade only as a KP administrative decision allows",
-    ),
-    ParticipantStatus.not_participant: ("not a KP Participant", None),
-}
-
-
 def country_name(code: str) -> str:
     """The ISO 3166-1 short name of an alpha-2 code (refused if the code does not exist)."""
     country = pycountry.countries.get(alpha_2=code.strip().upper())
@@ -132,8 +121,7 @@ def check(country: str, on: date, entries: Iterable[RegistryEntry]) -> Participa
             on=on,
             active=False,
             status=ParticipantStatus.not_participant,
-            reason=f"{name} ({code}) is not a KP Participant on {on}: the Participant registry "
-            "has no entry for it on that day",
+            reason=say("participant.not_in_registry", name=name, code=code, on=on),
         )
     entry = current[-1]  # the only one: overlapping entries are refused when added
     active = entry.status == ParticipantStatus.active
@@ -151,13 +139,26 @@ def check(country: str, on: date, entries: Iterable[RegistryEntry]) -> Participa
     )
 
 
-def _reason(entry: RegistryEntry, name: str) -> str:
-    label, meaning = _NOT_ACTIVE[entry.status]
-    text = f"{name} ({entry.country}) is {label} since {entry.effective_from}"
-    if meaning:
-        text += f" ({meaning.format(p=entry.participant or name)})"
-    text += f"; source: {entry.source}"
-    return f"{text}. {entry.note}" if entry.note else text
+def _reason(entry: RegistryEntry, name: str) -> Message:
+    """Why ``entry`` does not let its country trade, and the officer's note if there is one."""
+    said = {"name": name, "country": entry.country, "since": entry.effective_from}
+    if entry.status == ParticipantStatus.self_suspended:
+        reason = say(
+            "participant.self_suspended",
+            participant=entry.participant or name,
+            source=entry.source,
+            **said,
+        )
+    elif entry.status == ParticipantStatus.restricted:
+        reason = say(
+            "participant.restricted",
+            participant=entry.participant or name,
+            source=entry.source,
+            **said,
+        )
+    else:
+        reason = say("participant.not_participant", source=entry.source, **said)
+    return say("participant.noted", note=entry.note, parts=[reason]) if entry.note else reason
 
 
 def matches(listing: InvalidCertificate, *, issuing_country: str, number: str) -> bool:

@@ -428,7 +428,7 @@ def valid_until(today: date, validity_days: int, licence_expires_on: date) -> da
     return min(today + timedelta(days=validity_days - 1), licence_expires_on - timedelta(days=1))
 
 
-def expired_on_arrival(app: PermitApplication, found: Arrival) -> str | None:
+def expired_on_arrival(app: PermitApplication, found: Arrival) -> Message | None:
     """Rule 7 at the real arrival: an import whose certificate had expired when it arrived is
     not cleared by the system but left to an officer (the goods are here; the exporting
     authority may confirm or replace the certificate), with the dates that differ."""
@@ -437,26 +437,36 @@ def expired_on_arrival(app: PermitApplication, found: Arrival) -> str | None:
         return None
     if found.date <= certificate.expires_on:
         return None
-    return (
-        f"certificate {certificate.number} expired on {certificate.expires_on}, before the "
-        f"arrival on {found.date}"
+    return say(
+        "incident.certificate_expired",
+        number=certificate.number,
+        expires_on=certificate.expires_on,
+        arrived_on=found.date,
     )
 
 
-def arrival_discrepancies(app: PermitApplication, found: Arrival, tolerance: Decimal) -> list[str]:
+def arrival_discrepancies(
+    app: PermitApplication, found: Arrival, tolerance: Decimal
+) -> list[Message]:
     """What an arrival (or transit exit) found that does not match the licence."""
     problems = []
     if abs(found.carats - app.carats) > tolerance:
-        problems.append(f"carats found {found.carats}, licensed {app.carats}")
+        problems.append(say("incident.carats", found=found.carats, licensed=app.carats))
     if found.parcels != app.parcels:
-        problems.append(f"parcels found {found.parcels}, licensed {app.parcels}")
+        problems.append(say("incident.parcels", found=found.parcels, licensed=app.parcels))
     if not found.seals_intact:
-        problems.append("seals not intact")
+        problems.append(say("incident.seals_broken"))
     if sorted(found.seals) != sorted(app.seals):
-        problems.append(f"seals {sorted(found.seals)} differ from {sorted(app.seals)}")
+        problems.append(
+            say("incident.seals", found=sorted(found.seals), licensed=sorted(app.seals))
+        )
     if sorted(found.containers) != sorted(app.containers):
         problems.append(
-            f"containers {sorted(found.containers)} differ from {sorted(app.containers)}"
+            say(
+                "incident.containers",
+                found=sorted(found.containers),
+                licensed=sorted(app.containers),
+            )
         )
     return problems
 
@@ -515,7 +525,7 @@ def listed_as(listing: InvalidCertificate) -> Message:
     )
 
 
-def listing_hold(listing: InvalidCertificate, state: PermitState, *, hold: bool) -> str | None:
+def listing_hold(listing: InvalidCertificate, state: PermitState, *, hold: bool) -> Message | None:
     """Why ``listing`` holds the case (or releases it, once withdrawn); None if the case refers
     to no certificate the listing covers."""
     hits = [
@@ -526,11 +536,15 @@ def listing_hold(listing: InvalidCertificate, state: PermitState, *, hold: bool)
     if not hits:
         return None
     if hold:
-        return (
-            f"certificate {hits[0]} is listed as {listing.kind.value} (listing {listing.id}, "
-            f"since {listing.listed_at:%Y-%m-%d}): {listing.reason}"
+        return say(
+            "hold.certificate_listed",
+            number=hits[0],
+            kind=listing.kind,
+            listing=listing.id,
+            since=listing.listed_at.date(),
+            reason=listing.reason,
         )
-    return f"listing {listing.id} was withdrawn: {listing.withdrawal_reason}"
+    return say("hold.listing_withdrawn", listing=listing.id, reason=listing.withdrawal_reason)
 
 
 def listing_hold_code(listing_id: int) -> str:

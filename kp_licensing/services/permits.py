@@ -38,6 +38,7 @@ from kp_licensing.store.permit_models import Permit
 from kp_licensing.support.settings import Settings
 from schemas.common import Actor, DocumentRef, Role
 from schemas.licence import LicenceStatus
+from schemas.messages import say
 from schemas.permit import (
     PermitApplication,
     PermitCheck,
@@ -75,7 +76,8 @@ def gather_facts(
     for country, on in rules.countries_to_check(application):
         answer = registry.check_participant(session, country=country, on=on)
         answers[(country, on)] = rules.ParticipantFacts(
-            active=answer.active, reason=answer.reason or f"{country} is not an active Participant"
+            active=answer.active,
+            reason=answer.reason or say("participant.not_active", country=country),
         )
     facts = rules.Facts(
         today=macao_date(datetime.now(UTC)),

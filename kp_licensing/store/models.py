@@ -13,7 +13,6 @@ from sqlalchemy import (
     DateTime,
     Index,
     String,
-    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -174,7 +173,8 @@ class CaseEventColumns(SQLModel):
     action: str = Field(max_length=64)
     from_status: str | None = Field(default=None, max_length=20)
     to_status: str = Field(max_length=20)
-    reason: str | None = Field(default=None, sa_type=Text)
+    #: A ``schemas.messages.Message`` (a person's words: code ``verbatim``).
+    reason: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     details: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
 
 

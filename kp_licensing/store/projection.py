@@ -27,7 +27,7 @@ def event_fields(transition: TransitionLike) -> dict[str, Any]:
         "action": transition.action,
         "from_status": transition.from_status.value if transition.from_status else None,
         "to_status": transition.to_status.value,
-        "reason": transition.reason,
+        "reason": transition.reason.model_dump() if transition.reason else None,
         "details": transition.details,
     }
 

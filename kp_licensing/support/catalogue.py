@@ -58,7 +58,8 @@ def sentences(locale: str) -> Mapping[str, str]:
 
 
 class _Params(dict[str, str]):
-    """A sentence's params; a placeholder the message lacks stays visible, never a crash."""
+    """A sentence's params (and ``parts``, the messages it lists, said in turn); a placeholder
+    the message lacks stays visible, never a crash."""
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -72,7 +73,8 @@ def render(message: Message, locale: str = DEFAULT_LOCALE) -> str:
         template = sentences(DEFAULT_LOCALE).get(message.code)
     if template is None:
         return str(message)
-    return template.format_map(_Params(message.params))
+    parts = "; ".join(render(part, locale) for part in message.parts)
+    return template.format_map(_Params(message.params, parts=parts))
 
 
 _LANGUAGE_RANGE = re.compile(

@@ -69,7 +69,9 @@ async def test_a_case_closed_meanwhile_does_not_stop_the_others_being_held(
 
     staff.officer.ok("POST", "/invalid-certificates", json=listing)
     for case_no in (cases[0], cases[2]):
-        assert "listed as forged" in wait_for(holder, case_no, "on_hold")["holds"][0]["reason"]
+        assert (
+            "listed as forged" in wait_for(holder, case_no, "on_hold")["holds"][0]["reason"]["text"]
+        )
     assert holder.ok("GET", f"/permits/{cases[1]}")["status"] == "under_review"
 
 

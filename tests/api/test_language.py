@@ -77,5 +77,5 @@ def test_a_request_for_a_language_without_a_catalogue_is_answered_in_english(
 def test_the_openapi_document_shows_a_messages_text(service: str) -> None:
     with http(service) as client:
         schemas = client.get("/openapi.json").json()["components"]["schemas"]
-    assert "text" in schemas["Message"]["properties"]
+    assert {"code", "params", "parts", "text"} <= set(schemas["Message"]["properties"])
     assert {"message_code", "params"} <= set(schemas["ErrorBody"]["properties"])

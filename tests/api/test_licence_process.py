@@ -91,7 +91,7 @@ def test_apply_request_answer_approve_suspend_reinstate_cancel(trader: Api, staf
         ("reinstated", "suspended", "active"),
         ("cancelled", "active", "cancelled"),
     ]
-    assert history[4]["reason"] == "DSF notice 12/2026"
+    assert history[4]["reason"]["text"] == "DSF notice 12/2026"
     assert history[4]["details"]["reason_code"] == "tax_debt"
     assert history[0]["actor"]["username"] == trader.username
 

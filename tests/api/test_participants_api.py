@@ -38,9 +38,11 @@ def test_anyone_dealing_with_shipments_can_ask_about_a_country(trader: Api, staf
     venezuela = staff.customs.ok("GET", "/participants/check", params={"country": "VE"})
     assert not venezuela["active"] and venezuela["status"] == "self_suspended"
     assert venezuela["on"] == macao_date(datetime.now(UTC)).isoformat()  # default: today
-    assert venezuela["reason"].startswith("Venezuela, Bolivarian Republic of (VE) is self-susp")
+    assert venezuela["reason"]["text"].startswith(
+        "Venezuela, Bolivarian Republic of (VE) is self-susp"
+    )
     north = trader.ok("GET", "/participants/check", params={"country": "KP", "on": "2026-03-01"})
-    assert north["status"] == "not_participant" and "no entry" in north["reason"]
+    assert north["status"] == "not_participant" and "no entry" in north["reason"]["text"]
 
     unknown = trader.request("GET", "/participants/check", params={"country": "XX"})
     assert unknown.status_code == 422 and "alpha-2" in unknown.json()["detail"]
@@ -82,7 +84,7 @@ def test_entries_are_added_and_ended_never_edited(trader: Api, staff: Staff) -> 
     in_2036 = trader.ok("GET", "/participants", params={"country": "GS", "on": "2036-01-01"})
     assert [e["status"] for e in in_2036] == ["self_suspended"]
     check = trader.ok("GET", "/participants/check", params={"country": "GS", "on": "2036-01-01"})
-    assert check["reason"].endswith(f"; source: {SOURCE}")
+    assert check["reason"]["text"].endswith(f"; source: {SOURCE}")
 
     for method in ("PUT", "PATCH", "DELETE"):  # no such endpoints
         response = staff.officer.request(method, f"/participants/{added['id']}", json=added)

@@ -150,7 +150,8 @@ def test_an_import_that_arrives_short_opens_a_discrepancy(holder: Api, staff: St
         json=arrival(carats="600.00", seals_intact=False),
     )["state"]
     assert found["status"] == "discrepancy"
-    assert "carats found 600.00" in found["incident"] and "seals not intact" in found["incident"]
+    incident = found["incident"]["text"]
+    assert "carats found 600.00" in incident and "seals not intact" in incident
     refused = staff.officer.ok(
         "POST",
         f"/permits/{case['case_no']}/resolve",
@@ -204,7 +205,7 @@ def test_transit_must_leave_as_it_entered(holder: Api, staff: Staff) -> None:
     left = staff.officer.ok(
         "POST", f"/permits/{case_no}/exit", json=arrival(seals=["S-100", "S-999"])
     )["state"]
-    assert left["status"] == "discrepancy" and "seals" in left["incident"]
+    assert left["status"] == "discrepancy" and "seals" in left["incident"]["text"]
     resolved = staff.officer.ok(
         "POST",
         f"/permits/{case_no}/resolve",
@@ -309,7 +310,7 @@ def test_marking_a_certificate_invalid_holds_the_cases_that_use_it(
         },
     )
     held = wait_for(holder, case_no, "on_hold")
-    assert "forged" in held["holds"][0]["reason"]
+    assert "forged" in held["holds"][0]["reason"]["text"]
 
     # New applications with a listed certificate are refused.
     again = holder.request(

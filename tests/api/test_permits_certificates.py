@@ -111,7 +111,7 @@ def test_an_export_drawing_on_listed_stock_is_refused_and_pending_ones_are_held(
     for case_no in (pending.json()["case_no"], approved.json()["case_no"]):
         held = wait_for(holder, case_no, "on_hold")
         assert held["holds"][0]["code"] == f"invalid_certificate:{listing['id']}"
-        assert number in held["holds"][0]["reason"]
+        assert number in held["holds"][0]["reason"]["text"]
 
     refused = export_from(holder, number)
     assert f"source_certificates.not_invalid.{number}" in failed_codes(refused)

@@ -339,7 +339,8 @@ def test_a_listing_holds_only_cases_that_refer_to_what_it_covers() -> None:
     )
     hit = state(PermitStatus.under_review)
     hit.application = application("import", foreign_certificate=certificate())
-    assert "listed as forged" in (rules.listing_hold(listing, hit, hold=True) or "")
+    said = rules.listing_hold(listing, hit, hold=True)
+    assert said is not None and "listed as forged" in render(said)
     other = state(PermitStatus.under_review)
     other.application = application("import", foreign_certificate=certificate(number="AE999999999"))
     assert rules.listing_hold(listing, other, hold=True) is None

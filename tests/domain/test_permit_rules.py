@@ -199,7 +199,8 @@ def test_an_import_arriving_after_its_certificate_expired_is_named() -> None:
             "seals_intact": True,
         }
     )
-    assert rules.expired_on_arrival(app, found) == (
+    said = rules.expired_on_arrival(app, found)
+    assert said is not None and render(said) == (
         "certificate AE123456789 expired on 2026-12-20, before the arrival on 2026-12-21"
     )
     on_the_last_day = found.model_copy(update={"date": date(2026, 12, 20)})

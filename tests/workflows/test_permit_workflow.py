@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from kp_licensing.domain.clock import macao_date, start_of_macao_day
 from kp_licensing.store import permits
 from kp_licensing.store.db import SessionFactory
+from kp_licensing.support.catalogue import render
 from schemas.common import Role
 from schemas.messages import Message
 from schemas.permit import (
@@ -105,7 +106,7 @@ async def test_a_transit_that_does_not_leave_in_time_becomes_an_incident(
             break
         await env.sleep(timedelta(seconds=1))
     assert state.status == PermitStatus.discrepancy
-    assert state.incident is not None and "had not left Macao" in state.incident
+    assert state.incident is not None and "had not left Macao" in render(state.incident)
 
 
 async def test_holds_stack_and_release_in_any_order(
@@ -173,7 +174,8 @@ async def test_an_import_arriving_after_its_certificate_expired_goes_to_an_offic
     assert presented is not None
     number = presented.number
     assert number == str(certificate["number"]).replace("-", "")  # kept in canonical form
-    assert found_late.state.incident == (
+    assert found_late.state.incident is not None
+    assert render(found_late.state.incident) == (
         f"certificate {number} expired on {certificate['expires_on']}, before the arrival on "
         f"{arrived_on}"
     )
