@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.store.models import Operator
 from kp_licensing.support.settings import Settings
 from schemas.common import Actor, DocumentRef, Role
@@ -125,3 +126,10 @@ def permit_start(
         licence_expires_on=today + timedelta(days=700),
     )
     return PermitStart(state=state, submitted_by=actor(Role.trader, 7, operator_id))
+
+
+def macao_today() -> date:
+    """Today in Macao, asked when it is used: licences are issued, and shipments arrive, on
+    Macao dates, and a run that crosses Macao's midnight (16:00 UTC) must not compare a date
+    taken at import with one the service takes later."""
+    return macao_date(datetime.now(UTC))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -29,7 +29,6 @@ import pytest
 from sqlmodel import select
 
 from kp_licensing.api.permissions import Action
-from kp_licensing.domain.clock import macao_date
 from kp_licensing.store import permits as permit_store
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.permit_models import StockDraw
@@ -45,10 +44,8 @@ from tests.api.test_access_matrix import (
     access_cases,
     check_access,
 )
+from tests.factories import macao_today
 
-#: Today in Macao: licences are issued, and shipments arrive, on Macao dates.
-TODAY = macao_date(datetime.now(UTC))
-SHIP_ON = TODAY + timedelta(days=5)
 #: Statuses the fresh and shared cases are brought to, by the officer, after applying.
 STATUSES = ("under_review", "info_requested", "approved", "in_transit", "discrepancy", "cleared")
 
@@ -70,7 +67,7 @@ class Shipment:
 def arrival(**changes: Any) -> dict[str, Any]:
     """What customs found today: as licensed (see ``PermitWorld.shipment``) unless changed."""
     body: dict[str, Any] = {
-        "date": TODAY.isoformat(),
+        "date": macao_today().isoformat(),
         "carats": "612.50",
         "parcels": 3,
         "containers": ["CNT-1"],
@@ -128,7 +125,7 @@ class PermitWorld(Callers):
             "parcels": 3,
             "containers": ["CNT-1"],
             "seals": ["S-100", "S-101"],
-            "expected_date": SHIP_ON.isoformat(),
+            "expected_date": (macao_today() + timedelta(days=5)).isoformat(),
             "document_ids": [
                 api.upload("commercial_invoice")["id"],
                 api.upload("transport_document")["id"],
@@ -139,8 +136,8 @@ class PermitWorld(Callers):
                 "number": f"AE{uuid.uuid4().int % 10**9:09d}",
                 "issuing_country": "AE",
                 "issuing_authority": "UAE Kimberley Process Office",
-                "issued_on": (TODAY - timedelta(days=3)).isoformat(),
-                "expires_on": (TODAY + timedelta(days=50)).isoformat(),
+                "issued_on": (macao_today() - timedelta(days=3)).isoformat(),
+                "expires_on": (macao_today() + timedelta(days=50)).isoformat(),
                 "exporter": {"name": "Emirates Rough DMCC", "address": "Dubai", "country": "AE"},
                 "importer": {"name": "Lotus Limitada", "address": "Macao", "country": "MO"},
                 "origin": "BW",

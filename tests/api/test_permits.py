@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.numbering import is_valid_licence_number
 from tests.api.client import Api
 from tests.api.conftest import Staff
-
-#: Today in Macao: licences are issued, and shipments arrive, on Macao dates.
-TODAY = macao_date(datetime.now(UTC))
-SHIP_ON = TODAY + timedelta(days=5)
+from tests.factories import macao_today
 
 
 @pytest.fixture
@@ -44,7 +40,7 @@ def shipment(api: Api, kind: str, **changes: Any) -> dict[str, Any]:
         "parcels": 3,
         "containers": ["CNT-1"],
         "seals": ["S-100", "S-101"],
-        "expected_date": SHIP_ON.isoformat(),
+        "expected_date": (macao_today() + timedelta(days=5)).isoformat(),
         "document_ids": [
             api.upload("commercial_invoice")["id"],
             api.upload("transport_document")["id"],
@@ -59,8 +55,8 @@ def certificate(api: Api, **changes: Any) -> dict[str, Any]:
         "number": f"AE{uuid.uuid4().int % 10**9:09d}",
         "issuing_country": "AE",
         "issuing_authority": "UAE Kimberley Process Office",
-        "issued_on": (TODAY - timedelta(days=3)).isoformat(),
-        "expires_on": (TODAY + timedelta(days=50)).isoformat(),
+        "issued_on": (macao_today() - timedelta(days=3)).isoformat(),
+        "expires_on": (macao_today() + timedelta(days=50)).isoformat(),
         "exporter": {"name": "Emirates Rough DMCC", "address": "Dubai", "country": "AE"},
         "importer": {"name": "Lotus Limitada", "address": "Macao", "country": "MO"},
         "origin": "BW",
@@ -77,7 +73,7 @@ def certificate(api: Api, **changes: Any) -> dict[str, Any]:
 def arrival(**changes: Any) -> dict[str, Any]:
     """What customs found, today (an arrival is recorded when it happens)."""
     body = {
-        "date": TODAY.isoformat(),
+        "date": macao_today().isoformat(),
         "carats": "612.50",
         "parcels": 3,
         "containers": ["CNT-1"],
@@ -115,7 +111,7 @@ def test_import_is_checked_approved_cleared_and_confirmed(holder: Api, staff: St
     assert approved["permit_no"].startswith("IL-") and is_valid_licence_number(
         approved["permit_no"]
     )
-    assert date.fromisoformat(approved["valid_until"]) == TODAY + timedelta(days=29)
+    assert date.fromisoformat(approved["valid_until"]) == macao_today() + timedelta(days=29)
 
     cleared = staff.officer.ok("POST", f"/permits/{case['case_no']}/arrival", json=arrival())
     assert cleared["state"]["status"] == "cleared"

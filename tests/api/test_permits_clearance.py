@@ -14,12 +14,12 @@ from kp_licensing.store.permit_models import ImportConfirmationRow
 from tests.api.client import Api
 from tests.api.conftest import Staff
 from tests.api.test_permits import (
-    TODAY,
     arrival,
     certificate,
     holder,
     shipment,
 )
+from tests.factories import macao_today
 
 __all__ = ["holder"]  # the fixture, shared with test_permits
 
@@ -50,8 +50,8 @@ def test_arrival_and_entry_dates_lie_within_the_licence_and_not_after_today(
 ) -> None:
     for kind, verb in (("import", "arrival"), ("transit", "entry")):
         state = approved(holder, staff, kind)
-        case_no, allowed = state["case_no"], f"from {state['issued_on']} to {TODAY}"
-        for day in ("2020-01-01", (TODAY + timedelta(days=1)).isoformat()):
+        case_no, allowed = state["case_no"], f"from {state['issued_on']} to {macao_today()}"
+        for day in ("2020-01-01", (macao_today() + timedelta(days=1)).isoformat()):
             refused = staff.officer.request(
                 "POST", f"/permits/{case_no}/{verb}", json=arrival(date=day)
             )
@@ -66,7 +66,7 @@ def test_a_transit_cannot_leave_before_it_entered_or_in_the_future(
 ) -> None:
     case_no = approved(holder, staff, "transit")["case_no"]
     staff.officer.ok("POST", f"/permits/{case_no}/entry", json=arrival())
-    for day in (TODAY - timedelta(days=1), TODAY + timedelta(days=1)):
+    for day in (macao_today() - timedelta(days=1), macao_today() + timedelta(days=1)):
         refused = staff.officer.request(
             "POST", f"/permits/{case_no}/exit", json=arrival(date=day.isoformat())
         )
@@ -83,7 +83,7 @@ def test_the_import_confirmation_carries_the_real_arrival_date(holder: Api, staf
         for c in staff.officer.ok("GET", "/permits/import-confirmations")
         if c["case_no"] == case_no
     ]
-    assert mine[0]["confirmation"]["received_on"] == TODAY.isoformat()
+    assert mine[0]["confirmation"]["received_on"] == macao_today().isoformat()
 
 
 # ------------------------------------------------------------------ import confirmations
@@ -152,7 +152,7 @@ def test_unsent_confirmations_older_than_five_working_days_are_overdue(
     listed = staff.officer.ok("GET", "/permits/import-confirmations", params={"unsent": True})
     late = next(c for c in listed if c["case_no"] == case_no)
     assert late["overdue"] is True
-    assert late["due_on"] < TODAY.isoformat()
+    assert late["due_on"] < macao_today().isoformat()
     sent = staff.officer.ok(
         "POST", f"/permits/{case_no}/import-confirmation/sent", json={"method": "kp_portal"}
     )
