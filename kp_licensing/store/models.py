@@ -201,6 +201,8 @@ class Notification(SQLModel, table=True):
     kind: str = Field(max_length=64)
     code: str = Field(max_length=100)
     params: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: The messages it lists (``Message.parts``), as dicts; none is stored as null.
+    parts: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -22,7 +22,9 @@ def for_operator(
 def message_of(row: Notification) -> Message:
     """What a notification says, as data (a row written before messages were data reads as
     ``verbatim``, its old sentence as param ``text``, since the migration made it so)."""
-    return Message(code=row.code, params=dict(row.params or {}))
+    return Message.model_validate(
+        {"code": row.code, "params": row.params, "parts": row.parts or []}
+    )
 
 
 def mark_read(session: Session, *, notification_id: int, operator_id: int) -> Notification:

@@ -32,6 +32,12 @@ def event_fields(transition: TransitionLike) -> dict[str, Any]:
     }
 
 
+def notice_fields(message: Message) -> dict[str, Any]:
+    """The columns of a notification that hold its message."""
+    parts = [part.model_dump(mode="json") for part in message.parts]
+    return {"code": message.code, "params": dict(message.params), "parts": parts or None}
+
+
 def add_notice(
     session: Session,
     *,
@@ -49,8 +55,7 @@ def add_notice(
                 operator_id=operator_id,
                 case_no=case_no,
                 kind=transition.action,
-                code=message.code,
-                params=dict(message.params),
+                **notice_fields(message),
                 created_at=transition.at,
             )
         )
@@ -80,7 +85,7 @@ def rewrite(
         session.execute(
             update(Notification)
             .where(col(Notification.key) == f"{case_no}/{transition.seq}")
-            .values(code=message.code, params=dict(message.params), created_at=transition.at)
+            .values(**notice_fields(message), created_at=transition.at)
         )
 
 

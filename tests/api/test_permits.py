@@ -148,6 +148,13 @@ def test_an_import_that_arrives_short_opens_a_discrepancy(holder: Api, staff: St
     assert found["status"] == "discrepancy"
     incident = found["incident"]["text"]
     assert "carats found 600.00" in incident and "seals not intact" in incident
+    # The trader is told what was found: the notice keeps the problems it lists.
+    told = [
+        n for n in holder.ok("GET", "/notifications") if n["kind"] == "arrived_with_discrepancy"
+    ]
+    assert [n["message"]["text"] for n in told] == [
+        f"Shipment {found['permit_no']}: {incident}. An officer will decide."
+    ]
     refused = staff.officer.ok(
         "POST",
         f"/permits/{case['case_no']}/resolve",

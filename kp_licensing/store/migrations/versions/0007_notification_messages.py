@@ -5,10 +5,10 @@ Revises: 0006
 Create Date: 2026-12-08 10:00:00
 
 A notification stored its message as an English sentence, which could only ever be shown in
-English. It now stores the message's ``code`` and ``params`` (``schemas.messages.Message``),
-rendered from the message catalogue in the reader's language. A notification written before is
-said as it was: code ``verbatim``, its sentence as param ``text``. Downgrading writes each
-message back as its English sentence.
+English. It now stores the message's ``code``, ``params`` and ``parts``
+(``schemas.messages.Message``), rendered from the message catalogue in the reader's language.
+A notification written before is said as it was: code ``verbatim``, its sentence as param
+``text``. Downgrading writes each message back as its English sentence.
 """
 
 from collections.abc import Callable
@@ -32,6 +32,7 @@ notifications = sa.table(
     sa.column("message", sa.Text()),
     sa.column("code", sa.String()),
     sa.column("params", sa.JSON()),
+    sa.column("parts", sa.JSON()),
 )
 
 
@@ -71,6 +72,7 @@ def upgrade() -> None:
     with op.batch_alter_table("notifications") as batch:
         batch.add_column(sa.Column("code", AutoString(length=100), nullable=True))
         batch.add_column(sa.Column("params", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("parts", sa.JSON(), nullable=True))
     _rewrite(
         notifications.c.code.is_(None),
         [notifications.c.message],
@@ -91,11 +93,16 @@ def downgrade() -> None:
         batch.add_column(sa.Column("message", sa.Text(), nullable=True))
     _rewrite(
         notifications.c.message.is_(None),
-        [notifications.c.code, notifications.c.params],
+        [notifications.c.code, notifications.c.params, notifications.c.parts],
         ("message",),
-        lambda row: {"message": render(Message(code=row.code, params=row.params or {}))},
+        lambda row: {
+            "message": render(
+                Message(code=row.code, params=row.params or {}, parts=row.parts or [])
+            )
+        },
     )
     with op.batch_alter_table("notifications") as batch:
         batch.alter_column("message", existing_type=sa.Text(), nullable=False)
+        batch.drop_column("parts")
         batch.drop_column("params")
         batch.drop_column("code")
