@@ -8,7 +8,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from kp_licensing.domain import permits as rules
+from kp_licensing.domain import listings
 from kp_licensing.store import participants, permits
 from kp_licensing.store.db import SessionFactory
 from schemas.permit import (
@@ -60,12 +60,12 @@ class HoldActivities:
                 if listing is None:  # listings are never deleted: a wrong order
                     raise ValueError(f"no invalid-certificate listing {order.listing_id}")
                 rows = permits.open_cases(session, _statuses(hold=order.hold))
-            code = rules.listing_hold_code(listing.id)
+            code = listings.listing_hold_code(listing.id)
             message = PlaceHold if order.hold else ReleaseHold
             found: list[tuple[str, Order]] = []
             for row in rows:
                 state = PermitState.model_validate(row.state)
-                reason = rules.listing_hold(listing, state, hold=order.hold)
+                reason = listings.listing_hold(listing, state, hold=order.hold)
                 if reason is not None:
                     found.append(
                         (row.case_no, message(actor=order.actor, code=code, reason=reason))

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from kp_licensing.domain import clearance
     from kp_licensing.domain import permit_guards as guards
     from kp_licensing.domain import permits as rules
     from kp_licensing.domain.clock import macao_date, start_of_macao_day
@@ -351,8 +352,10 @@ class PermitWorkflow(CaseWorkflow):
     async def _found(self, cmd: RecordCrossing, action: str, ok: PermitStatus) -> PermitRecord:
         """Move on if what was found matches the licence, else open a discrepancy."""
         s = self._state
-        problems = rules.arrival_discrepancies(s.application, cmd.arrival, s.policy.carat_tolerance)
-        expired = rules.expired_on_arrival(s.application, cmd.arrival)
+        problems = clearance.arrival_discrepancies(
+            s.application, cmd.arrival, s.policy.carat_tolerance
+        )
+        expired = clearance.expired_on_arrival(s.application, cmd.arrival)
         if expired is not None and workflow.patched(EXPIRY_PATCH):
             problems.append(expired)
         if not problems:

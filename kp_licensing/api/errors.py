@@ -89,6 +89,9 @@ class ErrorBody(BaseModel):
 #: The keys a domain error's ``details`` may not overwrite.
 _OWN = frozenset({"code", "detail", "errors", "message_code", "params"})
 
+#: The keys of a listed problem that ``respond`` writes itself (from its field and message).
+_SAID_BY_PROBLEM = frozenset({"field", "message", "message_code", "params"})
+
 #: One problem an error lists: the field it concerns (or None), its message, and what else the
 #: error says of it (a check's code and outcome...).
 Problem = tuple[str | None, Message, dict[str, Any]]
@@ -142,8 +145,7 @@ def _details(details: object) -> tuple[list[Problem] | None, dict[str, Any]]:
     ):
         problems: list[Problem] = []
         for item in details:
-            other = {k: v for k, v in item.items() if k not in ("field", "message", "message_code")}
-            other.pop("params", None)
+            other = {k: v for k, v in item.items() if k not in _SAID_BY_PROBLEM}
             problems.append((item.get("field"), Message.model_validate(item["message"]), other))
         return problems, {}
     return None, {"related": details if isinstance(details, list) else [details]}

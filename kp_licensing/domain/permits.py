@@ -1,5 +1,6 @@
-"""Shipment-licence rules (domain.md section 3): the checks run when a trader applies, what an
-arrival must agree with, validity, and which transitions are possible.
+"""Shipment-licence rules (domain.md section 3): the checks run when a trader applies, and the
+licence's validity. What customs finds is judged in ``clearance``, the invalid-certificate
+listings in ``listings``, the transitions in ``permit_guards``.
 
 Everything here is pure: the service gathers the facts (the holder's licence, the registry's
 answers, earlier presentations of a certificate, stock balances) and these functions judge them.
@@ -9,17 +10,14 @@ Failed checks refuse the application; flagged ones (value plausibility) go to th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from kp_licensing.domain.errors import RuleViolation
-from kp_licensing.domain.participants import matches
 from schemas.common import CheckOutcome, CheckResult, DocumentRef
 from schemas.licence import LicenceStatus
 from schemas.messages import Message, say
-from schemas.participants import InvalidCertificate
-from schemas.permit import PermitApplication, PermitState
-from schemas.shipment import HS_CODES_IN_SCOPE, MIXED_ORIGIN, Arrival, PermitKind
+from schemas.permit import PermitApplication
+from schemas.shipment import HS_CODES_IN_SCOPE, MIXED_ORIGIN, PermitKind
 
 #: The operating-licence activity each shipment kind needs.
 ACTIVITY_FOR = {
@@ -58,10 +56,10 @@ class LicenceFacts:
 @dataclass(frozen=True)
 class ParticipantFacts:
     """The registry's answer for one country on one date; ``reason`` says why a country is not
-    active (a plain sentence is said as it is)."""
+    active."""
 
     active: bool
-    reason: Message | str
+    reason: Message | None = None
 
 
 @dataclass
@@ -74,7 +72,8 @@ class Facts:
     value_bands: dict[str, tuple[Decimal, Decimal]]
     required_documents: list[str]
     documents: list[DocumentRef]
-    presented_in: str | None = None  # where a foreign certificate was presented before
+    #: Where a foreign certificate was presented before (a case, or "another operator's").
+    presented_in: Message | None = None
     #: The listing of a foreign certificate, if it is listed (see :func:`listed_as`).
     invalid_reason: Message | None = None
     balances: dict[tuple[str, str], Decimal] = field(default_factory=dict)
@@ -133,11 +132,6 @@ def _active_participant(country: str, role: str, on: date) -> Message:
     return say("check.participant.issuer.active", country=country, on=on)
 
 
-def _not_active(reason: Message | str) -> Message:
-    """The registry's reason, as a message (a plain sentence is said as it is)."""
-    return reason if isinstance(reason, Message) else Message.model_validate(reason)
-
-
 def permit_checks(app: PermitApplication, facts: Facts) -> list[CheckResult]:
     """Every check of domain.md section 3 that applies to this kind of shipment."""
     checks = _Checks()
@@ -149,7 +143,7 @@ def permit_checks(app: PermitApplication, facts: Facts) -> list[CheckResult]:
             f"participant.{role}.{country}",
             answer.active,
             _active_participant(country, role, on),
-            _not_active(answer.reason),
+            answer.reason or say("participant.not_active", country=country),
         )
     for line in app.lines:
         low, high = facts.value_bands.get(line.hs_code, (Decimal(0), Decimal("Infinity")))
@@ -326,7 +320,11 @@ def _import_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> Non
         "certificate.first_presentation",
         facts.presented_in is None,
         say("check.certificate.first_presentation", number=number),
-        say("check.certificate.presented_before", number=number, presented_in=facts.presented_in),
+        say(
+            "check.certificate.presented_before",
+            number=number,
+            parts=[facts.presented_in] if facts.presented_in else [],
+        ),
     )
     listed = facts.invalid_reason
     checks.add(
@@ -426,127 +424,3 @@ def _export_checks(app: PermitApplication, facts: Facts, checks: _Checks) -> Non
 def valid_until(today: date, validity_days: int, licence_expires_on: date) -> date:
     """The last valid day: ``validity_days`` from today, never past the operating licence."""
     return min(today + timedelta(days=validity_days - 1), licence_expires_on - timedelta(days=1))
-
-
-def expired_on_arrival(app: PermitApplication, found: Arrival) -> Message | None:
-    """Rule 7 at the real arrival: an import whose certificate had expired when it arrived is
-    not cleared by the system but left to an officer (the goods are here; the exporting
-    authority may confirm or replace the certificate), with the dates that differ."""
-    certificate = app.foreign_certificate
-    if app.kind != PermitKind.import_ or certificate is None:
-        return None
-    if found.date <= certificate.expires_on:
-        return None
-    return say(
-        "incident.certificate_expired",
-        number=certificate.number,
-        expires_on=certificate.expires_on,
-        arrived_on=found.date,
-    )
-
-
-def arrival_discrepancies(
-    app: PermitApplication, found: Arrival, tolerance: Decimal
-) -> list[Message]:
-    """What an arrival (or transit exit) found that does not match the licence."""
-    problems = []
-    if abs(found.carats - app.carats) > tolerance:
-        problems.append(say("incident.carats", found=found.carats, licensed=app.carats))
-    if found.parcels != app.parcels:
-        problems.append(say("incident.parcels", found=found.parcels, licensed=app.parcels))
-    if not found.seals_intact:
-        problems.append(say("incident.seals_broken"))
-    if sorted(found.seals) != sorted(app.seals):
-        problems.append(
-            say("incident.seals", found=sorted(found.seals), licensed=sorted(app.seals))
-        )
-    if sorted(found.containers) != sorted(app.containers):
-        problems.append(
-            say(
-                "incident.containers",
-                found=sorted(found.containers),
-                licensed=sorted(app.containers),
-            )
-        )
-    return problems
-
-
-def working_days_after(start: date, days: int, holidays: frozenset[date]) -> date:
-    """The ``days``-th working day (Monday to Friday, not a holiday) after ``start``."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day not in holidays:
-            days -= 1
-    return day
-
-
-#: How far ahead of the server's clock a reported sending time may be (clients' clocks drift).
-CLOCK_SKEW = timedelta(minutes=5)
-
-
-def check_sent_at(sent_at: datetime, *, produced_at: datetime, now: datetime) -> None:
-    """A confirmation is sent after it was produced, and not in the future."""
-    if produced_at <= sent_at <= now + CLOCK_SKEW:
-        return
-    first, last = f"{produced_at:%Y-%m-%d %H:%M}", f"{now:%Y-%m-%d %H:%M}"
-    allowed = say("range.utc_times", first=first, last=last)
-    raise RuleViolation(
-        "confirmation.sent_at_outside",
-        sent_at=sent_at.strftime("%Y-%m-%d %H:%M"),
-        first=first,
-        last=last,
-        details=[{"field": "sent_at", "message": allowed.model_dump(mode="json")}],
-    )
-
-
-# Invalid-certificate listings and the cases they hold (rule 15).
-
-
-def certificates_of(state: PermitState) -> list[tuple[str, str]]:
-    """The foreign certificates a case refers to: the one an import presents, those an export
-    draws on."""
-    app = state.application
-    refs = [(d.issuing_country, d.number) for d in app.source_certificates]
-    if app.foreign_certificate is not None:
-        refs.append((app.foreign_certificate.issuing_country, app.foreign_certificate.number))
-    return refs
-
-
-def listed_as(listing: InvalidCertificate) -> Message:
-    """How a listing reads in a refusal: "forged (listing 7, since 2026-11-30): reason"; its
-    params are also those of the checks that name a listed certificate."""
-    return say(
-        "certificate.listing",
-        kind=listing.kind,
-        listing=listing.id,
-        since=listing.listed_at.date(),
-        reason=listing.reason,
-    )
-
-
-def listing_hold(listing: InvalidCertificate, state: PermitState, *, hold: bool) -> Message | None:
-    """Why ``listing`` holds the case (or releases it, once withdrawn); None if the case refers
-    to no certificate the listing covers."""
-    hits = [
-        number
-        for country, number in certificates_of(state)
-        if matches(listing, issuing_country=country, number=number)
-    ]
-    if not hits:
-        return None
-    if hold:
-        return say(
-            "hold.certificate_listed",
-            number=hits[0],
-            kind=listing.kind,
-            listing=listing.id,
-            since=listing.listed_at.date(),
-            reason=listing.reason,
-        )
-    return say("hold.listing_withdrawn", listing=listing.id, reason=listing.withdrawal_reason)
-
-
-def listing_hold_code(listing_id: int) -> str:
-    """The hold a listing places: one per listing, so a repeated order changes nothing."""
-    return f"invalid_certificate:{listing_id}"

@@ -22,3 +22,9 @@ def visible(thing: T | None, *, actor: Actor, missing: NotFound) -> T:
     if thing is None or (actor.role == Role.trader and thing.operator_id != actor.operator_id):
         raise missing
     return thing
+
+
+def searched_operator(actor: Actor, operator_id: int | None) -> int | None:
+    """The operator a search is limited to: a trader's own, whatever it asked for; staff
+    search the one they name, or all."""
+    return actor.operator_id if actor.role == Role.trader else operator_id

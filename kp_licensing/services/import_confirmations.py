@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from kp_licensing.domain import permits as rules
+from kp_licensing.domain import clearance
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, NotFound
 from kp_licensing.store import permits
@@ -30,7 +30,7 @@ from schemas.permit import (
 
 def _public(found: permits.Confirmation, settings: Settings, now: datetime) -> ConfirmationPublic:
     row, sent = found
-    due_on = rules.working_days_after(
+    due_on = clearance.working_days_after(
         macao_date(row.created_at),
         settings.confirmation_due_working_days,
         frozenset(settings.public_holidays),
@@ -74,7 +74,7 @@ def record_sent(
     now = datetime.now(UTC)
     if sent is None:
         sent_at = body.sent_at or now
-        rules.check_sent_at(sent_at, produced_at=row.created_at, now=now)
+        clearance.check_sent_at(sent_at, produced_at=row.created_at, now=now)
         sent = permits.record_dispatch(
             session,
             ConfirmationDispatch(

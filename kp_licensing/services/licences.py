@@ -17,7 +17,7 @@ from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
 from kp_licensing.domain.numbering import case_number
 from kp_licensing.domain.registration import canonical_registration_no
 from kp_licensing.services import cases
-from kp_licensing.services.access import visible
+from kp_licensing.services.access import searched_operator, visible
 from kp_licensing.services.cases import LICENCE
 from kp_licensing.services.submissions import (
     record,
@@ -29,7 +29,7 @@ from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Licence, Submission
 from kp_licensing.store.paging import Page, Position
 from kp_licensing.support.settings import Settings
-from schemas.common import Actor, CheckResult, DocumentRef, Role
+from schemas.common import Actor, CheckResult, DocumentRef
 from schemas.licence import (
     LicenceApplication,
     LicenceCheck,
@@ -247,14 +247,12 @@ def search(
 ) -> Page:
     """Cases by status, operator, text, or licences in force expiring within N days, newest
     first. A trader sees only its own operator's cases, whatever ``operator_id`` says."""
-    if actor.role == Role.trader:
-        operator_id = actor.operator_id
     before = None
     if expiring_within_days is not None:
         before = licences.expiring_before(macao_date(datetime.now(UTC)), expiring_within_days)
     return licences.search(
         session,
-        operator_id=operator_id,
+        operator_id=searched_operator(actor, operator_id),
         status=[s.value for s in status] if status else None,
         expiring_before=before,
         text=text,

@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from kp_licensing.domain import listings
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.checks import refuse_failed
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import NotFound
 from kp_licensing.domain.numbering import permit_case_number
 from kp_licensing.services import cases, registry
-from kp_licensing.services.access import visible
+from kp_licensing.services.access import searched_operator, visible
 from kp_licensing.services.cases import PERMIT
 from kp_licensing.services.submissions import (
     by_idempotency_key,
@@ -36,7 +37,7 @@ from kp_licensing.store.models import Submission
 from kp_licensing.store.paging import Page, Position
 from kp_licensing.store.permit_models import Permit
 from kp_licensing.support.settings import Settings
-from schemas.common import Actor, DocumentRef, Role
+from schemas.common import Actor, DocumentRef
 from schemas.licence import LicenceStatus
 from schemas.messages import say
 from schemas.permit import (
@@ -75,10 +76,7 @@ def gather_facts(
     answers = {}
     for country, on in rules.countries_to_check(application):
         answer = registry.check_participant(session, country=country, on=on)
-        answers[(country, on)] = rules.ParticipantFacts(
-            active=answer.active,
-            reason=answer.reason or say("participant.not_active", country=country),
-        )
+        answers[(country, on)] = rules.ParticipantFacts(active=answer.active, reason=answer.reason)
     facts = rules.Facts(
         today=macao_date(datetime.now(UTC)),
         licence=licence,
@@ -97,11 +95,15 @@ def gather_facts(
             # Name the earlier case only to its own operator: another's does not exist for them.
             earlier = permits.get(session, presented)
             mine = earlier is not None and earlier.operator_id == operator_id
-            facts.presented_in = f"case {presented}" if mine else "another operator's case"
+            facts.presented_in = (
+                say("certificate.presented_in_case", case_no=presented)
+                if mine
+                else say("certificate.presented_elsewhere")
+            )
         listing = registry.find_invalid(
             session, issuing_country=certificate.issuing_country, number=certificate.number
         )
-        facts.invalid_reason = rules.listed_as(listing) if listing else None
+        facts.invalid_reason = listings.listed_as(listing) if listing else None
     if application.source_certificates:
         facts.balances = permits.balances(
             session, operator_id=operator_id, draws=application.source_certificates
@@ -111,7 +113,7 @@ def gather_facts(
             session, issuing_country=draw.issuing_country, number=draw.number
         )
         if listing is not None:
-            facts.invalid_sources[(draw.issuing_country, draw.number)] = rules.listed_as(listing)
+            facts.invalid_sources[(draw.issuing_country, draw.number)] = listings.listed_as(listing)
     return facts
 
 
@@ -280,11 +282,9 @@ def search(
 ) -> Page:
     """Cases by kind, status, operator and text, newest first. A trader sees only its own
     operator's cases, whatever ``operator_id`` says."""
-    if actor.role == Role.trader:
-        operator_id = actor.operator_id
     return permits.search(
         session,
-        operator_id=operator_id,
+        operator_id=searched_operator(actor, operator_id),
         kind=kind.value if kind else None,
         status=[s.value for s in status] if status else None,
         text=text,

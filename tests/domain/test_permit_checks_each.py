@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from kp_licensing.domain import listings
 from kp_licensing.domain import permit_guards as guards
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.errors import Conflict
@@ -61,7 +62,7 @@ def test_the_baselines_pass_every_check(kind: str) -> None:
     assert set(outcomes(app, baseline_facts(app)).values()) == {CheckOutcome.passed}
 
 
-#: How a listing of the certificate reads (``rules.listed_as``).
+#: How a listing of the certificate reads (``listings.listed_as``).
 LISTED = say("certificate.listing", kind="forged", listing=7, since="2026-11-30", reason="r")
 
 
@@ -120,7 +121,7 @@ ROWS: list[tuple[str, dict[str, Any], Callable[[rules.Facts], None] | None, str]
         "import",
         {},
         lambda f: f.participants.__setitem__(
-            ("AE", TODAY + timedelta(days=3)), rules.ParticipantFacts(active=False, reason="no")
+            ("AE", TODAY + timedelta(days=3)), rules.ParticipantFacts(active=False)
         ),
         "participant.counterparty.AE",
     ),
@@ -147,7 +148,7 @@ ROWS: list[tuple[str, dict[str, Any], Callable[[rules.Facts], None] | None, str]
     (
         "import",
         {},
-        lambda f: setattr(f, "presented_in", "PA-2026-00001"),
+        lambda f: setattr(f, "presented_in", say("certificate.presented_in_case", case_no="P-1")),
         "certificate.first_presentation",
     ),
     ("import", {}, lambda f: setattr(f, "invalid_reason", LISTED), "certificate.not_invalid"),
@@ -339,9 +340,13 @@ def test_a_listing_holds_only_cases_that_refer_to_what_it_covers() -> None:
     )
     hit = state(PermitStatus.under_review)
     hit.application = application("import", foreign_certificate=certificate())
-    said = rules.listing_hold(listing, hit, hold=True)
+    said = listings.listing_hold(listing, hit, hold=True)
     assert said is not None and "listed as forged" in render(said)
     other = state(PermitStatus.under_review)
     other.application = application("import", foreign_certificate=certificate(number="AE999999999"))
-    assert rules.listing_hold(listing, other, hold=True) is None
-    assert rules.listing_hold_code(7) == rules.listing_hold_code(7) != rules.listing_hold_code(8)
+    assert listings.listing_hold(listing, other, hold=True) is None
+    assert (
+        listings.listing_hold_code(7)
+        == listings.listing_hold_code(7)
+        != listings.listing_hold_code(8)
+    )

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from kp_licensing.domain import clearance, listings
 from kp_licensing.domain import permit_guards as guards
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.errors import Conflict, RuleViolation
@@ -69,8 +70,7 @@ def facts(app: PermitApplication, **changes: Any) -> rules.Facts:
             expires_on=TODAY + timedelta(days=700),
         ),
         participants={
-            key: rules.ParticipantFacts(active=True, reason="")
-            for key in rules.countries_to_check(app)
+            key: rules.ParticipantFacts(active=True) for key in rules.countries_to_check(app)
         },
         value_bands={},
         required_documents=[],
@@ -166,7 +166,7 @@ def test_an_export_drawing_on_a_listed_certificate_is_refused_naming_it_and_the_
     found = facts(
         app,
         balances={("AE", "AE77"): Decimal("20")},
-        invalid_sources={("AE", "AE77"): rules.listed_as(listing)},
+        invalid_sources={("AE", "AE77"): listings.listed_as(listing)},
     )
     message = failed(app, found)["source_certificates.not_invalid.AE77"]
     assert message.code == "check.source_certificate.listed"
@@ -199,13 +199,13 @@ def test_an_import_arriving_after_its_certificate_expired_is_named() -> None:
             "seals_intact": True,
         }
     )
-    said = rules.expired_on_arrival(app, found)
+    said = clearance.expired_on_arrival(app, found)
     assert said is not None and render(said) == (
         "certificate AE123456789 expired on 2026-12-20, before the arrival on 2026-12-21"
     )
     on_the_last_day = found.model_copy(update={"date": date(2026, 12, 20)})
-    assert rules.expired_on_arrival(app, on_the_last_day) is None
-    assert rules.expired_on_arrival(application("transit"), found) is None
+    assert clearance.expired_on_arrival(app, on_the_last_day) is None
+    assert clearance.expired_on_arrival(application("transit"), found) is None
 
 
 def licensed(status: PermitStatus = PermitStatus.approved, **changes: Any) -> PermitState:
@@ -289,20 +289,20 @@ def test_a_transit_leaves_no_earlier_than_it_entered() -> None:
 
 def test_working_days_skip_weekends_and_holidays() -> None:
     friday = date(2026, 12, 4)
-    assert rules.working_days_after(friday, 1, frozenset()) == date(2026, 12, 7)
-    assert rules.working_days_after(friday, 5, frozenset()) == date(2026, 12, 11)
+    assert clearance.working_days_after(friday, 1, frozenset()) == date(2026, 12, 7)
+    assert clearance.working_days_after(friday, 5, frozenset()) == date(2026, 12, 11)
     holidays = frozenset({date(2026, 12, 8), date(2026, 12, 21)})
-    assert rules.working_days_after(friday, 5, holidays) == date(2026, 12, 14)
+    assert clearance.working_days_after(friday, 5, holidays) == date(2026, 12, 14)
 
 
 def test_a_sending_is_dated_after_the_confirmation_and_not_in_the_future() -> None:
     produced = datetime(2026, 12, 1, 9, tzinfo=UTC)
     now = datetime(2026, 12, 2, 9, tzinfo=UTC)
-    rules.check_sent_at(produced, produced_at=produced, now=now)
-    rules.check_sent_at(now + timedelta(minutes=1), produced_at=produced, now=now)
+    clearance.check_sent_at(produced, produced_at=produced, now=now)
+    clearance.check_sent_at(now + timedelta(minutes=1), produced_at=produced, now=now)
     for bad in (produced - timedelta(seconds=1), now + timedelta(hours=1)):
         with pytest.raises(RuleViolation) as refused:
-            rules.check_sent_at(bad, produced_at=produced, now=now)
+            clearance.check_sent_at(bad, produced_at=produced, now=now)
         assert refused.value.message.code == "confirmation.sent_at_outside"
         assert refused.value.details == [
             {
