@@ -94,9 +94,13 @@ def say(code: str, /, **params: object) -> Message:
 VERBATIM = say("verbatim", text="").code
 
 
+def field_error(message: Message) -> PydanticCustomError:
+    """``message`` as a pydantic error, to raise in a validator: its type is the message's code
+    (dotted, unlike pydantic's own types) and its context the params, so the API says it from
+    the catalogue like any other field problem."""
+    return PydanticCustomError(message.code, message.code, dict(message.params))
+
+
 def invalid(code: str, /, **params: object) -> PydanticCustomError:
-    """A schema rule's refusal, to raise in a validator: a pydantic error whose type is the
-    message's code (``field.*``) and whose context is its params, so the API says it from the
-    catalogue like any other field problem."""
-    said = say(code, **params)
-    return PydanticCustomError(code, code, dict(said.params))
+    """A schema rule's refusal (``field.*``), to raise in a validator."""
+    return field_error(say(code, **params))

@@ -12,7 +12,6 @@ from fastapi import Depends, Header, Path, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
 from sqlmodel import Session
 from temporalio.client import Client
 
@@ -27,6 +26,7 @@ from kp_licensing.store.models import User
 from kp_licensing.support import security
 from kp_licensing.support.settings import Settings
 from schemas.common import Actor, Role
+from schemas.messages import field_error
 
 
 @dataclass
@@ -111,9 +111,9 @@ DatabaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _verified_licence_number(number: str) -> str:
-    problem = numbering.licence_number_problem(number)
+    problem = numbering.licence_number_message(number)
     if problem is not None:
-        raise PydanticCustomError("licence_number", problem)
+        raise field_error(problem)
     return number
 
 

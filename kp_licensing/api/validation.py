@@ -116,11 +116,11 @@ def _generic(message: str) -> str:
 def phrase(error: Mapping[str, Any]) -> Message:
     """The message for one pydantic error, whose sentence follows the field's name.
 
-    A schema's own rule raises ``PydanticCustomError`` with a catalogue code as its type (and its
-    params as context); a type this table does not know keeps pydantic's words, as a param."""
+    A schema's own rule raises ``schemas.messages.field_error`` (a catalogue code as its type,
+    its params as context); a type this table does not know keeps pydantic's words, as a param."""
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
-    if kind.startswith("field."):
+    if "." in kind:  # a catalogue code (pydantic's own types are single words)
         return Message(code=kind, params={k: param(v) for k, v in ctx.items()})
     if kind in ("value_error", "assertion_error"):
         return say("field.rule", rule=_custom(str(error.get("msg", ""))))

@@ -69,20 +69,6 @@ def licence_number_message(number: str) -> Message | None:
     return None
 
 
-def licence_number_problem(number: str) -> str | None:
-    """:func:`licence_number_message` as an English sentence, for ``kp_licensing.api.deps``
-    (which puts it in a pydantic error); remove once that says the message instead."""
-    problem = licence_number_message(number)
-    if problem is None:
-        return None
-    if problem.code == "licence_number.malformed":
-        return (
-            "not a valid licence number: expected OL, IL, EL or TL, a 4-digit year, the sequence "
-            "and 2 check digits, e.g. OL-2026-0003-97"
-        )
-    return "not a valid licence number: check digits do not match (is it mistyped?)"
-
-
 def is_valid_licence_number(number: str) -> bool:
     """Whether ``number`` (any licence above) is well formed and its check digits agree."""
     return licence_number_message(number) is None
