@@ -17,14 +17,13 @@ from temporalio.client import Client
 
 from kp_licensing.api.permissions import Action, allowed, refusal
 from kp_licensing.domain import numbering
-from kp_licensing.domain.errors import Unauthenticated, Unavailable
+from kp_licensing.domain.errors import Unavailable
+from kp_licensing.services import accounts
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.documents import DocumentStore
-from kp_licensing.store.models import User
-from kp_licensing.support import security
 from kp_licensing.support.settings import Settings
+from schemas.accounts import UserPublic
 from schemas.common import Actor, Role
 from schemas.messages import field_error
 
@@ -127,14 +126,13 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller: the account row and the actor recorded in audit trails."""
+    """The authenticated caller: the account and the actor recorded in audit trails."""
 
-    user: User
+    user: UserPublic
     role: Role
 
     @property
     def actor(self) -> Actor:
-        assert self.user.id is not None
         return Actor(
             user_id=self.user.id,
             username=self.user.username,
@@ -155,20 +153,10 @@ def current_principal(
     token: Annotated[str | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
 ) -> Principal:
-    if api_key:
-        user = people.user_for_api_key(session, api_key)
-        if user is None:
-            raise Unauthenticated("auth.api_key_invalid")
-    elif token:
-        user_id = security.read_token(token, secret=services.settings.jwt_secret)
-        user = people.get_user(session, user_id)
-        if user is None:
-            raise Unauthenticated("auth.account_gone")
-    else:
-        raise Unauthenticated("auth.required")
-    if not user.is_active:
-        raise Unauthenticated("auth.account_deactivated")
-    return Principal(user=user, role=Role(user.role))
+    user = accounts.authenticate(
+        session, api_key=api_key, token=token, jwt_secret=services.settings.jwt_secret
+    )
+    return Principal(user=user, role=user.role)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

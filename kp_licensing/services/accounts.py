@@ -147,3 +147,23 @@ def _store_hash(sessions: SessionFactory, user_id: int, password_hash: str) -> N
             user.password_hash = password_hash
             session.add(user)
             session.commit()
+
+
+def authenticate(
+    session: Session, *, api_key: str | None, token: str | None, jwt_secret: str
+) -> UserPublic:
+    """The active account a request's API key (customs systems) or bearer token (everyone
+    else) belongs to; Unauthenticated, saying why, otherwise."""
+    if api_key:
+        user = people.user_for_api_key(session, api_key)
+        if user is None:
+            raise Unauthenticated("auth.api_key_invalid")
+    elif token:
+        user = people.get_user(session, security.read_token(token, secret=jwt_secret))
+        if user is None:
+            raise Unauthenticated("auth.account_gone")
+    else:
+        raise Unauthenticated("auth.required")
+    if not user.is_active:
+        raise Unauthenticated("auth.account_deactivated")
+    return public(user)

@@ -16,7 +16,7 @@ from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
 from kp_licensing.domain.numbering import case_number
 from kp_licensing.domain.registration import canonical_registration_no
-from kp_licensing.services import cases
+from kp_licensing.services import cases, paging
 from kp_licensing.services.access import searched_operator, visible
 from kp_licensing.services.cases import LICENCE
 from kp_licensing.services.submissions import (
@@ -27,15 +27,16 @@ from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import licences, people, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Licence, Submission
-from kp_licensing.store.paging import Page, Position
 from kp_licensing.support.settings import Settings
 from schemas.common import Actor, CheckResult, DocumentRef
 from schemas.licence import (
     LicenceApplication,
     LicenceCheck,
+    LicencePage,
     LicenceRecord,
     LicenceState,
     LicenceStatus,
+    LicenceSummary,
     Renew,
 )
 
@@ -242,15 +243,17 @@ def search(
     text: str | None,
     limit: int,
     offset: int,
-    after: Position | None,
+    cursor: str | None,
     count: bool,
-) -> Page:
+    secret: str,
+) -> LicencePage:
     """Cases by status, operator, text, or licences in force expiring within N days, newest
-    first. A trader sees only its own operator's cases, whatever ``operator_id`` says."""
+    first, from ``offset`` or after ``cursor`` (signed with ``secret``). A trader sees only its
+    own operator's cases, whatever ``operator_id`` says."""
     before = None
     if expiring_within_days is not None:
         before = licences.expiring_before(macao_date(datetime.now(UTC)), expiring_within_days)
-    return licences.search(
+    page = licences.search(
         session,
         operator_id=searched_operator(actor, operator_id),
         status=[s.value for s in status] if status else None,
@@ -258,6 +261,11 @@ def search(
         text=text,
         limit=limit,
         offset=offset,
-        after=after,
+        after=paging.start(cursor, offset, scope="licences", secret=secret),
         count=count,
+    )
+    return LicencePage(
+        total=page.total,
+        items=[LicenceSummary.model_validate(r, from_attributes=True) for r in page.rows],
+        next_cursor=paging.following(page, scope="licences", secret=secret),
     )

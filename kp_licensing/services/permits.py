@@ -22,7 +22,7 @@ from kp_licensing.domain.checks import refuse_failed
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import NotFound
 from kp_licensing.domain.numbering import permit_case_number
-from kp_licensing.services import cases, registry
+from kp_licensing.services import cases, paging, registry
 from kp_licensing.services.access import searched_operator, visible
 from kp_licensing.services.cases import PERMIT
 from kp_licensing.services.submissions import (
@@ -34,7 +34,6 @@ from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import licences, permits, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Submission
-from kp_licensing.store.paging import Page, Position
 from kp_licensing.store.permit_models import Permit
 from kp_licensing.support.settings import Settings
 from schemas.common import Actor, DocumentRef
@@ -43,8 +42,10 @@ from schemas.messages import say
 from schemas.permit import (
     PermitApplication,
     PermitCheck,
+    PermitPage,
     PermitState,
     PermitStatus,
+    PermitSummary,
 )
 from schemas.shipment import PermitKind
 
@@ -277,12 +278,14 @@ def search(
     text: str | None,
     limit: int,
     offset: int,
-    after: Position | None,
+    cursor: str | None,
     count: bool,
-) -> Page:
-    """Cases by kind, status, operator and text, newest first. A trader sees only its own
-    operator's cases, whatever ``operator_id`` says."""
-    return permits.search(
+    secret: str,
+) -> PermitPage:
+    """Cases by kind, status, operator and text, newest first, from ``offset`` or after
+    ``cursor`` (signed with ``secret``). A trader sees only its own operator's cases, whatever
+    ``operator_id`` says."""
+    page = permits.search(
         session,
         operator_id=searched_operator(actor, operator_id),
         kind=kind.value if kind else None,
@@ -290,6 +293,11 @@ def search(
         text=text,
         limit=limit,
         offset=offset,
-        after=after,
+        after=paging.start(cursor, offset, scope="permits", secret=secret),
         count=count,
+    )
+    return PermitPage(
+        total=page.total,
+        items=[PermitSummary.model_validate(r, from_attributes=True) for r in page.rows],
+        next_cursor=paging.following(page, scope="permits", secret=secret),
     )

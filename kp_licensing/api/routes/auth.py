@@ -34,4 +34,4 @@ def register(body: Registration, session: SessionDep, services: ServicesDep) -> 
 @router.get("/me", response_model=UserPublic)
 def me(principal: CurrentPrincipal) -> UserPublic:
     """The account behind the token or API key."""
-    return UserPublic.model_validate(principal.user, from_attributes=True)
+    return principal.user

@@ -45,7 +45,6 @@ from schemas.licence import (
     LicenceRecord,
     LicenceState,
     LicenceStatus,
-    LicenceSummary,
     Suspend,
     SuspendBody,
     Transition,
@@ -92,8 +91,6 @@ def search(
     first; page by `cursor` (any depth, stable) or `offset`.
 
     Traders see only their own operator's cases, whatever ``operator_id`` says."""
-    secret = services.settings.jwt_secret
-    after = paging.start(cursor, offset, scope="licences", secret=secret)
     page = service.search(
         session,
         actor=principal.actor,
@@ -103,16 +100,11 @@ def search(
         text=q,
         limit=limit,
         offset=offset,
-        after=after,
+        cursor=cursor,
         count=include_total,
+        secret=services.settings.jwt_secret,
     )
-    return json_response(
-        LicencePage(
-            total=page.total,
-            items=[LicenceSummary.model_validate(r, from_attributes=True) for r in page.rows],
-            next_cursor=paging.following(page, scope="licences", secret=secret),
-        )
-    )
+    return json_response(page)
 
 
 @router.get("/by-number/{licence_no}", response_model=LicenceCheck)

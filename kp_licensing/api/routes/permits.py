@@ -44,7 +44,6 @@ from schemas.permit import (
     PermitRecord,
     PermitState,
     PermitStatus,
-    PermitSummary,
     PermitTransition,
     RecordCrossing,
     Resolve,
@@ -102,8 +101,6 @@ def search(
 ) -> Response:
     """Cases by kind, status, operator and text (traders see only their own), newest first; page by
     `cursor` (any depth, stable) or `offset`."""
-    secret = services.settings.jwt_secret
-    after = paging.start(cursor, offset, scope="permits", secret=secret)
     page = service.search(
         session,
         actor=principal.actor,
@@ -113,16 +110,11 @@ def search(
         text=q,
         limit=limit,
         offset=offset,
-        after=after,
+        cursor=cursor,
         count=include_total,
+        secret=services.settings.jwt_secret,
     )
-    return json_response(
-        PermitPage(
-            total=page.total,
-            items=[PermitSummary.model_validate(r, from_attributes=True) for r in page.rows],
-            next_cursor=paging.following(page, scope="permits", secret=secret),
-        )
-    )
+    return json_response(page)
 
 
 @router.get("/import-confirmations", response_model=list[ConfirmationPublic])
