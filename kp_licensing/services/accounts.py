@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from kp_licensing.domain.errors import NotFound, RuleViolation, Unauthenticated
 from kp_licensing.domain.passwords import PasswordPolicy
+from kp_licensing.domain.registration import MIN_SIGNIFICANT, registration_no_problem
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import User
@@ -36,6 +37,10 @@ def create_user(session: Session, body: NewUser, *, policy: PasswordPolicy) -> U
         raise RuleViolation("account.password_required")
     if body.role == Role.customs and body.password is not None:
         raise RuleViolation("account.password_not_for_customs")
+    if (body.role == Role.trader) != (body.operator_id is not None):
+        raise RuleViolation("account.trader_operator")
+    if body.password is not None:
+        policy.check(body.password, username=body.username)
     if body.operator_id is not None:
         people.get_operator(session, body.operator_id)
     user = people.create_user(
@@ -46,7 +51,6 @@ def create_user(session: Session, body: NewUser, *, policy: PasswordPolicy) -> U
         password=body.password,
         email=body.email,
         operator_id=body.operator_id,
-        password_policy=policy,
     )
     return public(user)
 
@@ -92,6 +96,14 @@ def add_colleague(
 
 def register(session: Session, body: Registration, *, policy: PasswordPolicy) -> RegistrationResult:
     """Register an operator (company or individual entrepreneur) with its first trader user."""
+    problem = registration_no_problem(body.business_registration_no)
+    if problem is not None:  # too short, the one problem a number can have
+        raise RuleViolation(
+            "registration.number_too_short",
+            min_significant=MIN_SIGNIFICANT,
+            details=[{"field": "body.business_registration_no", "message": problem}],
+        )
+    policy.check(body.password, username=body.username)
     operator, user = people.register_operator(
         session,
         name=body.operator_name,
@@ -101,7 +113,6 @@ def register(session: Session, body: Registration, *, policy: PasswordPolicy) ->
         full_name=body.full_name,
         password=body.password,
         email=body.email,
-        password_policy=policy,
     )
     assert operator.id is not None
     return RegistrationResult(operator_id=operator.id, user=public(user))

@@ -6,12 +6,9 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation
-from kp_licensing.domain.passwords import PasswordPolicy
+from kp_licensing.domain.errors import Conflict, NotFound
 from kp_licensing.domain.registration import (
-    MIN_SIGNIFICANT,
     canonical_registration_no,
-    registration_no_problem,
 )
 from kp_licensing.store.models import ApiKey, Operator, User, utcnow
 from kp_licensing.support import security
@@ -53,15 +50,10 @@ def create_user(
     password: str | None,
     email: str | None = None,
     operator_id: int | None = None,
-    password_policy: PasswordPolicy | None = None,
     commit: bool = True,
 ) -> User:
-    """A new account; traders belong to exactly one operator, staff to none. A password must
-    meet ``password_policy`` (the defaults if not given)."""
-    if (role == Role.trader) != (operator_id is not None):
-        raise RuleViolation("account.trader_operator")
-    if password is not None:
-        (password_policy or PasswordPolicy()).check(password, username=username)
+    """A new account, its password hashed (the rules of who has which are the services'); a
+    username already taken is refused, the unique index deciding between racing requests."""
     if find_user(session, username) is not None:
         raise _username_taken(username)
     user = User(
@@ -116,20 +108,12 @@ def register_operator(
     full_name: str,
     password: str,
     email: str | None,
-    password_policy: PasswordPolicy | None = None,
 ) -> tuple[Operator, User]:
     """An operator and its first trader account, together or not at all.
 
     The number is kept in its canonical form, on which the table's unique index sits: of two
     registrations of one business racing each other, however spelt, the database lets one
     commit and the other is told the business is registered (nothing of it is left behind)."""
-    problem = registration_no_problem(business_registration_no)
-    if problem is not None:  # too short, the one problem a number can have
-        raise RuleViolation(
-            "registration.number_too_short",
-            min_significant=MIN_SIGNIFICANT,
-            details=[{"field": "body.business_registration_no", "message": problem}],
-        )
     number = canonical_registration_no(business_registration_no)
     if session.exec(select(Operator).where(Operator.business_registration_no == number)).first():
         return _repeated_registration(
@@ -148,7 +132,6 @@ def register_operator(
             password=password,
             email=email,
             operator_id=operator.id,
-            password_policy=password_policy,
             commit=False,
         )
         session.commit()
