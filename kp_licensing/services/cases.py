@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from anyio import to_thread
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -17,9 +18,11 @@ from kp_licensing.services.access import visible
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import licences, permits, projection, submissions
 from kp_licensing.store.case_json import stored_case
+from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Licence
 from kp_licensing.store.permit_models import Permit
 from kp_licensing.store.projection import to_transition
+from schemas.case import AnswerBody, AnswerInformation
 from schemas.common import Actor
 from schemas.licence import LicenceStart, LicenceState, LicenceStatus, Transition
 from schemas.permit import PermitStart, PermitState, PermitStatus, PermitTransition
@@ -128,11 +131,8 @@ async def act(
     """Run one action of a person on a case through its workflow; refusals come back as domain
     errors (404 for a case the actor may not see, 409 for an impossible transition, 422 for bad
     content). Only the case's standing is read first, not its state document."""
-    row = visible(
-        projection.standing(session, process.table, case_no),
-        actor=command.actor,
-        missing=process.missing(case_no),
-    )
+    standing = await to_thread.run_sync(projection.standing, session, process.table, case_no)
+    row = visible(standing, actor=command.actor, missing=process.missing(case_no))
     status = process.status(row.status)
     if status.is_final:  # type: ignore[attr-defined]
         raise Conflict("case.final", case_no=row.case_no, status=status)
@@ -148,6 +148,36 @@ async def act(
         return await engine.execute(workflow_id, update, command, case_no=row.case_no)
 
 
+async def answer(
+    session: Session,
+    engine: ProcessEngine,
+    process: CaseProcess,
+    documents: DocumentStore,
+    *,
+    actor: Actor,
+    case_no: str,
+    body: AnswerBody,
+) -> Any:
+    """Answer an information request on a case, with any further documents (the operator's
+    own); an unseen case is a 404 before any document is looked at."""
+    assert actor.operator_id is not None, "only an operator's people answer (MayAnswer)"
+    operator_id = actor.operator_id
+
+    def command() -> AnswerInformation:
+        find_case(session, process, case_no=case_no, actor=actor)
+        refs = documents.refs(session, ids=body.document_ids, operator_id=operator_id)
+        return AnswerInformation(actor=actor, message=body.message, documents=refs)
+
+    return await act(
+        session,
+        engine,
+        process,
+        case_no=case_no,
+        update=process.workflow.answer_information,
+        command=await to_thread.run_sync(command),
+    )
+
+
 async def _start_if_never_started(
     session: Session, engine: ProcessEngine, process: CaseProcess, case_no: str
 ) -> bool:
@@ -155,7 +185,7 @@ async def _start_if_never_started(
     request died, or met Temporal down, and the sweep has not come yet): an action on it then
     goes through instead of being told the case is closed. False if it was started before (the
     refusal stands)."""
-    submission = submissions.get(session, case_no)
+    submission = await to_thread.run_sync(submissions.get, session, case_no)
     if submission is None or submission.started_at is not None:
         return False
     await engine.start(
@@ -164,5 +194,5 @@ async def _start_if_never_started(
         workflow_id=process.workflow_id(case_no),
         case_no=case_no,
     )
-    submissions.mark_started(session, case_no)
+    await to_thread.run_sync(submissions.mark_started, session, case_no)
     return True

@@ -15,13 +15,16 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from anyio import to_thread
 from sqlmodel import Session
 
 from kp_licensing.domain.errors import Unavailable
+from kp_licensing.services import registry
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import participants
 from kp_licensing.store.db import SessionFactory
 from schemas.common import SYSTEM_ACTOR, Actor
+from schemas.participants import InvalidCertificate, InvalidCertificateBody
 from schemas.permit import ListingHolds
 from workflows.holds import ListingHoldsWorkflow, listing_holds_id
 
@@ -50,7 +53,7 @@ async def send_listing_holds(
             else Unavailable("engine.late_releases", **waiting)
         ),
     )
-    participants.mark_holds_sent(session, listing_id, hold=hold)
+    await to_thread.run_sync(lambda: participants.mark_holds_sent(session, listing_id, hold=hold))
     return signalled
 
 
@@ -58,8 +61,11 @@ async def send_unsent(sessions: SessionFactory, engine: ProcessEngine, older: ti
     """Send the holds or releases of every listing left unsent for longer than ``older``; the
     number of listings sent. The person who made the listing is in the listing itself; the
     holds are placed by the system on their behalf."""
+    before = datetime.now(UTC) - older
     with sessions() as session:
-        waiting = participants.unsent_holds(session, before=datetime.now(UTC) - older)
+        waiting = await to_thread.run_sync(
+            lambda: participants.unsent_holds(session, before=before)
+        )
     for listing_id, hold in waiting:
         with sessions() as session:
             await send_listing_holds(
@@ -67,3 +73,28 @@ async def send_unsent(sessions: SessionFactory, engine: ProcessEngine, older: ti
             )
         log.info("sent the %s of listing %s", "holds" if hold else "releases", listing_id)
     return len(waiting)
+
+
+async def mark_invalid(
+    session: Session, engine: ProcessEngine, *, actor: Actor, listing: InvalidCertificateBody
+) -> InvalidCertificate:
+    """List a certificate number, or a series, as forged or invalid, then hold every open case
+    that refers to one (rule 15)."""
+    made = await to_thread.run_sync(
+        lambda: registry.mark_invalid(session, actor=actor, listing=listing)
+    )
+    await send_listing_holds(session, engine, listing_id=made.id, hold=True, actor=actor)
+    return made
+
+
+async def withdraw_invalid(
+    session: Session, engine: ProcessEngine, *, actor: Actor, listing_id: int, reason: str
+) -> InvalidCertificate:
+    """Withdraw a listing made in error, then release the cases it held."""
+    withdrawn = await to_thread.run_sync(
+        lambda: registry.withdraw_invalid(
+            session, actor=actor, listing_id=listing_id, reason=reason
+        )
+    )
+    await send_listing_holds(session, engine, listing_id=listing_id, hold=False, actor=actor)
+    return withdrawn

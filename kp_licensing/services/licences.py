@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from anyio import to_thread
 from sqlmodel import Session
 
 from kp_licensing.domain import licences as rules
@@ -39,6 +40,7 @@ from schemas.licence import (
     LicenceSummary,
     Renew,
 )
+from workflows.licence import LicenceWorkflow
 
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Licence:
@@ -191,23 +193,40 @@ async def act(
     return record
 
 
-def renewal_command(
-    session: Session,
+async def renew(
     *,
-    actor: Actor,
-    application: LicenceApplication,
+    session: Session,
+    client: ProcessEngine,
     documents: DocumentStore,
     settings: Settings,
-) -> Renew:
-    assert actor.operator_id is not None
-    refs, checks = _check_application(
-        session,
-        application=application,
-        operator_id=actor.operator_id,
-        documents=documents,
-        settings=settings,
+    actor: Actor,
+    case_no: str,
+    application: LicenceApplication,
+) -> LicenceRecord:
+    """Apply to renew a licence: checked like a first application (refused at once if
+    incomplete), then handed to the case's workflow."""
+    assert actor.operator_id is not None, "only an operator's people renew (MayRenew)"
+    operator_id = actor.operator_id
+
+    def command() -> Renew:
+        find_case(session, case_no=case_no, actor=actor)
+        refs, checks = _check_application(
+            session,
+            application=application,
+            operator_id=operator_id,
+            documents=documents,
+            settings=settings,
+        )
+        return Renew(actor=actor, application=application, documents=refs, checks=checks)
+
+    renewal = await to_thread.run_sync(command)
+    return await act(
+        session=session,
+        client=client,
+        case_no=case_no,
+        update=LicenceWorkflow.renew,
+        command=renewal,
     )
-    return Renew(actor=actor, application=application, documents=refs, checks=checks)
 
 
 def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> LicenceCheck:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from anyio import to_thread
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -80,11 +81,14 @@ async def submit_once(
     or a new one from ``create(fingerprint)``; then its case, recorded."""
     print_ = fingerprint(process, application)
     key = engine.idempotency_key
-    submission = by_idempotency_key(session, operator_id=operator_id, key=key, print_=print_)
-    if submission is None and key is None and twin is not None:
-        submission = twin(print_)
-    if submission is None:
-        submission = create(print_)
+
+    def find_or_create() -> Submission:
+        found = by_idempotency_key(session, operator_id=operator_id, key=key, print_=print_)
+        if found is None and key is None and twin is not None:
+            found = twin(print_)
+        return found if found is not None else create(print_)
+
+    submission = await to_thread.run_sync(find_or_create)
     return await open_case(session, engine, submission)
 
 
@@ -133,10 +137,10 @@ async def open_case(session: Session, engine: ProcessEngine, submission: Submiss
         if new:
             session.close()  # no pooled connection held while waiting on the process engine
             await engine.start(process.run, start, workflow_id=workflow_id, case_no=case_no)
-            submissions.mark_started(session, case_no)
+            await to_thread.run_sync(submissions.mark_started, session, case_no)
             # Unstarted, the case cannot have moved past its submission.
             return submitted
-        return process.recorded_state(session, case_no)
+        return await to_thread.run_sync(process.recorded_state, session, case_no)
     session.close()
     try:
         opened, state = await engine.open(
@@ -145,7 +149,7 @@ async def open_case(session: Session, engine: ProcessEngine, submission: Submiss
     except Conflict:
         opened = False
     if new:
-        submissions.mark_started(session, case_no)
+        await to_thread.run_sync(submissions.mark_started, session, case_no)
     if not opened:
         # A repeat of a request whose case has ended since: it gets the case as it ended.
         state = await engine.query(workflow_id, process.state, case_no=case_no)
@@ -158,7 +162,8 @@ async def start_unstarted(sessions: SessionFactory, engine: ProcessEngine, older
     started. One already running is only marked started."""
     started = 0
     with sessions() as session:
-        waiting = submissions.unstarted(session, before=datetime.now(UTC) - older)
+        before = datetime.now(UTC) - older
+        waiting = await to_thread.run_sync(lambda: submissions.unstarted(session, before=before))
         for row in waiting:
             process = PROCESSES[row.kind]
             if await engine.start(
@@ -169,5 +174,5 @@ async def start_unstarted(sessions: SessionFactory, engine: ProcessEngine, older
             ):
                 started += 1
                 log.info("started case %s, left unstarted by an earlier request", row.case_no)
-            submissions.mark_started(session, row.case_no)
+            await to_thread.run_sync(submissions.mark_started, session, row.case_no)
     return started

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from anyio import to_thread
 from sqlmodel import Session, col, select
 
 from kp_licensing.domain.errors import NotFound, RuleViolation
@@ -124,7 +125,7 @@ class DocumentStore:
             sha256=sha256,
         )
         session.add(document)
-        session.commit()
+        await to_thread.run_sync(session.commit)  # the event loop serves others meanwhile
         return document
 
     def get(self, session: Session, document_id: str) -> Document:

@@ -28,7 +28,6 @@ from kp_licensing.services import licences as service
 from kp_licensing.services.cases import LICENCE
 from schemas.case import (
     AnswerBody,
-    AnswerInformation,
     Reason,
     ReasonBody,
     RequestInformation,
@@ -156,18 +155,16 @@ async def answer(
     client: TemporalDep,
 ) -> LicenceRecord:
     """Answer an information request, with any further documents; the case goes back to review."""
-    service.find_case(session, case_no=case_no, actor=principal.actor)
-    refs = services.documents.refs(
-        session, ids=body.document_ids, operator_id=principal.operator_id
-    )
-    command = AnswerInformation(actor=principal.actor, message=body.message, documents=refs)
-    return await service.act(
-        session=session,
-        client=client,
+    record: LicenceRecord = await cases.answer(
+        session,
+        client,
+        LICENCE,
+        services.documents,
+        actor=principal.actor,
         case_no=case_no,
-        update=LicenceWorkflow.answer_information,
-        command=command,
+        body=body,
     )
+    return record
 
 
 @router.post("/{case_no}/approve", response_model=LicenceRecord)
@@ -218,20 +215,14 @@ async def renew(
     client: TemporalDep,
 ) -> LicenceRecord:
     """Apply to renew an active licence; approved, it extends the same licence by its term."""
-    service.find_case(session, case_no=case_no, actor=principal.actor)
-    command = service.renewal_command(
-        session,
-        actor=principal.actor,
-        application=application,
-        documents=services.documents,
-        settings=services.settings,
-    )
-    return await service.act(
+    return await service.renew(
         session=session,
         client=client,
+        documents=services.documents,
+        settings=services.settings,
+        actor=principal.actor,
         case_no=case_no,
-        update=LicenceWorkflow.renew,
-        command=command,
+        application=application,
     )
 
 

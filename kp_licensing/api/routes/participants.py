@@ -115,11 +115,7 @@ async def mark_invalid(
 ) -> InvalidCertificate:
     """Mark a certificate number, or a series, of an issuing country forged or invalid; every
     open shipment case referring to one is put on hold (rule 15), and new ones are refused."""
-    listing = registry.mark_invalid(session, actor=principal.actor, listing=body)
-    await holds.send_listing_holds(
-        session, client, listing_id=listing.id, hold=True, actor=principal.actor
-    )
-    return listing
+    return await holds.mark_invalid(session, client, actor=principal.actor, listing=body)
 
 
 @router.post("/invalid-certificates/{listing_id}/withdraw", response_model=InvalidCertificate)
@@ -132,10 +128,6 @@ async def withdraw(
 ) -> InvalidCertificate:
     """Withdraw a listing made in error (it stays in the history, with who, when and why); the
     cases it held are released."""
-    listing = registry.withdraw_invalid(
-        session, actor=principal.actor, listing_id=listing_id, reason=body.reason
+    return await holds.withdraw_invalid(
+        session, client, actor=principal.actor, listing_id=listing_id, reason=body.reason
     )
-    await holds.send_listing_holds(
-        session, client, listing_id=listing_id, hold=False, actor=principal.actor
-    )
-    return listing

@@ -27,7 +27,6 @@ from kp_licensing.services import permits as service
 from kp_licensing.services.cases import PERMIT
 from schemas.case import (
     AnswerBody,
-    AnswerInformation,
     Reason,
     ReasonBody,
     RequestInformation,
@@ -178,12 +177,16 @@ async def answer(
     services: ServicesDep,
     client: TemporalDep,
 ) -> PermitRecord:
-    service.find_case(session, case_no=case_no, actor=principal.actor)
-    refs = services.documents.refs(
-        session, ids=body.document_ids, operator_id=principal.operator_id
+    record: PermitRecord = await cases.answer(
+        session,
+        client,
+        PERMIT,
+        services.documents,
+        actor=principal.actor,
+        case_no=case_no,
+        body=body,
     )
-    command = AnswerInformation(actor=principal.actor, message=body.message, documents=refs)
-    return await _act(session, client, case_no, PermitWorkflow.answer_information, command)
+    return record
 
 
 @router.post("/{case_no}/approve", response_model=PermitRecord)
