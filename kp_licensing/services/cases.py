@@ -22,11 +22,65 @@ from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Licence
 from kp_licensing.store.permit_models import Permit
 from kp_licensing.store.projection import to_transition
-from schemas.case import AnswerBody, AnswerInformation
+from schemas.case import AnswerBody, AnswerInformation, Reason, RequestInformation
 from schemas.common import Actor
-from schemas.licence import LicenceStart, LicenceState, LicenceStatus, Transition
-from schemas.permit import PermitStart, PermitState, PermitStatus, PermitTransition
+from schemas.licence import (
+    Approve,
+    Cancel,
+    LicenceStart,
+    LicenceState,
+    LicenceStatus,
+    Suspend,
+    Transition,
+)
+from schemas.permit import (
+    ApprovePermit,
+    PermitStart,
+    PermitState,
+    PermitStatus,
+    PermitTransition,
+    RecordCrossing,
+    Resolve,
+)
+from schemas.shipment import Arrival
 from workflows import licence, permit
+
+
+class CaseAction(StrEnum):
+    """What a person does to an open case, beside answering an information request (which
+    also resolves documents: :func:`answer`)."""
+
+    request_information = "request_information"
+    approve = "approve"
+    reject = "reject"
+    withdraw = "withdraw"
+    surrender = "surrender"
+    suspend = "suspend"
+    reinstate = "reinstate"
+    cancel = "cancel"
+    record_arrival = "record_arrival"
+    record_entry = "record_entry"
+    record_exit = "record_exit"
+    resolve = "resolve"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action on a kind of case: the workflow update that carries it, and the command it
+    sends, made from the request's body and the actor."""
+
+    update: Any
+    command: Callable[[Actor, BaseModel], BaseModel]
+
+
+def with_actor(model: type[BaseModel]) -> Callable[[Actor, BaseModel], BaseModel]:
+    """The command ``model`` made of a request's body and the actor who sent it."""
+    return lambda actor, body: model(actor=actor, **body.model_dump())
+
+
+def crossing(actor: Actor, body: BaseModel) -> BaseModel:
+    """What customs or an officer found at a border crossing, as the workflow takes it."""
+    return RecordCrossing(actor=actor, arrival=Arrival.model_validate(body.model_dump()))
 
 
 @dataclass(frozen=True)
@@ -46,6 +100,8 @@ class CaseProcess:
     table: Any
     transition_model: type[BaseModel]
     events: Callable[[Session, str], list[Any]]
+    #: The actions a person may take on this kind of case, and how each is sent.
+    steps: dict[CaseAction, Step]
 
     @property
     def run(self) -> Any:
@@ -77,6 +133,18 @@ LICENCE = CaseProcess(
     table=Licence,
     transition_model=Transition,
     events=licences.events,
+    steps={
+        CaseAction.request_information: Step(
+            licence.LicenceWorkflow.request_information, with_actor(RequestInformation)
+        ),
+        CaseAction.approve: Step(licence.LicenceWorkflow.approve, with_actor(Approve)),
+        CaseAction.reject: Step(licence.LicenceWorkflow.reject, with_actor(Reason)),
+        CaseAction.withdraw: Step(licence.LicenceWorkflow.withdraw, with_actor(Reason)),
+        CaseAction.surrender: Step(licence.LicenceWorkflow.surrender, with_actor(Reason)),
+        CaseAction.suspend: Step(licence.LicenceWorkflow.suspend, with_actor(Suspend)),
+        CaseAction.reinstate: Step(licence.LicenceWorkflow.reinstate, with_actor(Reason)),
+        CaseAction.cancel: Step(licence.LicenceWorkflow.cancel, with_actor(Cancel)),
+    },
 )
 PERMIT = CaseProcess(
     kind="permit",
@@ -90,6 +158,19 @@ PERMIT = CaseProcess(
     table=Permit,
     transition_model=PermitTransition,
     events=permits.events,
+    steps={
+        CaseAction.request_information: Step(
+            permit.PermitWorkflow.request_information, with_actor(RequestInformation)
+        ),
+        CaseAction.approve: Step(permit.PermitWorkflow.approve, with_actor(ApprovePermit)),
+        CaseAction.reject: Step(permit.PermitWorkflow.reject, with_actor(Reason)),
+        CaseAction.withdraw: Step(permit.PermitWorkflow.withdraw, with_actor(Reason)),
+        CaseAction.cancel: Step(permit.PermitWorkflow.cancel, with_actor(Reason)),
+        CaseAction.record_arrival: Step(permit.PermitWorkflow.record_arrival, crossing),
+        CaseAction.record_entry: Step(permit.PermitWorkflow.record_entry, crossing),
+        CaseAction.record_exit: Step(permit.PermitWorkflow.record_exit, crossing),
+        CaseAction.resolve: Step(permit.PermitWorkflow.resolve, with_actor(Resolve)),
+    },
 )
 PROCESSES = {p.kind: p for p in (LICENCE, PERMIT)}
 
@@ -146,6 +227,29 @@ async def act(
         if not await _start_if_never_started(session, engine, process, row.case_no):
             raise
         return await engine.execute(workflow_id, update, command, case_no=row.case_no)
+
+
+async def take(
+    session: Session,
+    engine: ProcessEngine,
+    process: CaseProcess,
+    action: CaseAction,
+    *,
+    actor: Actor,
+    case_no: str,
+    body: BaseModel,
+) -> Any:
+    """``actor`` takes ``action`` on a case, with the request's ``body``: the command the
+    action sends, through the workflow update that carries it (:func:`act`)."""
+    step = process.steps[action]
+    return await act(
+        session,
+        engine,
+        process,
+        case_no=case_no,
+        update=step.update,
+        command=step.command(actor, body),
+    )
 
 
 async def answer(

@@ -7,7 +7,6 @@ never writes a table the workflow owns), and returns only once the workflow has 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from anyio import to_thread
 from sqlmodel import Session
@@ -183,16 +182,6 @@ def _repeated_or_refused(
     raise Conflict("licence.operator_has_case", case_no=holder, status=case.status)
 
 
-async def act(
-    *, session: Session, client: ProcessEngine, case_no: str, update: Any, command: Any
-) -> LicenceRecord:
-    """One action on a licence case through its workflow (``services.cases.act``)."""
-    record: LicenceRecord = await cases.act(
-        session, client, LICENCE, case_no=case_no, update=update, command=command
-    )
-    return record
-
-
 async def renew(
     *,
     session: Session,
@@ -220,13 +209,10 @@ async def renew(
         return Renew(actor=actor, application=application, documents=refs, checks=checks)
 
     renewal = await to_thread.run_sync(command)
-    return await act(
-        session=session,
-        client=client,
-        case_no=case_no,
-        update=LicenceWorkflow.renew,
-        command=renewal,
+    record: LicenceRecord = await cases.act(
+        session, client, LICENCE, case_no=case_no, update=LicenceWorkflow.renew, command=renewal
     )
+    return record
 
 
 def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> LicenceCheck:

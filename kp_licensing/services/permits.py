@@ -11,7 +11,6 @@ opens even if the workflow cannot be started at once (``services.submissions``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -227,13 +226,6 @@ def _submit(
             raise
         return earlier
     return submission
-
-
-async def act(
-    *, session: Session, client: ProcessEngine, case_no: str, update: Any, command: Any
-) -> Any:
-    """One action on a shipment case through its workflow (``services.cases.act``)."""
-    return await cases.act(session, client, PERMIT, case_no=case_no, update=update, command=command)
 
 
 def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> PermitCheck:

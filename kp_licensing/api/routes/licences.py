@@ -25,18 +25,14 @@ from kp_licensing.api.deps import (
 from kp_licensing.api.responses import json_response
 from kp_licensing.services import cases
 from kp_licensing.services import licences as service
-from kp_licensing.services.cases import LICENCE
+from kp_licensing.services.cases import LICENCE, CaseAction
 from schemas.case import (
     AnswerBody,
-    Reason,
     ReasonBody,
-    RequestInformation,
     RequestInformationBody,
 )
 from schemas.licence import (
-    Approve,
     ApproveBody,
-    Cancel,
     CancelBody,
     LicenceApplicationBody,
     LicenceCheck,
@@ -44,11 +40,9 @@ from schemas.licence import (
     LicenceRecord,
     LicenceState,
     LicenceStatus,
-    Suspend,
     SuspendBody,
     Transition,
 )
-from workflows.licence import LicenceWorkflow
 
 router = APIRouter(prefix="/licences", tags=["operating licences"])
 
@@ -135,13 +129,14 @@ async def request_information(
     client: TemporalDep,
 ) -> LicenceRecord:
     """Ask the applicant for more; the application lapses if not answered by the deadline."""
-    command = RequestInformation(actor=principal.actor, **body.model_dump())
-    return await service.act(
-        session=session,
-        client=client,
+    return await cases.take(
+        session,
+        client,
+        LICENCE,
+        CaseAction.request_information,
+        actor=principal.actor,
         case_no=case_no,
-        update=LicenceWorkflow.request_information,
-        command=command,
+        body=body,
     )
 
 
@@ -176,13 +171,14 @@ async def approve(
     client: TemporalDep,
 ) -> LicenceRecord:
     """Approve the application (a licence number is issued) or the pending renewal."""
-    command = Approve(actor=principal.actor, **body.model_dump())
-    return await service.act(
-        session=session,
-        client=client,
+    return await cases.take(
+        session,
+        client,
+        LICENCE,
+        CaseAction.approve,
+        actor=principal.actor,
         case_no=case_no,
-        update=LicenceWorkflow.approve,
-        command=command,
+        body=body,
     )
 
 
@@ -195,13 +191,14 @@ async def reject(
     client: TemporalDep,
 ) -> LicenceRecord:
     """Reject the application, or the pending renewal (the licence then runs to its expiry)."""
-    command = Reason(actor=principal.actor, reason=body.reason)
-    return await service.act(
-        session=session,
-        client=client,
+    return await cases.take(
+        session,
+        client,
+        LICENCE,
+        CaseAction.reject,
+        actor=principal.actor,
         case_no=case_no,
-        update=LicenceWorkflow.reject,
-        command=command,
+        body=body,
     )
 
 
@@ -235,13 +232,14 @@ async def withdraw(
     client: TemporalDep,
 ) -> LicenceRecord:
     """Withdraw a pending application or renewal."""
-    command = Reason(actor=principal.actor, reason=body.reason)
-    return await service.act(
-        session=session,
-        client=client,
+    return await cases.take(
+        session,
+        client,
+        LICENCE,
+        CaseAction.withdraw,
+        actor=principal.actor,
         case_no=case_no,
-        update=LicenceWorkflow.withdraw,
-        command=command,
+        body=body,
     )
 
 
@@ -254,13 +252,14 @@ async def surrender(
     client: TemporalDep,
 ) -> LicenceRecord:
     """Give the licence up (the holder's own decision; final)."""
-    command = Reason(actor=principal.actor, reason=body.reason)
-    return await service.act(
-        session=session,
-        client=client,
+    return await cases.take(
+        session,
+        client,
+        LICENCE,
+        CaseAction.surrender,
+        actor=principal.actor,
         case_no=case_no,
-        update=LicenceWorkflow.surrender,
-        command=command,
+        body=body,
     )
 
 
@@ -273,13 +272,14 @@ async def suspend(
     client: TemporalDep,
 ) -> LicenceRecord:
     """Suspend an active licence, with a reason code and optionally the day it ends."""
-    command = Suspend(actor=principal.actor, **body.model_dump())
-    return await service.act(
-        session=session,
-        client=client,
+    return await cases.take(
+        session,
+        client,
+        LICENCE,
+        CaseAction.suspend,
+        actor=principal.actor,
         case_no=case_no,
-        update=LicenceWorkflow.suspend,
-        command=command,
+        body=body,
     )
 
 
@@ -292,13 +292,14 @@ async def reinstate(
     client: TemporalDep,
 ) -> LicenceRecord:
     """End a suspension now."""
-    command = Reason(actor=principal.actor, reason=body.reason)
-    return await service.act(
-        session=session,
-        client=client,
+    return await cases.take(
+        session,
+        client,
+        LICENCE,
+        CaseAction.reinstate,
+        actor=principal.actor,
         case_no=case_no,
-        update=LicenceWorkflow.reinstate,
-        command=command,
+        body=body,
     )
 
 
@@ -311,11 +312,12 @@ async def cancel(
     client: TemporalDep,
 ) -> LicenceRecord:
     """Cancel a licence in force (final)."""
-    command = Cancel(actor=principal.actor, **body.model_dump())
-    return await service.act(
-        session=session,
-        client=client,
+    return await cases.take(
+        session,
+        client,
+        LICENCE,
+        CaseAction.cancel,
+        actor=principal.actor,
         case_no=case_no,
-        update=LicenceWorkflow.cancel,
-        command=command,
+        body=body,
     )

@@ -24,16 +24,13 @@ from kp_licensing.api.permissions import Action
 from kp_licensing.api.responses import json_response
 from kp_licensing.services import cases, import_confirmations
 from kp_licensing.services import permits as service
-from kp_licensing.services.cases import PERMIT
+from kp_licensing.services.cases import PERMIT, CaseAction
 from schemas.case import (
     AnswerBody,
-    Reason,
     ReasonBody,
-    RequestInformation,
     RequestInformationBody,
 )
 from schemas.permit import (
-    ApprovePermit,
     ApprovePermitBody,
     ConfirmationPublic,
     ConfirmationSentBody,
@@ -44,12 +41,9 @@ from schemas.permit import (
     PermitState,
     PermitStatus,
     PermitTransition,
-    RecordCrossing,
-    Resolve,
     ResolveBody,
 )
 from schemas.shipment import ArrivalBody, PermitKind
-from workflows.permit import PermitWorkflow
 
 router = APIRouter(prefix="/permits", tags=["shipment licences"])
 
@@ -147,15 +141,6 @@ def history(case_no: str, principal: MayViewCases, session: SessionDep) -> list[
     return cases.history(session, PERMIT, case_no=case_no, actor=principal.actor)
 
 
-async def _act(
-    session: SessionDep, client: TemporalDep, case_no: str, update: Any, command: Any
-) -> PermitRecord:
-    result: PermitRecord = await service.act(
-        session=session, client=client, case_no=case_no, update=update, command=command
-    )
-    return result
-
-
 @router.post("/{case_no}/request-information", response_model=PermitRecord)
 async def request_information(
     case_no: str,
@@ -164,8 +149,15 @@ async def request_information(
     session: SessionDep,
     client: TemporalDep,
 ) -> PermitRecord:
-    command = RequestInformation(actor=principal.actor, **body.model_dump())
-    return await _act(session, client, case_no, PermitWorkflow.request_information, command)
+    return await cases.take(
+        session,
+        client,
+        PERMIT,
+        CaseAction.request_information,
+        actor=principal.actor,
+        case_no=case_no,
+        body=body,
+    )
 
 
 @router.post("/{case_no}/answer", response_model=PermitRecord)
@@ -198,16 +190,30 @@ async def approve(
     client: TemporalDep,
 ) -> PermitRecord:
     """Issue the licence: a number, valid 30 days (never past the operating licence)."""
-    command = ApprovePermit(actor=principal.actor, **body.model_dump())
-    return await _act(session, client, case_no, PermitWorkflow.approve, command)
+    return await cases.take(
+        session,
+        client,
+        PERMIT,
+        CaseAction.approve,
+        actor=principal.actor,
+        case_no=case_no,
+        body=body,
+    )
 
 
 @router.post("/{case_no}/reject", response_model=PermitRecord)
 async def reject(
     case_no: str, body: ReasonBody, principal: MayDecide, session: SessionDep, client: TemporalDep
 ) -> PermitRecord:
-    command = Reason(actor=principal.actor, reason=body.reason)
-    return await _act(session, client, case_no, PermitWorkflow.reject, command)
+    return await cases.take(
+        session,
+        client,
+        PERMIT,
+        CaseAction.reject,
+        actor=principal.actor,
+        case_no=case_no,
+        body=body,
+    )
 
 
 @router.post("/{case_no}/withdraw", response_model=PermitRecord)
@@ -218,8 +224,15 @@ async def withdraw(
     session: SessionDep,
     client: TemporalDep,
 ) -> PermitRecord:
-    command = Reason(actor=principal.actor, reason=body.reason)
-    return await _act(session, client, case_no, PermitWorkflow.withdraw, command)
+    return await cases.take(
+        session,
+        client,
+        PERMIT,
+        CaseAction.withdraw,
+        actor=principal.actor,
+        case_no=case_no,
+        body=body,
+    )
 
 
 @router.post("/{case_no}/cancel", response_model=PermitRecord)
@@ -231,8 +244,15 @@ async def cancel(
     client: TemporalDep,
 ) -> PermitRecord:
     """A supervisor cancels the case or licence, whatever its state (final)."""
-    command = Reason(actor=principal.actor, reason=body.reason)
-    return await _act(session, client, case_no, PermitWorkflow.cancel, command)
+    return await cases.take(
+        session,
+        client,
+        PERMIT,
+        CaseAction.cancel,
+        actor=principal.actor,
+        case_no=case_no,
+        body=body,
+    )
 
 
 @router.post("/{case_no}/arrival", response_model=PermitRecord)
@@ -241,8 +261,15 @@ async def arrival(
 ) -> PermitRecord:
     """Import: what arrived (with customs). As licensed, the import is cleared and the
     confirmation for the exporting authority is produced; otherwise a discrepancy opens."""
-    command = RecordCrossing(actor=principal.actor, arrival=body)
-    return await _act(session, client, case_no, PermitWorkflow.record_arrival, command)
+    return await cases.take(
+        session,
+        client,
+        PERMIT,
+        CaseAction.record_arrival,
+        actor=principal.actor,
+        case_no=case_no,
+        body=body,
+    )
 
 
 @router.post("/{case_no}/entry", response_model=PermitRecord)
@@ -250,8 +277,15 @@ async def entry(
     case_no: str, body: ArrivalBody, principal: MayDecide, session: SessionDep, client: TemporalDep
 ) -> PermitRecord:
     """Transit: the shipment entered Macao; its seals and containers are recorded."""
-    command = RecordCrossing(actor=principal.actor, arrival=body)
-    return await _act(session, client, case_no, PermitWorkflow.record_entry, command)
+    return await cases.take(
+        session,
+        client,
+        PERMIT,
+        CaseAction.record_entry,
+        actor=principal.actor,
+        case_no=case_no,
+        body=body,
+    )
 
 
 @router.post("/{case_no}/exit", response_model=PermitRecord)
@@ -259,8 +293,15 @@ async def exit_(
     case_no: str, body: ArrivalBody, principal: MayDecide, session: SessionDep, client: TemporalDep
 ) -> PermitRecord:
     """Transit: the shipment left; the same seals, intact, or a discrepancy opens."""
-    command = RecordCrossing(actor=principal.actor, arrival=body)
-    return await _act(session, client, case_no, PermitWorkflow.record_exit, command)
+    return await cases.take(
+        session,
+        client,
+        PERMIT,
+        CaseAction.record_exit,
+        actor=principal.actor,
+        case_no=case_no,
+        body=body,
+    )
 
 
 @router.post("/{case_no}/import-confirmation/sent", response_model=ConfirmationPublic)
@@ -287,5 +328,12 @@ async def resolve(
     client: TemporalDep,
 ) -> PermitRecord:
     """Decide a discrepancy: accept the shipment as found, or refuse it (cancelled)."""
-    command = Resolve(actor=principal.actor, **body.model_dump())
-    return await _act(session, client, case_no, PermitWorkflow.resolve, command)
+    return await cases.take(
+        session,
+        client,
+        PERMIT,
+        CaseAction.resolve,
+        actor=principal.actor,
+        case_no=case_no,
+        body=body,
+    )
