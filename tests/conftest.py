@@ -1,5 +1,9 @@
 """Fixtures shared by the whole suite: a real database (SQLite, or PostgreSQL when
-``KP_DATABASE_URL`` says so), migrated from empty with the project's own migrations."""
+``KP_DATABASE_URL`` says so), migrated from empty with the project's own migrations.
+
+The suite runs in parallel (pytest-xdist, one process per core: ``make test``). Each process
+has its own everything: its SQLite file, or its own schema in the PostgreSQL database; its own
+Temporal dev server, worker and API on free ports (``tests/api/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from kp_licensing.store.db import SessionFactory, make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
@@ -24,19 +28,36 @@ os.environ.setdefault("KP_PASSWORD_HASH_TIME_COST", "1")
 security.configure_from(Settings())
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start processes of their own (seconds each, mostly waiting) go first: handed
+    out last, one of them would keep a parallel run waiting on it alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("processes") is None)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    """A migrated, empty database for this test process: on PostgreSQL a schema of its own
+    (``kp_test_<worker>``, chosen through the connection's ``search_path``, so every process
+    the tests start sees the same tables), dropped at the end; on SQLite a file of its own."""
     url = os.environ.get("KP_DATABASE_URL") or ""
-    if url.startswith("postgresql"):
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
+    if not url.startswith("postgresql"):
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'kp-licensing.db'}"
+        upgrade(url)
+        yield url
+        return
+    schema = f"kp_test_{worker_id}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    own = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    url = own.render_as_string(hide_password=False)
     upgrade(url)
-    return url
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

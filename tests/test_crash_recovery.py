@@ -29,9 +29,11 @@ from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Licence, Submission
 from schemas.common import Role
 from schemas.licence import LicenceState
-from tests.api.client import Api
+from tests.api.client import Api, web
 from workflows.client import connect
 from workflows.licence import LicenceWorkflow, workflow_id
+
+pytestmark = pytest.mark.processes
 
 CLI = str(Path(sys.executable).parent / "kp-licensing")
 OPERATORS = 40
@@ -79,7 +81,7 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 120) -> No
 
 def answered(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=2).status_code < 500
+        return web.get(url, timeout=2).status_code < 500
     except httpx.HTTPError:
         return False
 

@@ -13,7 +13,9 @@ import httpx
 import pytest
 
 from kp_licensing.run.devserver import free_port, port_open
-from tests.api.client import Api
+from tests.api.client import Api, web
+
+pytestmark = pytest.mark.processes
 
 CLI = str(Path(sys.executable).parent / "kp-licensing")
 
@@ -24,7 +26,7 @@ def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     for _ in range(600):
         if port_open("127.0.0.1", int(env["KP_API_PORT"])):
             try:
-                if httpx.get(f"http://127.0.0.1:{env['KP_API_PORT']}/health").status_code == 200:
+                if web.get(f"http://127.0.0.1:{env['KP_API_PORT']}/health").status_code == 200:
                     return process
             except httpx.HTTPError:
                 pass
@@ -62,7 +64,7 @@ def test_ctrl_c_stops_everything_and_a_restart_resumes_with_all_data(
     base = f"http://127.0.0.1:{api_port}"
 
     first = start(env, log)
-    assert httpx.get(f"http://127.0.0.1:{ui_port}/").status_code == 200  # Temporal web UI
+    assert web.get(f"http://127.0.0.1:{ui_port}/").status_code == 200  # Temporal web UI
     trader = Api.register(base)
     case_no = trader.apply()["case_no"]
     interrupt(first, log)

@@ -12,6 +12,8 @@ import pytest
 
 from kp_licensing.run.devserver import free_port, port_open
 
+pytestmark = pytest.mark.processes
+
 STARTER = """
 import asyncio, sys, time
 from kp_licensing.run.devserver import TemporalDevServer

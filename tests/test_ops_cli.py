@@ -15,6 +15,8 @@ import pytest
 from kp_licensing.run.devserver import free_port
 from kp_licensing.support.settings import Settings, service_url
 
+pytestmark = pytest.mark.processes
+
 CLI = str(Path(sys.executable).parent / "kp-licensing")
 
 

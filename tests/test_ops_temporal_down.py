@@ -10,14 +10,15 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
 from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
 from kp_licensing.run.runner import run_worker, serve_api
 from kp_licensing.support.settings import Settings
-from tests.api.client import Api
+from tests.api.client import Api, web
 from tests.api.conftest import BackgroundLoop
+
+pytestmark = pytest.mark.processes
 
 
 def _until(condition: Callable[[], bool], what: str, seconds: float = 90) -> None:
@@ -60,8 +61,8 @@ def test_worker_and_api_wait_for_temporal_then_process_cases(
         assert not worker.done(), "the worker gave up"
 
         # The API serves without Temporal: alive, not ready, and a case is refused with 503.
-        assert httpx.get(f"{base}/health/live", timeout=5).status_code == 200
-        ready = httpx.get(f"{base}/health/ready", timeout=5)
+        assert web.get(f"{base}/health/live", timeout=5).status_code == 200
+        ready = web.get(f"{base}/health/ready", timeout=5)
         assert ready.status_code == 503
         assert ready.json()["database"] == "ok"
         assert ready.json()["temporal"].startswith("unavailable")
@@ -71,7 +72,7 @@ def test_worker_and_api_wait_for_temporal_then_process_cases(
 
         background.submit(server.start()).result(90)
         _until(
-            lambda: httpx.get(f"{base}/health/ready", timeout=5).status_code == 200,
+            lambda: web.get(f"{base}/health/ready", timeout=5).status_code == 200,
             "the API to connect",
         )
         _until(lambda: any("connected" in r.getMessage() for r in _lines(caplog, "worker")), "")

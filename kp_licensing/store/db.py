@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, NullPool, event
+from sqlalchemy import Engine, NullPool, event, make_url
 from sqlmodel import Session, create_engine
 
 SessionFactory = Callable[[], Session]
@@ -46,13 +46,13 @@ def make_probe_engine(url: str) -> Engine:
     a short statement timeout, so a sick database answers "unavailable" within seconds."""
     if url.startswith("sqlite"):
         return _sqlite(url, busy_timeout=PROBE_TIMEOUT, poolclass=NullPool)
+    given = make_url(url).query.get("options", ())  # the URL's own (a search_path...) still hold
+    options = [given] if isinstance(given, str) else list(given)
+    options.append(f"-c statement_timeout={PROBE_TIMEOUT * 1000}")
     return create_engine(
         url,
         poolclass=NullPool,
-        connect_args={
-            "connect_timeout": PROBE_TIMEOUT,
-            "options": f"-c statement_timeout={PROBE_TIMEOUT * 1000}",
-        },
+        connect_args={"connect_timeout": PROBE_TIMEOUT, "options": " ".join(options)},
     )
 
 

@@ -14,7 +14,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url)
+    # The option is read through configparser, where "%" starts an interpolation: a URL's
+    # escapes (a password's "%40", options' "%3D") must reach the engine as they are.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

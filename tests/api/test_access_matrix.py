@@ -55,7 +55,7 @@ from kp_licensing.store.models import ApiKey, Document
 from kp_licensing.support import security
 from kp_licensing.support.settings import Settings
 from schemas.common import Role
-from tests.api.client import PDF, Api, http
+from tests.api.client import PDF, Api, http, web
 from tests.api.conftest import Staff
 
 PREFIX = "/api/v1"
@@ -1106,10 +1106,10 @@ def check_access(world: W, endpoint: tuple[str, str], row: Row[W], caller: str) 
 def test_health_is_public(world: World) -> None:
     """Load balancers and orchestrators call the probes without credentials."""
     for path in ("/health", "/health/ready"):
-        response = httpx.get(world.service + path, timeout=30)
+        response = web.get(world.service + path, timeout=30)
         assert response.status_code == 200
         assert response.json() == {"database": "ok", "temporal": "ok"}
-    assert httpx.get(world.service + "/health/live", timeout=30).json() == {"status": "alive"}
+    assert web.get(world.service + "/health/live", timeout=30).json() == {"status": "alive"}
 
 
 def test_login_gives_a_token_for_the_right_password(world: World) -> None:

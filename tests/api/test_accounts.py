@@ -25,7 +25,7 @@ from kp_licensing.store.db import SessionFactory, make_engine
 from kp_licensing.store.migrate import alembic_config, upgrade
 from kp_licensing.store.models import Operator, User
 from schemas.common import Role
-from tests.api.client import Api
+from tests.api.client import Api, web
 from tests.api.conftest import Staff
 
 PASSWORD = "correct horse battery staple"
@@ -91,11 +91,11 @@ def test_canonical_registration_number(spelt: str, canonical: str) -> None:
 def test_one_business_however_its_number_is_spelt(service: str, sessions: SessionFactory) -> None:
     digits = _new_number()
     first, *others = (f"SO-{digits}", f"so-{digits}", f"SO {digits}")
-    created = httpx.post(f"{service}/api/v1/auth/register", json=_registration(first))
+    created = web.post(f"{service}/api/v1/auth/register", json=_registration(first))
     assert created.status_code == 201, created.text
     for spelling in others:
         body = _registration(spelling)
-        response = httpx.post(f"{service}/api/v1/auth/register", json=body)
+        response = web.post(f"{service}/api/v1/auth/register", json=body)
         assert response.status_code == 409, response.text
         detail = response.json()["detail"]
         assert f"business registration SO{digits} is already registered" in detail
@@ -222,7 +222,7 @@ def test_registration_refuses_a_weak_password(
 ) -> None:
     body = _registration(_new_number())
     body["password"] = _weak(password, body["username"])
-    response = httpx.post(f"{service}/api/v1/auth/register", json=body)
+    response = web.post(f"{service}/api/v1/auth/register", json=body)
     _password_refused(response, body["password"], *says)
     assert not _usernames(sessions, [body["username"]])
     assert not _operators_with(sessions, body["business_registration_no"])

@@ -27,7 +27,7 @@ import kp_licensing.store.models  # noqa: F401  (registers every table on SQLMod
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.numbering import licence_number
 from kp_licensing.support.settings import Settings
-from tests.api.client import PDF, REQUIRED_DOCUMENTS, Api
+from tests.api.client import PDF, REQUIRED_DOCUMENTS, Api, web
 from tests.api.conftest import Staff
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -1017,7 +1017,7 @@ def test_malformed_decision_body_does_not_decide(
         ("officer", "POST", f"/licences/{UNKNOWN_CASE}/approve", {}, "no licence case"),
         ("officer", "GET", "/licences/not-a-case-number", None, "no licence case"),
         ("customs", "GET", f"/licences/by-number/{NEVER_ISSUED}", None, "no operating licence"),
-        ("officer", "GET", f"/documents/{uuid.uuid4()}", None, "no document"),
+        ("officer", "GET", "/documents/6f1d0c4e-0000-4000-8000-000000000000", None, "no document"),
         ("admin", "POST", "/users/999999/deactivate", None, "no user 999999"),
     ],
 )
@@ -1060,7 +1060,7 @@ def test_registration_with_a_taken_username(
 ) -> None:
     body = registration(username=applicant.username)
     with unchanged():
-        response = httpx.post(f"{service}/api/v1/auth/register", json=body)
+        response = web.post(f"{service}/api/v1/auth/register", json=body)
     refused(response, 409, f"the username {applicant.username!r} is taken")
 
 
@@ -1070,7 +1070,7 @@ def test_registration_with_a_taken_business_registration_number(
 ) -> None:
     body = registration(business_registration_no=spelling.format(applicant.registration_no))
     with unchanged():
-        response = httpx.post(f"{service}/api/v1/auth/register", json=body)
+        response = web.post(f"{service}/api/v1/auth/register", json=body)
     refused(
         response, 409, f"business registration {applicant.registration_no}", "already registered"
     )
@@ -1107,13 +1107,13 @@ def test_registration_with_bad_content(
     service: str, unchanged: Unchanged, changes: dict[str, Any], says: list[str]
 ) -> None:
     with unchanged():
-        response = httpx.post(f"{service}/api/v1/auth/register", json=registration(**changes))
+        response = web.post(f"{service}/api/v1/auth/register", json=registration(**changes))
     refused(response, 422, *says)
 
 
 def test_refused_registration_does_not_echo_the_password(service: str) -> None:
     password = "tooshort-42"
-    response = httpx.post(f"{service}/api/v1/auth/register", json=registration(password=password))
+    response = web.post(f"{service}/api/v1/auth/register", json=registration(password=password))
     refused(response, 422, "body.password")
     assert password not in response.text
 
@@ -1124,7 +1124,7 @@ def test_login_with_a_wrong_password(
 ) -> None:
     username = applicant.username if who == "known" else f"nobody-{uuid.uuid4().hex[:6]}"
     with unchanged():
-        response = httpx.post(
+        response = web.post(
             f"{service}/api/v1/auth/token",
             data={"username": username, "password": "correct horse battery stapler"},
         )
@@ -1134,7 +1134,7 @@ def test_login_with_a_wrong_password(
 
 def test_login_without_a_password(service: str, applicant: Api, unchanged: Unchanged) -> None:
     with unchanged():
-        response = httpx.post(f"{service}/api/v1/auth/token", data={"username": applicant.username})
+        response = web.post(f"{service}/api/v1/auth/token", data={"username": applicant.username})
     refused(response, 422, "body.password is required")
 
 
@@ -1148,7 +1148,7 @@ def test_login_without_a_password(service: str, applicant: Api, unchanged: Uncha
 )
 def test_not_logged_in(service: str, unchanged: Unchanged, headers: dict[str, str]) -> None:
     with unchanged():
-        response = httpx.post(
+        response = web.post(
             f"{service}/api/v1/documents",
             headers=headers,
             files={"file": ("doc.pdf", PDF, "application/pdf")},

@@ -21,7 +21,7 @@ from openapi_spec_validator import validate as validate_spec
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.api.client import PDF, Api, http
+from tests.api.client import PDF, Api, http, web
 from tests.api.conftest import Staff
 
 DOCUMENT_URI = "urn:kp-licensing:openapi"
@@ -90,7 +90,7 @@ def assert_readable_error(body: dict[str, Any], what: str) -> None:
 
 @pytest.fixture(scope="module")
 def contract(service: str) -> Contract:
-    response = httpx.get(f"{service}/openapi.json")
+    response = web.get(f"{service}/openapi.json")
     assert response.status_code == 200, response.text
     return Contract(response.json())
 
@@ -273,7 +273,7 @@ def test_malformed_registration_names_every_field_in_words(
         "email": "not-an-email",
         "password": "pw-s3cret",
     }
-    response = httpx.post(f"{service}/api/v1/auth/register", json=body)
+    response = web.post(f"{service}/api/v1/auth/register", json=body)
     contract.check(response, "POST", "/api/v1/auth/register")
     assert response.status_code == 422
     found = {e["field"]: e["message"] for e in response.json()["errors"]}
@@ -303,7 +303,7 @@ def test_a_taken_username_is_a_conflict(
         "full_name": "Wong Siu Ming",
         "password": "correct horse battery staple",
     }
-    response = httpx.post(f"{service}/api/v1/auth/register", json=body)
+    response = web.post(f"{service}/api/v1/auth/register", json=body)
     contract.check(response, "POST", "/api/v1/auth/register")
     assert response.status_code == 409 and response.json()["code"] == "conflict"
 
@@ -381,11 +381,11 @@ def test_a_body_over_the_limit_is_refused_with_the_limit(
 
 
 def test_unknown_paths_and_methods(service: str, contract: Contract) -> None:
-    unknown = httpx.get(f"{service}/api/v1/no-such-thing")
+    unknown = web.get(f"{service}/api/v1/no-such-thing")
     contract.check(unknown, "GET", None)
     assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
     assert "/api/v1/no-such-thing" in unknown.json()["detail"]
-    wrong = httpx.delete(f"{service}/api/v1/licences")
+    wrong = web.delete(f"{service}/api/v1/licences")
     contract.check(wrong, "DELETE", None)
     assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
     assert wrong.headers["allow"] in wrong.json()["detail"]
@@ -397,13 +397,13 @@ def test_unknown_paths_and_methods(service: str, contract: Contract) -> None:
     ids=["none", "bad-token", "bad-key"],
 )
 def test_not_logged_in(service: str, contract: Contract, headers: dict[str, str]) -> None:
-    response = httpx.get(f"{service}/api/v1/licences", headers=headers)
+    response = web.get(f"{service}/api/v1/licences", headers=headers)
     contract.check(response, "GET", "/api/v1/licences")
     assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
 
 
 def test_wrong_password(service: str, contract: Contract, callers: dict[str, Api]) -> None:
-    response = httpx.post(
+    response = web.post(
         f"{service}/api/v1/auth/token",
         data={"username": callers["trader"].username, "password": "not the password at all"},
     )

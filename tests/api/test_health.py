@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import anyio.to_thread
-import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import QueuePool, text
 
@@ -17,6 +16,7 @@ from kp_licensing.api.app import create_app
 from kp_licensing.run.devserver import free_port
 from kp_licensing.store.db import make_engine
 from kp_licensing.support.settings import Settings
+from tests.api.client import web
 from tests.api.conftest import Staff
 
 
@@ -25,12 +25,12 @@ def test_probes_answer_while_forty_requests_are_in_flight(service: str, staff: S
 
     def busy(i: int) -> int:
         path = "/api/v1/licences" if i % 2 else "/api/v1/permits"
-        return httpx.get(
+        return web.get(
             service + path, headers={"Authorization": token}, params={"limit": 100}, timeout=60
         ).status_code
 
     def probe(path: str) -> int:
-        return httpx.get(service + path, timeout=5).status_code
+        return web.get(service + path, timeout=5).status_code
 
     with ThreadPoolExecutor(max_workers=48) as pool:
         load = [pool.submit(busy, i) for i in range(40)]

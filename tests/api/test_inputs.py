@@ -19,7 +19,7 @@ import pytest
 from kp_licensing.api.app import create_app
 from kp_licensing.support.settings import Settings
 from tests.api import test_bad_input
-from tests.api.client import PDF, Api
+from tests.api.client import PDF, Api, web
 from tests.api.conftest import Staff
 from tests.api.test_bad_input import Unchanged
 
@@ -186,7 +186,7 @@ def test_other_control_characters_are_refused(
     character: str,
 ) -> None:
     with unchanged():
-        response = httpx.post(
+        response = web.post(
             f"{service}/api/v1/auth/token", data={"username": f"a{character}b", "password": "x"}
         )
     assert response.status_code == 422, response.text
@@ -201,13 +201,13 @@ def test_multi_line_text_keeps_its_line_breaks(
     they get past the control-character check (and on to the fields' own rules)."""
     body = {"operator_name": "Jade\tLimitada\r\n", "username": "ab\x00"}
     with unchanged():
-        response = httpx.post(f"{service}/api/v1/auth/register", json=body)
+        response = web.post(f"{service}/api/v1/auth/register", json=body)
     assert _names(response) == ["body.username"], response.text
 
 
 def test_an_unpaired_surrogate_is_refused(service: str, unchanged: Unchanged) -> None:
     with unchanged():
-        response = httpx.post(
+        response = web.post(
             f"{service}/api/v1/auth/register",
             content=b'{"operator_name": "Jade \\ud800 Limitada"}',
             headers={"Content-Type": "application/json"},
@@ -264,7 +264,7 @@ def test_a_deeply_nested_body_is_walked(service: str, unchanged: Unchanged) -> N
     depth = 900
     content = ('{"operator_name": ' + "[" * depth + '"\\u0000"' + "]" * depth + "}").encode()
     with unchanged():
-        response = httpx.post(
+        response = web.post(
             f"{service}/api/v1/auth/register",
             content=content,
             headers={"Content-Type": "application/json"},

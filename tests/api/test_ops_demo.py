@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kp_licensing.cli.demo import STAFF, seed_staff
 from kp_licensing.support.settings import Settings
 from tests.api.client import Api
 from tests.api.conftest import Staff
 from tests.test_ops_cli import run
+
+pytestmark = pytest.mark.processes
 
 
 def test_demo_run_elsewhere_without_the_database_says_what_to_do(

@@ -30,7 +30,7 @@ from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Licence, LicenceClaim, Submission
 from kp_licensing.store.permit_models import Permit
 from kp_licensing.support.settings import Settings
-from tests.api.client import Api, http
+from tests.api.client import Api, http, web
 from tests.api.conftest import BackgroundLoop, Staff
 from tests.api.test_holds import imports_of_a_series
 from tests.api.test_permits import certificate, shipment, wait_for
@@ -313,13 +313,13 @@ def test_a_repeated_registration_gets_the_same_operator(service: str) -> None:
         "password": "correct horse battery staple",
     }
     url = f"{service}/api/v1/auth/register"
-    first = httpx.post(url, json=body, timeout=60)
+    first = web.post(url, json=body, timeout=60)
     assert first.status_code == 201, first.text
-    again = httpx.post(url, json=body, timeout=60)
+    again = web.post(url, json=body, timeout=60)
     assert again.status_code == 201, again.text
     assert again.json() == first.json()
     for changes in ({"password": "another horse battery staple"}, {"username": f"other-{tag}"}):
-        other = httpx.post(url, json={**body, **changes}, timeout=60)
+        other = web.post(url, json={**body, **changes}, timeout=60)
         assert other.status_code == 409, other.text
 
 
