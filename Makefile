@@ -18,8 +18,10 @@ run: $(STAMP)
 	$(BIN)/kp-licensing dev
 
 # One test process per core (pytest-xdist); each has its own database, Temporal server and API.
+# Bytecode is cached even where the environment says PYTHONDONTWRITEBYTECODE: the suite starts
+# some thirty Python processes, and each would compile the project's modules again (seconds).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

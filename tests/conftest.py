@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty database for this test process: on PostgreSQL a schema of its own
     (``kp_test_<worker>``, chosen through the connection's ``search_path``, so every process
     the tests start sees the same tables), dropped at the end; on SQLite a file of its own."""
@@ -45,7 +45,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
         upgrade(url)
         yield url
         return
-    schema = f"kp_test_{worker_id}"
+    schema = f"kp_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))

@@ -9,6 +9,7 @@ writes while the snapshot is open.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlmodel import SQLModel
 
 import kp_licensing.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -48,13 +49,19 @@ class Snapshot:
     files: frozenset[str]
 
 
+@functools.cache
+def _row_counts() -> Select[Any]:
+    """One statement counting every table's rows (one round trip, compiled once)."""
+    tables = SQLModel.metadata.sorted_tables
+    return select(
+        *(select(func.count()).select_from(t).scalar_subquery().label(t.name) for t in tables)
+    )
+
+
 def snapshot(engine: Engine, documents_dir: Path) -> Snapshot:
     """Rows in every table, and every file and folder (hidden ones too) under the documents."""
     with engine.connect() as conn:
-        rows = {
-            table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in SQLModel.metadata.sorted_tables
-        }
+        rows = dict(conn.execute(_row_counts()).one()._mapping)
     files: set[str] = set()
     for folder, dirs, names in os.walk(documents_dir):
         for name in [*dirs, *names]:

@@ -32,6 +32,7 @@ from kp_licensing.run.devserver import free_port
 from kp_licensing.support.settings import Settings
 from tests.api.client import Api
 from tests.api.conftest import Staff
+from tests.api.document import openapi_document
 from tests.api.test_contract import Contract
 
 #: The operation whose declared responses a failure raised by a stand-in route is checked against.
@@ -57,13 +58,14 @@ def _client(app: FastAPI, headers: dict[str, str] | None = None) -> httpx.AsyncC
     return httpx.AsyncClient(transport=transport, base_url="http://kp", headers=headers)
 
 
-async def _contract(app: FastAPI) -> Contract:
-    async with _client(app) as client:
-        return Contract((await client.get("/openapi.json")).json())
+@pytest.fixture(scope="module")
+def contract() -> Contract:
+    """The service's document (an app built with other settings declares the same)."""
+    return Contract(openapi_document())
 
 
 async def test_the_process_engine_down_is_a_503_to_retry(
-    offline: FastAPI, service: str, staff: Staff
+    offline: FastAPI, service: str, staff: Staff, contract: Contract
 ) -> None:
     """A decision while Temporal does not answer: 503, Retry-After, and the case untouched."""
     trader = Api.register(service)
@@ -73,7 +75,7 @@ async def test_the_process_engine_down_is_a_503_to_retry(
         response = await client.post(
             f"/api/v1/licences/{case_no}/reject", json={"reason": "Not fit and proper"}
         )
-    (await _contract(offline)).check(response, "POST", "/api/v1/licences/{case_no}/reject")
+    contract.check(response, "POST", "/api/v1/licences/{case_no}/reject")
     assert response.status_code == 503, response.text
     body = response.json()
     assert body["code"] in ("unavailable", "pending"), body
@@ -121,6 +123,7 @@ def _raise(error: BaseException) -> Any:
 )
 async def test_every_failure_has_the_declared_shape(
     settings: Settings,
+    contract: Contract,
     caplog: pytest.LogCaptureFixture,
     error: BaseException,
     status: int,
@@ -129,7 +132,6 @@ async def test_every_failure_has_the_declared_shape(
     """Each kind of failure, raised by a route, in the shape that an operation involving the
     process engine declares for its status."""
     app = create_app(settings)
-    contract = await _contract(app)
     app.add_api_route("/fault", _raise(error), methods=["POST"])
     with caplog.at_level(logging.INFO, logger="kp_licensing.api.errors"):
         async with _client(app) as client:

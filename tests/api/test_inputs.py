@@ -7,7 +7,6 @@ it exists."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +15,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from kp_licensing.api.app import create_app
-from kp_licensing.support.settings import Settings
 from tests.api import test_bad_input
 from tests.api.client import PDF, Api, web
 from tests.api.conftest import Staff
+from tests.api.document import openapi_document
 from tests.api.test_bad_input import Unchanged
 
 unchanged = test_bad_input.unchanged  # the fixture: row counts and files stay as they were
@@ -30,9 +28,7 @@ BOUNDARY = "kp-test-boundary"
 HUGE = [2**63, 2**64, -(2**63) - 1]
 Loc = tuple[str | int, ...]
 
-DOCUMENT = create_app(
-    Settings(database_url="sqlite:///:memory:", data_dir=tempfile.mkdtemp())
-).openapi()
+DOCUMENT = openapi_document()
 
 
 def _schema(schema: dict[str, Any]) -> dict[str, Any]:
