@@ -9,7 +9,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from schemas.common import Actor, Body, Command, DocumentRef
+from schemas.common import Actor, Body, Command, DocumentId, DocumentRef
 from schemas.messages import Message
 
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -58,7 +58,7 @@ class RequestInformation(RequestInformationBody):
 
 class AnswerBody(Body):
     message: LongText
-    document_ids: list[str] = Field(default_factory=list, max_length=50)
+    document_ids: list[DocumentId] = Field(default_factory=list, max_length=50)
 
 
 class AnswerInformation(Command):

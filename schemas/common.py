@@ -15,6 +15,12 @@ Email = Annotated[
 ]
 
 
+DocumentId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}$")]
+"""A document's id as the service hands it out (a UUID). Request bodies take only this shape:
+an id of any length would be echoed back in the refusal (megabytes of it). The models kept in
+workflow state keep plain strings, so recorded histories replay whatever they hold."""
+
+
 class Body(BaseModel):
     """A request body: a misspelt field is refused, never silently dropped (an officer's
     ``"activites"`` must not approve every activity applied for)."""

@@ -20,7 +20,16 @@ from pydantic import (
 )
 
 from schemas.case import CaseTransition, DaysToAnswer, InformationRequest, LongText
-from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Email, Page
+from schemas.common import (
+    Actor,
+    Body,
+    CheckResult,
+    Command,
+    DocumentId,
+    DocumentRef,
+    Email,
+    Page,
+)
 from schemas.messages import Message
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -184,7 +193,9 @@ class LicenceState(BaseModel):
 
 
 class LicenceApplicationBody(LicenceApplication, Body):
-    """An application as the API takes it: strict about unknown fields."""
+    """An application as the API takes it: strict about unknown fields and document ids."""
+
+    document_ids: list[DocumentId] = Field(default_factory=list, max_length=50)
 
 
 class LicenceStart(BaseModel):

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from schemas.case import CaseTransition, DaysToAnswer, InformationRequest, LongText
-from schemas.common import Actor, Body, CheckResult, Command, DocumentRef, Page
+from schemas.common import Actor, Body, CheckResult, Command, DocumentId, DocumentRef, Page
 from schemas.messages import Message
 from schemas.shipment import (
     Arrival,
@@ -121,8 +121,9 @@ class PermitApplication(BaseModel):
 
 
 class PermitApplicationBody(PermitApplication, Body):
-    """An application as the API takes it: strict about unknown fields."""
+    """An application as the API takes it: strict about unknown fields and document ids."""
 
+    document_ids: list[DocumentId] = Field(default_factory=list, max_length=50)
     declarations: ExportDeclarationsBody | None = None
 
 

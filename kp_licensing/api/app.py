@@ -11,7 +11,7 @@ from datetime import timedelta
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 
-from kp_licensing.api import docs, errors, health, inputs, openapi
+from kp_licensing.api import docs, errors, headers, health, inputs, openapi
 from kp_licensing.api.body_limit import BodyLimit
 from kp_licensing.api.deps import Services
 from kp_licensing.api.health import Readiness
@@ -118,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     # Outermost but for the framework's own: every answer, refusals included, in one language.
     app.add_middleware(Language)
+    # Around everything, the framework's crash handler included: the security headers.
+    headers.install(app, hsts=settings.environment == "production", cacheable=(docs.ASSETS,))
     errors.install(app)
     docs.install(app)
 

@@ -11,14 +11,15 @@ from sqlmodel import Session
 
 from kp_licensing.domain.errors import NotFound
 from kp_licensing.services.access import visible
-from kp_licensing.store.documents import DocumentStore, to_ref
+from kp_licensing.store.documents import DocumentStore, download_name, to_ref
 from kp_licensing.store.models import Document
 from schemas.common import Actor, DocumentRef
 
 
 @dataclass(frozen=True)
 class StoredFile:
-    """Where a document's bytes are, and how to hand them out."""
+    """Where a document's bytes are, and how to hand them out (``filename``: the name to
+    download it under)."""
 
     path: Path
     content_type: str
@@ -62,7 +63,7 @@ def content(
     return StoredFile(
         path=documents.path_of(document.sha256),
         content_type=document.content_type,
-        filename=document.filename,
+        filename=download_name(document.filename, document.content_type),
     )
 
 

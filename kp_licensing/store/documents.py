@@ -28,6 +28,9 @@ MAGIC = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
     "image/jpeg": (b"\xff\xd8\xff",),
 }
+#: The extension a download of each type is named with, whatever the uploaded name said.
+EXTENSION = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+assert EXTENSION.keys() == MAGIC.keys()
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 
 
@@ -50,6 +53,14 @@ def clean_filename(name: str | None) -> str:
     )
     base = base.replace('"', "'").strip(" .")
     return base[:255] or "document"
+
+
+def download_name(filename: str, content_type: str) -> str:
+    """The uploaded name's stem with the detected type's extension: a PDF uploaded as
+    ``lease.hta`` downloads as ``lease.pdf``, never as something a desktop would run. The name
+    as uploaded stays in the document's metadata."""
+    stem = (filename.rpartition(".")[0] or filename).strip(" .") or "document"
+    return stem + EXTENSION[content_type]
 
 
 class DocumentStore:

@@ -199,7 +199,10 @@ def _verified(token: str, secret: str) -> tuple[int, float]:
     checked on every use by ``read_token``."""
     try:
         claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp"]})
-        return int(claims["sub"]), float(claims["exp"])
+        user_id = int(claims["sub"])
+        if not 0 < user_id < 2**63:  # no account has such an id; the database could not say so
+            raise ValueError(user_id)
+        return user_id, float(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("auth.token_expired") from None
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):

@@ -752,8 +752,8 @@ TRANSITIONS_422 = [
         "info_requested",
         "trader",
         "answer",
-        {"message": "Attached.", "document_ids": ["no-such-document"]},
-        ["unknown documents", "no-such-document"],
+        {"message": "Attached.", "document_ids": ["00000000-0000-4000-8000-00000000d0c5"]},
+        ["unknown documents", "00000000-0000-4000-8000-00000000d0c5"],
         id="answer-unknown-document",
     ),
 ]

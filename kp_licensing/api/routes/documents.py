@@ -70,5 +70,4 @@ def content(
         media_type=stored.content_type,
         filename=stored.filename,
         content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff"},
     )
