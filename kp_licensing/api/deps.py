@@ -147,14 +147,29 @@ class Principal:
         return self.user.operator_id
 
 
+async def client_address(request: Request) -> str:
+    """The caller's address (a trusted proxy's ``X-Forwarded-For`` already applied by uvicorn,
+    ``KP_TRUSTED_PROXIES``); what throttles count guesses by. Asynchronous only so that it runs
+    on the event loop, not on a worker thread (it does no I/O)."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
+
+
 def current_principal(
     session: SessionDep,
     services: ServicesDep,
+    address: ClientAddress,
     token: Annotated[str | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
 ) -> Principal:
     user = accounts.authenticate(
-        session, api_key=api_key, token=token, jwt_secret=services.settings.jwt_secret
+        session,
+        api_key=api_key,
+        token=token,
+        jwt_secret=services.settings.jwt_secret,
+        address=address,
     )
     return Principal(user=user, role=user.role)
 

@@ -31,6 +31,7 @@ from fastapi.security.base import SecurityBase
 from pydantic import BaseModel
 from temporalio.client import Client
 
+from kp_licensing.api.deps import client_address
 from kp_licensing.api.errors import ErrorBody
 from kp_licensing.api.permissions import Action
 from kp_licensing.services.temporal import ProcessEngine
@@ -44,10 +45,15 @@ DESCRIPTIONS = {
     404: "The case, licence, document or record named does not exist (or is not yours).",
     409: "Not possible in the current state (a case that can no longer change, a name taken).",
     413: "The body is larger than the service accepts; the limit is stated.",
+    429: "Too many failed attempts from this address or at this account; see `Retry-After`.",
     422: "The input is malformed or breaks a rule; every bad field is listed in `errors`.",
     500: "A fault of the service; it is logged under the `incident` given.",
     502: "The case's process failed to apply the change.",
     503: "The process engine did not answer in time; see `Retry-After` and `case_no`.",
+}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer"},
 }
 _HEADERS: dict[int, dict[str, Any]] = {
     401: {
@@ -56,12 +62,8 @@ _HEADERS: dict[int, dict[str, Any]] = {
             "schema": {"type": "string"},
         }
     },
-    503: {
-        "Retry-After": {
-            "description": "Seconds to wait before trying again.",
-            "schema": {"type": "integer"},
-        }
-    },
+    429: {"Retry-After": _RETRY_AFTER},
+    503: {"Retry-After": _RETRY_AFTER},
 }
 
 
@@ -117,6 +119,8 @@ def statuses(route: Any) -> set[int]:
     login = any(isinstance(c, type) and issubclass(c, OAuth2PasswordRequestForm) for c in calls)
     if login or any(isinstance(c, SecurityBase) for c in calls):
         found.add(401)
+    if any(c is client_address for c in calls):  # throttled by address (services.throttle)
+        found.add(429)
     if any(_checks_permission(c) for c in calls):
         found.add(403)
     if "{" in route.path_format or any(_names_a_record(d) for d in dependants):

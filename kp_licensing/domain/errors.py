@@ -85,3 +85,14 @@ class Unavailable(DomainError):
 ERRORS_BY_NAME: dict[str, type[DomainError]] = {
     cls.__name__: cls for cls in (RuleViolation, NotFound, Conflict, Forbidden, Unauthenticated)
 }
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts (sign-ins, API keys, taken names) lately: try again after
+    ``retry_after`` seconds (HTTP ``Retry-After``)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, /, *, retry_after: int, **params: object) -> None:
+        super().__init__(message, retry_after=retry_after, **params)
+        self.retry_after = retry_after

@@ -42,6 +42,8 @@ async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
         # the side that closes an idle connection first races a request being sent on it, and
         # that must be the client, which then opens a new one, never the server (a reset).
         timeout_keep_alive=75,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
     )
     server = _ApiServer(config)
 

@@ -3,12 +3,16 @@ system with API keys, everyone else with a password), staff and colleagues, API 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from anyio import to_thread
 from sqlmodel import Session
 
-from kp_licensing.domain.errors import NotFound, RuleViolation, Unauthenticated
+from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation, Unauthenticated
 from kp_licensing.domain.passwords import PasswordPolicy
 from kp_licensing.domain.registration import MIN_SIGNIFICANT, registration_no_problem
+from kp_licensing.services import throttle
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import User
@@ -94,8 +98,16 @@ def add_colleague(
     return create_user(session, account, policy=policy)
 
 
-def register(session: Session, body: Registration, *, policy: PasswordPolicy) -> RegistrationResult:
-    """Register an operator (company or individual entrepreneur) with its first trader user."""
+def register(
+    session: Session, body: Registration, *, policy: PasswordPolicy, address: str
+) -> RegistrationResult:
+    """Register an operator (company or individual entrepreneur) with its first trader user.
+
+    A taken user name is refused as any taken name is (staff or trader alike), and counts as a
+    failed attempt of the caller's address (``services.throttle``): trying names to learn which
+    accounts exist is slow."""
+    subjects = throttle.registration(address)
+    throttle.check(session, subjects)
     problem = registration_no_problem(body.business_registration_no)
     if problem is not None:  # too short, the one problem a number can have
         raise RuleViolation(
@@ -104,22 +116,28 @@ def register(session: Session, body: Registration, *, policy: PasswordPolicy) ->
             details=[{"field": "body.business_registration_no", "message": problem}],
         )
     policy.check(body.password, username=body.username)
-    operator, user = people.register_operator(
-        session,
-        name=body.operator_name,
-        kind=body.operator_kind.value,
-        business_registration_no=body.business_registration_no,
-        username=body.username,
-        full_name=body.full_name,
-        password=body.password,
-        email=body.email,
-    )
+    try:
+        operator, user = people.register_operator(
+            session,
+            name=body.operator_name,
+            kind=body.operator_kind.value,
+            business_registration_no=body.business_registration_no,
+            username=body.username,
+            full_name=body.full_name,
+            password=body.password,
+            email=body.email,
+        )
+    except Conflict as taken:
+        if taken.message.code == "account.username_taken":
+            session.rollback()
+            throttle.failed(session, subjects)
+        raise
     assert operator.id is not None
     return RegistrationResult(operator_id=operator.id, user=public(user))
 
 
 async def sign_in(
-    sessions: SessionFactory, settings: Settings, username: str, password: str
+    sessions: SessionFactory, settings: Settings, username: str, password: str, *, address: str
 ) -> Token:
     """A short-lived bearer token for a username and password.
 
@@ -127,7 +145,10 @@ async def sign_in(
     sign-in waits for one holding neither a request thread nor a database connection, so a
     burst of sign-ins queues there without starving other requests. The lookups are short and
     run on request threads, each with a session of its own. A hash made with other (older,
-    costlier) parameters is made again with today's."""
+    costlier) parameters is made again with today's. Guessing is throttled per account and
+    client address (``services.throttle``)."""
+    subjects = throttle.sign_in(username, address)
+    await to_thread.run_sync(_in_session, sessions, throttle.check, subjects)
     user = await to_thread.run_sync(_find_user, sessions, username)
     password_hash = user.password_hash if user else None
     if (
@@ -135,7 +156,9 @@ async def sign_in(
         or user is None
         or not user.is_active
     ):
+        await to_thread.run_sync(_in_session, sessions, throttle.failed, subjects)
         raise Unauthenticated("auth.wrong_credentials")
+    await to_thread.run_sync(_in_session, sessions, throttle.succeeded, subjects)
     assert user.id is not None and password_hash is not None
     if security.needs_rehash(password_hash):
         new_hash = await security.hash_password_async(password)
@@ -144,6 +167,13 @@ async def sign_in(
         user_id=user.id, role=user.role, secret=settings.jwt_secret, minutes=settings.token_minutes
     )
     return Token(access_token=token, expires_at=expires)
+
+
+def _in_session(
+    sessions: SessionFactory, step: Callable[[Session, throttle.Subjects], None], subjects: Any
+) -> None:
+    with sessions() as session:
+        step(session, subjects)
 
 
 def _find_user(sessions: SessionFactory, username: str) -> User | None:
@@ -161,13 +191,17 @@ def _store_hash(sessions: SessionFactory, user_id: int, password_hash: str) -> N
 
 
 def authenticate(
-    session: Session, *, api_key: str | None, token: str | None, jwt_secret: str
+    session: Session, *, api_key: str | None, token: str | None, jwt_secret: str, address: str
 ) -> UserPublic:
     """The active account a request's API key (customs systems) or bearer token (everyone
-    else) belongs to; Unauthenticated, saying why, otherwise."""
+    else) belongs to; Unauthenticated, saying why, otherwise. Keys that are not valid are
+    throttled per client address (tokens are signed: there is nothing to guess)."""
     if api_key:
+        subjects = throttle.api_key(address)
+        throttle.check(session, subjects)
         user = people.user_for_api_key(session, api_key)
         if user is None:
+            throttle.failed(session, subjects)
             raise Unauthenticated("auth.api_key_invalid")
     elif token:
         user = people.get_user(session, security.read_token(token, secret=jwt_secret))

@@ -96,6 +96,19 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class FailedAttempts(SQLModel, table=True):
+    """Recent failed sign-ins (or API keys, or registrations of a taken name) of one subject: an
+    account, a client address, or both. Written by the API (``services.throttle``)."""
+
+    __tablename__ = "failed_attempts"
+
+    scope: str = Field(max_length=20, primary_key=True)
+    subject: str = Field(max_length=320, primary_key=True)
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    blocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class Document(SQLModel, table=True):
     """An uploaded file; the bytes live in the data folder under their SHA-256."""
 

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # HTTP API.
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    #: Addresses of the proxies whose ``X-Forwarded-For`` names the real client (comma-separated,
+    #: ``*`` for any): sign-in throttling counts by client address, which a proxy would hide.
+    trusted_proxies: str = "127.0.0.1"
 
     # Passwords hashed or verified at once per process: each Argon2 run takes its memory cost
     # (19 MiB, kp_licensing.support.security), so this bounds what a burst of logins can take.
