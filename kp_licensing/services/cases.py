@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from kp_licensing.domain.errors import Conflict, NotFound
-from kp_licensing.services.access import visible
+from kp_licensing.services.access import shown_to, visible
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import licences, permits, projection, submissions
 from kp_licensing.store.case_json import stored_case
@@ -191,13 +191,18 @@ def case_state(session: Session, process: CaseProcess, *, case_no: str, actor: A
         actor=actor,
         missing=process.missing(case_no),
     )
-    return process.state_model.model_validate_json(stored.state_json)
+    state = process.state_model.model_validate_json(stored.state_json)
+    shown_to(actor, session, state)
+    return state
 
 
 def history(session: Session, process: CaseProcess, *, case_no: str, actor: Actor) -> list[Any]:
-    """Every transition of the case: who, when, why, from which status to which."""
+    """Every transition of the case: who, when, why, from which status to which (staff named
+    to a trader by display name: ``access.shown_to``)."""
     find_case(session, process, case_no=case_no, actor=actor)
-    return [to_transition(e, process.transition_model) for e in process.events(session, case_no)]
+    steps = [to_transition(e, process.transition_model) for e in process.events(session, case_no)]
+    shown_to(actor, session, steps)
+    return steps
 
 
 async def act(

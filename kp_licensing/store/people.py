@@ -19,6 +19,11 @@ def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
+def display_names(session: Session, user_ids: set[int]) -> dict[int, str]:
+    rows = session.exec(select(User.id, User.full_name).where(col(User.id).in_(user_ids)))
+    return {user_id: name for user_id, name in rows if user_id is not None}
+
+
 def find_user(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username)).first()
 
