@@ -13,15 +13,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kp_licensing.api.errors import respond
+from kp_licensing.domain.units import size
 from schemas.messages import say
-
-
-def size(n: int) -> str:
-    """Bytes as people write them: 65536 -> "64 KiB"."""
-    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
-        if n >= scale:
-            return f"{n / scale:.4g} {unit}"
-    return f"{n} bytes"
 
 
 class BodyTooLarge(HTTPException):

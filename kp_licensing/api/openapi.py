@@ -45,7 +45,8 @@ DESCRIPTIONS = {
     404: "The case, licence, document or record named does not exist (or is not yours).",
     409: "Not possible in the current state (a case that can no longer change, a name taken).",
     413: "The body is larger than the service accepts; the limit is stated.",
-    429: "Too many failed attempts from this address or at this account; see `Retry-After`.",
+    429: "Too many attempts lately (failed sign-ins from this address or at this account, "
+    "uploads); see `Retry-After`.",
     422: "The input is malformed or breaks a rule; every bad field is listed in `errors`.",
     500: "A fault of the service; it is logged under the `incident` given.",
     502: "The case's process failed to apply the change.",

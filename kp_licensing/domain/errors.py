@@ -87,9 +87,9 @@ ERRORS_BY_NAME: dict[str, type[DomainError]] = {
 }
 
 
-class TooManyAttempts(DomainError):
-    """Too many failed attempts (sign-ins, API keys, taken names) lately: try again after
-    ``retry_after`` seconds (HTTP ``Retry-After``)."""
+class TooManyRequests(DomainError):
+    """Too many attempts lately (failed sign-ins, API keys, taken names; uploads): try again
+    after ``retry_after`` seconds (HTTP ``Retry-After``)."""
 
     status_code = 429
 

@@ -3,17 +3,24 @@ their hash for the uploader's operator; another operator's document does not exi
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from anyio import to_thread
 from sqlmodel import Session
 
-from kp_licensing.domain.errors import NotFound
+from kp_licensing.domain.errors import Conflict, NotFound, TooManyRequests
+from kp_licensing.domain.units import size
 from kp_licensing.services.access import visible
-from kp_licensing.store.documents import DocumentStore, download_name, to_ref
+from kp_licensing.store.documents import DocumentStore, download_name, to_ref, usage
 from kp_licensing.store.models import Document
+from kp_licensing.support.settings import Settings
 from schemas.common import Actor, DocumentRef
+
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -26,18 +33,59 @@ class StoredFile:
     filename: str
 
 
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one operator may store, and how fast (settings ``upload_quota_*``, ``upload_per_*``):
+    anyone can register an operator, so uploads must not be a way to fill the disk."""
+
+    files: int
+    bytes: int
+    per_minute: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> UploadLimits:
+        return cls(
+            files=settings.upload_quota_files,
+            bytes=settings.upload_quota_bytes,
+            per_minute=settings.upload_per_minute,
+        )
+
+
+def check_limits(session: Session, operator_id: int, limits: UploadLimits) -> None:
+    """Refuse an upload past the operator's quota (409: its documents already hold the most
+    allowed) or rate (429 until the oldest upload of the last minute is a minute old). Checked
+    before the bytes are read; uploads in flight at once may each pass, so the quota can be
+    passed by at most those (one file each)."""
+    now = datetime.now(UTC)
+    used = usage(session, operator_id, since=now - MINUTE)
+    if used.recent >= limits.per_minute and used.oldest_recent is not None:
+        wait = MINUTE - (now - used.oldest_recent)
+        raise TooManyRequests(
+            "document.too_many_uploads",
+            retry_after=max(1, math.ceil(wait.total_seconds())),
+            limit=limits.per_minute,
+        )
+    if used.files >= limits.files:
+        raise Conflict("document.quota_files", limit=limits.files)
+    if used.bytes >= limits.bytes:
+        raise Conflict("document.quota_bytes", limit=size(limits.bytes))
+
+
 async def upload(
     session: Session,
     documents: DocumentStore,
     *,
     actor: Actor,
+    limits: UploadLimits,
     chunks: AsyncIterator[bytes],
     kind: str,
     filename: str | None,
     declared_type: str | None,
 ) -> DocumentRef:
-    """Store a document for the actor's operator; its SHA-256 is recorded and returned."""
+    """Store a document for the actor's operator, within its limits; its SHA-256 is recorded
+    and returned."""
     assert actor.operator_id is not None, "only an operator's people upload (MayUpload)"
+    await to_thread.run_sync(check_limits, session, actor.operator_id, limits)
     document = await documents.save(
         session,
         chunks=chunks,

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from kp_licensing.domain.errors import TooManyAttempts
+from kp_licensing.domain.errors import TooManyRequests
 from kp_licensing.store import attempts
 
 
@@ -74,7 +74,7 @@ def check(session: Session, subjects: Subjects) -> None:
     ]
     if waits:
         seconds = max(1, math.ceil((max(waits) - now).total_seconds()))
-        raise TooManyAttempts("auth.too_many_attempts", retry_after=seconds)
+        raise TooManyRequests("auth.too_many_attempts", retry_after=seconds)
 
 
 def failed(session: Session, subjects: Subjects) -> None:

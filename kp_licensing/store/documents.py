@@ -13,9 +13,12 @@ import tempfile
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from anyio import to_thread
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from kp_licensing.domain.errors import NotFound, RuleViolation
@@ -159,6 +162,29 @@ class DocumentStore:
         if unknown:
             raise RuleViolation("document.unknown", documents=unknown)
         return [to_ref(rows[i]) for i in ids]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What an operator's documents hold, and its uploads since a moment."""
+
+    files: int
+    bytes: int
+    recent: int
+    oldest_recent: datetime | None
+
+
+def usage(session: Session, operator_id: int, *, since: datetime) -> Usage:
+    mine = col(Document.operator_id) == operator_id
+    files, size = session.execute(
+        select(func.count(), func.coalesce(func.sum(Document.size), 0)).where(mine)
+    ).one()
+    recent, oldest = session.execute(
+        select(func.count(), func.min(Document.uploaded_at)).where(
+            mine, col(Document.uploaded_at) >= since
+        )
+    ).one()
+    return Usage(files=files, bytes=size, recent=recent, oldest_recent=oldest)
 
 
 def to_ref(document: Document) -> DocumentRef:

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     upload_allowed_types: list[str] = Field(
         default_factory=lambda: ["application/pdf", "image/png", "image/jpeg"]
     )
+    #: What one operator's documents may hold in all (an application needs about ten).
+    upload_quota_files: int = Field(default=500, ge=1)
+    upload_quota_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
+    #: Uploads one operator may make in any minute; more wait (429 with Retry-After).
+    upload_per_minute: int = Field(default=60, ge=1)
 
     # Operating-licence policy (domain.md 2.1: document list and lead times are unconfirmed, so
     # they are settings, with the defaults the domain notes call reasonable).

@@ -54,6 +54,9 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         task_queue=f"kp-api-test-{uuid.uuid4().hex[:6]}",
         api_port=free_port(),
         upload_max_bytes=64 * 1024,
+        # The worlds of the access matrices upload a few hundred documents for one operator in
+        # a minute; the limit itself is tested with an app of its own (test_upload_limits.py).
+        upload_per_minute=10_000,
     )
 
 

@@ -36,7 +36,7 @@ def _sign_in(service: str, username: str, password: str, address: str) -> httpx.
 def _waited(response: httpx.Response) -> int:
     assert response.status_code == 429, response.text
     body = response.json()
-    assert body["code"] == "too_many_attempts", body
+    assert body["code"] == "too_many_requests", body
     seconds = int(response.headers["retry-after"])
     assert seconds == body["retry_after_seconds"] >= 1, body
     return seconds

@@ -35,6 +35,7 @@ async def upload(
         session,
         services.documents,
         actor=principal.actor,
+        limits=documents.UploadLimits.of(services.settings),
         chunks=_chunks(file),
         kind=kind,
         filename=file.filename,
