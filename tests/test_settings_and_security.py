@@ -13,6 +13,7 @@ from schemas.licence import LicencePolicy
 from schemas.permit import PermitPolicy
 
 PG = "postgresql+psycopg://kp@db/kp"
+STRONG = "5d0f3c9e8a7b61f24c3e9d8a0b7f6e51c2a4d9e8f7b6a5c3"  # as `openssl rand -hex 24` makes
 
 
 @pytest.fixture(autouse=True)
@@ -31,14 +32,16 @@ def test_development_defaults_run() -> None:
     [
         ({"database_url": PG}, "KP_JWT_SECRET"),
         ({"database_url": PG, "jwt_secret": "short"}, "KP_JWT_SECRET"),
-        ({"jwt_secret": "x" * 40}, "KP_DATABASE_URL"),
-        ({"jwt_secret": "x" * 40, "database_url": "sqlite:///p.db"}, "KP_DATABASE_URL"),
+        ({"database_url": PG, "jwt_secret": "x" * 40}, "a shorter string repeated"),
+        ({"database_url": PG, "jwt_secret": "abcdefghi" * 4 + "abcd"}, "10 different"),
+        ({"jwt_secret": STRONG}, "KP_DATABASE_URL"),
+        ({"jwt_secret": STRONG, "database_url": "sqlite:///p.db"}, "KP_DATABASE_URL"),
         (
-            {"jwt_secret": "x" * 40, "database_url": PG, "password_hash_memory_kib": 19 * 1023},
+            {"jwt_secret": STRONG, "database_url": PG, "password_hash_memory_kib": 19 * 1023},
             "KP_PASSWORD_HASH_MEMORY_KIB",
         ),
         (
-            {"jwt_secret": "x" * 40, "database_url": PG, "password_hash_time_cost": 1},
+            {"jwt_secret": STRONG, "database_url": PG, "password_hash_time_cost": 1},
             "KP_PASSWORD_HASH_TIME_COST",
         ),
     ],
@@ -52,7 +55,7 @@ def test_production_refuses_development_secrets_and_sqlite(
 
 
 def test_production_with_real_secrets_starts() -> None:
-    Settings(environment="production", jwt_secret="x" * 40, database_url=PG).check_production()
+    Settings(environment="production", jwt_secret=STRONG, database_url=PG).check_production()
 
 
 def test_environment_variables_configure_settings(monkeypatch: pytest.MonkeyPatch) -> None:

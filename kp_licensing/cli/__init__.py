@@ -11,6 +11,7 @@ from typing import NoReturn
 
 import typer
 
+from kp_licensing.support.private import private_folder
 from kp_licensing.support.settings import Settings, get_settings, service_url
 
 app = typer.Typer(
@@ -89,7 +90,7 @@ def db_upgrade() -> None:
     from kp_licensing.store.migrate import upgrade
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     upgrade(settings.resolved_database_url())
     typer.echo("database schema is up to date")
 
@@ -137,7 +138,7 @@ def create_admin(
         for field, message in validation.problems(error.errors()):
             typer.echo(f"{field} {render(message)}", err=True)
         raise typer.Exit(2) from None
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     url = settings.resolved_database_url()
     upgrade(url)
     security.configure_from(settings)

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from kp_licensing.support.binaries import temporal_cli
+from kp_licensing.support.private import private_folder
 
 
 def _die_with_parent() -> None:
@@ -98,7 +99,7 @@ class TemporalDevServer:
             str(self.port),
         ]
         if self.db_file is not None:
-            self.db_file.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.db_file.parent)
             cmd += ["--db-filename", str(self.db_file)]
         if self.ui_port is None:
             cmd.append("--headless")

@@ -16,6 +16,7 @@ from kp_licensing.run.devserver import TemporalDevServer, ensure_port_free
 from kp_licensing.run.reconnect import connect_until_up
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
+from kp_licensing.support.private import private_folder
 from kp_licensing.support.settings import Settings
 from workflows.worker import build_worker
 
@@ -121,7 +122,7 @@ async def dev_main(settings: Settings) -> None:
     # Every port first: a taken one is one line naming its setting, before anything starts.
     ensure_port_free(settings.api_host, settings.api_port, what="the API", setting="KP_API_PORT")
     server.check_ports()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     upgrade(settings.resolved_database_url())
     await server.start()
     log.info(

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, NullPool, event, make_url
 from sqlmodel import Session, create_engine
 
+from kp_licensing.support.private import private_file
+
 SessionFactory = Callable[[], Session]
 
 #: Connections a process keeps (and the API's thread limit: see ``make_engine``).
@@ -59,7 +61,7 @@ def make_probe_engine(url: str) -> Engine:
 def _sqlite(url: str, *, busy_timeout: float, **options: Any) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(path))
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": busy_timeout}, **options
     )

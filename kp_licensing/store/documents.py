@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from kp_licensing.domain.errors import NotFound, RuleViolation
 from kp_licensing.store.models import Document
+from kp_licensing.support.private import private_folder
 from schemas.common import DocumentRef
 
 #: Leading bytes of each accepted type.
@@ -91,7 +92,7 @@ class DocumentStore:
         """Stream an upload to disk, check it, and record it; nothing is kept if it is refused."""
         if not KIND_PATTERN.match(kind):
             raise RuleViolation("document.kind_invalid")
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_folder(self.root)
         digest = hashlib.sha256()
         size = 0
         head = b""
@@ -119,7 +120,7 @@ class DocumentStore:
                 )
             sha256 = digest.hexdigest()
             final = self.path_of(sha256)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(final.parent)
             if final.exists():
                 tmp.unlink()
             else:

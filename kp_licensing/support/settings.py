@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kp_licensing.domain.passwords import PasswordPolicy
+from kp_licensing.domain.passwords import PasswordPolicy, secret_problem
 from schemas.case import DaysToAnswer
 from schemas.licence import LicencePolicy, ValidityYears
 from schemas.permit import CaratTolerance, PermitPolicy, ValidityDays
@@ -169,8 +169,12 @@ class Settings(BaseSettings):
         if self.environment != "production":
             return
         problems = []
-        if DEV_SECRET_MARK in self.jwt_secret or len(self.jwt_secret) < 32:
-            problems.append("KP_JWT_SECRET must be set to a random value of at least 32 characters")
+        weak = secret_problem(self.jwt_secret)
+        if DEV_SECRET_MARK in self.jwt_secret or weak is not None:
+            problems.append(
+                "KP_JWT_SECRET must be set to a random value of at least 32 characters "
+                f"(e.g. `openssl rand -hex 32`){f'; this one is {weak}' if weak else ''}"
+            )
         if not self.database_url or self.database_url.startswith("sqlite"):
             problems.append("KP_DATABASE_URL must point at PostgreSQL in production")
         if (
