@@ -76,6 +76,12 @@ def deactivate(session: Session, user_id: int) -> UserPublic:
     return public(people.deactivate(session, _user(session, user_id)))
 
 
+def reactivate(session: Session, user_id: int) -> UserPublic:
+    """Let a deactivated account log in again, as it was (role, operator, password); its API
+    keys that were not revoked work again too."""
+    return public(people.reactivate(session, _user(session, user_id)))
+
+
 def issue_api_key(session: Session, user_id: int, body: NewApiKey) -> ApiKeyIssued:
     """A new API key for a customs system account; shown once, stored only as a hash."""
     user = _user(session, user_id)

@@ -187,6 +187,13 @@ def deactivate(session: Session, user: User) -> User:
     return user
 
 
+def reactivate(session: Session, user: User) -> User:
+    user.is_active = True
+    session.add(user)
+    session.commit()
+    return user
+
+
 def create_api_key(session: Session, *, user: User, label: str) -> tuple[str, ApiKey]:
     """A new key for a system account; the full key is returned once and never stored."""
     key, prefix, key_hash = security.new_api_key()

@@ -448,19 +448,43 @@ def _create_user(world: World, caller: str, allowed: bool) -> Call:
     )
 
 
+def _is_active(world: World, user_id: int) -> bool:
+    """The account's standing as the admin's list shows it."""
+    users = world.staff.admin.ok("GET", "/users")
+    return bool(next(u for u in users if u["id"] == user_id)["is_active"])
+
+
 def _deactivate(world: World, caller: str, allowed: bool) -> Call:
     target = world.new_user(Role.officer) if allowed else world.victim
 
     def active() -> bool:
-        return next(u for u in world.staff.admin.ok("GET", "/users") if u["id"] == target["id"])[
-            "is_active"
-        ]
+        return _is_active(world, target["id"])
 
     def verify(response: httpx.Response) -> None:
         assert response.json()["id"] == target["id"] and response.json()["is_active"] is False
         assert active() is False
 
     return Call(path=f"/users/{target['id']}/deactivate", snapshot=active, verify=verify)
+
+
+def _reactivate(world: World, caller: str, allowed: bool) -> Call:
+    """An allowed caller brings back an account an admin deactivated; a refused one leaves the
+    deactivated victim deactivated."""
+    target = world.new_user(Role.officer)
+    world.staff.admin.ok("POST", f"/users/{target['id']}/deactivate")
+
+    def active() -> bool:
+        return _is_active(world, target["id"])
+
+    def verify(response: httpx.Response) -> None:
+        assert response.json()["id"] == target["id"] and response.json()["is_active"] is True
+        assert active() is True
+        signed_in = world.anonymous.post(
+            "/auth/token", data={"username": target["username"], "password": PASSWORD}
+        )
+        assert signed_in.status_code == 200, signed_in.text
+
+    return Call(path=f"/users/{target['id']}/reactivate", snapshot=active, verify=verify)
 
 
 def _issue_key(world: World, caller: str, allowed: bool) -> Call:
@@ -861,6 +885,9 @@ MATRIX: dict[tuple[str, str], Row[World]] = {
     ("POST", f"{PREFIX}/users"): Row(Action.manage_users, False, _create_user),
     ("POST", f"{PREFIX}/users/{{user_id}}/deactivate"): Row(
         Action.manage_users, False, _deactivate
+    ),
+    ("POST", f"{PREFIX}/users/{{user_id}}/reactivate"): Row(
+        Action.manage_users, False, _reactivate
     ),
     ("POST", f"{PREFIX}/users/{{user_id}}/api-keys"): Row(Action.manage_users, False, _issue_key),
     ("POST", f"{PREFIX}/api-keys/{{key_id}}/revoke"): Row(Action.manage_users, False, _revoke_key),

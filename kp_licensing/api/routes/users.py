@@ -36,6 +36,12 @@ def deactivate(user_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> U
     return accounts.deactivate(session, user_id)
 
 
+@router.post("/users/{user_id}/reactivate", response_model=UserPublic)
+def reactivate(user_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> UserPublic:
+    """Let a deactivated account log in again, as it was; an active one stays as it is."""
+    return accounts.reactivate(session, user_id)
+
+
 @router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyIssued)
 def issue_api_key(
     user_id: DatabaseId, body: NewApiKey, _: MayManageUsers, session: SessionDep
