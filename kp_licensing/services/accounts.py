@@ -76,6 +76,18 @@ def deactivate(session: Session, user_id: int) -> UserPublic:
     return public(people.deactivate(session, _user(session, user_id)))
 
 
+def deactivate_colleague(session: Session, user_id: int, *, actor: Actor) -> UserPublic:
+    """A trader stops a colleague of the same operator from logging in (someone who left the
+    company). Another operator's account does not exist for it (404); itself it may not stop,
+    so an operator always keeps an active trader who asked for nothing of the bureau."""
+    user = people.get_user(session, user_id)
+    if user is None or user.operator_id != actor.operator_id or user.role != Role.trader:
+        raise NotFound("account.not_found", user_id=user_id)
+    if user.id == actor.user_id:
+        raise Conflict("account.colleague_is_self")
+    return public(people.deactivate(session, user))
+
+
 def reactivate(session: Session, user_id: int) -> UserPublic:
     """Let a deactivated account log in again, as it was (role, operator, password); its API
     keys that were not revoked work again too."""

@@ -555,6 +555,31 @@ def _add_colleague(world: World, caller: str, allowed: bool) -> Call:
     )
 
 
+def _deactivate_colleague(world: World, caller: str, allowed: bool) -> Call:
+    """Trader A stops a colleague of its own operator; anyone else leaves that colleague able
+    to log in (trader B: the account does not exist for it)."""
+    colleague = world.trader_a.ok(
+        "POST",
+        "/operator/users",
+        json={
+            "username": f"colleague-{uuid.uuid4().hex[:8]}",
+            "full_name": "Wong Siu Ming",
+            "password": PASSWORD,
+        },
+    )
+
+    def active() -> bool:
+        return _is_active(world, colleague["id"])
+
+    def verify(response: httpx.Response) -> None:
+        assert response.json()["id"] == colleague["id"] and response.json()["is_active"] is False
+        assert active() is False
+
+    return Call(
+        path=f"/operator/users/{colleague['id']}/deactivate", snapshot=active, verify=verify
+    )
+
+
 # -- documents
 
 
@@ -893,6 +918,9 @@ MATRIX: dict[tuple[str, str], Row[World]] = {
     ("POST", f"{PREFIX}/api-keys/{{key_id}}/revoke"): Row(Action.manage_users, False, _revoke_key),
     ("GET", f"{PREFIX}/operator/users"): Row(Action.manage_colleagues, False, _colleagues),
     ("POST", f"{PREFIX}/operator/users"): Row(Action.manage_colleagues, False, _add_colleague),
+    ("POST", f"{PREFIX}/operator/users/{{user_id}}/deactivate"): Row(
+        Action.manage_colleagues, True, _deactivate_colleague
+    ),
     # documents
     ("POST", f"{PREFIX}/documents"): Row(Action.upload, False, _upload),
     ("GET", f"{PREFIX}/documents/{{document_id}}"): Row(Action.view_documents, True, _document),

@@ -373,3 +373,26 @@ def test_administrators_deactivating_each_other_at_once_leave_one(
                 u.id for u in people.list_users(session) if u.role == Role.admin and u.is_active
             ]
         assert len(active) == 1 and active[0] in ids
+
+
+def test_a_trader_deactivates_a_colleague_but_not_itself(service: str, trader: Api) -> None:
+    """Someone who left the company is stopped by a colleague; the last one standing cannot
+    stop itself (409), so the operator keeps a trader."""
+    password = "correct horse battery staple"
+    colleague = trader.ok(
+        "POST",
+        "/operator/users",
+        json={"username": f"left-{uuid.uuid4().hex[:8]}", "full_name": "Lei", "password": password},
+    )
+    stopped = trader.ok("POST", f"/operator/users/{colleague['id']}/deactivate")
+    assert stopped["is_active"] is False
+    login = web.post(
+        service + "/api/v1/auth/token",
+        data={"username": colleague["username"], "password": password},
+    )
+    assert login.status_code == 401, login.text
+    me = trader.ok("GET", "/me")
+    itself = trader.request("POST", f"/operator/users/{me['id']}/deactivate")
+    assert itself.status_code == 409, itself.text
+    assert itself.json()["message_code"] == "account.colleague_is_self"
+    assert trader.ok("GET", "/me")["is_active"] is True

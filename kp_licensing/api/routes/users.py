@@ -61,6 +61,14 @@ def colleagues(principal: MayManageColleagues, session: SessionDep) -> list[User
     return accounts.list_users(session, operator_id=principal.operator_id)
 
 
+@router.post("/operator/users/{user_id}/deactivate", response_model=UserPublic)
+def deactivate_colleague(
+    user_id: DatabaseId, principal: MayManageColleagues, session: SessionDep
+) -> UserPublic:
+    """Stop a colleague of the caller's own operator from logging in (not the caller)."""
+    return accounts.deactivate_colleague(session, user_id, actor=principal.actor)
+
+
 @router.post("/operator/users", status_code=201, response_model=UserPublic)
 def add_colleague(
     body: NewColleague, principal: MayManageColleagues, session: SessionDep, services: ServicesDep
