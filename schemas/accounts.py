@@ -89,6 +89,20 @@ class ApiKeyIssued(BaseModel):
     label: str
     key: str
     created_at: datetime
+    expires_at: datetime
+
+
+class ApiKeyPublic(BaseModel):
+    """A key as administrators list it: never its secret or hash; ``prefix`` tells keys apart
+    (the key begins with it); ``last_used_at`` to the minute."""
+
+    id: int
+    label: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
 
 
 class NotificationPublic(BaseModel):

@@ -4,6 +4,7 @@ system with API keys, everyone else with a password), staff and colleagues, API 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from anyio import to_thread
@@ -20,6 +21,7 @@ from kp_licensing.support import security
 from kp_licensing.support.settings import Settings
 from schemas.accounts import (
     ApiKeyIssued,
+    ApiKeyPublic,
     NewApiKey,
     NewColleague,
     NewUser,
@@ -29,6 +31,9 @@ from schemas.accounts import (
     UserPublic,
 )
 from schemas.common import Actor, Role
+
+#: How finely a key's last use is kept: its requests do not each write.
+KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def public(user: User) -> UserPublic:
@@ -94,14 +99,27 @@ def reactivate(session: Session, user_id: int) -> UserPublic:
     return public(people.reactivate(session, _user(session, user_id)))
 
 
-def issue_api_key(session: Session, user_id: int, body: NewApiKey) -> ApiKeyIssued:
-    """A new API key for a customs system account; shown once, stored only as a hash."""
+def issue_api_key(session: Session, user_id: int, body: NewApiKey, *, days: int) -> ApiKeyIssued:
+    """A new API key for a customs system account, valid ``days`` (setting ``api_key_days``);
+    shown once, stored only as a hash."""
     user = _user(session, user_id)
     if user.role != Role.customs:
         raise RuleViolation("account.api_key_for_customs_only", user_id=user_id, role=user.role)
-    key, row = people.create_api_key(session, user=user, label=body.label)
-    assert row.id is not None
-    return ApiKeyIssued(id=row.id, label=row.label, key=key, created_at=row.created_at)
+    expires_at = datetime.now(UTC) + timedelta(days=days)
+    key, row = people.create_api_key(session, user=user, label=body.label, expires_at=expires_at)
+    assert row.id is not None and row.expires_at is not None
+    return ApiKeyIssued(
+        id=row.id, label=row.label, key=key, created_at=row.created_at, expires_at=row.expires_at
+    )
+
+
+def api_keys(session: Session, user_id: int) -> list[ApiKeyPublic]:
+    """An account's keys, revoked and expired ones too, never their secret."""
+    _user(session, user_id)
+    return [
+        ApiKeyPublic.model_validate(row, from_attributes=True)
+        for row in people.api_keys(session, user_id)
+    ]
 
 
 def revoke_api_key(session: Session, key_id: int) -> None:
@@ -217,10 +235,18 @@ def authenticate(
     if api_key:
         subjects = throttle.api_key(address)
         throttle.check(session, subjects)
-        user = people.user_for_api_key(session, api_key)
-        if user is None:
+        key = people.api_key_row(session, api_key)
+        if key is None:
             throttle.failed(session, subjects)
             raise Unauthenticated("auth.api_key_invalid")
+        now = datetime.now(UTC)
+        if key.expires_at is not None and key.expires_at <= now:
+            raise Unauthenticated("auth.api_key_expired", expired_on=key.expires_at.date())
+        if key.last_used_at is None or now - key.last_used_at >= KEY_USE_RESOLUTION:
+            people.mark_used(session, key, now)
+        user = people.get_user(session, key.user_id)
+        if user is None:
+            raise Unauthenticated("auth.account_gone")
     elif token:
         user = people.get_user(session, security.read_token(token, secret=jwt_secret))
         if user is None:

@@ -94,6 +94,9 @@ class ApiKey(SQLModel, table=True):
     label: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: To the minute: a key's every request does not write.
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class FailedAttempts(SQLModel, table=True):

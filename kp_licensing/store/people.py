@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -194,24 +196,41 @@ def reactivate(session: Session, user: User) -> User:
     return user
 
 
-def create_api_key(session: Session, *, user: User, label: str) -> tuple[str, ApiKey]:
+def create_api_key(
+    session: Session, *, user: User, label: str, expires_at: datetime
+) -> tuple[str, ApiKey]:
     """A new key for a system account; the full key is returned once and never stored."""
     key, prefix, key_hash = security.new_api_key()
     assert user.id is not None
-    row = ApiKey(user_id=user.id, prefix=prefix, key_hash=key_hash, label=label)
+    row = ApiKey(
+        user_id=user.id, prefix=prefix, key_hash=key_hash, label=label, expires_at=expires_at
+    )
     session.add(row)
     session.commit()
     return key, row
 
 
-def user_for_api_key(session: Session, key: str) -> User | None:
+def api_key_row(session: Session, key: str) -> ApiKey | None:
+    """The stored key ``key`` is, unless it was revoked or is no key of ours."""
     prefix = security.api_key_prefix(key)
     if prefix is None:
         return None
     row = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
     if row is None or row.revoked_at is not None or not security.api_key_matches(key, row.key_hash):
         return None
-    return session.get(User, row.user_id)
+    return row
+
+
+def mark_used(session: Session, row: ApiKey, at: datetime) -> None:
+    row.last_used_at = at
+    session.add(row)
+    session.commit()
+
+
+def api_keys(session: Session, user_id: int) -> list[ApiKey]:
+    return list(
+        session.exec(select(ApiKey).where(ApiKey.user_id == user_id).order_by(col(ApiKey.id)))
+    )
 
 
 def revoke_api_key(session: Session, *, key_id: int) -> ApiKey:

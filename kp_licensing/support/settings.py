@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # Secrets.
     jwt_secret: str = DEV_SECRET_MARK + "jwt-secret-change-me-in-production-0000"
     token_minutes: int = 30
+    #: How long a customs system's API key works before it must be replaced.
+    api_key_days: int = Field(default=365, ge=1, le=3650)
     password_min_length: int = Field(default=12, ge=12, le=128)
 
     # Documents.

@@ -509,6 +509,17 @@ def _issue_key(world: World, caller: str, allowed: bool) -> Call:
     )
 
 
+def _list_keys(world: World, caller: str, allowed: bool) -> Call:
+    account = world.customs_account["id"]
+
+    def verify(response: httpx.Response) -> None:
+        keys = response.json()
+        assert world.victim_key["id"] in {k["id"] for k in keys}, keys
+        assert all(set(k) >= {"prefix", "expires_at", "last_used_at"} for k in keys), keys
+
+    return Call(path=f"/users/{account}/api-keys", verify=verify, secrets=[world.victim_key["key"]])
+
+
 def _revoke_key(world: World, caller: str, allowed: bool) -> Call:
     key = world.new_key(world.customs_account["id"]) if allowed else world.victim_key
 
@@ -915,6 +926,7 @@ MATRIX: dict[tuple[str, str], Row[World]] = {
         Action.manage_users, False, _reactivate
     ),
     ("POST", f"{PREFIX}/users/{{user_id}}/api-keys"): Row(Action.manage_users, False, _issue_key),
+    ("GET", f"{PREFIX}/users/{{user_id}}/api-keys"): Row(Action.manage_users, False, _list_keys),
     ("POST", f"{PREFIX}/api-keys/{{key_id}}/revoke"): Row(Action.manage_users, False, _revoke_key),
     ("GET", f"{PREFIX}/operator/users"): Row(Action.manage_colleagues, False, _colleagues),
     ("POST", f"{PREFIX}/operator/users"): Row(Action.manage_colleagues, False, _add_colleague),

@@ -12,7 +12,14 @@ from kp_licensing.api.deps import (
     SessionDep,
 )
 from kp_licensing.services import accounts
-from schemas.accounts import ApiKeyIssued, NewApiKey, NewColleague, NewUser, UserPublic
+from schemas.accounts import (
+    ApiKeyIssued,
+    ApiKeyPublic,
+    NewApiKey,
+    NewColleague,
+    NewUser,
+    UserPublic,
+)
 
 router = APIRouter(tags=["accounts"])
 
@@ -44,10 +51,22 @@ def reactivate(user_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> U
 
 @router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyIssued)
 def issue_api_key(
-    user_id: DatabaseId, body: NewApiKey, _: MayManageUsers, session: SessionDep
+    user_id: DatabaseId,
+    body: NewApiKey,
+    _: MayManageUsers,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> ApiKeyIssued:
-    """A new API key for a customs system account; shown once, stored only as a hash."""
-    return accounts.issue_api_key(session, user_id, body)
+    """A new API key for a customs system account, valid ``KP_API_KEY_DAYS``; shown once,
+    stored only as a hash."""
+    return accounts.issue_api_key(session, user_id, body, days=services.settings.api_key_days)
+
+
+@router.get("/users/{user_id}/api-keys", response_model=list[ApiKeyPublic])
+def api_keys(user_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> list[ApiKeyPublic]:
+    """An account's keys (revoked and expired ones too): when made, until when, last used; never
+    the secret."""
+    return accounts.api_keys(session, user_id)
 
 
 @router.post("/api-keys/{key_id}/revoke", status_code=204)
