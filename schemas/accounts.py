@@ -73,6 +73,13 @@ class NewUser(Body):
     password: Password | None = None
 
 
+class PasswordChange(Body):
+    """One's own new password, with the current one (a stolen session alone cannot change it)."""
+
+    current_password: Annotated[str, StringConstraints(max_length=MAX_PASSWORD_LENGTH)]
+    new_password: Password
+
+
 class NewColleague(Body):
     username: Username
     full_name: Text

@@ -75,7 +75,7 @@ def test_passwords_are_argon2_and_verify() -> None:
 
 def test_tokens_expire_and_are_bound_to_the_secret() -> None:
     token, _ = security.issue_token(user_id=5, role="officer", secret="s" * 32, minutes=5)
-    assert security.read_token(token, secret="s" * 32) == 5
+    assert security.read_token(token, secret="s" * 32) == (5, 0)
     with pytest.raises(Unauthenticated) as invalid:
         security.read_token(token, secret="t" * 32)
     assert invalid.value.message.code == "auth.token_invalid"

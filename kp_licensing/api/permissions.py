@@ -30,6 +30,7 @@ class Action(StrEnum):
     view_documents = "view_documents"
     notifications = "notifications"
     manage_colleagues = "manage_colleagues"
+    change_password = "change_password"
     manage_users = "manage_users"
     view_registry = "view_registry"  # Participant registry, invalid foreign certificates
     manage_registry = "manage_registry"
@@ -64,6 +65,9 @@ REFUSALS: dict[Action, Callable[[str, str], Forbidden]] = {
         "forbidden.manage_colleagues", role=role, who=who
     ),
     Action.manage_users: lambda role, who: Forbidden("forbidden.manage_users", role=role, who=who),
+    Action.change_password: lambda role, who: Forbidden(
+        "forbidden.change_password", role=role, who=who
+    ),
     Action.view_registry: lambda role, who: Forbidden(
         "forbidden.view_registry", role=role, who=who
     ),
@@ -89,6 +93,7 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.view_documents: {Role.trader, *STAFF},
     Action.notifications: {Role.trader},
     Action.manage_colleagues: {Role.trader},
+    Action.change_password: {Role.trader, *STAFF, Role.admin},  # customs systems use keys
     Action.manage_users: {Role.admin},
     Action.view_registry: {Role.trader, Role.customs, *STAFF},
     Action.manage_registry: set(STAFF),

@@ -25,6 +25,7 @@ from schemas.accounts import (
     NewApiKey,
     NewColleague,
     NewUser,
+    PasswordChange,
     Registration,
     RegistrationResult,
     Token,
@@ -199,10 +200,53 @@ async def sign_in(
     if security.needs_rehash(password_hash):
         new_hash = await security.hash_password_async(password)
         await to_thread.run_sync(_store_hash, sessions, user.id, new_hash)
+    return _token(user, settings)
+
+
+def _token(user: User, settings: Settings) -> Token:
+    assert user.id is not None
     token, expires = security.issue_token(
-        user_id=user.id, role=user.role, secret=settings.jwt_secret, minutes=settings.token_minutes
+        user_id=user.id,
+        role=user.role,
+        secret=settings.jwt_secret,
+        minutes=settings.token_minutes,
+        version=user.token_version,
     )
     return Token(access_token=token, expires_at=expires)
+
+
+async def change_password(
+    sessions: SessionFactory,
+    settings: Settings,
+    body: PasswordChange,
+    *,
+    actor: Actor,
+    address: str,
+) -> Token:
+    """The actor's new password, after its current one (a wrong one counts as a failed sign-in:
+    ``services.throttle``). Every token issued before stops working (the account's token version
+    goes up); the answer is a fresh token, so the person carries on."""
+    user = await to_thread.run_sync(_get_user, sessions, actor.user_id)
+    assert user is not None and user.id is not None
+    subjects = throttle.sign_in(user.username, address)
+    await to_thread.run_sync(_in_session, sessions, throttle.check, subjects)
+    if not await security.verify_password_async(body.current_password, user.password_hash):
+        await to_thread.run_sync(_in_session, sessions, throttle.failed, subjects)
+        raise Unauthenticated("auth.wrong_password")
+    settings.password_policy().check(body.new_password, username=user.username)
+    new_hash = await security.hash_password_async(body.new_password)
+    changed = await to_thread.run_sync(_store_new_password, sessions, user.id, new_hash)
+    return _token(changed, settings)
+
+
+def _get_user(sessions: SessionFactory, user_id: int) -> User | None:
+    with sessions() as session:
+        return people.get_user(session, user_id)
+
+
+def _store_new_password(sessions: SessionFactory, user_id: int, password_hash: str) -> User:
+    with sessions() as session:
+        return people.set_password(session, user_id, password_hash)
 
 
 def _in_session(
@@ -248,9 +292,12 @@ def authenticate(
         if user is None:
             raise Unauthenticated("auth.account_gone")
     elif token:
-        user = people.get_user(session, security.read_token(token, secret=jwt_secret))
+        user_id, version = security.read_token(token, secret=jwt_secret)
+        user = people.get_user(session, user_id)
         if user is None:
             raise Unauthenticated("auth.account_gone")
+        if version != user.token_version:
+            raise Unauthenticated("auth.token_superseded")
     else:
         raise Unauthenticated("auth.required")
     if not user.is_active:

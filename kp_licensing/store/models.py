@@ -78,6 +78,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20, index=True)
     operator_id: int | None = Field(default=None, foreign_key="operators.id", index=True)
     password_hash: str | None = Field(default=None, max_length=200)
+    #: Carried in every token; a password change raises it, so earlier tokens stop working.
+    token_version: int = 0
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

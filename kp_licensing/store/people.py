@@ -189,6 +189,20 @@ def deactivate(session: Session, user: User) -> User:
     return user
 
 
+def set_password(session: Session, user_id: int, password_hash: str) -> User:
+    """A new password hash, and the next token version (earlier tokens stop working); one
+    statement, so two changes at once both count."""
+    session.execute(
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(password_hash=password_hash, token_version=User.token_version + 1)
+    )
+    session.commit()
+    user = session.get(User, user_id, populate_existing=True)
+    assert user is not None
+    return user
+
+
 def reactivate(session: Session, user: User) -> User:
     user.is_active = True
     session.add(user)

@@ -173,27 +173,38 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def issue_token(*, user_id: int, role: str, secret: str, minutes: int) -> tuple[str, datetime]:
+def issue_token(
+    *, user_id: int, role: str, secret: str, minutes: int, version: int = 0
+) -> tuple[str, datetime]:
+    """A signed token for the account; ``version`` is the account's token version, which a
+    password change raises so that every token issued before stops working."""
     expires = datetime.now(UTC) + timedelta(minutes=minutes)
     token = jwt.encode(
-        {"sub": str(user_id), "role": role, "exp": expires, "iat": datetime.now(UTC)},
+        {
+            "sub": str(user_id),
+            "role": role,
+            "ver": version,
+            "exp": expires,
+            "iat": datetime.now(UTC),
+        },
         secret,
         algorithm=_ALGORITHM,
     )
     return token, expires
 
 
-def read_token(token: str, *, secret: str) -> int:
-    """The user id a valid, unexpired token was issued to."""
-    user_id, expires = _verified(token, secret)
+def read_token(token: str, *, secret: str) -> tuple[int, int]:
+    """(user id, token version) of a valid, unexpired token (a token from before versions
+    counts as version 0)."""
+    user_id, expires, version = _verified(token, secret)
     if time.time() >= expires:
         raise Unauthenticated("auth.token_expired")
-    return user_id
+    return user_id, version
 
 
 @lru_cache(maxsize=4096)
-def _verified(token: str, secret: str) -> tuple[int, float]:
-    """(user id, expiry) of a token whose signature is good: verified once per token and
+def _verified(token: str, secret: str) -> tuple[int, float, int]:
+    """(user id, expiry, version) of a token whose signature is good: verified once per token and
     secret, then remembered (a client sends the same token with every request for its life,
     and verifying was a sixth of a case read's time). Failures are not cached; the expiry is
     checked on every use by ``read_token``."""
@@ -202,7 +213,7 @@ def _verified(token: str, secret: str) -> tuple[int, float]:
         user_id = int(claims["sub"])
         if not 0 < user_id < 2**63:  # no account has such an id; the database could not say so
             raise ValueError(user_id)
-        return user_id, float(claims["exp"])
+        return user_id, float(claims["exp"]), int(claims.get("ver", 0))
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("auth.token_expired") from None
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):

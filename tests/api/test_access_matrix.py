@@ -419,6 +419,29 @@ def _me(world: World, caller: str, allowed: bool) -> Call:
     return Call(path="/me", verify=verify)
 
 
+def _change_password(world: World, caller: str, allowed: bool) -> Call:
+    """An allowed caller renews its own password (to the same words: later tests sign in with
+    them) and carries on with the token the answer gives, its old one having stopped working.
+    A refused call leaves trader A's token working."""
+    body = {"current_password": PASSWORD, "new_password": PASSWORD}
+
+    def verify(response: httpx.Response) -> None:
+        client = world.trader_a.http if caller == "trader_a" else world.trader_b.http
+        if caller not in ("trader_a", "trader_b"):
+            client = getattr(world.staff, caller).http
+        old = client.get("/me")
+        assert old.status_code == 401 and old.json()["message_code"] == "auth.token_superseded"
+        client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        assert client.get("/me").status_code == 200
+
+    return Call(
+        path="/me/password",
+        kwargs={"json": body},
+        snapshot=lambda: world.trader_a.http.get("/me").status_code,
+        verify=verify,
+    )
+
+
 def _list_users(world: World, caller: str, allowed: bool) -> Call:
     def verify(response: httpx.Response) -> None:
         names = {u["username"] for u in response.json()}
@@ -917,6 +940,7 @@ def _withdraw_listing(world: World, caller: str, allowed: bool) -> Call:
 MATRIX: dict[tuple[str, str], Row[World]] = {
     # accounts
     ("GET", f"{PREFIX}/me"): Row(None, False, _me),
+    ("POST", f"{PREFIX}/me/password"): Row(Action.change_password, False, _change_password),
     ("GET", f"{PREFIX}/users"): Row(Action.manage_users, False, _list_users),
     ("POST", f"{PREFIX}/users"): Row(Action.manage_users, False, _create_user),
     ("POST", f"{PREFIX}/users/{{user_id}}/deactivate"): Row(

@@ -107,7 +107,7 @@ def test_a_case_read_answers_with_its_schema_json(
 
 def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
     token, expires = security.issue_token(user_id=5, role="officer", secret="s" * 32, minutes=1)
-    assert security.read_token(token, secret="s" * 32) == 5  # verified, then remembered
+    assert security.read_token(token, secret="s" * 32) == (5, 0)  # verified, then remembered
     monkeypatch.setattr(security.time, "time", lambda: expires.timestamp() + 1)
     with pytest.raises(Unauthenticated) as expired:
         security.read_token(token, secret="s" * 32)

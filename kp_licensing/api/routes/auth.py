@@ -7,9 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from kp_licensing.api.deps import ClientAddress, CurrentPrincipal, ServicesDep, SessionDep
+from kp_licensing.api.deps import (
+    ClientAddress,
+    CurrentPrincipal,
+    MayChangePassword,
+    ServicesDep,
+    SessionDep,
+)
 from kp_licensing.services import accounts
-from schemas.accounts import Registration, RegistrationResult, Token, UserPublic
+from schemas.accounts import PasswordChange, Registration, RegistrationResult, Token, UserPublic
 
 router = APIRouter(tags=["accounts"])
 
@@ -34,6 +40,20 @@ def register(
     """Register an operator (company or individual entrepreneur) with its first trader user."""
     return accounts.register(
         session, body, policy=services.settings.password_policy(), address=address
+    )
+
+
+@router.post("/me/password", response_model=Token)
+async def change_password(
+    body: PasswordChange,
+    principal: MayChangePassword,
+    services: ServicesDep,
+    address: ClientAddress,
+) -> Token:
+    """Change one's own password (the current one first); every earlier token stops working,
+    and the answer is a new one."""
+    return await accounts.change_password(
+        services.sessions, services.settings, body, actor=principal.actor, address=address
     )
 
 

@@ -26,9 +26,8 @@ YEAR = timedelta(days=365)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("api_keys") as batch:
-        batch.add_column(sa.Column("expires_at", UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column("last_used_at", UTCDateTime(), nullable=True))
+    op.add_column("api_keys", sa.Column("expires_at", UTCDateTime(), nullable=True))
+    op.add_column("api_keys", sa.Column("last_used_at", UTCDateTime(), nullable=True))
     keys = sa.table(
         "api_keys",
         sa.column("id", sa.Integer()),
@@ -43,6 +42,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("api_keys") as batch:
-        batch.drop_column("last_used_at")
-        batch.drop_column("expires_at")
+    op.drop_column("api_keys", "last_used_at")
+    op.drop_column("api_keys", "expires_at")
