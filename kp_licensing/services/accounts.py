@@ -296,7 +296,7 @@ def authenticate(
         user = people.get_user(session, user_id)
         if user is None:
             raise Unauthenticated("auth.account_gone")
-        if version != user.token_version:
+        if user.is_active and version != user.token_version:  # (a deactivated one: below)
             raise Unauthenticated("auth.token_superseded")
     else:
         raise Unauthenticated("auth.required")

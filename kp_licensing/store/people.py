@@ -181,6 +181,7 @@ def deactivate(session: Session, user: User) -> User:
             if not others:
                 raise Conflict("account.last_admin", username=user.username)
         user.is_active = False
+        user.token_version += 1  # its tokens stay dead if the account is reactivated
         session.add(user)
         session.commit()
     except Exception:

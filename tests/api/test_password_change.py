@@ -48,3 +48,17 @@ def test_a_customs_system_has_no_password_to_change(staff: Staff) -> None:
     )
     assert response.status_code == 403, response.text
     assert response.json()["message_code"] == "forbidden.change_password"
+
+
+def test_a_reactivated_account_starts_with_new_tokens(
+    service: str, staff: Staff, trader: Api
+) -> None:
+    """Deactivating ends the account's tokens for good: reactivated, it signs in afresh."""
+    me = trader.ok("GET", "/me")
+    staff.admin.ok("POST", f"/users/{me['id']}/deactivate")
+    gone = trader.request("GET", "/me")
+    assert gone.json()["message_code"] == "auth.account_deactivated", gone.text
+    staff.admin.ok("POST", f"/users/{me['id']}/reactivate")
+    old = trader.request("GET", "/me")
+    assert old.status_code == 401 and old.json()["message_code"] == "auth.token_superseded"
+    assert Api.login(service, trader.username or "", OLD).ok("GET", "/me")["id"] == me["id"]
