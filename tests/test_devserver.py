@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from kp_licensing.run.devserver import free_port, port_open
+from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
 
 pytestmark = pytest.mark.processes
 
@@ -45,3 +47,21 @@ def test_a_killed_starter_takes_its_server_with_it() -> None:
         os.kill(server_pid, signal.SIGKILL)
         pytest.fail("the Temporal server outlived the process that started it")
     assert not port_open("127.0.0.1", port)
+
+
+async def test_the_servers_database_and_log_are_owner_only(tmp_path: Path) -> None:
+    """Workflow histories hold names and ID numbers: the Temporal server's file, its journals
+    and its log are readable by the service's user only."""
+    folder = tmp_path / "var"
+    server = TemporalDevServer(
+        port=free_port(), db_file=folder / "temporal.db", log_file=folder / "temporal.log"
+    )
+    await server.start()
+    try:
+        files = [p for p in folder.iterdir() if p.name.startswith("temporal.")]
+        assert {"temporal.db", "temporal.log"} <= {p.name for p in files}, files
+        for path in files:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path, oct(path.stat().st_mode))
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    finally:
+        server.stop()

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from kp_licensing.support.binaries import temporal_cli
-from kp_licensing.support.private import private_folder
+from kp_licensing.support.private import make_private, private_folder, private_log
 
 
 def _die_with_parent() -> None:
@@ -122,7 +122,7 @@ class TemporalDevServer:
     async def start(self, timeout: float = 60) -> None:
         """Start the server and wait until its gRPC port answers."""
         self.check_ports()
-        log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        log = private_log(self.log_file) if self.log_file else subprocess.DEVNULL
         self._process = subprocess.Popen(
             self.command(),
             stdout=log,
@@ -142,6 +142,8 @@ class TemporalDevServer:
                 self.stop()
                 raise RuntimeError(f"the Temporal dev server did not start within {timeout} s")
             await asyncio.sleep(0.1)
+        if self.db_file is not None:
+            make_private(self.db_file)
 
     def stop(self, timeout: float = 20) -> None:
         """Stop the server gracefully (SIGTERM to its group), forcefully if it does not stop."""
