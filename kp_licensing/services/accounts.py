@@ -185,8 +185,9 @@ async def sign_in(
     costlier) parameters is made again with today's. Guessing is throttled per account and
     client address (``services.throttle``)."""
     subjects = throttle.sign_in(username, address)
-    await to_thread.run_sync(_in_session, sessions, throttle.check, subjects)
-    user = await to_thread.run_sync(_find_user, sessions, username)
+    user = await to_thread.run_sync(
+        _let_through, sessions, subjects, lambda session: people.find_user(session, username)
+    )
     password_hash = user.password_hash if user else None
     if (
         not await security.verify_password_async(password, password_hash)
@@ -226,10 +227,11 @@ async def change_password(
     """The actor's new password, after its current one (a wrong one counts as a failed sign-in:
     ``services.throttle``). Every token issued before stops working (the account's token version
     goes up); the answer is a fresh token, so the person carries on."""
-    user = await to_thread.run_sync(_get_user, sessions, actor.user_id)
+    subjects = throttle.sign_in(actor.username, address)
+    user = await to_thread.run_sync(
+        _let_through, sessions, subjects, lambda session: people.get_user(session, actor.user_id)
+    )
     assert user is not None and user.id is not None
-    subjects = throttle.sign_in(user.username, address)
-    await to_thread.run_sync(_in_session, sessions, throttle.check, subjects)
     if not await security.verify_password_async(body.current_password, user.password_hash):
         await to_thread.run_sync(_in_session, sessions, throttle.failed, subjects)
         raise Unauthenticated("auth.wrong_password")
@@ -237,11 +239,6 @@ async def change_password(
     new_hash = await security.hash_password_async(body.new_password)
     changed = await to_thread.run_sync(_store_new_password, sessions, user.id, new_hash)
     return _token(changed, settings)
-
-
-def _get_user(sessions: SessionFactory, user_id: int) -> User | None:
-    with sessions() as session:
-        return people.get_user(session, user_id)
 
 
 def _store_new_password(sessions: SessionFactory, user_id: int, password_hash: str) -> User:
@@ -256,9 +253,14 @@ def _in_session(
         step(session, subjects)
 
 
-def _find_user(sessions: SessionFactory, username: str) -> User | None:
+def _let_through(
+    sessions: SessionFactory, subjects: throttle.Subjects, find: Callable[[Session], User | None]
+) -> User | None:
+    """The account ``find`` looks up, unless the throttle makes this attempt wait (429): one
+    session, one hop to a request thread."""
     with sessions() as session:
-        return people.find_user(session, username)
+        throttle.check(session, subjects)
+        return find(session)
 
 
 def _store_hash(sessions: SessionFactory, user_id: int, password_hash: str) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import ColumnElement, case, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from kp_licensing.store.models import FailedAttempts
+
+
+def _row(scope: str, subject: str) -> ColumnElement[bool]:
+    return (col(FailedAttempts.scope) == scope) & (col(FailedAttempts.subject) == subject)
 
 
 def blocked_until(session: Session, scope: str, subject: str, now: datetime) -> datetime | None:
@@ -24,18 +28,16 @@ def add_failure(
 ) -> int:
     """Count one more failure (starting again from one when the last was longer than ``forget``
     ago) and return the count. One statement increments, so concurrent failures all count."""
-    fresh = FailedAttempts.last_failure_at >= now - forget  # type: ignore[operator]
-    stale = FailedAttempts.last_failure_at < now - forget  # type: ignore[operator]
-    key = (col(FailedAttempts.scope) == scope) & (col(FailedAttempts.subject) == subject)
-    for condition, failures in ((fresh, FailedAttempts.failures + 1), (stale, 1)):
-        done = session.execute(
-            update(FailedAttempts)
-            .where(key & condition)
-            .values(failures=failures, last_failure_at=now)
+    recent = col(FailedAttempts.last_failure_at) >= now - forget
+    counted = session.execute(
+        update(FailedAttempts)
+        .where(_row(scope, subject))
+        .values(
+            failures=case((recent, col(FailedAttempts.failures) + 1), else_=1),
+            last_failure_at=now,
         )
-        if done.rowcount:  # type: ignore[attr-defined]
-            break
-    else:
+    )
+    if not counted.rowcount:  # type: ignore[attr-defined]
         try:
             with session.begin_nested():
                 session.add(
@@ -43,23 +45,14 @@ def add_failure(
                 )
         except IntegrityError:  # another request's first failure just went in: count on it
             return add_failure(session, scope, subject, now=now, forget=forget)
-    session.flush()
     row = session.get(FailedAttempts, (scope, subject), populate_existing=True)
     assert row is not None
     return row.failures
 
 
 def block(session: Session, scope: str, subject: str, until: datetime) -> None:
-    session.execute(
-        update(FailedAttempts)
-        .where((col(FailedAttempts.scope) == scope) & (col(FailedAttempts.subject) == subject))
-        .values(blocked_until=until)
-    )
+    session.execute(update(FailedAttempts).where(_row(scope, subject)).values(blocked_until=until))
 
 
 def forget(session: Session, scope: str, subject: str) -> None:
-    session.execute(
-        delete(FailedAttempts).where(
-            (col(FailedAttempts.scope) == scope) & (col(FailedAttempts.subject) == subject)
-        )
-    )
+    session.execute(delete(FailedAttempts).where(_row(scope, subject)))

@@ -26,15 +26,21 @@ from kp_licensing.store.models import Document
 from kp_licensing.support.private import private_folder
 from schemas.common import DocumentRef
 
-#: Leading bytes of each accepted type.
-MAGIC = {
-    "application/pdf": (b"%PDF-",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
+
+@dataclass(frozen=True)
+class FileType:
+    #: Leading bytes that make a file this type.
+    signatures: tuple[bytes, ...]
+    #: What a download of the type is named with, whatever the uploaded name said.
+    extension: str
+
+
+#: The types a document may be, by content type.
+TYPES = {
+    "application/pdf": FileType((b"%PDF-",), ".pdf"),
+    "image/png": FileType((b"\x89PNG\r\n\x1a\n",), ".png"),
+    "image/jpeg": FileType((b"\xff\xd8\xff",), ".jpg"),
 }
-#: The extension a download of each type is named with, whatever the uploaded name said.
-EXTENSION = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
-assert EXTENSION.keys() == MAGIC.keys()
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 
 
@@ -43,8 +49,8 @@ class TooLarge(RuleViolation):
 
 
 def sniff(head: bytes) -> str | None:
-    for content_type, signatures in MAGIC.items():
-        if any(head.startswith(sig) for sig in signatures):
+    for content_type, kind in TYPES.items():
+        if any(head.startswith(sig) for sig in kind.signatures):
             return content_type
     return None
 
@@ -64,7 +70,7 @@ def download_name(filename: str, content_type: str) -> str:
     ``lease.hta`` downloads as ``lease.pdf``, never as something a desktop would run. The name
     as uploaded stays in the document's metadata."""
     stem = (filename.rpartition(".")[0] or filename).strip(" .") or "document"
-    return stem + EXTENSION[content_type]
+    return stem + TYPES[content_type].extension
 
 
 class DocumentStore:
