@@ -3,6 +3,7 @@ nothing of the case (state, transition numbering, timers) is lost on the way."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,13 +11,13 @@ import pytest
 from temporalio.client import Client
 
 from kp_licensing.run.devserver import TemporalDevServer, free_port
+from kp_licensing.run.reconnect import connect_until_up
 from kp_licensing.store import licences
 from kp_licensing.store.db import SessionFactory
 from schemas.case import Reason
 from schemas.common import Role
 from schemas.licence import Approve, LicenceStatus, Suspend
 from tests.factories import actor, licence_start, operator_row
-from workflows.client import connect
 from workflows.licence import LicenceWorkflow, workflow_id
 from workflows.worker import build_worker
 
@@ -33,7 +34,10 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
     )
     await server.start()
     try:
-        yield await connect(server.address, "default")
+        # The port opens before the frontend is healthy: connect as the service does, retrying.
+        client = await connect_until_up(server.address, "default", stop=asyncio.Event(), who="test")
+        assert client is not None
+        yield client
     finally:
         server.stop()
 
