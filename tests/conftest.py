@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,30 +35,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("processes") is None)
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated, empty database for this test process: on PostgreSQL a schema of its own
-    (``kp_test_<worker>``, chosen through the connection's ``search_path``, so every process
-    the tests start sees the same tables), dropped at the end; on SQLite a file of its own."""
+@contextmanager
+def migrated_database(name: str, folder: Path) -> Iterator[str]:
+    """A migrated, empty database called ``name``: on PostgreSQL (``KP_DATABASE_URL``) a schema
+    of its own, chosen through the connection's ``search_path`` so every process a test starts
+    sees the same tables, dropped at the end; on SQLite a file of its own in ``folder``."""
     url = os.environ.get("KP_DATABASE_URL") or ""
     if not url.startswith("postgresql"):
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'kp-licensing.db'}"
+        url = f"sqlite:///{folder / f'{name}.db'}"
         upgrade(url)
         yield url
         return
-    schema = f"kp_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = make_engine(url)
     with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    own = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    own = make_url(url).update_query_dict({"options": f"-csearch_path={name}"})
     url = own.render_as_string(hide_password=False)
     upgrade(url)
     yield url
     with admin.begin() as conn:
         conn.execute(text("SET LOCAL lock_timeout = '5s'"))
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The database of this test process (``kp_test_<worker>``)."""
+    name = f"kp_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    with migrated_database(name, tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session
 
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.store.models import Operator
+from kp_licensing.store.models import Document, Operator, User
 from kp_licensing.support.settings import Settings
 from schemas.common import Actor, DocumentRef, Role
 from schemas.licence import (
@@ -62,6 +62,26 @@ def document_refs(kinds: list[str] = REQUIRED_DOCUMENTS) -> list[DocumentRef]:
         )
         for k in kinds
     ]
+
+
+def stored_documents(session: Session, operator_id: int, refs: list[DocumentRef]) -> None:
+    """Rows for these document refs, uploaded by a new trader of the operator (a case's
+    submission refuses documents the store does not have)."""
+    user = User(username=unique("uploader"), full_name="U", role="trader", operator_id=operator_id)
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    for ref in refs:
+        session.add(
+            Document(
+                operator_id=operator_id,
+                uploaded_by=user.id,
+                **ref.model_dump(
+                    include={"id", "kind", "filename", "content_type", "size", "sha256"}
+                ),
+            )
+        )
+    session.commit()
 
 
 def operator_row(session: Session) -> Operator:

@@ -32,7 +32,12 @@ WIRING = {"kp_licensing.store.db", "kp_licensing.store.documents", "kp_licensing
 
 #: Workflow definitions: they may import ``workflows.common``, ``workflows.licence_clock`` and
 #: activity modules (``*_activities``, what they run), never one another.
-WORKFLOW_DEFINITIONS = {"workflows.licence", "workflows.permit", "workflows.holds"}
+WORKFLOW_DEFINITIONS = {
+    "workflows.licence",
+    "workflows.permit",
+    "workflows.holds",
+    "workflows.housekeeping",
+}
 
 
 def layer(module: str) -> str | None:

@@ -35,9 +35,15 @@ def test_development_defaults_run() -> None:
         ({"database_url": PG, "jwt_secret": "x" * 40}, "a shorter string repeated"),
         ({"database_url": PG, "jwt_secret": "abcdefghi" * 4 + "abcd"}, "10 different"),
         ({"jwt_secret": STRONG}, "KP_DATABASE_URL"),
+        ({"jwt_secret": STRONG, "database_url": PG}, "KP_AUDIT_KEY"),
+        ({"jwt_secret": STRONG, "database_url": PG, "audit_key": "short"}, "KP_AUDIT_KEY"),
         ({"jwt_secret": STRONG, "database_url": "sqlite:///p.db"}, "KP_DATABASE_URL"),
         (
-            {"jwt_secret": STRONG, "database_url": PG, "password_hash_memory_kib": 19 * 1023},
+            {
+                "jwt_secret": STRONG,
+                "database_url": PG,
+                "password_hash_memory_kib": 19 * 1023,
+            },
             "KP_PASSWORD_HASH_MEMORY_KIB",
         ),
         (
@@ -55,7 +61,9 @@ def test_production_refuses_development_secrets_and_sqlite(
 
 
 def test_production_with_real_secrets_starts() -> None:
-    Settings(environment="production", jwt_secret=STRONG, database_url=PG).check_production()
+    Settings(
+        environment="production", jwt_secret=STRONG, audit_key=STRONG[::-1], database_url=PG
+    ).check_production()
 
 
 def test_environment_variables_configure_settings(monkeypatch: pytest.MonkeyPatch) -> None:

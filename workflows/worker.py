@@ -12,12 +12,14 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from kp_licensing.store.db import SessionFactory
 from workflows.hold_activities import HoldActivities
 from workflows.holds import ListingHoldsWorkflow
+from workflows.housekeeping import HousekeepingWorkflow
+from workflows.housekeeping_activities import HousekeepingActivities
 from workflows.licence import LicenceWorkflow
 from workflows.licence_activities import LicenceActivities
 from workflows.permit import PermitWorkflow
 from workflows.permit_activities import PermitActivities
 
-WORKFLOWS = [LicenceWorkflow, PermitWorkflow, ListingHoldsWorkflow]
+WORKFLOWS = [LicenceWorkflow, PermitWorkflow, ListingHoldsWorkflow, HousekeepingWorkflow]
 
 #: The sandbox, with our workflow modules passed through: by default it re-imports (and, with no
 #: bytecode cache, compiles) the module of a workflow class for every run it starts, about an
@@ -30,13 +32,24 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 
 
 def build_worker(
-    client: Client, *, task_queue: str, sessions: SessionFactory, executor: ThreadPoolExecutor
+    client: Client,
+    *,
+    task_queue: str,
+    sessions: SessionFactory,
+    executor: ThreadPoolExecutor,
+    housekeeping: HousekeepingActivities | None = None,
 ) -> Worker:
     """A worker for ``task_queue``; activities are synchronous (database calls), run on
-    ``executor``."""
+    ``executor``. The service's worker runs the ``housekeeping`` too (it needs the documents
+    folder); workers of tests about cases leave it out."""
     licences = LicenceActivities(sessions)
     permits = PermitActivities(sessions)
     holds = HoldActivities(sessions, client)
+    chores = (
+        []
+        if housekeeping is None
+        else [housekeeping.delete_unused_documents, housekeeping.purge_failed_attempts]
+    )
     return Worker(
         client,
         task_queue=task_queue,
@@ -51,6 +64,7 @@ def build_worker(
             permits.allocate_number,
             holds.hold_operator_shipments,
             holds.hold_listed_cases,
+            *chores,
         ],
         activity_executor=executor,
         # Let activities in flight (a projection write) finish on shutdown rather than be

@@ -17,6 +17,7 @@ from kp_licensing.api.deps import Services
 from kp_licensing.api.health import Readiness
 from kp_licensing.api.language import Language, SayingJSONResponse
 from kp_licensing.api.routes import (
+    audit,
     auth,
     documents,
     licences,
@@ -28,7 +29,7 @@ from kp_licensing.api.routes import (
 from kp_licensing.run.reconnect import connect_until_up
 from kp_licensing.services.sweep import sweep_forever
 from kp_licensing.store.db import make_engine, make_probe_engine, session_factory
-from kp_licensing.store.documents import DocumentStore
+from kp_licensing.store.documents import document_store
 from kp_licensing.support import security
 from kp_licensing.support.settings import Settings, get_settings
 
@@ -55,11 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     services = Services(
         settings=settings,
         sessions=session_factory(engine),
-        documents=DocumentStore(
-            settings.documents_dir,
-            max_bytes=settings.upload_max_bytes,
-            allowed_types=settings.upload_allowed_types,
-        ),
+        documents=document_store(settings),
     )
 
     readiness = Readiness(services, make_probe_engine(settings.resolved_database_url()))
@@ -123,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     docs.install(app)
 
-    for module in (auth, users, documents, licences, notifications, participants, permits):
+    for module in (auth, users, documents, licences, notifications, participants, permits, audit):
         app.include_router(module.router, prefix="/api/v1")
     openapi.install(app)
 

@@ -19,6 +19,7 @@ from kp_licensing.api.permissions import Action, allowed, refusal
 from kp_licensing.domain import numbering
 from kp_licensing.domain.errors import Unavailable
 from kp_licensing.services import accounts
+from kp_licensing.services.audit import Origin
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.documents import DocumentStore
@@ -126,10 +127,12 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller: the account and the actor recorded in audit trails."""
+    """The authenticated caller: the account, the actor recorded in case histories, and
+    (with the client's address) the origin recorded in the audit trail."""
 
     user: UserPublic
     role: Role
+    address: str
 
     @property
     def actor(self) -> Actor:
@@ -139,6 +142,10 @@ class Principal:
             role=self.role,
             operator_id=self.user.operator_id,
         )
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(actor=self.actor, address=self.address)
 
     @property
     def operator_id(self) -> int:
@@ -158,6 +165,7 @@ ClientAddress = Annotated[str, Depends(client_address)]
 
 
 def current_principal(
+    request: Request,
     session: SessionDep,
     services: ServicesDep,
     address: ClientAddress,
@@ -171,7 +179,9 @@ def current_principal(
         jwt_secret=services.settings.jwt_secret,
         address=address,
     )
-    return Principal(user=user, role=user.role)
+    principal = Principal(user=user, role=user.role, address=address)
+    request.state.principal = principal  # for the audit entry of a refusal (api/errors.py)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -198,6 +208,7 @@ MaySurrender = Annotated[Principal, Depends(require(Action.surrender))]
 MayDecide = Annotated[Principal, Depends(require(Action.decide))]
 MayChangeStanding = Annotated[Principal, Depends(require(Action.change_standing))]
 MayCheckLicence = Annotated[Principal, Depends(require(Action.check_licence))]
+MayReadAudit = Annotated[Principal, Depends(require(Action.read_audit))]
 MayUpload = Annotated[Principal, Depends(require(Action.upload))]
 MayViewDocuments = Annotated[Principal, Depends(require(Action.view_documents))]
 MayNotifications = Annotated[Principal, Depends(require(Action.notifications))]

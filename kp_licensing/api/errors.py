@@ -16,10 +16,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
@@ -28,6 +30,7 @@ from temporalio.service import RPCError
 from kp_licensing.api import validation
 from kp_licensing.api.language import SayingJSONResponse, text
 from kp_licensing.domain.errors import DomainError, Unavailable
+from kp_licensing.services import audit
 from kp_licensing.services.temporal import from_temporal
 from kp_licensing.support.catalogue import render
 from schemas.messages import Message, say
@@ -221,6 +224,40 @@ _NOT_CONNECTED = "Failed client connect"
 _ENGINE_DOWN = Unavailable("engine.unavailable")
 
 
+async def audit_refusal(request: Request, error: DomainError) -> None:
+    """A 401 or 403 goes into the audit trail, with who asked (if known) and what: the entry is
+    committed on its own, since the refused request changes nothing. A trail that cannot be
+    written (the database is down) does not turn the refusal into a 500; the line is logged."""
+    if error.status_code not in (401, 403) or not audit.needs_entry(error):
+        return
+    principal = getattr(request.state, "principal", None)
+    by = (
+        principal.origin
+        if principal is not None
+        else audit.Origin(actor=None, address=request.client.host if request.client else "unknown")
+    )
+    try:
+        await to_thread.run_sync(
+            lambda: audit.write(
+                request.app.state.services.sessions,
+                by,
+                "request.refused",
+                target=f"request:{request.method} {request.url.path}",
+                outcome=audit.Outcome.refused,
+                code=error.message.code,
+            )
+        )
+    except SQLAlchemyError as failure:
+        log.warning(
+            "audit entry not written (%s): %s %s refused to %s, %s",
+            type(failure).__name__,
+            request.method,
+            request.url.path,
+            by.actor.username if by.actor else by.address,
+            error.message.code,
+        )
+
+
 def install(app: FastAPI) -> None:
     """Map every failure to ``ErrorBody``."""
 
@@ -229,9 +266,10 @@ def install(app: FastAPI) -> None:
         return validation_response(error)
 
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, error: DomainError) -> JSONResponse:
         if isinstance(error, Unavailable):  # one line for the operators, never a traceback
             log.warning("503: %s", render(error.message))
+        await audit_refusal(request, error)
         return domain_response(error)
 
     @app.exception_handler(HTTPException)
@@ -239,9 +277,10 @@ def install(app: FastAPI) -> None:
         return http_response(request, error)
 
     @app.exception_handler(WorkflowUpdateFailedError)
-    async def update_failed(_: Request, error: WorkflowUpdateFailedError) -> JSONResponse:
+    async def update_failed(request: Request, error: WorkflowUpdateFailedError) -> JSONResponse:
         mapped = from_temporal(error)
         if mapped is not None:
+            await audit_refusal(request, mapped)  # a workflow's own check of the actor's role
             return domain_response(mapped)
         log.error("workflow update failed", exc_info=error)
         return respond(502, "process_failed", say("engine.process_failed"))

@@ -34,6 +34,7 @@ class Action(StrEnum):
     manage_users = "manage_users"
     view_registry = "view_registry"  # Participant registry, invalid foreign certificates
     manage_registry = "manage_registry"
+    read_audit = "read_audit"
 
 
 #: How each action is refused: "<role> accounts may not <do it>; only <who> accounts may".
@@ -74,6 +75,7 @@ REFUSALS: dict[Action, Callable[[str, str], Forbidden]] = {
     Action.manage_registry: lambda role, who: Forbidden(
         "forbidden.manage_registry", role=role, who=who
     ),
+    Action.read_audit: lambda role, who: Forbidden("forbidden.read_audit", role=role, who=who),
 }
 
 STAFF = {Role.officer, Role.supervisor}
@@ -97,6 +99,7 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.manage_users: {Role.admin},
     Action.view_registry: {Role.trader, Role.customs, *STAFF},
     Action.manage_registry: set(STAFF),
+    Action.read_audit: {Role.admin, Role.supervisor},
 }
 
 

@@ -19,8 +19,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 
 
 def _logging() -> None:
@@ -109,6 +111,7 @@ def create_admin(
     from kp_licensing.api import validation
     from kp_licensing.domain.errors import DomainError
     from kp_licensing.services import accounts
+    from kp_licensing.services.audit import Origin
     from kp_licensing.store.db import make_engine, session_factory
     from kp_licensing.store.migrate import upgrade
     from kp_licensing.support import security
@@ -144,11 +147,38 @@ def create_admin(
     security.configure_from(settings)
     with session_factory(make_engine(url))() as session:
         try:
-            user = accounts.create_user(session, account, policy=settings.password_policy())
+            user = accounts.create_user(
+                session, account, policy=settings.password_policy(), by=Origin.command_line()
+            )
         except DomainError as error:
             typer.echo(render(error.message), err=True)
             raise typer.Exit(1) from None
     typer.echo(f"administrator {user.username} created (id {user.id})")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check that no audit entry was altered, removed or reordered (each is sealed with
+    KP_AUDIT_KEY and chained to the one before); exit 1 naming every break found."""
+    from kp_licensing.services import audit
+    from kp_licensing.store.db import make_engine, session_factory
+    from kp_licensing.support import security
+    from kp_licensing.support.catalogue import render
+
+    settings = get_settings()
+    security.configure_from(settings)
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        with session_factory(engine)() as session:
+            result = audit.verify(session)
+    finally:
+        engine.dispose()
+    for problem in result.problems:
+        typer.echo(render(problem), err=True)
+    if result.problems:
+        typer.echo(f"audit trail NOT intact: {len(result.problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit trail intact: {result.entries} entries, last seal {result.head}")
 
 
 @app.command()

@@ -21,6 +21,7 @@ from kp_licensing.cli.demo_shipments import walk_shipments
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict
 from kp_licensing.services import accounts
+from kp_licensing.services.audit import Origin
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.support import security
 from kp_licensing.support.settings import Settings
@@ -68,7 +69,12 @@ def seed_staff(settings: Settings) -> None:
             for username, (name, role, password) in STAFF.items():
                 account = NewUser(username=username, full_name=name, role=role, password=password)
                 try:
-                    accounts.create_user(session, account, policy=settings.password_policy())
+                    accounts.create_user(
+                        session,
+                        account,
+                        policy=settings.password_policy(),
+                        by=Origin.command_line(),
+                    )
                 except Conflict:  # there already, from an earlier run
                     session.rollback()
     except SQLAlchemyError as error:

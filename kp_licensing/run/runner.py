@@ -8,6 +8,7 @@ import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 
 import uvicorn
 
@@ -15,9 +16,12 @@ from kp_licensing.api.app import create_app
 from kp_licensing.run.devserver import TemporalDevServer, ensure_port_free
 from kp_licensing.run.reconnect import connect_until_up
 from kp_licensing.store.db import make_engine, session_factory
+from kp_licensing.store.documents import document_store
 from kp_licensing.store.migrate import upgrade
 from kp_licensing.support.private import private_folder
 from kp_licensing.support.settings import Settings
+from workflows.housekeeping_activities import HousekeepingActivities
+from workflows.schedules import ensure_housekeeping
 from workflows.worker import build_worker
 
 log = logging.getLogger("kp_licensing")
@@ -73,12 +77,21 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         pool_size=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout,
     )
+    sessions = session_factory(engine)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(
             client,
             task_queue=settings.task_queue,
-            sessions=session_factory(engine),
+            sessions=sessions,
             executor=executor,
+            housekeeping=HousekeepingActivities(
+                sessions, document_store(settings), unused_days=settings.documents_unused_days
+            ),
+        )
+        await ensure_housekeeping(
+            client,
+            task_queue=settings.task_queue,
+            every=timedelta(hours=settings.housekeeping_every_hours),
         )
         async with worker:
             log.info(

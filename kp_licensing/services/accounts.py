@@ -13,7 +13,8 @@ from sqlmodel import Session
 from kp_licensing.domain.errors import Conflict, NotFound, RuleViolation, Unauthenticated
 from kp_licensing.domain.passwords import PasswordPolicy
 from kp_licensing.domain.registration import MIN_SIGNIFICANT, registration_no_problem
-from kp_licensing.services import throttle
+from kp_licensing.services import audit, throttle
+from kp_licensing.services.audit import Origin
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import User
@@ -41,7 +42,16 @@ def public(user: User) -> UserPublic:
     return UserPublic.model_validate(user, from_attributes=True)
 
 
-def create_user(session: Session, body: NewUser, *, policy: PasswordPolicy) -> UserPublic:
+def actor_of(user: User) -> Actor:
+    assert user.id is not None
+    return Actor(
+        user_id=user.id, username=user.username, role=Role(user.role), operator_id=user.operator_id
+    )
+
+
+def create_user(
+    session: Session, body: NewUser, *, policy: PasswordPolicy, by: Origin
+) -> UserPublic:
     """Create any account: staff, a customs system (no password: it uses API keys), a trader."""
     if body.role != Role.customs and body.password is None:
         raise RuleViolation("account.password_required")
@@ -61,7 +71,18 @@ def create_user(session: Session, body: NewUser, *, policy: PasswordPolicy) -> U
         password=body.password,
         email=body.email,
         operator_id=body.operator_id,
+        commit=False,
     )
+    audit.record(
+        session,
+        by,
+        "account.created",
+        target=f"user:{user.id}",
+        username=user.username,
+        role=user.role,
+        operator_id=user.operator_id or "",
+    )
+    session.commit()
     return public(user)
 
 
@@ -77,38 +98,63 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
-def deactivate(session: Session, user_id: int) -> UserPublic:
+def deactivate(session: Session, user_id: int, *, by: Origin) -> UserPublic:
     """Stop an account from logging in (its history stays); never the last active administrator."""
-    return public(people.deactivate(session, _user(session, user_id)))
+    return _deactivate(session, _user(session, user_id), by=by)
 
 
-def deactivate_colleague(session: Session, user_id: int, *, actor: Actor) -> UserPublic:
+def _deactivate(session: Session, user: User, *, by: Origin) -> UserPublic:
+    deactivated = people.deactivate(session, user, commit=False)
+    audit.record(session, by, "account.deactivated", target=f"user:{user.id}")
+    session.commit()
+    return public(deactivated)
+
+
+def deactivate_colleague(session: Session, user_id: int, *, by: Origin) -> UserPublic:
     """A trader stops a colleague of the same operator from logging in (someone who left the
     company). Another operator's account does not exist for it (404); itself it may not stop,
     so an operator always keeps an active trader who asked for nothing of the bureau."""
+    actor = by.actor
+    assert actor is not None, "a trader acts (MayManageColleagues)"
     user = people.get_user(session, user_id)
     if user is None or user.operator_id != actor.operator_id or user.role != Role.trader:
         raise NotFound("account.not_found", user_id=user_id)
     if user.id == actor.user_id:
         raise Conflict("account.colleague_is_self")
-    return public(people.deactivate(session, user))
+    return _deactivate(session, user, by=by)
 
 
-def reactivate(session: Session, user_id: int) -> UserPublic:
+def reactivate(session: Session, user_id: int, *, by: Origin) -> UserPublic:
     """Let a deactivated account log in again, as it was (role, operator, password); its API
     keys that were not revoked work again too."""
-    return public(people.reactivate(session, _user(session, user_id)))
+    user = people.reactivate(session, _user(session, user_id), commit=False)
+    audit.record(session, by, "account.reactivated", target=f"user:{user_id}")
+    session.commit()
+    return public(user)
 
 
-def issue_api_key(session: Session, user_id: int, body: NewApiKey, *, days: int) -> ApiKeyIssued:
+def issue_api_key(
+    session: Session, user_id: int, body: NewApiKey, *, days: int, by: Origin
+) -> ApiKeyIssued:
     """A new API key for a customs system account, valid ``days`` (setting ``api_key_days``);
     shown once, stored only as a hash."""
     user = _user(session, user_id)
     if user.role != Role.customs:
         raise RuleViolation("account.api_key_for_customs_only", user_id=user_id, role=user.role)
     expires_at = datetime.now(UTC) + timedelta(days=days)
-    key, row = people.create_api_key(session, user=user, label=body.label, expires_at=expires_at)
+    key, row = people.create_api_key(
+        session, user=user, label=body.label, expires_at=expires_at, commit=False
+    )
     assert row.id is not None and row.expires_at is not None
+    audit.record(
+        session,
+        by,
+        "api_key.issued",
+        target=f"api_key:{row.id}",
+        user=f"user:{user_id}",
+        expires_at=row.expires_at.isoformat(),
+    )
+    session.commit()
     return ApiKeyIssued(
         id=row.id, label=row.label, key=key, created_at=row.created_at, expires_at=row.expires_at
     )
@@ -123,27 +169,32 @@ def api_keys(session: Session, user_id: int) -> list[ApiKeyPublic]:
     ]
 
 
-def revoke_api_key(session: Session, key_id: int) -> None:
-    people.revoke_api_key(session, key_id=key_id)
+def revoke_api_key(session: Session, key_id: int, *, by: Origin) -> None:
+    row = people.revoke_api_key(session, key_id=key_id, commit=False)
+    audit.record(
+        session, by, "api_key.revoked", target=f"api_key:{key_id}", user=f"user:{row.user_id}"
+    )
+    session.commit()
 
 
 def add_colleague(
-    session: Session, body: NewColleague, *, actor: Actor, policy: PasswordPolicy
+    session: Session, body: NewColleague, *, by: Origin, policy: PasswordPolicy
 ) -> UserPublic:
     """Another trader account of the actor's own operator."""
-    account = NewUser(**body.model_dump(), role=Role.trader, operator_id=actor.operator_id)
-    return create_user(session, account, policy=policy)
+    assert by.actor is not None, "a trader acts (MayManageColleagues)"
+    account = NewUser(**body.model_dump(), role=Role.trader, operator_id=by.actor.operator_id)
+    return create_user(session, account, policy=policy, by=by)
 
 
 def register(
-    session: Session, body: Registration, *, policy: PasswordPolicy, address: str
+    session: Session, body: Registration, *, policy: PasswordPolicy, by: Origin
 ) -> RegistrationResult:
     """Register an operator (company or individual entrepreneur) with its first trader user.
 
     A taken user name is refused as any taken name is (staff or trader alike), and counts as a
     failed attempt of the caller's address (``services.throttle``): trying names to learn which
     accounts exist is slow."""
-    subjects = throttle.registration(address)
+    subjects = throttle.registration(by.address)
     throttle.check(session, subjects)
     problem = registration_no_problem(body.business_registration_no)
     if problem is not None:  # too short, the one problem a number can have
@@ -154,7 +205,7 @@ def register(
         )
     policy.check(body.password, username=body.username)
     try:
-        operator, user = people.register_operator(
+        operator, user, created = people.register_operator(
             session,
             name=body.operator_name,
             kind=body.operator_kind.value,
@@ -163,6 +214,7 @@ def register(
             full_name=body.full_name,
             password=body.password,
             email=body.email,
+            commit=False,
         )
     except Conflict as taken:
         if taken.message.code == "account.username_taken":
@@ -170,6 +222,16 @@ def register(
             throttle.failed(session, subjects)
         raise
     assert operator.id is not None
+    if created:
+        audit.record(
+            session,
+            by,
+            "account.registered",
+            target=f"user:{user.id}",
+            actor_name=user.username,
+            operator_id=operator.id,
+        )
+        session.commit()
     return RegistrationResult(operator_id=operator.id, user=public(user))
 
 
@@ -189,15 +251,22 @@ async def sign_in(
         _let_through, sessions, subjects, lambda session: people.find_user(session, username)
     )
     password_hash = user.password_hash if user else None
-    if (
-        not await security.verify_password_async(password, password_hash)
-        or user is None
-        or not user.is_active
-    ):
-        await to_thread.run_sync(_in_session, sessions, throttle.failed, subjects)
-        raise Unauthenticated("auth.wrong_credentials")
-    await to_thread.run_sync(_in_session, sessions, throttle.succeeded, subjects)
+    verified = await security.verify_password_async(password, password_hash)
+    target = f"user:{user.id}" if user else f"username:{username}"
+    if not verified or user is None or not user.is_active:
+        failure = audit.Entry(
+            Origin(actor=None, address=address),
+            "sign_in",
+            target=target,
+            outcome=audit.Outcome.failed,
+            actor_name=username,
+            details={"reason": "account_deactivated" if verified else "wrong_credentials"},
+        )
+        await to_thread.run_sync(_in_session, sessions, throttle.failed, subjects, failure)
+        raise audit.audited(Unauthenticated("auth.wrong_credentials"))
     assert user.id is not None and password_hash is not None
+    success = audit.Entry(Origin(actor=actor_of(user), address=address), "sign_in", target=target)
+    await to_thread.run_sync(_in_session, sessions, throttle.succeeded, subjects, success)
     if security.needs_rehash(password_hash):
         new_hash = await security.hash_password_async(password)
         await to_thread.run_sync(_store_hash, sessions, user.id, new_hash)
@@ -221,35 +290,52 @@ async def change_password(
     settings: Settings,
     body: PasswordChange,
     *,
-    actor: Actor,
-    address: str,
+    by: Origin,
 ) -> Token:
     """The actor's new password, after its current one (a wrong one counts as a failed sign-in:
     ``services.throttle``). Every token issued before stops working (the account's token version
     goes up); the answer is a fresh token, so the person carries on."""
-    subjects = throttle.sign_in(actor.username, address)
+    actor = by.actor
+    assert actor is not None, "someone signed in acts (MayChangePassword)"
+    subjects = throttle.sign_in(actor.username, by.address)
     user = await to_thread.run_sync(
         _let_through, sessions, subjects, lambda session: people.get_user(session, actor.user_id)
     )
     assert user is not None and user.id is not None
+    target = f"user:{user.id}"
     if not await security.verify_password_async(body.current_password, user.password_hash):
-        await to_thread.run_sync(_in_session, sessions, throttle.failed, subjects)
-        raise Unauthenticated("auth.wrong_password")
+        failure = audit.Entry(by, "account.password_changed", target, audit.Outcome.failed)
+        await to_thread.run_sync(_in_session, sessions, throttle.failed, subjects, failure)
+        raise audit.audited(Unauthenticated("auth.wrong_password"))
     settings.password_policy().check(body.new_password, username=user.username)
     new_hash = await security.hash_password_async(body.new_password)
-    changed = await to_thread.run_sync(_store_new_password, sessions, user.id, new_hash)
+    changed = await to_thread.run_sync(
+        _store_new_password,
+        sessions,
+        user.id,
+        new_hash,
+        audit.Entry(by, "account.password_changed", target),
+    )
     return _token(changed, settings)
 
 
-def _store_new_password(sessions: SessionFactory, user_id: int, password_hash: str) -> User:
+def _store_new_password(
+    sessions: SessionFactory, user_id: int, password_hash: str, entry: audit.Entry
+) -> User:
     with sessions() as session:
+        entry.add_to(session)
         return people.set_password(session, user_id, password_hash)
 
 
 def _in_session(
-    sessions: SessionFactory, step: Callable[[Session, throttle.Subjects], None], subjects: Any
+    sessions: SessionFactory,
+    step: Callable[[Session, throttle.Subjects], None],
+    subjects: Any,
+    entry: audit.Entry,
 ) -> None:
+    """The throttle's count and the audit entry, committed together (``step`` commits)."""
     with sessions() as session:
+        entry.add_to(session)
         step(session, subjects)
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from kp_licensing.domain.errors import Conflict, NotFound
 from kp_licensing.services.access import shown_to, visible
+from kp_licensing.services.documents import hand_to_case
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import licences, permits, projection, submissions
 from kp_licensing.store.case_json import stored_case
@@ -275,6 +276,7 @@ async def answer(
     def command() -> AnswerInformation:
         find_case(session, process, case_no=case_no, actor=actor)
         refs = documents.refs(session, ids=body.document_ids, operator_id=operator_id)
+        hand_to_case(session, refs)
         return AnswerInformation(actor=actor, message=body.message, documents=refs)
 
     return await act(

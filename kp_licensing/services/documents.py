@@ -15,7 +15,7 @@ from sqlmodel import Session
 from kp_licensing.domain.errors import Conflict, NotFound, TooManyRequests
 from kp_licensing.domain.units import size
 from kp_licensing.services.access import visible
-from kp_licensing.store.documents import DocumentStore, download_name, to_ref, usage
+from kp_licensing.store.documents import DocumentStore, download_name, mark_used, to_ref, usage
 from kp_licensing.store.models import Document
 from kp_licensing.support.settings import Settings
 from schemas.common import Actor, DocumentRef
@@ -96,6 +96,15 @@ async def upload(
         declared_type=declared_type,
     )
     return to_ref(document)
+
+
+def hand_to_case(session: Session, refs: list[DocumentRef]) -> None:
+    """Record that a running case is given these documents (an answer, a renewal), committed
+    before the case's workflow is asked: the housekeeping deletes only documents no case was
+    ever given. If the workflow then refuses them they are kept all the same; keeping a file
+    too long is the safe side."""
+    mark_used(session, [ref.id for ref in refs], datetime.now(UTC))
+    session.commit()
 
 
 def metadata(

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from kp_licensing.domain.errors import Unavailable
 from kp_licensing.services import registry
+from kp_licensing.services.audit import Origin
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import participants
 from kp_licensing.store.db import SessionFactory
@@ -76,25 +77,23 @@ async def send_unsent(sessions: SessionFactory, engine: ProcessEngine, older: ti
 
 
 async def mark_invalid(
-    session: Session, engine: ProcessEngine, *, actor: Actor, listing: InvalidCertificateBody
+    session: Session, engine: ProcessEngine, *, by: Origin, listing: InvalidCertificateBody
 ) -> InvalidCertificate:
     """List a certificate number, or a series, as forged or invalid, then hold every open case
     that refers to one (rule 15)."""
-    made = await to_thread.run_sync(
-        lambda: registry.mark_invalid(session, actor=actor, listing=listing)
-    )
-    await send_listing_holds(session, engine, listing_id=made.id, hold=True, actor=actor)
+    made = await to_thread.run_sync(lambda: registry.mark_invalid(session, by=by, listing=listing))
+    assert by.actor is not None
+    await send_listing_holds(session, engine, listing_id=made.id, hold=True, actor=by.actor)
     return made
 
 
 async def withdraw_invalid(
-    session: Session, engine: ProcessEngine, *, actor: Actor, listing_id: int, reason: str
+    session: Session, engine: ProcessEngine, *, by: Origin, listing_id: int, reason: str
 ) -> InvalidCertificate:
     """Withdraw a listing made in error, then release the cases it held."""
     withdrawn = await to_thread.run_sync(
-        lambda: registry.withdraw_invalid(
-            session, actor=actor, listing_id=listing_id, reason=reason
-        )
+        lambda: registry.withdraw_invalid(session, by=by, listing_id=listing_id, reason=reason)
     )
-    await send_listing_holds(session, engine, listing_id=listing_id, hold=False, actor=actor)
+    assert by.actor is not None
+    await send_listing_holds(session, engine, listing_id=listing_id, hold=False, actor=by.actor)
     return withdrawn

@@ -19,6 +19,7 @@ from kp_licensing.domain.registration import canonical_registration_no
 from kp_licensing.services import cases, paging
 from kp_licensing.services.access import searched_operator, visible
 from kp_licensing.services.cases import LICENCE
+from kp_licensing.services.documents import hand_to_case
 from kp_licensing.services.submissions import (
     record,
     submit_once,
@@ -206,6 +207,7 @@ async def renew(
             documents=documents,
             settings=settings,
         )
+        hand_to_case(session, refs)
         return Renew(actor=actor, application=application, documents=refs, checks=checks)
 
     renewal = await to_thread.run_sync(command)

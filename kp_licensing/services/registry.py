@@ -16,6 +16,8 @@ from sqlmodel import Session
 
 from kp_licensing.domain import participants as rules
 from kp_licensing.domain.errors import Conflict, NotFound
+from kp_licensing.services import audit
+from kp_licensing.services.audit import Origin
 from kp_licensing.store import participants as store
 from kp_licensing.store.models import utcnow
 from schemas.common import Actor
@@ -34,13 +36,18 @@ list_entries = store.list_entries
 list_invalid = store.list_invalid
 
 
+def _actor(by: Origin) -> Actor:
+    assert by.actor is not None, "an officer acts (MayManageRegistry)"
+    return by.actor
+
+
 def check_participant(session: Session, *, country: str, on: date) -> ParticipantCheck:
     """Rule 3.2: was ``country`` an active Participant on ``on``, and if not, why not."""
     code = country.strip().upper()
     return rules.check(code, on, store.country_entries(session, code))
 
 
-def add_entry(session: Session, *, actor: Actor, entry: RegistryEntryBody) -> RegistryEntry:
+def add_entry(session: Session, *, by: Origin, entry: RegistryEntryBody) -> RegistryEntry:
     """Add an entry; refused (409) if it shares a day with another entry of its country. The
     same entry sent again (a retried request) is the entry it added."""
     try:
@@ -57,13 +64,23 @@ def add_entry(session: Session, *, actor: Actor, entry: RegistryEntryBody) -> Re
             effective_to=entry.effective_to,
             existing=existing,
         )
+        added = store.add_entry(session, actor=_actor(by), entry=entry)
+        audit.record(
+            session,
+            by,
+            "registry.entry_added",
+            target=f"participant_entry:{added.id}",
+            country=added.country,
+            status=added.status,
+        )
+        session.commit()
     except Exception:
         session.rollback()
         raise
-    return store.add_entry(session, actor=actor, entry=entry)
+    return added
 
 
-def end_entry(session: Session, *, actor: Actor, entry_id: int, end: EndEntryBody) -> RegistryEntry:
+def end_entry(session: Session, *, by: Origin, entry_id: int, end: EndEntryBody) -> RegistryEntry:
     """End an entry from ``end.effective_to`` on, once, keeping the end date it had."""
     found = store.entry(session, entry_id)
     if found is None:
@@ -73,10 +90,20 @@ def end_entry(session: Session, *, actor: Actor, entry_id: int, end: EndEntryBod
         current = store.entry(session, entry_id, fresh=True)
         assert current is not None, "entries are never deleted"
         rules.refuse_end(current, end.effective_to)
+        ended = store.end_entry(session, actor=_actor(by), entry_id=entry_id, end=end)
+        audit.record(
+            session,
+            by,
+            "registry.entry_ended",
+            target=f"participant_entry:{entry_id}",
+            country=ended.country,
+            effective_to=end.effective_to.isoformat(),
+        )
+        session.commit()
     except Exception:
         session.rollback()
         raise
-    return store.end_entry(session, actor=actor, entry_id=entry_id, end=end)
+    return ended
 
 
 def find_invalid(
@@ -92,7 +119,7 @@ def find_invalid(
 
 
 def mark_invalid(
-    session: Session, *, actor: Actor, listing: InvalidCertificateBody
+    session: Session, *, by: Origin, listing: InvalidCertificateBody
 ) -> InvalidCertificate:
     """List a number or series (in canonical form). The same listing sent again (a retried
     request: same kind, reason and source) is the listing it made; another one of a number or
@@ -130,7 +157,7 @@ def mark_invalid(
                 )
         made = store.add_listing(
             session,
-            actor=actor,
+            actor=_actor(by),
             issuing_country=listing.issuing_country,
             number=number,
             series=series,
@@ -139,6 +166,17 @@ def mark_invalid(
             source=listing.source,
         )
         if made is not None:
+            audit.record(
+                session,
+                by,
+                "invalid_list.listed",
+                target=f"invalid_certificate:{made.id}",
+                issuing_country=made.issuing_country,
+                number=made.number or "",
+                series=made.series.prefix if made.series else "",
+                kind=made.kind,
+            )
+            session.commit()
             return made
 
 
@@ -156,16 +194,22 @@ def _same_target(
 
 
 def withdraw_invalid(
-    session: Session, *, actor: Actor, listing_id: int, reason: str
+    session: Session, *, by: Origin, listing_id: int, reason: str
 ) -> InvalidCertificate:
     """Withdraw a listing once (it stays, with who withdrew it, when and why). A second,
     concurrent withdrawal is a 409 rather than an overwrite, unless it is the same withdrawal
     sent again (same person, same reason): then it is that one."""
     if store.invalid_listing(session, listing_id) is None:
         raise NotFound("listing.not_found", listing_id=listing_id)
+    actor = _actor(by)
     done, listing, withdrawer = store.withdraw_listing(
         session, actor=actor, listing_id=listing_id, reason=reason
     )
+    if done:
+        audit.record(
+            session, by, "invalid_list.withdrawn", target=f"invalid_certificate:{listing_id}"
+        )
+    session.commit()
     repeated = (withdrawer, listing.withdrawal_reason) == (actor.user_id, reason)
     if not done and not repeated:
         assert listing.withdrawn_at is not None

@@ -34,6 +34,7 @@ from kp_licensing.services.cases import PROCESSES, CaseProcess
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import submissions
 from kp_licensing.store.db import SessionFactory
+from kp_licensing.store.documents import mark_used
 from kp_licensing.store.models import Submission
 from schemas.common import Actor
 from schemas.messages import say
@@ -104,8 +105,11 @@ def record(
     """Add the submission of a new case (``state``, submitted by ``actor``) and the projection
     of its first transition to the caller's transaction; they commit with the case's claims, so
     the case is in lists and searches from that commit on, and its workflow starts at
-    transition 1 (``CaseWorkflow.submission_record``)."""
-    first = process.workflow.submission_record(state, actor, datetime.now(UTC))
+    transition 1 (``CaseWorkflow.submission_record``). Its documents are marked used in the same
+    transaction, so the housekeeping never deletes one the case holds."""
+    now = datetime.now(UTC)
+    mark_used(session, [document.id for document in state.documents], now)
+    first = process.workflow.submission_record(state, actor, now)
     process.project(session, first, commit=False)
     start = process.start_model.model_validate({"state": state, "submitted_by": actor})
     row = Submission(

@@ -56,3 +56,18 @@ def block(session: Session, scope: str, subject: str, until: datetime) -> None:
 
 def forget(session: Session, scope: str, subject: str) -> None:
     session.execute(delete(FailedAttempts).where(_row(scope, subject)))
+
+
+def purge(session: Session, before: datetime) -> int:
+    """Delete the counts whose last failure and any wait are both older than ``before``:
+    every rule has forgotten them (``services.throttle``), and guesses from many addresses
+    must not grow the table without end. Commits; how many went."""
+    gone = session.execute(
+        delete(FailedAttempts).where(
+            col(FailedAttempts.last_failure_at) < before,
+            (col(FailedAttempts.blocked_until).is_(None))
+            | (col(FailedAttempts.blocked_until) < before),
+        )
+    )
+    session.commit()
+    return int(gone.rowcount)  # type: ignore[attr-defined]

@@ -6,24 +6,27 @@ bit; what a file *is* comes from its first bytes, never from what the uploader c
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import tempfile
 import unicodedata
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from anyio import to_thread
-from sqlalchemy import func
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
 from kp_licensing.domain.errors import NotFound, RuleViolation
-from kp_licensing.store.models import Document
+from kp_licensing.store.models import Document, UTCDateTime
 from kp_licensing.support.private import private_folder
+from kp_licensing.support.settings import Settings
 from schemas.common import DocumentRef
 
 
@@ -42,6 +45,9 @@ TYPES = {
     "image/jpeg": FileType((b"\xff\xd8\xff",), ".jpg"),
 }
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+#: An upload being received; one left by a process that died is deleted by the housekeeping.
+UPLOAD_PREFIX = ".upload-"
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class TooLarge(RuleViolation):
@@ -102,7 +108,7 @@ class DocumentStore:
         digest = hashlib.sha256()
         size = 0
         head = b""
-        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=UPLOAD_PREFIX)
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -125,29 +131,47 @@ class DocumentStore:
                     "document.type_mismatch", declared=declared, content_type=content_type
                 )
             sha256 = digest.hexdigest()
-            final = self.path_of(sha256)
-            private_folder(final.parent)
-            if final.exists():
-                tmp.unlink()
-            else:
-                os.chmod(tmp, 0o440)
-                tmp.replace(final)
-        except BaseException:
+            document = Document(
+                id=str(uuid.uuid4()),
+                operator_id=operator_id,
+                uploaded_by=uploaded_by,
+                kind=kind,
+                filename=clean_filename(filename),
+                content_type=content_type,
+                size=size,
+                sha256=sha256,
+            )
+            # The event loop serves others while the file is put in place and the row committed.
+            await to_thread.run_sync(self._keep, session, document, tmp)
+        finally:
             tmp.unlink(missing_ok=True)
-            raise
-        document = Document(
-            id=str(uuid.uuid4()),
-            operator_id=operator_id,
-            uploaded_by=uploaded_by,
-            kind=kind,
-            filename=clean_filename(filename),
-            content_type=content_type,
-            size=size,
-            sha256=sha256,
-        )
-        session.add(document)
-        await to_thread.run_sync(session.commit)  # the event loop serves others meanwhile
         return document
+
+    def _keep(self, session: Session, document: Document, upload: Path) -> None:
+        """Put the upload in place under its hash (unless the same bytes are there already)
+        and commit its row, both while holding the files' lock shared: the housekeeping, which
+        deletes a file once no row has its hash, holds it exclusively, so it never deletes a file
+        between this finding it present and this row being committed."""
+        final = self.path_of(document.sha256)
+        with self._files_lock(exclusive=False):
+            if not final.exists():
+                private_folder(final.parent)
+                os.chmod(upload, 0o440)
+                upload.replace(final)
+            session.add(document)
+            session.commit()
+
+    @contextmanager
+    def _files_lock(self, *, exclusive: bool) -> Iterator[None]:
+        """An advisory lock over the whole store, shared by every process that mounts it
+        (``flock``: one host, or NFSv4's emulation on a shared volume)."""
+        private_folder(self.root)
+        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def get(self, session: Session, document_id: str) -> Document:
         document = session.get(Document, document_id)
@@ -169,6 +193,91 @@ class DocumentStore:
         if unknown:
             raise RuleViolation("document.unknown", documents=unknown)
         return [to_ref(rows[i]) for i in ids]
+
+    def unused_before(self, session: Session, before: datetime, *, limit: int) -> list[str]:
+        """Ids of documents uploaded before ``before`` that no case has referred to."""
+        query = (
+            select(Document.id)
+            .where(col(Document.used_at).is_(None), col(Document.uploaded_at) < before)
+            .order_by(col(Document.uploaded_at))
+            .limit(limit)
+        )
+        return list(session.exec(query).all())
+
+    def delete_if_unused(self, session: Session, document_id: str, before: datetime) -> bool:
+        """Delete the document's row if it is still unused and old, and commit; whether it went.
+        One row per transaction: a submission marking the documents it uses (:func:`mark_used`)
+        holds their rows, so this waits for it and then finds the row used; holding one row at
+        a time, this never deadlocks with it. The file goes later (:meth:`delete_files`)."""
+        deleted = session.execute(
+            delete(Document).where(
+                col(Document.id) == document_id,
+                col(Document.used_at).is_(None),
+                col(Document.uploaded_at) < before,
+            )
+        )
+        session.commit()
+        return bool(deleted.rowcount)  # type: ignore[attr-defined]
+
+    def stored_hashes(self) -> Iterator[str]:
+        """The hashes of every stored file."""
+        for path in self.root.glob("??/*"):
+            if SHA256.fullmatch(path.name):
+                yield path.name
+
+    def delete_files(self, session: Session, hashes: set[str]) -> int:
+        """Delete the files of these hashes that no document row has any more; how many went.
+        Holds the files' lock exclusively, so no upload of the same bytes is between finding
+        its file and committing its row."""
+        if not hashes:
+            return 0
+        with self._files_lock(exclusive=True):
+            kept = set(
+                session.exec(
+                    select(Document.sha256).where(col(Document.sha256).in_(hashes)).distinct()
+                ).all()
+            )
+            gone = 0
+            for sha256 in hashes - kept:
+                path = self.path_of(sha256)
+                if path.exists():
+                    path.unlink()
+                    gone += 1
+            return gone
+
+    def delete_abandoned_uploads(self, before: datetime) -> int:
+        """Delete partial uploads last written before ``before`` (their request died)."""
+        gone = 0
+        for path in self.root.glob(UPLOAD_PREFIX + "*"):
+            if path.stat().st_mtime < before.timestamp():
+                path.unlink(missing_ok=True)
+                gone += 1
+        return gone
+
+
+def mark_used(session: Session, ids: list[str], now: datetime) -> None:
+    """Record, in the caller's transaction, that a case refers to these documents, so the
+    housekeeping never deletes them; a document that is gone meanwhile (deleted unused) is
+    refused as unknown, and the caller's transaction with it."""
+    if not ids:
+        return
+    marked = session.execute(
+        update(Document)
+        .where(col(Document.id).in_(ids))
+        .values(used_at=func.coalesce(col(Document.used_at), bindparam("now", now, UTCDateTime)))
+    )
+    if marked.rowcount != len(set(ids)):  # type: ignore[attr-defined]
+        present = set(session.exec(select(Document.id).where(col(Document.id).in_(ids))).all())
+        raise RuleViolation("document.unknown", documents=[i for i in ids if i not in present])
+
+
+def document_store(settings: Settings) -> DocumentStore:
+    """The store the settings describe; the API and the worker's housekeeping share it."""
+    return DocumentStore(
+        settings.documents_dir,
+        max_bytes=settings.upload_max_bytes,
+        allowed_types=settings.upload_allowed_types,
+    )
 
 
 @dataclass(frozen=True)

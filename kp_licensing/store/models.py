@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -118,6 +119,14 @@ class Document(SQLModel, table=True):
     """An uploaded file; the bytes live in the data folder under their SHA-256."""
 
     __tablename__ = "documents"
+    __table_args__ = (
+        Index(
+            "ix_documents_unused",
+            "uploaded_at",
+            sqlite_where=text("used_at IS NULL"),
+            postgresql_where=text("used_at IS NULL"),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=36)
     operator_id: int = Field(foreign_key="operators.id", index=True)
@@ -128,6 +137,9 @@ class Document(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64, index=True)
     uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: When a case first referred to it; still empty some days after the upload, the
+    #: housekeeping schedule deletes it (``store.documents.delete_unused``).
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Sequence(SQLModel, table=True):

@@ -78,7 +78,7 @@ def entry(session: Session, entry_id: int, *, fresh: bool = False) -> RegistryEn
 
 
 def add_entry(session: Session, *, actor: Actor, entry: RegistryEntryBody) -> RegistryEntry:
-    """Add an entry and commit."""
+    """Add an entry to the caller's transaction (flushed: it has its id)."""
     row = ParticipantEntry(
         **entry.model_dump(),
         created_at=utcnow(),
@@ -86,12 +86,13 @@ def add_entry(session: Session, *, actor: Actor, entry: RegistryEntryBody) -> Re
         created_by=actor.username,
     )
     session.add(row)
-    session.commit()
+    session.flush()
     return _entry(row)
 
 
 def end_entry(session: Session, *, actor: Actor, entry_id: int, end: EndEntryBody) -> RegistryEntry:
-    """End an entry from ``end.effective_to`` on, keeping the end date it had, and commit."""
+    """End an entry from ``end.effective_to`` on, keeping the end date it had, in the caller's
+    transaction."""
     row = session.get(ParticipantEntry, entry_id)
     assert row is not None, "entries are never deleted"
     row.effective_to_before_end = row.effective_to
@@ -102,7 +103,7 @@ def end_entry(session: Session, *, actor: Actor, entry_id: int, end: EndEntryBod
     row.end_reason = end.reason
     row.end_source = end.source
     session.add(row)
-    session.commit()
+    session.flush()
     return _entry(row)
 
 
@@ -161,9 +162,9 @@ def add_listing(
     reason: str,
     source: str,
 ) -> InvalidCertificate | None:
-    """Add a listing (number and series already in canonical form) and commit; None, with
-    nothing written, if a listing in force of that number or series got there first (the
-    partial unique indexes)."""
+    """Add a listing (number and series already in canonical form) to the caller's transaction;
+    None, with nothing written, if a listing in force of that number or series got there first
+    (the partial unique indexes)."""
     row = InvalidCertificateListing(
         issuing_country=issuing_country,
         number=number,
@@ -177,11 +178,10 @@ def add_listing(
         listed_by_user_id=actor.user_id,
         listed_by=actor.username,
     )
-    session.add(row)
     try:
-        session.commit()
+        with session.begin_nested():
+            session.add(row)
     except IntegrityError:
-        session.rollback()
         return None
     return _listing(row)
 
@@ -189,9 +189,9 @@ def add_listing(
 def withdraw_listing(
     session: Session, *, actor: Actor, listing_id: int, reason: str
 ) -> tuple[bool, InvalidCertificate, int | None]:
-    """Withdraw a listing still in force and commit: (whether this call withdrew it, the
-    listing as it now stands, the user id of who withdrew it). The UPDATE's condition lets only
-    one of two concurrent calls withdraw it."""
+    """Withdraw a listing still in force, in the caller's transaction: (whether this call
+    withdrew it, the listing as it now stands, the user id of who withdrew it). The UPDATE's
+    condition, and its row lock, let only one of two concurrent calls withdraw it."""
     withdraw = (
         update(InvalidCertificateListing)
         .where(col(InvalidCertificateListing.id) == listing_id)
@@ -205,7 +205,6 @@ def withdraw_listing(
         .returning(col(InvalidCertificateListing.id))
     )
     done = session.execute(withdraw).scalar_one_or_none() is not None
-    session.commit()
     row = session.get(InvalidCertificateListing, listing_id, populate_existing=True)
     assert row is not None, "listings are never deleted"
     return done, _listing(row), row.withdrawn_by_user_id

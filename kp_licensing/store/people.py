@@ -115,17 +115,20 @@ def register_operator(
     full_name: str,
     password: str,
     email: str | None,
-) -> tuple[Operator, User]:
-    """An operator and its first trader account, together or not at all.
+    commit: bool = True,
+) -> tuple[Operator, User, bool]:
+    """An operator and its first trader account, together or not at all, and whether this call
+    made them (False: a repeated registration, answered with what the first one made). With
+    ``commit=False`` they are flushed, to be committed with what the caller adds.
 
     The number is kept in its canonical form, on which the table's unique index sits: of two
     registrations of one business racing each other, however spelt, the database lets one
     commit and the other is told the business is registered (nothing of it is left behind)."""
     number = canonical_registration_no(business_registration_no)
     if session.exec(select(Operator).where(Operator.business_registration_no == number)).first():
-        return _repeated_registration(
+        return *_repeated_registration(
             session, number=number, name=name, kind=kind, username=username, password=password
-        )
+        ), False
     try:
         operator = Operator(name=name, kind=kind, business_registration_no=number)
         session.add(operator)
@@ -141,21 +144,21 @@ def register_operator(
             operator_id=operator.id,
             commit=False,
         )
-        session.commit()
+        session.commit() if commit else session.flush()
     except IntegrityError:
         # The operator row's one unique index is the number's (the username's is handled by
         # create_user): a registration of the same business, however spelt, committed first.
         session.rollback()
-        return _repeated_registration(
+        return *_repeated_registration(
             session, number=number, name=name, kind=kind, username=username, password=password
-        )
+        ), False
     except Exception:
         session.rollback()
         raise
-    return operator, user
+    return operator, user, True
 
 
-def deactivate(session: Session, user: User) -> User:
+def deactivate(session: Session, user: User, *, commit: bool = True) -> User:
     """Stop ``user`` from logging in, unless it is the last active administrator: the service
     would then have nobody left to manage accounts.
 
@@ -183,14 +186,16 @@ def deactivate(session: Session, user: User) -> User:
         user.is_active = False
         user.token_version += 1  # its tokens stay dead if the account is reactivated
         session.add(user)
-        session.commit()
+        session.commit() if commit else session.flush()
     except Exception:
         session.rollback()
         raise
     return user
 
 
-def set_password(session: Session, user_id: int, password_hash: str) -> User:
+def set_password(
+    session: Session, user_id: int, password_hash: str, *, commit: bool = True
+) -> User:
     """A new password hash, and the next token version (earlier tokens stop working); one
     statement, so two changes at once both count."""
     session.execute(
@@ -198,21 +203,22 @@ def set_password(session: Session, user_id: int, password_hash: str) -> User:
         .where(col(User.id) == user_id)
         .values(password_hash=password_hash, token_version=User.token_version + 1)
     )
-    session.commit()
+    if commit:
+        session.commit()
     user = session.get(User, user_id, populate_existing=True)
     assert user is not None
     return user
 
 
-def reactivate(session: Session, user: User) -> User:
+def reactivate(session: Session, user: User, *, commit: bool = True) -> User:
     user.is_active = True
     session.add(user)
-    session.commit()
+    session.commit() if commit else session.flush()
     return user
 
 
 def create_api_key(
-    session: Session, *, user: User, label: str, expires_at: datetime
+    session: Session, *, user: User, label: str, expires_at: datetime, commit: bool = True
 ) -> tuple[str, ApiKey]:
     """A new key for a system account; the full key is returned once and never stored."""
     key, prefix, key_hash = security.new_api_key()
@@ -221,7 +227,7 @@ def create_api_key(
         user_id=user.id, prefix=prefix, key_hash=key_hash, label=label, expires_at=expires_at
     )
     session.add(row)
-    session.commit()
+    session.commit() if commit else session.flush()
     return key, row
 
 
@@ -248,12 +254,12 @@ def api_keys(session: Session, user_id: int) -> list[ApiKey]:
     )
 
 
-def revoke_api_key(session: Session, *, key_id: int) -> ApiKey:
+def revoke_api_key(session: Session, *, key_id: int, commit: bool = True) -> ApiKey:
     row = session.get(ApiKey, key_id)
     if row is None:
         raise NotFound("account.api_key_not_found", key_id=key_id)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
-        session.commit()
+        session.commit() if commit else session.flush()
     return row

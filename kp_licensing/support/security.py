@@ -130,7 +130,17 @@ def configure(*, concurrency: int, parameters: Parameters = PARAMETERS) -> None:
 
 
 def configure_from(settings: Settings) -> None:
+    global _audit_key
     configure(concurrency=settings.password_hash_concurrency, parameters=parameters_of(settings))
+    _audit_key = settings.audit_key.encode()
+
+
+_audit_key = Settings.model_fields["audit_key"].get_default().encode()
+
+
+def audit_key() -> bytes:
+    """The key that seals the audit trail (``KP_AUDIT_KEY``, set by :func:`configure_from`)."""
+    return _audit_key
 
 
 #: Verified against when a username is unknown, so a login takes as long either way (at the

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
 
     # Secrets.
     jwt_secret: str = DEV_SECRET_MARK + "jwt-secret-change-me-in-production-0000"
+    #: Seals the audit trail's entries (HMAC): without it, a rewritten trail cannot be sealed
+    #: again. Changing it makes every earlier entry fail ``kp-licensing audit verify``.
+    audit_key: str = DEV_SECRET_MARK + "audit-key-change-me-in-production-0000"
     token_minutes: int = 30
     #: How long a customs system's API key works before it must be replaced.
     api_key_days: int = Field(default=365, ge=1, le=3650)
@@ -89,6 +92,10 @@ class Settings(BaseSettings):
     upload_quota_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
     #: Uploads one operator may make in any minute; more wait (429 with Retry-After).
     upload_per_minute: int = Field(default=60, ge=1)
+    #: An upload no case was given within this many days is deleted by the housekeeping.
+    documents_unused_days: int = Field(default=30, ge=1, le=3650)
+    #: How often the housekeeping schedule runs.
+    housekeeping_every_hours: float = Field(default=24, gt=0, le=24 * 7)
 
     # Operating-licence policy (domain.md 2.1: document list and lead times are unconfirmed, so
     # they are settings, with the defaults the domain notes call reasonable).
@@ -171,12 +178,16 @@ class Settings(BaseSettings):
         if self.environment != "production":
             return
         problems = []
-        weak = secret_problem(self.jwt_secret)
-        if DEV_SECRET_MARK in self.jwt_secret or weak is not None:
-            problems.append(
-                "KP_JWT_SECRET must be set to a random value of at least 32 characters "
-                f"(e.g. `openssl rand -hex 32`){f'; this one is {weak}' if weak else ''}"
-            )
+        for variable, secret in (
+            ("KP_JWT_SECRET", self.jwt_secret),
+            ("KP_AUDIT_KEY", self.audit_key),
+        ):
+            weak = secret_problem(secret)
+            if DEV_SECRET_MARK in secret or weak is not None:
+                problems.append(
+                    f"{variable} must be set to a random value of at least 32 characters "
+                    f"(e.g. `openssl rand -hex 32`){f'; this one is {weak}' if weak else ''}"
+                )
         if not self.database_url or self.database_url.startswith("sqlite"):
             problems.append("KP_DATABASE_URL must point at PostgreSQL in production")
         if (

@@ -450,6 +450,22 @@ def _list_users(world: World, caller: str, allowed: bool) -> Call:
     return Call(path="/users", verify=verify, secrets=[world.victim["username"]])
 
 
+def _audit(world: World, caller: str, allowed: bool) -> Call:
+    victim = f"user:{world.victim['id']}"
+
+    def verify(response: httpx.Response) -> None:
+        items = response.json()["items"]
+        assert "account.created" in [e["action"] for e in items], items
+        assert all(len(e["hash"]) == 64 for e in items)
+
+    return Call(
+        path="/audit",
+        kwargs={"params": {"target": victim}},
+        verify=verify,
+        secrets=[world.victim["username"]],
+    )
+
+
 def _create_user(world: World, caller: str, allowed: bool) -> Call:
     username = f"officer-{uuid.uuid4().hex[:8]}"
     body = {
@@ -952,6 +968,7 @@ MATRIX: dict[tuple[str, str], Row[World]] = {
     ("POST", f"{PREFIX}/users/{{user_id}}/api-keys"): Row(Action.manage_users, False, _issue_key),
     ("GET", f"{PREFIX}/users/{{user_id}}/api-keys"): Row(Action.manage_users, False, _list_keys),
     ("POST", f"{PREFIX}/api-keys/{{key_id}}/revoke"): Row(Action.manage_users, False, _revoke_key),
+    ("GET", f"{PREFIX}/audit"): Row(Action.read_audit, False, _audit),
     ("GET", f"{PREFIX}/operator/users"): Row(Action.manage_colleagues, False, _colleagues),
     ("POST", f"{PREFIX}/operator/users"): Row(Action.manage_colleagues, False, _add_colleague),
     ("POST", f"{PREFIX}/operator/users/{{user_id}}/deactivate"): Row(

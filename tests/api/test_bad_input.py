@@ -49,8 +49,9 @@ class Snapshot:
     files: frozenset[str]
 
 
-#: Tables a refused request changes on purpose: the throttle counts failed guesses.
-COUNTS_REFUSALS = {"failed_attempts"}
+#: Tables a refused request changes on purpose: the throttle counts failed guesses, and a
+#: refusal (401, 403) is an entry of the audit trail (tests/api/test_audit.py).
+COUNTS_REFUSALS = {"failed_attempts", "audit_entries", "audit_head"}
 
 
 @functools.cache

@@ -12,6 +12,7 @@ import pytest
 from temporalio.client import Client
 
 from kp_licensing.services import holds, registry
+from kp_licensing.services.audit import Origin
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import participants
 from kp_licensing.store.db import SessionFactory
@@ -83,7 +84,7 @@ async def test_the_sweep_sends_the_holds_of_a_listing_whose_request_died(
     with sessions() as session:
         made = registry.mark_invalid(
             session,
-            actor=OFFICER,
+            by=Origin(actor=OFFICER, address="192.0.2.1"),
             listing=InvalidCertificateBody.model_validate(listing),
         )
     engine = ProcessEngine(
@@ -99,7 +100,10 @@ async def test_the_sweep_sends_the_holds_of_a_listing_whose_request_died(
     # Withdrawn, and again left unsent: the sweep sends the releases.
     with sessions() as session:
         registry.withdraw_invalid(
-            session, actor=OFFICER, listing_id=made.id, reason="Listed in error"
+            session,
+            by=Origin(actor=OFFICER, address="192.0.2.1"),
+            listing_id=made.id,
+            reason="Listed in error",
         )
     assert await holds.send_unsent(sessions, engine, timedelta(0)) >= 1
     for case_no in cases:

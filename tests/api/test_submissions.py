@@ -34,7 +34,7 @@ from tests.api.client import Api, http, web
 from tests.api.conftest import BackgroundLoop, Staff
 from tests.api.test_holds import imports_of_a_series
 from tests.api.test_permits import certificate, shipment, wait_for
-from tests.factories import licence_start, operator_row
+from tests.factories import licence_start, operator_row, stored_documents
 from workflows.client import connect
 
 WAIT = 2.0  # the second API's deadline on every wait for a workflow, in seconds
@@ -265,6 +265,7 @@ def unstarted_submission(sessions: SessionFactory) -> str:
     licence case committed (and listed) whose workflow was never started; its case number."""
     with sessions() as session:
         start = licence_start(operator_row(session).id or 0)
+        stored_documents(session, start.state.operator_id, start.state.documents)
         submissions.record(
             session,
             process=LICENCE,

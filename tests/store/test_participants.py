@@ -11,6 +11,7 @@ import pytest
 
 from kp_licensing.domain.errors import Conflict
 from kp_licensing.services import registry
+from kp_licensing.services.audit import Origin
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import utcnow
 from kp_licensing.support.catalogue import render
@@ -22,8 +23,13 @@ from schemas.participants import (
     RegistryEntryBody,
 )
 
-OFFICER = Actor(user_id=901, username="officer-store", role=Role.officer)
-SUPERVISOR = Actor(user_id=902, username="supervisor-store", role=Role.supervisor)
+OFFICER = Origin(
+    actor=Actor(user_id=901, username="officer-store", role=Role.officer), address="192.0.2.1"
+)
+SUPERVISOR = Origin(
+    actor=Actor(user_id=902, username="supervisor-store", role=Role.supervisor),
+    address="192.0.2.2",
+)
 DAY = date(2026, 11, 22)
 EU = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE"}
 EU |= {"IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
@@ -93,18 +99,18 @@ def test_the_seed_has_the_eu_27_and_says_where_it_comes_from(sessions: SessionFa
 
 def test_an_ended_entry_keeps_its_history(sessions: SessionFactory) -> None:
     with sessions() as session:
-        added = registry.add_entry(session, actor=OFFICER, entry=body("BV", date(2030, 1, 1)))
+        added = registry.add_entry(session, by=OFFICER, entry=body("BV", date(2030, 1, 1)))
         end = EndEntryBody(
             effective_to=date(2031, 1, 1), reason="Suspended its trade", source="Despacho 1/2031"
         )
-        ended = registry.end_entry(session, actor=SUPERVISOR, entry_id=added.id, end=end)
+        ended = registry.end_entry(session, by=SUPERVISOR, entry_id=added.id, end=end)
         successor = registry.add_entry(
             session,
-            actor=OFFICER,
+            by=OFFICER,
             entry=body("BV", date(2031, 1, 1), status="self_suspended"),
         )
         with pytest.raises(Conflict) as ended_twice:
-            registry.end_entry(session, actor=OFFICER, entry_id=added.id, end=end)
+            registry.end_entry(session, by=OFFICER, entry_id=added.id, end=end)
         assert ended_twice.value.message.code == "registry.entry_already_ended"
         history = registry.list_entries(session, country="BV")
         before = registry.check_participant(session, country="BV", on=date(2030, 12, 31))
@@ -125,10 +131,10 @@ def test_an_ended_entry_keeps_its_history(sessions: SessionFactory) -> None:
 def test_an_overlapping_entry_is_refused_and_nothing_is_written(sessions: SessionFactory) -> None:
     with sessions() as session:
         first = registry.add_entry(
-            session, actor=OFFICER, entry=body("HM", date(2030, 1, 1), date(2032, 1, 1))
+            session, by=OFFICER, entry=body("HM", date(2030, 1, 1), date(2032, 1, 1))
         )
         with pytest.raises(Conflict) as overlap:
-            registry.add_entry(session, actor=OFFICER, entry=body("HM", date(2031, 6, 1)))
+            registry.add_entry(session, by=OFFICER, entry=body("HM", date(2031, 6, 1)))
         assert overlap.value.message.code.startswith("registry.overlaps_")
         assert overlap.value.message.params["entry"] == str(first.id)
         assert [e.id for e in registry.list_entries(session, country="HM")] == [first.id]
@@ -141,7 +147,7 @@ def test_concurrent_overlapping_entries_cannot_both_be_added(sessions: SessionFa
         with sessions() as session:
             start = date(2040, 1, 1) + timedelta(days=offset)
             try:
-                registry.add_entry(session, actor=OFFICER, entry=body("TF", start))
+                registry.add_entry(session, by=OFFICER, entry=body("TF", start))
             except Conflict:
                 return "refused"
             return "added"
@@ -166,12 +172,12 @@ def test_a_listing_is_found_until_it_is_withdrawn(sessions: SessionFactory) -> N
         }
     )
     with sessions() as session:
-        listed = registry.mark_invalid(session, actor=OFFICER, listing=series)
+        listed = registry.mark_invalid(session, by=OFFICER, listing=series)
         # The same listing again (a retried request) is that listing; another is a 409.
-        assert registry.mark_invalid(session, actor=OFFICER, listing=series) == listed
+        assert registry.mark_invalid(session, by=OFFICER, listing=series) == listed
         other = series.model_copy(update={"reason": "Another account of it"})
         with pytest.raises(Conflict) as taken:
-            registry.mark_invalid(session, actor=OFFICER, listing=other)
+            registry.mark_invalid(session, by=OFFICER, listing=other)
         assert taken.value.message.code == "listing.series_already_listed"
         assert taken.value.message.params["listing_id"] == str(listed.id)
         number = f"{prefix}123456".lower()
@@ -187,12 +193,12 @@ def test_a_listing_is_found_until_it_is_withdrawn(sessions: SessionFactory) -> N
         )
         while_listed = utcnow()
         withdrawn = registry.withdraw_invalid(
-            session, actor=SUPERVISOR, listing_id=listed.id, reason="Forms recovered unused"
+            session, by=SUPERVISOR, listing_id=listed.id, reason="Forms recovered unused"
         )
         with pytest.raises(Conflict) as again:
-            registry.withdraw_invalid(session, actor=OFFICER, listing_id=listed.id, reason="x")
+            registry.withdraw_invalid(session, by=OFFICER, listing_id=listed.id, reason="x")
         assert again.value.message.code == "listing.already_withdrawn"
-        assert again.value.message.params["withdrawn_by"] == SUPERVISOR.username
+        assert again.value.message.params["withdrawn_by"] == SUPERVISOR.actor.username  # type: ignore[union-attr]
         assert registry.find_invalid(session, issuing_country="AE", number=number) is None
         then = registry.find_invalid(session, issuing_country="AE", number=number, at=while_listed)
         assert then is not None and then.id == listed.id

@@ -15,6 +15,7 @@ from kp_licensing.api.deps import (
     SessionDep,
 )
 from kp_licensing.services import accounts
+from kp_licensing.services.audit import Origin
 from schemas.accounts import PasswordChange, Registration, RegistrationResult, Token, UserPublic
 
 router = APIRouter(tags=["accounts"])
@@ -39,7 +40,10 @@ def register(
 ) -> RegistrationResult:
     """Register an operator (company or individual entrepreneur) with its first trader user."""
     return accounts.register(
-        session, body, policy=services.settings.password_policy(), address=address
+        session,
+        body,
+        policy=services.settings.password_policy(),
+        by=Origin(actor=None, address=address),
     )
 
 
@@ -48,12 +52,11 @@ async def change_password(
     body: PasswordChange,
     principal: MayChangePassword,
     services: ServicesDep,
-    address: ClientAddress,
 ) -> Token:
     """Change one's own password (the current one first); every earlier token stops working,
     and the answer is a new one."""
     return await accounts.change_password(
-        services.sessions, services.settings, body, actor=principal.actor, address=address
+        services.sessions, services.settings, body, by=principal.origin
     )
 
 

@@ -68,7 +68,7 @@ def add_entry(
 ) -> RegistryEntry:
     """Add an entry (effective_to is exclusive); one sharing a day with another entry of the
     same country is refused (409): end that one first."""
-    return registry.add_entry(session, actor=principal.actor, entry=body)
+    return registry.add_entry(session, by=principal.origin, entry=body)
 
 
 @router.post("/participants/{entry_id}/end", response_model=RegistryEntry)
@@ -76,7 +76,7 @@ def end_entry(
     entry_id: DatabaseId, body: EndEntryBody, principal: MayManageRegistry, session: SessionDep
 ) -> RegistryEntry:
     """End an entry from ``effective_to`` on (once; its former end is kept)."""
-    return registry.end_entry(session, actor=principal.actor, entry_id=entry_id, end=body)
+    return registry.end_entry(session, by=principal.origin, entry_id=entry_id, end=body)
 
 
 @router.get("/invalid-certificates", response_model=list[InvalidCertificate])
@@ -115,7 +115,7 @@ async def mark_invalid(
 ) -> InvalidCertificate:
     """Mark a certificate number, or a series, of an issuing country forged or invalid; every
     open shipment case referring to one is put on hold (rule 15), and new ones are refused."""
-    return await holds.mark_invalid(session, client, actor=principal.actor, listing=body)
+    return await holds.mark_invalid(session, client, by=principal.origin, listing=body)
 
 
 @router.post("/invalid-certificates/{listing_id}/withdraw", response_model=InvalidCertificate)
@@ -129,5 +129,5 @@ async def withdraw(
     """Withdraw a listing made in error (it stays in the history, with who, when and why); the
     cases it held are released."""
     return await holds.withdraw_invalid(
-        session, client, actor=principal.actor, listing_id=listing_id, reason=body.reason
+        session, client, by=principal.origin, listing_id=listing_id, reason=body.reason
     )

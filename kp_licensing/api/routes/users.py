@@ -26,10 +26,12 @@ router = APIRouter(tags=["accounts"])
 
 @router.post("/users", status_code=201, response_model=UserPublic)
 def create_user(
-    body: NewUser, _: MayManageUsers, session: SessionDep, services: ServicesDep
+    body: NewUser, principal: MayManageUsers, session: SessionDep, services: ServicesDep
 ) -> UserPublic:
     """Create any account: staff, a customs system (no password: it uses API keys), a trader."""
-    return accounts.create_user(session, body, policy=services.settings.password_policy())
+    return accounts.create_user(
+        session, body, policy=services.settings.password_policy(), by=principal.origin
+    )
 
 
 @router.get("/users", response_model=list[UserPublic])
@@ -38,28 +40,30 @@ def list_users(_: MayManageUsers, session: SessionDep) -> list[UserPublic]:
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserPublic)
-def deactivate(user_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> UserPublic:
+def deactivate(user_id: DatabaseId, principal: MayManageUsers, session: SessionDep) -> UserPublic:
     """Stop an account from logging in (its history stays); never the last active administrator."""
-    return accounts.deactivate(session, user_id)
+    return accounts.deactivate(session, user_id, by=principal.origin)
 
 
 @router.post("/users/{user_id}/reactivate", response_model=UserPublic)
-def reactivate(user_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> UserPublic:
+def reactivate(user_id: DatabaseId, principal: MayManageUsers, session: SessionDep) -> UserPublic:
     """Let a deactivated account log in again, as it was; an active one stays as it is."""
-    return accounts.reactivate(session, user_id)
+    return accounts.reactivate(session, user_id, by=principal.origin)
 
 
 @router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyIssued)
 def issue_api_key(
     user_id: DatabaseId,
     body: NewApiKey,
-    _: MayManageUsers,
+    principal: MayManageUsers,
     session: SessionDep,
     services: ServicesDep,
 ) -> ApiKeyIssued:
     """A new API key for a customs system account, valid ``KP_API_KEY_DAYS``; shown once,
     stored only as a hash."""
-    return accounts.issue_api_key(session, user_id, body, days=services.settings.api_key_days)
+    return accounts.issue_api_key(
+        session, user_id, body, days=services.settings.api_key_days, by=principal.origin
+    )
 
 
 @router.get("/users/{user_id}/api-keys", response_model=list[ApiKeyPublic])
@@ -70,8 +74,8 @@ def api_keys(user_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> lis
 
 
 @router.post("/api-keys/{key_id}/revoke", status_code=204)
-def revoke_api_key(key_id: DatabaseId, _: MayManageUsers, session: SessionDep) -> None:
-    accounts.revoke_api_key(session, key_id)
+def revoke_api_key(key_id: DatabaseId, principal: MayManageUsers, session: SessionDep) -> None:
+    accounts.revoke_api_key(session, key_id, by=principal.origin)
 
 
 @router.get("/operator/users", response_model=list[UserPublic])
@@ -85,7 +89,7 @@ def deactivate_colleague(
     user_id: DatabaseId, principal: MayManageColleagues, session: SessionDep
 ) -> UserPublic:
     """Stop a colleague of the caller's own operator from logging in (not the caller)."""
-    return accounts.deactivate_colleague(session, user_id, actor=principal.actor)
+    return accounts.deactivate_colleague(session, user_id, by=principal.origin)
 
 
 @router.post("/operator/users", status_code=201, response_model=UserPublic)
@@ -94,5 +98,5 @@ def add_colleague(
 ) -> UserPublic:
     """Add another trader account to the caller's own operator."""
     return accounts.add_colleague(
-        session, body, actor=principal.actor, policy=services.settings.password_policy()
+        session, body, by=principal.origin, policy=services.settings.password_policy()
     )
