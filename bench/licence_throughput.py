@@ -195,7 +195,7 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
         await stack.start()
         started_in = time.perf_counter() - t
         cpu = CpuClock()
-        temporal = await connect(stack.settings.temporal_address, stack.settings.temporal_namespace)
+        temporal = await connect(stack.settings)
         async with httpx.AsyncClient(
             base_url=stack.base_url + "/api/v1", timeout=120, limits=limits
         ) as http:

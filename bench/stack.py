@@ -68,7 +68,7 @@ class BaselineWorkflow:
 async def run_baseline_worker(settings: Settings, task_queue: str, stop: asyncio.Event) -> None:
     """The baseline's worker, built like ``run_worker`` builds the service's (own client,
     pydantic converter, 16 activity threads, default sandbox), until ``stop`` is set."""
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = Worker(
             client,

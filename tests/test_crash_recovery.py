@@ -27,6 +27,7 @@ from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Licence, Submission
+from kp_licensing.support.settings import Settings
 from schemas.common import Role
 from schemas.licence import LicenceState
 from tests.api.client import Api, web
@@ -248,7 +249,7 @@ def test_cases_survive_killing_each_process_once(stack: Stack, sessions: Session
     assert len(set(numbers)) == OPERATORS and None not in numbers
 
     async def workflow_states() -> dict[str, Any]:
-        client = await connect(stack.temporal_address, "default")
+        client = await connect(Settings(temporal_address=stack.temporal_address))
         return {
             case_no: (
                 await client.get_workflow_handle(workflow_id(case_no)).query(LicenceWorkflow.state)

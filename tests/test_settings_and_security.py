@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 
 import pytest
@@ -23,6 +24,9 @@ def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
+OWN_PAYLOAD_KEY = "k1:" + base64.b64encode(bytes(range(32))).decode()
+
+
 def test_development_defaults_run() -> None:
     Settings().check_production()
 
@@ -37,6 +41,7 @@ def test_development_defaults_run() -> None:
         ({"jwt_secret": STRONG}, "KP_DATABASE_URL"),
         ({"jwt_secret": STRONG, "database_url": PG}, "KP_AUDIT_KEY"),
         ({"jwt_secret": STRONG, "database_url": PG, "audit_key": "short"}, "KP_AUDIT_KEY"),
+        ({"jwt_secret": STRONG, "database_url": PG}, "KP_PAYLOAD_KEYS"),
         ({"jwt_secret": STRONG, "database_url": "sqlite:///p.db"}, "KP_DATABASE_URL"),
         (
             {
@@ -62,7 +67,11 @@ def test_production_refuses_development_secrets_and_sqlite(
 
 def test_production_with_real_secrets_starts() -> None:
     Settings(
-        environment="production", jwt_secret=STRONG, audit_key=STRONG[::-1], database_url=PG
+        environment="production",
+        jwt_secret=STRONG,
+        audit_key=STRONG[::-1],
+        payload_keys=OWN_PAYLOAD_KEY,
+        database_url=PG,
     ).check_production()
 
 

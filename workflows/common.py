@@ -15,10 +15,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from kp_licensing.domain.authority import Authority
+    from kp_licensing.domain.authority import check as authorise
     from kp_licensing.domain.clock import macao_date, start_of_macao_day
     from kp_licensing.domain.errors import DomainError
     from schemas.case import InformationRequest, RequestInformation
-    from schemas.common import SYSTEM_ACTOR
+    from schemas.common import SYSTEM_ACTOR, Actor
     from schemas.messages import Message, say
 
 #: Activities write to our own database: retry them without limit (a database outage delays a
@@ -149,6 +151,17 @@ class CaseWorkflow:
         )
         return cls.record_model(
             state=state, transition=transition, notice=cls.submitted_notice(state)
+        )
+
+    def _authorise(self, actor: Actor, authority: Authority) -> None:
+        """The second gate, in every update's validator: the command's actor must be one who
+        may take this kind of decision on this case (``domain.authority``), whoever sent it to
+        Temporal. Validators do not run on replay, so this changes no recorded history."""
+        state = self._state
+        guarded(
+            lambda: authorise(
+                actor, authority, operator_id=state.operator_id, case_no=state.case_no
+            )
         )
 
     def _begin(self, state: Any) -> None:

@@ -33,6 +33,7 @@ from temporalio import workflow
 # (and the hold activities' module, with the permit workflow behind it) for every licence.
 with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import licences as rules
+    from kp_licensing.domain.authority import Authority
     from kp_licensing.domain.clock import add_years, macao_date
     from schemas.case import AnswerInformation, Reason, RequestInformation
     from schemas.common import Actor
@@ -163,6 +164,7 @@ class LicenceWorkflow(LicenceClock):
 
     @request_information.validator
     def _check_request_information(self, cmd: RequestInformation) -> None:
+        self._authorise(cmd.actor, Authority.decide)
         guarded(lambda: rules.guard_request_information(self._state))
 
     @workflow.update
@@ -190,6 +192,7 @@ class LicenceWorkflow(LicenceClock):
 
     @answer_information.validator
     def _check_answer(self, cmd: AnswerInformation) -> None:
+        self._authorise(cmd.actor, Authority.holder)
         guarded(lambda: rules.guard_answer(self._state, workflow.now()))
 
     @workflow.update
@@ -243,6 +246,7 @@ class LicenceWorkflow(LicenceClock):
 
     @approve.validator
     def _check_approve(self, cmd: Approve) -> None:
+        self._authorise(cmd.actor, Authority.decide)
         guarded(lambda: rules.guard_decide(self._state, cmd.activities))
 
     @workflow.update
@@ -271,6 +275,7 @@ class LicenceWorkflow(LicenceClock):
 
     @reject.validator
     def _check_reject(self, cmd: Reason) -> None:
+        self._authorise(cmd.actor, Authority.decide)
         guarded(lambda: rules.guard_decide(self._state))
 
     @workflow.update
@@ -290,6 +295,7 @@ class LicenceWorkflow(LicenceClock):
 
     @withdraw.validator
     def _check_withdraw(self, cmd: Reason) -> None:
+        self._authorise(cmd.actor, Authority.holder)
         guarded(lambda: rules.guard_withdraw(self._state))
 
     @workflow.update
@@ -313,6 +319,7 @@ class LicenceWorkflow(LicenceClock):
 
     @renew.validator
     def _check_renew(self, cmd: Renew) -> None:
+        self._authorise(cmd.actor, Authority.holder)
         guarded(lambda: rules.guard_renew(self._state))
 
     @workflow.update
@@ -342,6 +349,7 @@ class LicenceWorkflow(LicenceClock):
 
     @suspend.validator
     def _check_suspend(self, cmd: Suspend) -> None:
+        self._authorise(cmd.actor, Authority.change_standing)
         today = macao_date(workflow.now())
         guarded(lambda: rules.guard_suspend(self._state, cmd.reason_code, cmd.until, today))
 
@@ -364,6 +372,7 @@ class LicenceWorkflow(LicenceClock):
 
     @reinstate.validator
     def _check_reinstate(self, cmd: Reason) -> None:
+        self._authorise(cmd.actor, Authority.change_standing)
         guarded(lambda: rules.guard_reinstate(self._state))
 
     @workflow.update
@@ -385,6 +394,7 @@ class LicenceWorkflow(LicenceClock):
 
     @cancel.validator
     def _check_cancel(self, cmd: Cancel) -> None:
+        self._authorise(cmd.actor, Authority.change_standing)
         guarded(lambda: rules.guard_cancel(self._state, cmd.reason_code))
 
     @workflow.update
@@ -405,6 +415,7 @@ class LicenceWorkflow(LicenceClock):
 
     @surrender.validator
     def _check_surrender(self, cmd: Reason) -> None:
+        self._authorise(cmd.actor, Authority.holder)
         guarded(lambda: rules.guard_end(self._state, "surrendered"))
 
     async def _end(

@@ -19,6 +19,7 @@ from kp_licensing.api.language import Language, SayingJSONResponse
 from kp_licensing.api.routes import (
     audit,
     auth,
+    codec,
     documents,
     licences,
     notifications,
@@ -31,7 +32,9 @@ from kp_licensing.services.sweep import sweep_forever
 from kp_licensing.store.db import make_engine, make_probe_engine, session_factory
 from kp_licensing.store.documents import document_store
 from kp_licensing.support import security
+from kp_licensing.support.payloads import PayloadCipher
 from kp_licensing.support.settings import Settings, get_settings
+from workflows.client import TemporalAccess
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         sessions=session_factory(engine),
         documents=document_store(settings),
+        decoder=PayloadCipher(settings.keyring(), accept_plaintext=True),
     )
 
     readiness = Readiness(services, make_probe_engine(settings.resolved_database_url()))
@@ -72,11 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Temporal may be down at start: serve anyway (readiness says so, Temporal-bound
         # requests get 503) and keep connecting in the background.
         stop, tried = asyncio.Event(), asyncio.Event()
+        access = TemporalAccess.of(settings)  # a setting that cannot work fails the start
 
         async def connect_then_sweep() -> None:
             services.temporal = await connect_until_up(
-                settings.temporal_address,
-                settings.temporal_namespace,
+                access,
                 stop=stop,
                 who="API",
                 tried=tried,
@@ -120,7 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     docs.install(app)
 
-    for module in (auth, users, documents, licences, notifications, participants, permits, audit):
+    routers = (auth, users, documents, licences, notifications, participants, permits, audit, codec)
+    for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     openapi.install(app)
 

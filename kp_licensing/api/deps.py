@@ -23,6 +23,7 @@ from kp_licensing.services.audit import Origin
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.documents import DocumentStore
+from kp_licensing.support.payloads import PayloadCipher
 from kp_licensing.support.settings import Settings
 from schemas.accounts import UserPublic
 from schemas.common import Actor, Role
@@ -36,6 +37,8 @@ class Services:
     settings: Settings
     sessions: SessionFactory
     documents: DocumentStore
+    #: Decrypts workflow payloads for the codec endpoint (shows unencrypted ones as they are).
+    decoder: PayloadCipher
     temporal: Client | None = None
 
     def engine(self, idempotency_key: str | None = None) -> ProcessEngine:
@@ -209,6 +212,7 @@ MayDecide = Annotated[Principal, Depends(require(Action.decide))]
 MayChangeStanding = Annotated[Principal, Depends(require(Action.change_standing))]
 MayCheckLicence = Annotated[Principal, Depends(require(Action.check_licence))]
 MayReadAudit = Annotated[Principal, Depends(require(Action.read_audit))]
+MayDecodePayloads = Annotated[Principal, Depends(require(Action.decode_payloads))]
 MayUpload = Annotated[Principal, Depends(require(Action.upload))]
 MayViewDocuments = Annotated[Principal, Depends(require(Action.view_documents))]
 MayNotifications = Annotated[Principal, Depends(require(Action.notifications))]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
+from kp_licensing.domain import authority
+from kp_licensing.domain.authority import Authority
 from kp_licensing.domain.errors import Forbidden
 from schemas.common import Role
 
@@ -35,6 +37,7 @@ class Action(StrEnum):
     view_registry = "view_registry"  # Participant registry, invalid foreign certificates
     manage_registry = "manage_registry"
     read_audit = "read_audit"
+    decode_payloads = "decode_payloads"
 
 
 #: How each action is refused: "<role> accounts may not <do it>; only <who> accounts may".
@@ -76,19 +79,22 @@ REFUSALS: dict[Action, Callable[[str, str], Forbidden]] = {
         "forbidden.manage_registry", role=role, who=who
     ),
     Action.read_audit: lambda role, who: Forbidden("forbidden.read_audit", role=role, who=who),
+    Action.decode_payloads: lambda role, who: Forbidden(
+        "forbidden.decode_payloads", role=role, who=who
+    ),
 }
 
-STAFF = {Role.officer, Role.supervisor}
+STAFF = set(authority.STAFF)
 
 PERMISSIONS: dict[Action, set[Role]] = {
     Action.view_cases: {Role.trader, *STAFF},
     Action.apply: {Role.trader},
-    Action.answer: {Role.trader},
-    Action.renew: {Role.trader},
-    Action.withdraw: {Role.trader},
-    Action.surrender: {Role.trader},
-    Action.decide: set(STAFF),
-    Action.change_standing: {Role.supervisor},
+    Action.answer: set(authority.ROLES[Authority.holder]),
+    Action.renew: set(authority.ROLES[Authority.holder]),
+    Action.withdraw: set(authority.ROLES[Authority.holder]),
+    Action.surrender: set(authority.ROLES[Authority.holder]),
+    Action.decide: set(authority.ROLES[Authority.decide]),  # the workflows check these again
+    Action.change_standing: set(authority.ROLES[Authority.change_standing]),
     Action.check_licence: {Role.trader, Role.customs, *STAFF},
     Action.check_shipment_licence: {Role.trader, Role.customs, *STAFF},
     Action.upload: {Role.trader},
@@ -100,6 +106,8 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.view_registry: {Role.trader, Role.customs, *STAFF},
     Action.manage_registry: set(STAFF),
     Action.read_audit: {Role.admin, Role.supervisor},
+    # Histories hold every operator's data: those who see every case (not administrators).
+    Action.decode_payloads: set(STAFF),
 }
 
 

@@ -15,7 +15,7 @@ from contextlib import suppress
 
 from temporalio.client import Client
 
-from workflows.client import connect
+from workflows.client import TemporalAccess
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,7 @@ def delay_after(attempt: int) -> float:
 
 
 async def connect_until_up(
-    address: str,
-    namespace: str,
+    access: TemporalAccess,
     *,
     stop: asyncio.Event,
     who: str,
@@ -39,11 +38,12 @@ async def connect_until_up(
     """A connected client, retrying with capped exponential backoff; None if ``stop`` is set
     first. ``who`` names the process in the log lines (``worker``, ``API``); ``tried`` is set
     once the first attempt has succeeded or failed, for a caller that waits only that long."""
+    address = access.address
     attempt = 0
     while not stop.is_set():
         attempt += 1
         try:
-            client = await connect(address, namespace)
+            client = await access.connect()
         except RuntimeError as error:  # the SDK's "Failed client connect: ..." (one line)
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         else:

@@ -20,6 +20,7 @@ from kp_licensing.store.documents import document_store
 from kp_licensing.store.migrate import upgrade
 from kp_licensing.support.private import private_folder
 from kp_licensing.support.settings import Settings
+from workflows.client import TemporalAccess
 from workflows.housekeeping_activities import HousekeepingActivities
 from workflows.schedules import ensure_housekeeping
 from workflows.worker import build_worker
@@ -67,9 +68,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     """Run the worker until ``stop`` is set, then let running tasks finish. Temporal need not be
     up yet: the worker keeps trying to connect (one log line per attempt) until it is."""
     settings.check_production()
-    client = await connect_until_up(
-        settings.temporal_address, settings.temporal_namespace, stop=stop, who="worker"
-    )
+    client = await connect_until_up(TemporalAccess.of(settings), stop=stop, who="worker")
     if client is None:  # stopped before Temporal ever answered
         return
     engine = make_engine(

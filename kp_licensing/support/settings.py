@@ -14,10 +14,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kp_licensing.domain.passwords import PasswordPolicy, secret_problem
+from kp_licensing.support.payloads import Keyring
 from schemas.case import DaysToAnswer
 from schemas.licence import LicencePolicy, ValidityYears
 from schemas.permit import CaratTolerance, PermitPolicy, ValidityDays
@@ -48,6 +49,23 @@ class Settings(BaseSettings):
     # Temporal.
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    #: TLS to Temporal: on with any of the files below, or alone (then the system's roots).
+    temporal_tls: bool = False
+    #: The CA that signed Temporal's certificate (PEM), if not a public one.
+    temporal_tls_ca: Path | None = None
+    #: This service's client certificate and key (PEM), for mutual TLS.
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    #: The name Temporal's certificate is checked against, if not the address's host.
+    temporal_tls_server_name: str | None = None
+    #: An API key for Temporal (Temporal Cloud, or a server with an authorizer), sent as a bearer.
+    temporal_api_key: str | None = None
+    #: The keys that encrypt workflow payloads (``support/payloads.py``): ``id:base64key`` items,
+    #: comma-separated, the first one encrypting; every one decrypting. 32-byte keys.
+    payload_keys: str = DEV_SECRET_MARK + "1:NbRXbQGsh0nvtqVoZ3bT9zouWAL4iQUemzeJjykgCBc="
+    #: Accept payloads that were never encrypted: on only while workflows started before
+    #: encryption are still running; off, such a payload is refused as forged.
+    payload_accept_plaintext: bool = False
     task_queue: str = "kp-licensing"
     temporal_ui_port: int = 8233
     #: How long a request waits on a workflow (to open a case, to record a change) before it
@@ -143,6 +161,21 @@ class Settings(BaseSettings):
     confirmation_due_working_days: int = Field(default=5, ge=1, le=60)
     public_holidays: list[date] = Field(default_factory=list)
 
+    @field_validator("payload_keys")
+    @classmethod
+    def _keyring_parses(cls, value: str) -> str:
+        Keyring.parse(value)
+        return value
+
+    @model_validator(mode="after")
+    def _client_certificate_whole(self) -> Settings:
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("KP_TEMPORAL_TLS_CERT and KP_TEMPORAL_TLS_KEY go together")
+        return self
+
+    def keyring(self) -> Keyring:
+        return Keyring.parse(self.payload_keys)
+
     def password_policy(self) -> PasswordPolicy:
         return PasswordPolicy(min_length=self.password_min_length)
 
@@ -188,6 +221,11 @@ class Settings(BaseSettings):
                     f"{variable} must be set to a random value of at least 32 characters "
                     f"(e.g. `openssl rand -hex 32`){f'; this one is {weak}' if weak else ''}"
                 )
+        if any(key_id.startswith(DEV_SECRET_MARK) for key_id in self.keyring().keys):
+            problems.append(
+                "KP_PAYLOAD_KEYS must hold keys of your own (id:base64 of 32 random bytes, e.g. "
+                "`echo k1:$(openssl rand -base64 32)`), not the development key"
+            )
         if not self.database_url or self.database_url.startswith("sqlite"):
             problems.append("KP_DATABASE_URL must point at PostgreSQL in production")
         if (

@@ -33,8 +33,10 @@ in ``test_access_matrix_permits.py``, which reuses ``Callers``, ``Row``, ``Call`
 
 from __future__ import annotations
 
+import base64
 import inspect
 import itertools
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -463,6 +465,24 @@ def _audit(world: World, caller: str, allowed: bool) -> Call:
         kwargs={"params": {"target": victim}},
         verify=verify,
         secrets=[world.victim["username"]],
+    )
+
+
+def _decode_payloads(world: World, caller: str, allowed: bool) -> Call:
+    secret = f"matrix-{uuid.uuid4().hex[:8]}"
+    plain = {
+        "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+        "data": base64.b64encode(json.dumps({"name": secret}).encode()).decode(),
+    }
+
+    def verify(response: httpx.Response) -> None:
+        assert response.json() == {"payloads": [plain]}
+
+    return Call(
+        path="/codec/decode",
+        kwargs={"json": {"payloads": [plain]}},
+        verify=verify,
+        secrets=[secret],
     )
 
 
@@ -969,6 +989,7 @@ MATRIX: dict[tuple[str, str], Row[World]] = {
     ("GET", f"{PREFIX}/users/{{user_id}}/api-keys"): Row(Action.manage_users, False, _list_keys),
     ("POST", f"{PREFIX}/api-keys/{{key_id}}/revoke"): Row(Action.manage_users, False, _revoke_key),
     ("GET", f"{PREFIX}/audit"): Row(Action.read_audit, False, _audit),
+    ("POST", f"{PREFIX}/codec/decode"): Row(Action.decode_payloads, False, _decode_payloads),
     ("GET", f"{PREFIX}/operator/users"): Row(Action.manage_colleagues, False, _colleagues),
     ("POST", f"{PREFIX}/operator/users"): Row(Action.manage_colleagues, False, _add_colleague),
     ("POST", f"{PREFIX}/operator/users/{{user_id}}/deactivate"): Row(

@@ -21,7 +21,6 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
@@ -34,6 +33,7 @@ from tests.api.client import Api
 from tests.api.conftest import Staff
 from tests.api.document import openapi_document
 from tests.api.test_contract import Contract
+from workflows.client import TemporalAccess
 
 #: The operation whose declared responses a failure raised by a stand-in route is checked against.
 STANDS_FOR = "/api/v1/licences/{case_no}/approve"
@@ -46,7 +46,7 @@ async def offline(settings: Settings) -> AsyncIterator[FastAPI]:
     app.state.services.temporal = await Client.connect(
         f"127.0.0.1:{free_port()}",
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=TemporalAccess.of(settings).converter,
         lazy=True,
         retry_config=RetryConfig(max_retries=0, max_elapsed_time_millis=1000),
     )

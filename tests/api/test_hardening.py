@@ -99,6 +99,7 @@ async def test_production_adds_strict_transport_security() -> None:
         database_url="postgresql+psycopg://kp@127.0.0.1:9/kp",
         jwt_secret="a production secret of enough length and entropy 7f3a9c2e",
         audit_key="another production secret, for the audit trail 5b1d8e04",
+        payload_keys="k1:" + base64.b64encode(bytes(range(32))).decode(),
         data_dir=tempfile.mkdtemp(),
         password_hash_memory_kib=19 * 1024,
         password_hash_time_cost=2,

@@ -56,7 +56,7 @@ def imports_of_a_series(holder: Api, count: int) -> tuple[list[str], dict[str, A
 
 
 async def client_of(settings: Settings) -> Client:
-    return await connect(settings.temporal_address, settings.temporal_namespace)
+    return await connect(settings)
 
 
 async def test_a_case_closed_meanwhile_does_not_stop_the_others_being_held(

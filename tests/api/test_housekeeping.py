@@ -92,7 +92,7 @@ async def test_unused_uploads_go_and_what_a_case_holds_stays(
         )
         session.commit()
 
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect(settings)
     report = await _run_housekeeping(client)
 
     assert report.documents.documents >= 2
@@ -117,7 +117,7 @@ async def test_an_unused_document_sent_after_its_deletion_is_unknown(
     document, and nothing of it is written."""
     body = trader.application()
     _age(engine, body["document_ids"][:1], OLD)
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect(settings)
     await _run_housekeeping(client)
     refused = trader.request("POST", "/licences", json=body)
     assert refused.status_code == 422, refused.text

@@ -282,7 +282,7 @@ async def test_the_sweep_starts_a_submission_whose_request_died_before_the_start
     settings: Settings, service: str, sessions: SessionFactory
 ) -> None:
     case_no = unstarted_submission(sessions)
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect(settings)
     engine = ProcessEngine(
         client=client, task_queue=settings.task_queue, wait=timedelta(seconds=10)
     )

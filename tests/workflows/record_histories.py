@@ -15,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from kp_licensing.domain.clock import macao_date, start_of_macao_day
@@ -23,11 +22,12 @@ from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
 from kp_licensing.support.binaries import temporal_test_server
 from schemas.case import AnswerInformation, Reason, RequestInformation
-from schemas.common import Role
+from schemas.common import SYSTEM_ACTOR, Role
 from schemas.licence import Approve, Renew, Suspend
 from schemas.permit import ApprovePermit, PermitStatus, PlaceHold, RecordCrossing, ReleaseHold
 from schemas.shipment import Arrival
 from tests.factories import actor, document_refs, licence_start, operator_row, permit_start
+from tests.workflows.conftest import CONVERTER
 from workflows.licence import LicenceWorkflow, workflow_id
 from workflows.permit import PermitWorkflow
 from workflows.permit import workflow_id as permit_id
@@ -81,7 +81,7 @@ async def renewed_suspended_surrendered(env: WorkflowEnvironment, handle: Workfl
 
 
 async def transit_held_entered_left(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
-    system = actor(Role.admin, 0)
+    system = SYSTEM_ACTOR
     await handle.signal(PermitWorkflow.hold, PlaceHold(actor=system, code="x", reason="audit"))
     await handle.signal(PermitWorkflow.release, ReleaseHold(actor=system, code="x", reason="ok"))
     while (await handle.query(PermitWorkflow.state)).status != PermitStatus.under_review:
@@ -153,7 +153,7 @@ async def main() -> None:
         url = f"sqlite:///{tmp}/record.db"
         upgrade(url)
         async with await WorkflowEnvironment.start_time_skipping(
-            data_converter=pydantic_data_converter,
+            data_converter=CONVERTER,
             test_server_existing_path=str(temporal_test_server()),
         ) as env:
             with ThreadPoolExecutor(4) as executor:

@@ -14,10 +14,12 @@ from kp_licensing.run.devserver import TemporalDevServer, free_port
 from kp_licensing.run.reconnect import connect_until_up
 from kp_licensing.store import licences
 from kp_licensing.store.db import SessionFactory
+from kp_licensing.support.settings import Settings
 from schemas.case import Reason
 from schemas.common import Role
 from schemas.licence import Approve, LicenceStatus, Suspend
 from tests.factories import actor, licence_start, operator_row
+from workflows.client import TemporalAccess
 from workflows.licence import LicenceWorkflow, workflow_id
 from workflows.worker import build_worker
 
@@ -35,7 +37,8 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
     await server.start()
     try:
         # The port opens before the frontend is healthy: connect as the service does, retrying.
-        client = await connect_until_up(server.address, "default", stop=asyncio.Event(), who="test")
+        access = TemporalAccess.of(Settings(temporal_address=server.address))
+        client = await connect_until_up(access, stop=asyncio.Event(), who="test")
         assert client is not None
         yield client
     finally:

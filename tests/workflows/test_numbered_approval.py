@@ -11,7 +11,6 @@ import pytest
 from sqlmodel import func, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
@@ -24,7 +23,7 @@ from schemas.common import Role
 from schemas.licence import Approve, LicenceRecord, LicenceState, LicenceStatus, Transition
 from schemas.permit import ApprovePermit, PermitRecord, PermitStatus, PermitTransition
 from tests.factories import actor, licence_start, operator_row, permit_start
-from tests.workflows.conftest import TASK_QUEUE
+from tests.workflows.conftest import REPLAY_CONVERTER, TASK_QUEUE
 from workflows import licence, permit
 from workflows.licence import LicenceWorkflow
 from workflows.licence_activities import LicenceActivities
@@ -208,6 +207,6 @@ async def test_an_approval_is_numbered_projected_and_answered_in_one_workflow_ta
     assert types.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) == 1
     assert types.count(EventType.EVENT_TYPE_MARKER_RECORDED) == 1  # one local activity
     # and the new shape replays (the stored histories of the old one: test_replay)
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=REPLAY_CONVERTER)
     replay = await replayer.replay_workflow(await handle.fetch_history())
     assert replay.replay_failure is None

@@ -15,7 +15,7 @@ from kp_licensing.domain.clock import macao_date, start_of_macao_day
 from kp_licensing.store import permits
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.support.catalogue import render
-from schemas.common import Role
+from schemas.common import SYSTEM_ACTOR, Role
 from schemas.messages import Message
 from schemas.permit import (
     ApprovePermit,
@@ -113,7 +113,7 @@ async def test_holds_stack_and_release_in_any_order(
     env: WorkflowEnvironment, sessions: SessionFactory
 ) -> None:
     handle = await start(env, sessions, "transit")
-    system = actor(Role.admin, 0)
+    system = SYSTEM_ACTOR
     await handle.signal(PermitWorkflow.hold, PlaceHold(actor=system, code="a", reason="A"))
     await handle.signal(PermitWorkflow.hold, PlaceHold(actor=system, code="b", reason="B"))
     await handle.signal(PermitWorkflow.hold, PlaceHold(actor=system, code="a", reason="again"))

@@ -1,0 +1,127 @@
+"""Workflow payloads encrypted and authenticated (AES-256-GCM) before they reach Temporal.
+
+Every input, result, query answer, activity argument, and failure message crosses Temporal
+only as ciphertext under a key the service holds (``KP_PAYLOAD_KEYS``), as Temporal's own
+encryption sample does. So someone who reaches Temporal (its API, its database, a backup)
+without the key reads no personal data in a history, and cannot forge a command the worker
+accepts: a payload that does not decrypt under a known key (or, once the transition is over,
+one that was never encrypted) is handed to the workflow as nothing, which no update's
+argument accepts, so the update is rejected before anything is recorded; a signal is dropped.
+
+Keys rotate: the first key of the ring encrypts, every key of it decrypts (each payload names
+its key), so a new key is put first and an old one is removed only once no running workflow's
+history holds payloads made with it. Histories recorded before encryption replay while
+``KP_PAYLOAD_ACCEPT_PLAINTEXT`` is on (the transition), and always in the replay tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import logging
+import os
+from collections.abc import Mapping, Sequence
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import (
+    DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    PayloadCodec,
+)
+
+log = logging.getLogger(__name__)
+
+ENCODING = b"binary/encrypted"
+KEY_ID = "encryption-key-id"
+NONCE_BYTES = 12
+#: What a payload that may not be trusted becomes: JSON null, which no command model accepts.
+REFUSED_ENCODING = b"binary/null"
+
+
+@dataclasses.dataclass(frozen=True)
+class Keyring:
+    """The key that encrypts (``current``) and every key that decrypts, by id."""
+
+    current: str
+    keys: Mapping[str, bytes]
+
+    @classmethod
+    def parse(cls, text: str) -> Keyring:
+        """``id:base64key[,id:base64key...]``, the first encrypting; each key 32 bytes (AES-256).
+        Raises ValueError saying what is wrong, never echoing a key."""
+        keys: dict[str, bytes] = {}
+        for n, item in enumerate(part.strip() for part in text.split(",")):
+            key_id, sep, encoded = item.partition(":")
+            if not sep or not key_id or not encoded:
+                raise ValueError(f"item {n + 1} is not id:base64key")
+            if key_id in keys:
+                raise ValueError(f"key id {key_id!r} appears twice")
+            try:
+                key = base64.b64decode(encoded, validate=True)
+            except binascii.Error:
+                raise ValueError(f"key {key_id!r} is not base64") from None
+            if len(key) != 32:
+                raise ValueError(f"key {key_id!r} is {len(key)} bytes; AES-256 needs 32")
+            keys[key_id] = key
+        return cls(current=next(iter(keys)), keys=keys)
+
+
+class PayloadCipher(PayloadCodec):
+    def __init__(self, keyring: Keyring, *, accept_plaintext: bool) -> None:
+        self._keyring = keyring
+        self._ciphers = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
+        self._accept_plaintext = accept_plaintext
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        key_id = self._keyring.current
+        cipher = self._ciphers[key_id]
+        encoded = []
+        for payload in payloads:
+            nonce = os.urandom(NONCE_BYTES)
+            sealed = cipher.encrypt(nonce, payload.SerializeToString(), key_id.encode())
+            encoded.append(
+                Payload(
+                    metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed
+                )
+            )
+        return encoded
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [self._decode(payload) for payload in payloads]
+
+    def _decode(self, payload: Payload) -> Payload:
+        if payload.metadata.get("encoding") != ENCODING:
+            if self._accept_plaintext:
+                return payload
+            log.warning("a payload that was not encrypted was refused")
+            return _refused()
+        key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            log.warning("a payload encrypted with unknown key %r was refused", key_id[:40])
+            return _refused()
+        data = payload.data
+        try:
+            plain = cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], key_id.encode())
+        except InvalidTag:
+            log.warning("a payload that does not decrypt under key %r was refused", key_id)
+            return _refused()
+        return Payload.FromString(plain)
+
+
+def _refused() -> Payload:
+    return Payload(metadata={"encoding": REFUSED_ENCODING})
+
+
+def data_converter(keyring: Keyring, *, accept_plaintext: bool = False) -> DataConverter:
+    """The service's converter: pydantic models as JSON, then encrypted; failures' messages and
+    stack traces encrypted too (they can quote what a person typed)."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=PayloadCipher(keyring, accept_plaintext=accept_plaintext),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )

@@ -1,0 +1,142 @@
+"""Defence behind the API: someone who reaches Temporal directly (as anyone inside the network
+could) without the payload key can neither forge a decision the worker accepts nor read the
+personal data in a history; with the key, a decision by an actor whose role may not take it is
+still refused by the workflow itself. Staff read histories through the codec endpoint."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from typing import Any
+
+import pytest
+from google.protobuf.json_format import MessageToJson
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
+
+from kp_licensing.support.payloads import data_converter
+from kp_licensing.support.settings import Settings
+from schemas.case import AnswerInformation
+from schemas.common import Actor, Role
+from schemas.licence import Approve, Suspend
+from tests.api.client import Api
+from tests.api.conftest import Staff
+from workflows.client import connect
+from workflows.ids import licence_workflow_id
+from workflows.licence import LicenceWorkflow
+
+#: What the application holds that must not be readable in Temporal (tests/api/client.py).
+PERSONAL = ["Chan Tai Man", "1234567(8)", "T1234567"]
+OFFICER = Actor(user_id=2, username="officer", role=Role.officer)
+
+
+async def _without_key(settings: Settings) -> Client:
+    """A client as an intruder has it: the right address, the service's models, not the key."""
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+async def _with_another_key(settings: Settings) -> Client:
+    keyring = dataclasses.replace(settings.keyring(), keys={"dev-only-1": b"x" * 32})
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(keyring),
+    )
+
+
+@pytest.fixture
+def case(trader: Api) -> dict[str, Any]:
+    return trader.apply()
+
+
+@pytest.mark.parametrize("intruder", [_without_key, _with_another_key], ids=["plain", "wrong-key"])
+async def test_a_decision_sent_without_the_key_is_refused(
+    settings: Settings, trader: Api, case: dict[str, Any], intruder: Any
+) -> None:
+    client = await intruder(settings)
+    handle = client.get_workflow_handle(licence_workflow_id(case["case_no"]))
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update(LicenceWorkflow.approve, Approve(actor=OFFICER))
+    after = trader.ok("GET", f"/licences/{case['case_no']}")
+    assert after["status"] == "under_review" and after["licence_no"] is None
+    history = trader.ok("GET", f"/licences/{case['case_no']}/history")
+    assert [t["action"] for t in history] == ["submitted"]
+
+
+async def test_with_the_key_an_actor_who_may_not_decide_is_refused(
+    settings: Settings, trader: Api, other_trader: Api, case: dict[str, Any], staff: Staff
+) -> None:
+    client = await connect(settings)  # the service's own converter and key
+    handle = client.get_workflow_handle(licence_workflow_id(case["case_no"]))
+    me = trader.ok("GET", "/me")
+    as_trader = Actor(
+        user_id=me["id"], username=me["username"], role=Role.trader, operator_id=me["operator_id"]
+    )
+    outsider = other_trader.ok("GET", "/me")
+    as_outsider = Actor(
+        user_id=outsider["id"],
+        username=outsider["username"],
+        role=Role.trader,
+        operator_id=outsider["operator_id"],
+    )
+    refusals = [
+        (LicenceWorkflow.approve, Approve(actor=as_trader)),
+        (LicenceWorkflow.approve, Approve(actor=Actor(user_id=1, username="a", role=Role.admin))),
+        (LicenceWorkflow.suspend, Suspend(actor=OFFICER, reason_code="other", reason="x")),
+        (LicenceWorkflow.answer_information, AnswerInformation(actor=as_outsider, message="x")),
+    ]
+    for update, command in refusals:
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(update, command)
+        cause = refused.value.cause
+        assert isinstance(cause, ApplicationError) and cause.type == "Forbidden", cause
+    assert trader.ok("GET", f"/licences/{case['case_no']}")["status"] == "under_review"
+    # Through the API the same refusal is a 403 (the API is the first gate, and says so).
+    assert (
+        trader.request("POST", f"/licences/{case['case_no']}/approve", json={}).status_code == 403
+    )
+
+
+async def test_a_stored_history_holds_no_personal_data_in_clear(
+    settings: Settings, case: dict[str, Any]
+) -> None:
+    client = await _without_key(settings)
+    handle = client.get_workflow_handle(licence_workflow_id(case["case_no"]))
+    history = await handle.fetch_history()
+    raw = b"".join(event.SerializeToString() for event in history.events)
+    text = "".join(MessageToJson(event) for event in history.events)
+    for secret in PERSONAL:
+        assert secret.encode() not in raw and secret not in text, secret
+        assert base64.b64encode(secret.encode()).decode()[:8] not in text
+    # The same history read with the key does hold them: the test looks where they would be.
+    own = (await connect(settings)).get_workflow_handle(handle.id)
+    state = await own.query(LicenceWorkflow.state)
+    assert state.application.administrators[0].name == PERSONAL[0]
+
+
+async def test_staff_read_payloads_through_the_codec_endpoint(
+    settings: Settings, case: dict[str, Any], staff: Staff, trader: Api
+) -> None:
+    client = await _without_key(settings)
+    history = await client.get_workflow_handle(licence_workflow_id(case["case_no"])).fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    payloads = [
+        {
+            "metadata": {k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
+            "data": base64.b64encode(p.data).decode(),
+        }
+        for p in started.input.payloads
+    ]
+    decoded = staff.officer.ok("POST", "/codec/decode", json={"payloads": payloads})["payloads"]
+    clear = b"".join(base64.b64decode(p["data"]) for p in decoded)
+    assert all(secret.encode() in clear for secret in PERSONAL)
+    for reader in (trader, staff.admin, staff.customs):
+        refused = reader.request("POST", "/codec/decode", json={"payloads": payloads})
+        assert refused.status_code == 403, refused.text
+    bad = staff.officer.request("POST", "/codec/decode", json={"payloads": [{"data": "%%%"}]})
+    assert bad.status_code == 422 and "base64" in bad.json()["detail"]
