@@ -133,3 +133,24 @@ def test_policy_defaults_are_the_settings_alone() -> None:
 def test_a_policy_setting_out_of_bounds_is_refused_at_start(changes: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         Settings(**changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("keys", "says"),
+    [
+        ("k1", "item 1 is not id:base64key"),
+        ("k1:" + base64.b64encode(b"short").decode(), "AES-256 needs 32"),
+        ("k1:not base64!", "not base64"),
+        (OWN_PAYLOAD_KEY + "," + OWN_PAYLOAD_KEY, "appears twice"),
+    ],
+)
+def test_a_payload_keyring_that_cannot_work_is_refused_naming_why(keys: str, says: str) -> None:
+    with pytest.raises(ValueError, match=says) as refused:
+        Settings(payload_keys=keys)
+    assert base64.b64encode(bytes(range(32))).decode() not in str(refused.value)
+
+
+def test_the_first_key_encrypts_and_every_key_decrypts() -> None:
+    old = "old:" + base64.b64encode(b"o" * 32).decode()
+    ring = Settings(payload_keys=OWN_PAYLOAD_KEY + "," + old).keyring()
+    assert ring.current == "k1" and set(ring.keys) == {"k1", "old"}

@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI
 
 from kp_licensing.api import docs, errors, headers, health, inputs, openapi
 from kp_licensing.api.body_limit import BodyLimit
+from kp_licensing.api.codec_cors import CodecCors
 from kp_licensing.api.deps import Services
 from kp_licensing.api.health import Readiness
 from kp_licensing.api.language import Language, SayingJSONResponse
@@ -117,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Every body, streamed or not, is cut off past the largest upload (plus room for the
     # multipart envelope) before any route or login check reads it.
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
+    if settings.codec_cors_origins:  # Temporal's web UI, decoding what it shows
+        app.add_middleware(CodecCors, origins=settings.codec_cors_origins)
     # Outermost but for the framework's own: every answer, refusals included, in one language.
     app.add_middleware(Language)
     # Around everything, the framework's crash handler included: the security headers.

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     #: Accept payloads that were never encrypted: on only while workflows started before
     #: encryption are still running; off, such a payload is refused as forged.
     payload_accept_plaintext: bool = False
+    #: Origins of Temporal web UIs allowed to call the codec endpoint from the browser.
+    codec_cors_origins: list[str] = Field(default_factory=list)
     task_queue: str = "kp-licensing"
     temporal_ui_port: int = 8233
     #: How long a request waits on a workflow (to open a case, to record a change) before it

@@ -9,12 +9,14 @@ import base64
 import dataclasses
 from typing import Any
 
+import httpx
 import pytest
 from google.protobuf.json_format import MessageToJson
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
+from kp_licensing.api.app import create_app
 from kp_licensing.support.payloads import data_converter
 from kp_licensing.support.settings import Settings
 from schemas.case import AnswerInformation
@@ -140,3 +142,32 @@ async def test_staff_read_payloads_through_the_codec_endpoint(
         assert refused.status_code == 403, refused.text
     bad = staff.officer.request("POST", "/codec/decode", json={"payloads": [{"data": "%%%"}]})
     assert bad.status_code == 422 and "base64" in bad.json()["detail"]
+
+
+UI = "https://temporal-ui.kp.test"
+
+
+def _preflight(origin: str) -> dict[str, str]:
+    return {
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,x-namespace",
+    }
+
+
+async def test_only_the_configured_web_ui_may_call_the_codec_endpoint_cross_origin(
+    settings: Settings,
+) -> None:
+    app = create_app(settings.model_copy(update={"codec_cors_origins": [UI]}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kp") as client:
+        allowed = await client.options("/api/v1/codec/decode", headers=_preflight(UI))
+        assert allowed.status_code == 200, allowed.text
+        assert allowed.headers["access-control-allow-origin"] == UI
+        other = await client.options(
+            "/api/v1/codec/decode", headers=_preflight("https://evil.example")
+        )
+        assert other.status_code == 400
+        assert "access-control-allow-origin" not in other.headers
+        elsewhere = await client.options("/api/v1/licences", headers=_preflight(UI))
+        assert "access-control-allow-origin" not in elsewhere.headers
