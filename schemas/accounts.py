@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from schemas.common import Body, Email, Role
 from schemas.licence import ApplicantKind, Identifier, Text
-from schemas.messages import Message
+from schemas.messages import Message, invalid
 
 #: The longest password taken (Argon2 would hash more, but nobody types more).
 MAX_PASSWORD_LENGTH = 256
@@ -71,6 +71,25 @@ class NewUser(Body):
     role: Role
     operator_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     password: Password | None = None
+
+
+class AccountChange(Body):
+    """What an administrator changes in an account: its name, e-mail or (staff only) role.
+    Fields left out stay as they are; an e-mail sent as null is removed."""
+
+    full_name: Text | None = None
+    email: Email | None = None
+    role: Role | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> AccountChange:
+        if not self.model_fields_set:
+            raise invalid("field.nothing_to_change")
+        if "full_name" in self.model_fields_set and self.full_name is None:
+            raise invalid("field.name_required")
+        if "role" in self.model_fields_set and self.role is None:
+            raise invalid("field.role_required")
+        return self
 
 
 class PasswordChange(Body):

@@ -21,6 +21,7 @@ from kp_licensing.store.models import User
 from kp_licensing.support import security
 from kp_licensing.support.settings import Settings
 from schemas.accounts import (
+    AccountChange,
     ApiKeyIssued,
     ApiKeyPublic,
     NewApiKey,
@@ -122,6 +123,50 @@ def deactivate_colleague(session: Session, user_id: int, *, by: Origin) -> UserP
     if user.id == actor.user_id:
         raise Conflict("account.colleague_is_self")
     return _deactivate(session, user, by=by)
+
+
+#: The roles an account may be moved between: staff. A trader belongs to its operator and a
+#: customs system has no password, so neither becomes anything else, nor anything them.
+CHANGEABLE_ROLES = frozenset({Role.officer, Role.supervisor, Role.admin})
+
+
+def change(session: Session, user_id: int, body: AccountChange, *, by: Origin) -> UserPublic:
+    """Change an account's name, e-mail or role (between staff roles; never the last active
+    administrator's away). Each change is an audit entry, a role's with what it was."""
+    user = _user(session, user_id)
+    try:
+        if body.role is not None and body.role.value != user.role:
+            if Role(user.role) not in CHANGEABLE_ROLES or body.role not in CHANGEABLE_ROLES:
+                raise RuleViolation(
+                    "account.role_not_changeable", role=user.role, new_role=body.role.value
+                )
+            people.keep_an_admin(session, user)
+            audit.record(
+                session,
+                by,
+                "account.role_changed",
+                target=f"user:{user_id}",
+                old_role=user.role,
+                new_role=body.role.value,
+            )
+            user.role = body.role.value
+        changed = [
+            name
+            for name in ("full_name", "email")
+            if name in body.model_fields_set and getattr(body, name) != getattr(user, name)
+        ]
+        for name in changed:
+            setattr(user, name, getattr(body, name))
+        if changed:
+            audit.record(
+                session, by, "account.changed", target=f"user:{user_id}", fields=", ".join(changed)
+            )
+        session.add(user)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return public(user)
 
 
 def reactivate(session: Session, user_id: int, *, by: Origin) -> UserPublic:

@@ -159,30 +159,11 @@ def register_operator(
 
 
 def deactivate(session: Session, user: User, *, commit: bool = True) -> User:
-    """Stop ``user`` from logging in, unless it is the last active administrator: the service
-    would then have nobody left to manage accounts.
-
-    The first statement locks every active administrator's row (a no-op UPDATE: row locks on
-    PostgreSQL, the write lock on SQLite), so two administrators deactivating each other at the
-    same moment are decided one after the other and the second sees the first's result."""
+    """Stop ``user`` from logging in, unless it is the last active administrator
+    (:func:`keep_an_admin`)."""
     assert user.id is not None
     try:
-        session.execute(
-            update(User)
-            .where(col(User.role) == Role.admin.value, col(User.is_active))
-            .values(is_active=User.is_active)
-        )
-        session.refresh(user)
-        if user.is_active and user.role == Role.admin.value:
-            others = session.exec(
-                select(func.count())
-                .select_from(User)
-                .where(
-                    col(User.role) == Role.admin.value, col(User.is_active), col(User.id) != user.id
-                )
-            ).one()
-            if not others:
-                raise Conflict("account.last_admin", username=user.username)
+        keep_an_admin(session, user)
         user.is_active = False
         user.token_version += 1  # its tokens stay dead if the account is reactivated
         session.add(user)
@@ -191,6 +172,30 @@ def deactivate(session: Session, user: User, *, commit: bool = True) -> User:
         session.rollback()
         raise
     return user
+
+
+def keep_an_admin(session: Session, user: User) -> None:
+    """Refuse (409) to take ``user`` away from the active administrators if it is the last one:
+    the service would have nobody left to manage accounts.
+
+    The first statement locks every active administrator's row (a no-op UPDATE: row locks on
+    PostgreSQL, the write lock on SQLite), so two administrators deactivating or demoting each
+    other at the same moment are decided one after the other and the second sees the first's
+    result."""
+    session.execute(
+        update(User)
+        .where(col(User.role) == Role.admin.value, col(User.is_active))
+        .values(is_active=User.is_active)
+    )
+    session.refresh(user)
+    if user.is_active and user.role == Role.admin.value:
+        others = session.exec(
+            select(func.count())
+            .select_from(User)
+            .where(col(User.role) == Role.admin.value, col(User.is_active), col(User.id) != user.id)
+        ).one()
+        if not others:
+            raise Conflict("account.last_admin", username=user.username)
 
 
 def set_password(

@@ -546,6 +546,25 @@ def _reactivate(world: World, caller: str, allowed: bool) -> Call:
     return Call(path=f"/users/{target['id']}/reactivate", snapshot=active, verify=verify)
 
 
+def _change_account(world: World, caller: str, allowed: bool) -> Call:
+    """An allowed caller promotes an officer; a refused one leaves it an officer."""
+    target = world.new_user(Role.officer)
+
+    def role() -> str:
+        users = world.staff.admin.ok("GET", "/users")
+        return str(next(u["role"] for u in users if u["id"] == target["id"]))
+
+    def verify(response: httpx.Response) -> None:
+        assert response.json()["role"] == "supervisor" and role() == "supervisor"
+
+    return Call(
+        path=f"/users/{target['id']}",
+        kwargs={"json": {"role": "supervisor"}},
+        snapshot=role,
+        verify=verify,
+    )
+
+
 def _issue_key(world: World, caller: str, allowed: bool) -> Call:
     account = world.customs_account["id"]
 
@@ -982,6 +1001,7 @@ MATRIX: dict[tuple[str, str], Row[World]] = {
     ("POST", f"{PREFIX}/users/{{user_id}}/deactivate"): Row(
         Action.manage_users, False, _deactivate
     ),
+    ("PATCH", f"{PREFIX}/users/{{user_id}}"): Row(Action.manage_users, False, _change_account),
     ("POST", f"{PREFIX}/users/{{user_id}}/reactivate"): Row(
         Action.manage_users, False, _reactivate
     ),

@@ -396,3 +396,72 @@ def test_a_trader_deactivates_a_colleague_but_not_itself(service: str, trader: A
     assert itself.status_code == 409, itself.text
     assert itself.json()["message_code"] == "account.colleague_is_self"
     assert trader.ok("GET", "/me")["is_active"] is True
+
+
+# ------------------------------------------------------------------------- changing an account
+
+
+def test_an_administrator_changes_a_name_an_email_and_a_staff_role(
+    staff: Staff, service: str
+) -> None:
+    made = staff.admin.ok(
+        "POST",
+        "/users",
+        json={
+            "username": f"officer-{uuid.uuid4().hex[:6]}",
+            "full_name": "Wong Siu Ming",
+            "role": "officer",
+            "password": PASSWORD,
+        },
+    )
+    path = f"/users/{made['id']}"
+    renamed = staff.admin.ok("PATCH", path, json={"full_name": "Wong Siu-ming", "email": None})
+    assert renamed["full_name"] == "Wong Siu-ming" and renamed["role"] == "officer"
+    promoted = staff.admin.ok("PATCH", path, json={"role": "supervisor"})
+    assert promoted["role"] == "supervisor" and promoted["full_name"] == "Wong Siu-ming"
+    # The new role counts at once: the account may now suspend (a supervisor's action).
+    assert Api.login(service, made["username"], PASSWORD).ok("GET", "/me")["role"] == "supervisor"
+    entries = staff.supervisor.ok("GET", "/audit", params={"target": f"user:{made['id']}"})
+    changes = [(e["action"], e["details"]) for e in entries["items"] if e["action"] != "sign_in"]
+    assert changes == [
+        ("account.role_changed", {"old_role": "officer", "new_role": "supervisor"}),
+        ("account.changed", {"fields": "full_name"}),
+        ("account.created", changes[-1][1]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({}, 422, "nothing to change"),
+        ({"role": "trader"}, 422, "cannot become a trader account"),
+        ({"full_name": None}, 422, "a name is required"),
+        ({"role": "officer", "password": "x"}, 422, "password"),
+    ],
+)
+def test_a_change_that_cannot_be_made_is_refused(
+    staff: Staff, body: dict[str, Any], status: int, says: str
+) -> None:
+    officer = staff.officer.ok("GET", "/me")
+    response = staff.admin.request("PATCH", f"/users/{officer['id']}", json=body)
+    assert response.status_code == status, response.text
+    assert says in response.json()["detail"]
+    assert staff.officer.ok("GET", "/me") == officer
+
+
+def test_a_trader_or_a_customs_system_keeps_its_role(staff: Staff, trader: Api) -> None:
+    me = trader.ok("GET", "/me")
+    response = staff.admin.request("PATCH", f"/users/{me['id']}", json={"role": "officer"})
+    assert response.status_code == 422 and "cannot become" in response.json()["detail"]
+    assert trader.ok("GET", "/me")["role"] == "trader"
+
+
+def test_the_last_active_administrator_cannot_be_demoted(
+    sole_admins: Callable[[int], list[Api]],
+) -> None:
+    (admin,) = sole_admins(1)
+    me = _me(admin)
+    response = admin.request("PATCH", f"/users/{me['id']}", json={"role": "supervisor"})
+    assert response.status_code == 409, response.text
+    assert "last active administrator" in response.json()["detail"]
+    assert _me(admin)["role"] == "admin"

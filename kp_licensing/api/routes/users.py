@@ -13,6 +13,7 @@ from kp_licensing.api.deps import (
 )
 from kp_licensing.services import accounts
 from schemas.accounts import (
+    AccountChange,
     ApiKeyIssued,
     ApiKeyPublic,
     NewApiKey,
@@ -43,6 +44,15 @@ def list_users(_: MayManageUsers, session: SessionDep) -> list[UserPublic]:
 def deactivate(user_id: DatabaseId, principal: MayManageUsers, session: SessionDep) -> UserPublic:
     """Stop an account from logging in (its history stays); never the last active administrator."""
     return accounts.deactivate(session, user_id, by=principal.origin)
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic)
+def change(
+    user_id: DatabaseId, body: AccountChange, principal: MayManageUsers, session: SessionDep
+) -> UserPublic:
+    """Change an account's name, e-mail or role (between officer, supervisor and administrator;
+    never the last active administrator's). Fields left out stay as they are."""
+    return accounts.change(session, user_id, body, by=principal.origin)
 
 
 @router.post("/users/{user_id}/reactivate", response_model=UserPublic)
