@@ -71,6 +71,7 @@ def test_ctrl_c_stops_everything_and_a_restart_resumes_with_all_data(
     for port in (api_port, temporal_port, ui_port):
         assert not port_open("127.0.0.1", port), f"port {port} still open after Ctrl-C"
     assert (tmp_path / "var" / "temporal.db").exists()
+    assert (tmp_path / "var" / "pki" / "ca.pem").exists()  # the first start made the PKI
 
     second = start(env, log)
     try:

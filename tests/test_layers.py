@@ -20,8 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "support": {"schemas", "domain", "support"},
     "edi": {"schemas", "domain", "support", "edi"},
     "store": {"schemas", "domain", "support", "store"},
-    "workflows": {"schemas", "domain", "support", "store", "workflows"},
-    "services": {"schemas", "domain", "support", "store", "workflows", "services"},
+    "workflows": {"schemas", "domain", "support", "store", "workflows", "edi"},
+    "services": {"schemas", "domain", "support", "store", "workflows", "services", "edi"},
     "edge": {"schemas", "domain", "support", "store", "workflows", "services", "edge", "edi"},
 }
 
@@ -92,10 +92,10 @@ def violations(name: str, path: Path) -> list[str]:
             found.append(f"{name} reads the store directly; go through a service")
         elif (
             mine == "workflows"
-            and theirs == "store"
+            and theirs in ("store", "edi")
             and not (name.endswith("_activities") or name == "workflows.worker")
         ):
-            found.append(f"{name} is a workflow definition and imports the store ({target})")
+            found.append(f"{name} is a workflow definition and imports the {theirs} ({target})")
         elif name in WORKFLOW_DEFINITIONS and target in WORKFLOW_DEFINITIONS and target != name:
             found.append(f"{name} imports another workflow definition, {target}")
     return found

@@ -103,3 +103,20 @@ def test_busy_temporal_ports_in_dev_are_one_line_naming_the_setting(
     line = _one_line_error(run(["dev"], env))
     assert str(taken) in line and setting in line
     assert not (tmp_path / "var").exists()
+
+
+def test_pki_init_makes_the_development_pki_once(tmp_path: Path) -> None:
+    env = {"KP_DATA_DIR": str(tmp_path / "var")}
+    made = run(["pki", "init"], env)
+    assert made.returncode == 0, made.stderr
+    pki = tmp_path / "var" / "pki"
+    assert "made" in made.stdout and str(pki / "ca.pem") in made.stdout
+    for name in ("ca.pem", "dsedt.pem", "dsedt.key", "customs.pem", "customs.key"):
+        assert (pki / name).is_file(), name
+    assert all((pki / k).stat().st_mode & 0o777 == 0o600 for k in ("dsedt.key", "ca.key"))
+    before = (pki / "dsedt.key").read_bytes()
+    again = run(["pki", "init"], env)
+    assert again.returncode == 0 and "already there" in again.stdout
+    assert (pki / "dsedt.key").read_bytes() == before
+    refused = run(["pki", "init"], {**env, "KP_ENVIRONMENT": "production"})
+    assert refused.returncode == 1 and "not in production" in refused.stderr

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import os
+from pathlib import Path
 
 import pytest
 
+from edi.pki import DevelopmentPki
 from kp_licensing.domain.errors import Unauthenticated
 from kp_licensing.support import security
 from kp_licensing.support.settings import Settings
@@ -65,14 +67,35 @@ def test_production_refuses_development_secrets_and_sqlite(
         settings.check_production()
 
 
-def test_production_with_real_secrets_starts() -> None:
-    Settings(
-        environment="production",
-        jwt_secret=STRONG,
-        audit_key=STRONG[::-1],
-        payload_keys=OWN_PAYLOAD_KEY,
-        database_url=PG,
-    ).check_production()
+def _production(tmp_path: Path, **changes: object) -> Settings:
+    """Production settings with every secret and file of its own."""
+    own = {
+        "environment": "production",
+        "jwt_secret": STRONG,
+        "audit_key": STRONG[::-1],
+        "payload_keys": OWN_PAYLOAD_KEY,
+        "database_url": PG,
+        "signing_key": tmp_path / "esigntrust.key",
+        "signing_chain": tmp_path / "esigntrust.pem",
+        "trust_store": tmp_path / "esigntrust-roots.pem",
+        **changes,
+    }
+    return Settings(**own)  # type: ignore[arg-type]
+
+
+def test_production_with_real_secrets_starts(tmp_path: Path) -> None:
+    _production(tmp_path).check_production()
+
+
+def test_production_refuses_the_development_pki(tmp_path: Path) -> None:
+    pki = DevelopmentPki(tmp_path / "pki")
+    pki.init()
+    with pytest.raises(RuntimeError, match="KP_SIGNING_KEY"):
+        _production(tmp_path, signing_key=None).check_production()
+    with pytest.raises(RuntimeError, match="must not hold the development CA"):
+        _production(tmp_path, trust_store=pki.ca).check_production()
+    with pytest.raises(RuntimeError, match="must not hold the development CA"):
+        _production(tmp_path, signing_chain=pki.chain("dsedt")).check_production()
 
 
 def test_environment_variables_configure_settings(monkeypatch: pytest.MonkeyPatch) -> None:

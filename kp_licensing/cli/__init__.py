@@ -20,9 +20,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+pki_app = typer.Typer(help="The development PKI (signing offline).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(pki_app, name="pki")
 
 
 def _logging() -> None:
@@ -154,6 +156,29 @@ def create_admin(
             typer.echo(render(error.message), err=True)
             raise typer.Exit(1) from None
     typer.echo(f"administrator {user.username} created (id {user.id})")
+
+
+@pki_app.command("init")
+def pki_init(
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Make new keys even if they exist (earlier signatures stop verifying).",
+    ),
+) -> None:
+    """Make the development PKI under the data folder: a CA (pki/ca.pem, the trust store),
+    DSEDT's signing key and certificate, customs' (``make run`` does this on first start).
+    Production uses its own keys and trust store (KP_SIGNING_KEY, KP_SIGNING_CHAIN,
+    KP_TRUST_STORE) and refuses these."""
+    from edi.pki import DevelopmentPki
+
+    settings = get_settings()
+    if settings.environment == "production":
+        typer.echo("kp-licensing pki init: not in production (it makes development keys)", err=True)
+        raise typer.Exit(1)
+    pki = DevelopmentPki(settings.pki_dir)
+    made = pki.init(force=force)
+    typer.echo(f"{'made' if made else 'already there'}: {pki.folder} (trust store {pki.ca})")
 
 
 @audit_app.command("verify")

@@ -129,6 +129,9 @@ class TemporalDevServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            # Everything the server creates (its database, journals) is owner-only from birth:
+            # no window in which a journal exists with the default 0644.
+            umask=0o077,
         )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -143,7 +146,7 @@ class TemporalDevServer:
                 raise RuntimeError(f"the Temporal dev server did not start within {timeout} s")
             await asyncio.sleep(0.1)
         if self.db_file is not None:
-            make_private(self.db_file)
+            make_private(self.db_file)  # a database made before this umask (an older version)
 
     def stop(self, timeout: float = 20) -> None:
         """Stop the server gracefully (SIGTERM to its group), forcefully if it does not stop."""

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import uvicorn
 
+from edi.pki import DevelopmentPki
 from kp_licensing.api.app import create_app
 from kp_licensing.run.devserver import TemporalDevServer, ensure_port_free
 from kp_licensing.run.reconnect import connect_until_up
@@ -135,6 +136,8 @@ async def dev_main(settings: Settings) -> None:
     ensure_port_free(settings.api_host, settings.api_port, what="the API", setting="KP_API_PORT")
     server.check_ports()
     private_folder(settings.data_dir)
+    if DevelopmentPki(settings.pki_dir).init():
+        log.info("development PKI made in %s (kp-licensing pki init)", settings.pki_dir)
     upgrade(settings.resolved_database_url())
     await server.start()
     log.info(

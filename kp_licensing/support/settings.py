@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from cryptography import x509
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,6 +30,8 @@ OWASP_TIME_COST = 2
 
 #: Marks every development default secret, so production mode can recognise and refuse them.
 DEV_SECRET_MARK = "dev-only-"
+#: The development CA's name (``edi.pki``), which production refuses to trust.
+DEV_CA_NAME = "kp-licensing development CA (not for production)"
 
 
 class Settings(BaseSettings):
@@ -101,6 +104,14 @@ class Settings(BaseSettings):
     #: How long a customs system's API key works before it must be replaced.
     api_key_days: int = Field(default=365, ge=1, le=3650)
     password_min_length: int = Field(default=12, ge=12, le=128)
+
+    # Signatures (edi.md section 4). Unset, the development PKI under the data folder
+    # (``kp-licensing pki init``); production must name its own (eSignTrust's) files.
+    #: DSEDT's signing key (PEM) and its certificate chain (PEM, its own certificate first).
+    signing_key: Path | None = None
+    signing_chain: Path | None = None
+    #: The CA certificates (PEM) a signature from outside must chain to; never the system's.
+    trust_store: Path | None = None
 
     # Documents.
     upload_max_bytes: int = 10 * 1024 * 1024
@@ -175,6 +186,21 @@ class Settings(BaseSettings):
             raise ValueError("KP_TEMPORAL_TLS_CERT and KP_TEMPORAL_TLS_KEY go together")
         return self
 
+    @property
+    def pki_dir(self) -> Path:
+        """Where ``kp-licensing pki init`` puts the development PKI."""
+        return self.data_dir / "pki"
+
+    def signing_files(self) -> tuple[Path, Path]:
+        """DSEDT's key and chain: the settings', or the development PKI's."""
+        return (
+            self.signing_key or self.pki_dir / "dsedt.key",
+            self.signing_chain or self.pki_dir / "dsedt.pem",
+        )
+
+    def trust_store_file(self) -> Path:
+        return self.trust_store or self.pki_dir / "ca.pem"
+
     def keyring(self) -> Keyring:
         return Keyring.parse(self.payload_keys)
 
@@ -228,6 +254,15 @@ class Settings(BaseSettings):
                 "KP_PAYLOAD_KEYS must hold keys of your own (id:base64 of 32 random bytes, e.g. "
                 "`echo k1:$(openssl rand -base64 32)`), not the development key"
             )
+        if self.signing_key is None or self.signing_chain is None or self.trust_store is None:
+            problems.append(
+                "KP_SIGNING_KEY, KP_SIGNING_CHAIN and KP_TRUST_STORE must name DSEDT's signing "
+                "key and chain and the trusted CAs (the development PKI is refused)"
+            )
+        elif _names_the_development_ca(self.trust_store) or _names_the_development_ca(
+            self.signing_chain
+        ):
+            problems.append("KP_TRUST_STORE and KP_SIGNING_CHAIN must not hold the development CA")
         if not self.database_url or self.database_url.startswith("sqlite"):
             problems.append("KP_DATABASE_URL must point at PostgreSQL in production")
         if (
@@ -240,6 +275,20 @@ class Settings(BaseSettings):
             )
         if problems:
             raise RuntimeError("refusing to start in production mode: " + "; ".join(problems))
+
+
+def _names_the_development_ca(pem: Path) -> bool:
+    """Whether a PEM file holds a certificate issued by or to the development CA (an unreadable
+    file is left to the code that reads it, which says so)."""
+    try:
+        certificates = x509.load_pem_x509_certificates(pem.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return any(
+        DEV_CA_NAME in certificate.subject.rfc4514_string()
+        or DEV_CA_NAME in certificate.issuer.rfc4514_string()
+        for certificate in certificates
+    )
 
 
 def service_url(settings: Settings) -> str:

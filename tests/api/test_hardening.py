@@ -9,6 +9,7 @@ import hashlib
 import re
 import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -100,6 +101,9 @@ async def test_production_adds_strict_transport_security() -> None:
         jwt_secret="a production secret of enough length and entropy 7f3a9c2e",
         audit_key="another production secret, for the audit trail 5b1d8e04",
         payload_keys="k1:" + base64.b64encode(bytes(range(32))).decode(),
+        signing_key=Path("/etc/kp/dsedt.key"),
+        signing_chain=Path("/etc/kp/dsedt.pem"),
+        trust_store=Path("/etc/kp/roots.pem"),
         data_dir=tempfile.mkdtemp(),
         password_hash_memory_kib=19 * 1024,
         password_hash_time_cost=2,
