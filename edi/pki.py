@@ -58,7 +58,7 @@ def _pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
 
-def _write_key(path: Path, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> None:
+def _write_key(path: Path, key: PrivateKey) -> None:
     data = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -69,14 +69,36 @@ def _write_key(path: Path, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) 
         out.write(data)
 
 
-def _certificate(
-    subject: x509.Name,
-    key: rsa.RSAPrivateKey,
-    issuer: tuple[x509.Name, rsa.RSAPrivateKey] | None,
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
+@dataclass(frozen=True)
+class Issuer:
+    certificate: x509.Certificate
+    key: PrivateKey
+
+
+def issue(
+    common_name: str,
+    key: PrivateKey,
+    issuer: Issuer | None,
+    *,
+    usage: x509.ObjectIdentifier = ExtendedKeyUsageOID.CLIENT_AUTH,
+    dns_names: tuple[str, ...] = (),
 ) -> x509.Certificate:
+    """A certificate for ``key``: a CA's own (``issuer`` None), or one ``issuer`` signs for a
+    signer (client authentication; or another ``usage``, with ``dns_names`` for a server)."""
     now = datetime.now(UTC)
-    issuer_name, issuer_key = issuer or (subject, key)
+    subject = _name(common_name)
     is_ca = issuer is None
+    issuer_name, issuer_key = (
+        (subject, key)
+        if issuer is None
+        else (
+            issuer.certificate.subject,
+            issuer.key,
+        )
+    )
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -105,7 +127,11 @@ def _certificate(
     if not is_ca:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
-        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False)
+        ).add_extension(x509.ExtendedKeyUsage([usage]), False)
+    if dns_names:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]), False
+        )
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -123,6 +149,13 @@ class DevelopmentPki:
     def key(self, party: str) -> Path:
         return self.folder / f"{party}.key"
 
+    def issuer(self) -> Issuer:
+        """The development CA, to issue further certificates (an operator's representative)."""
+        return Issuer(
+            certificate=x509.load_pem_x509_certificate(self.ca.read_bytes()),
+            key=load_key(self.folder / "ca.key"),
+        )
+
     def exists(self) -> bool:
         return self.ca.exists() and all(
             self.chain(p.file).exists() and self.key(p.file).exists() for p in PARTIES
@@ -136,20 +169,25 @@ class DevelopmentPki:
             return False
         private_folder(self.folder)
         ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        ca = _certificate(_name(CA_NAME), ca_key, None)
+        ca = issue(CA_NAME, ca_key, None)
         _write_key(self.folder / "ca.key", ca_key)
         for party in PARTIES:
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            certificate = _certificate(_name(party.common_name), key, (ca.subject, ca_key))
+            certificate = issue(party.common_name, key, Issuer(ca, ca_key))
             _write_key(self.key(party.file), key)
             self.chain(party.file).write_bytes(_pem(certificate) + _pem(ca))
         self.ca.write_bytes(_pem(ca))  # last: its presence says the rest is there
         return True
 
 
+def load_key(path: Path) -> PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{path}: an RSA or EC key is needed")
+    return key
+
+
 def load_signer(key_path: Path, chain_path: Path) -> KeySigner:
     """A signer from a PEM key file and its PEM chain (its own certificate first)."""
-    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-        raise ValueError(f"{key_path}: an RSA or EC key is needed")
-    return KeySigner(key=key, chain=x509.load_pem_x509_certificates(chain_path.read_bytes()))
+    chain = x509.load_pem_x509_certificates(chain_path.read_bytes())
+    return KeySigner(key=load_key(key_path), chain=chain)

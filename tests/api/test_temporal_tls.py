@@ -8,57 +8,22 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from edi.pki import Issuer, PrivateKey, issue
 from kp_licensing.support.settings import Settings
 from workflows.client import TemporalAccess
 
 SERVER_NAME = "temporal.kp.test"
 
 
-def _key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def _certificate(
-    name: str,
-    key: ec.EllipticCurvePrivateKey,
-    issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None,
-    *,
-    usage: x509.ObjectIdentifier | None = None,
-) -> x509.Certificate:
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    issuer_name, issuer_key = issuer or (subject, key)
-    now = datetime.now(UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
-    )
-    if usage is not None:
-        builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-    if usage == ExtendedKeyUsageOID.SERVER_AUTH:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False
-        )
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
-def _write(
-    folder: Path, name: str, certificate: x509.Certificate, key: ec.EllipticCurvePrivateKey
-) -> None:
+def _write(folder: Path, name: str, certificate: x509.Certificate, key: PrivateKey) -> None:
     (folder / f"{name}.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     (folder / f"{name}.key").write_bytes(
         key.private_bytes(
@@ -71,16 +36,19 @@ def _write(
 
 @pytest.fixture
 def pki(tmp_path: Path) -> Path:
-    ca_key = _key()
-    ca = _certificate("kp test CA", ca_key, None)
-    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    issuer = (ca.subject, ca_key)
-    for name, usage in (
-        (SERVER_NAME, ExtendedKeyUsageOID.SERVER_AUTH),
-        ("kp-licensing", ExtendedKeyUsageOID.CLIENT_AUTH),
-    ):
-        key = _key()
-        _write(tmp_path, name, _certificate(name, key, issuer, usage=usage), key)
+    """A CA (the PKI's own issuing), Temporal's server certificate and the service's client one."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = Issuer(issue("kp test CA", ca_key, None), ca_key)
+    (tmp_path / "ca.pem").write_bytes(ca.certificate.public_bytes(serialization.Encoding.PEM))
+    server_key, client_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    server = issue(
+        SERVER_NAME, server_key, ca, usage=ExtendedKeyUsageOID.SERVER_AUTH, dns_names=(SERVER_NAME,)
+    )
+    _write(tmp_path, SERVER_NAME, server, server_key)
+    _write(tmp_path, "kp-licensing", issue("kp-licensing", client_key, ca), client_key)
     return tmp_path
 
 

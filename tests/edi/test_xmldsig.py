@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from edi import xmldsig
-from edi.pki import DevelopmentPki
+from edi.pki import DevelopmentPki, issue
 from edi.signer import KeySigner
 from tests.edi.conftest import xmlsec1_verify
 
@@ -140,25 +140,13 @@ def test_a_key_that_refuses_to_export_itself_signs_all_the_same(
     xmldsig.verify(signed, trust_store=pki.ca)
 
 
-def test_an_ecdsa_key_signs_too(tmp_path: Path, pki: DevelopmentPki, dsedt: KeySigner) -> None:
-    from edi.pki import _certificate, _name  # the PKI's own issuing, with an EC subject key
-
-    ca_key = _ca_key(pki)
-    ca = dsedt.chain[-1]
+def test_an_ecdsa_key_signs_too(tmp_path: Path, pki: DevelopmentPki) -> None:
+    issuer = pki.issuer()
     key = ec.generate_private_key(ec.SECP256R1())
-    certificate = _certificate(_name("EC signer (test)"), key, (ca.subject, ca_key))  # type: ignore[arg-type]
-    signer = KeySigner(key=key, chain=[certificate, ca])
+    signer = KeySigner(key=key, chain=[issue("EC signer (test)", key, issuer), issuer.certificate])
     signed = xmldsig.sign(document(), signer)
     assert _check(tmp_path, signed, pki)[0] == 0
     xmldsig.verify(signed, trust_store=pki.ca)
-
-
-def _ca_key(pki: DevelopmentPki) -> rsa.RSAPrivateKey:
-    from cryptography.hazmat.primitives import serialization
-
-    key = serialization.load_pem_private_key((pki.folder / "ca.key").read_bytes(), None)
-    assert isinstance(key, rsa.RSAPrivateKey)
-    return key
 
 
 def _written(tmp_path: Path, data: bytes) -> Path:
