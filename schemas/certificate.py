@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.messages import invalid
+from schemas.messages import Message, invalid
 from schemas.shipment import MIXED_ORIGIN, CountryCode, Name, Party, ShipmentLine
 
 
@@ -53,15 +54,12 @@ class Validation(BaseModel):
     validated_at: datetime
 
 
-class KpCertificate(BaseModel):
-    """A certificate as issued. Never edited: a correction is a new certificate that replaces
-    this one."""
+class CertificateContent(BaseModel):
+    """What a certificate says about its shipment: everything but its number and dates, which
+    issuing gives it."""
 
     model_config = ConfigDict(extra="ignore")
 
-    number: str = Field(description="Item 3: the ISO alpha-2 prefix and a sequence.")
-    issued_at: datetime = Field(description="Item 4, with its offset (Macao time).")
-    expires_on: date = Field(description="Item 5: at most 60 days after issue.")
     exporter: Party = Field(description="Item 7.")
     importer: Party = Field(description="Item 7.")
     origin: str = Field(description="Item 2: a country, or *** for mixed origin.")
@@ -74,7 +72,7 @@ class KpCertificate(BaseModel):
     replaces: str | None = Field(default=None, description="The voided certificate's number.")
 
     @model_validator(mode="after")
-    def _mixed_origin_has_provenance(self) -> KpCertificate:
+    def _mixed_origin_has_provenance(self) -> CertificateContent:
         if self.origin == MIXED_ORIGIN and not self.provenance:
             raise invalid("field.provenance_required")
         return self
@@ -93,3 +91,54 @@ class KpCertificate(BaseModel):
     def hs_codes(self) -> list[str]:
         """Item 11."""
         return sorted({line.hs_code for line in self.lines})
+
+
+class KpCertificate(CertificateContent):
+    """A certificate as issued. Never edited: a correction is a new certificate that replaces
+    this one."""
+
+    number: str = Field(description="Item 3: the ISO alpha-2 prefix and a sequence.")
+    issued_at: datetime = Field(description="Item 4, with its offset (Macao time).")
+    expires_on: date = Field(description="Item 5: at most 60 days after issue.")
+
+
+class CertificateStatus(StrEnum):
+    valid = "valid"
+    used = "used"
+    expired = "expired"
+    voided = "voided"
+
+
+class CertificateSummary(BaseModel):
+    """What the certificate itself prints about its shipment (Annex I), nothing more."""
+
+    exporter: str
+    importer: str
+    importer_country: str
+    origin: str
+    provenance: list[str]
+    destination_country: str
+    parcels: int
+    carats: Decimal
+    value_usd: Decimal
+    hs_codes: list[str]
+
+
+class CertificateVerification(BaseModel):
+    """The public answer about a certificate number (and the hash its QR code carries)."""
+
+    number: str
+    genuine: bool = Field(
+        description="Macao issued a certificate of this number, and, if a hash was given, this "
+        "is its document."
+    )
+    hash_matches: bool | None = Field(
+        default=None, description="Whether the given SHA-256 is the document's; null if none."
+    )
+    status: CertificateStatus | None = None
+    issued_on: date | None = None
+    expires_on: date | None = None
+    replaces: str | None = None
+    replaced_by: str | None = None
+    summary: CertificateSummary | None = None
+    verdict: Message = Field(description="What this means, in a sentence.")

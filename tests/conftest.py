@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, make_url, text
 
+from edi.pki import DSEDT, DevelopmentPki, load_signer
+from edi.signer import KeySigner
 from kp_licensing.store.db import SessionFactory, make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
 from kp_licensing.support import security
@@ -83,3 +85,16 @@ def sessions(engine: Engine) -> SessionFactory:
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("data")
+
+
+#: A development PKI made once per test process, with the service's own code.
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> DevelopmentPki:
+    made = DevelopmentPki(tmp_path_factory.mktemp("pki"))
+    assert made.init()
+    return made
+
+
+@pytest.fixture(scope="session")
+def dsedt(pki: DevelopmentPki) -> KeySigner:
+    return load_signer(pki.key(DSEDT), pki.chain(DSEDT))

@@ -27,6 +27,7 @@ from kp_licensing.api.routes import (
     participants,
     permits,
     users,
+    verification,
 )
 from kp_licensing.run.reconnect import connect_until_up
 from kp_licensing.services.sweep import sweep_forever
@@ -127,7 +128,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     docs.install(app)
 
-    routers = (auth, users, documents, licences, notifications, participants, permits, audit, codec)
+    routers = (
+        auth,
+        users,
+        documents,
+        licences,
+        notifications,
+        participants,
+        permits,
+        audit,
+        codec,
+        verification,
+    )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     openapi.install(app)

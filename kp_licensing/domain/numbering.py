@@ -57,6 +57,12 @@ def permit_number(kind: str, year: int, sequence: int) -> str:
     return _with_check_digits(f"{PERMIT_PREFIX[kind]}-{year:04d}-{sequence:05d}")
 
 
+def kp_certificate_number(prefix: str, year: int, sequence: int) -> str:
+    """A KP certificate's number (Annex I item 3): the ISO alpha-2 prefix, the year, a sequence
+    that has no gaps within it (``store.certificates.allocate_number``)."""
+    return f"{prefix}{year:04d}{sequence:06d}"
+
+
 def licence_number_message(number: str) -> Message | None:
     """What is wrong with ``number`` as a licence number (any licence above), or None: a lookup
     by a number that cannot be one is told so (422) instead of "no such licence" (404)."""

@@ -47,6 +47,8 @@ ADDRESS = Rule("address", free=20, cap=timedelta(minutes=15))
 ACCOUNT = Rule("account", free=50, cap=timedelta(minutes=1))
 API_KEY_ADDRESS = Rule("api_key_address", free=10, cap=timedelta(minutes=15))
 REGISTRATION_ADDRESS = Rule("registration", free=5, cap=timedelta(minutes=15))
+#: Certificate numbers (or hashes) that are not genuine, asked by one address.
+VERIFICATION_ADDRESS = Rule("verification", free=20, cap=timedelta(minutes=15))
 
 Subjects = list[tuple[Rule, str]]
 
@@ -62,6 +64,10 @@ def api_key(address: str) -> Subjects:
 
 def registration(address: str) -> Subjects:
     return [(REGISTRATION_ADDRESS, address)]
+
+
+def verification(address: str) -> Subjects:
+    return [(VERIFICATION_ADDRESS, address)]
 
 
 def check(session: Session, subjects: Subjects) -> None:

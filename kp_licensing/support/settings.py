@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     #: The CA certificates (PEM) a signature from outside must chain to; never the system's.
     trust_store: Path | None = None
 
+    # KP certificates. Macao's prefix (MO or CN) is unconfirmed (domain.md rule 5).
+    kp_certificate_prefix: str = Field(default="MO", pattern=r"^[A-Z]{2}$")
+    #: Days a certificate is valid after its issue: at most 60.
+    kp_certificate_validity_days: int = Field(default=60, ge=1, le=60)
+
     # Documents.
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_allowed_types: list[str] = Field(

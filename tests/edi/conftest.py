@@ -1,4 +1,5 @@
-"""A development PKI made once per test process, with the service's own code."""
+"""The reference verifier, ``xmlsec1``, as the signature tests run it (the development PKI
+they sign with is ``tests/conftest.py``'s)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from edi.pki import DSEDT, DevelopmentPki, load_signer
-from edi.signer import KeySigner
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevelopmentPki:
-    made = DevelopmentPki(tmp_path_factory.mktemp("pki"))
-    assert made.init()
-    return made
-
-
-@pytest.fixture(scope="session")
-def dsedt(pki: DevelopmentPki) -> KeySigner:
-    return load_signer(pki.key(DSEDT), pki.chain(DSEDT))
-
 
 XMLSEC1 = shutil.which("xmlsec1")
 

@@ -1,0 +1,42 @@
+"""Verification by anyone: is this a certificate Macao issued, is it this document, and is it
+still good? No sign-in; numbers and hashes that are not genuine are throttled per address."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from kp_licensing.api.deps import ClientAddress, SessionDep
+from kp_licensing.services import certificates
+from schemas.certificate import CertificateVerification
+
+router = APIRouter(tags=["verification"])
+
+
+@router.get("/verify/certificates/{number}", response_model=CertificateVerification)
+def verify_certificate(
+    number: Annotated[
+        str,
+        Path(
+            min_length=2,
+            max_length=64,
+            pattern=r"^[0-9A-Za-z][0-9A-Za-z /.\-]*$",
+            description="The certificate number as printed (item 3), e.g. MO2026000017; "
+            "spaces, hyphens, dots and case are ignored.",
+        ),
+    ],
+    session: SessionDep,
+    address: ClientAddress,
+    sha256: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[0-9A-Fa-f]{64}$",
+            description="The document's SHA-256, as the certificate's QR code carries it.",
+        ),
+    ] = None,
+) -> CertificateVerification:
+    """Whether Macao issued this certificate (and, with its hash, whether this is the document
+    it issued), its status (valid, used, expired, voided and replaced by another) and what it
+    prints about its shipment; nothing that is not on the certificate."""
+    return certificates.verify(session, number=number, sha256=sha256, address=address)

@@ -1,0 +1,64 @@
+"""Macao's KP certificates as issued: one row each, with the exact signed document and its
+hash, and their lines and provenance countries in tables of their own (statistics count carats
+and US$ by HS code, origin and partner country from these columns, never from the XML)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, ForeignKey, LargeBinary, String
+from sqlmodel import Field, SQLModel
+
+from kp_licensing.store.models import UTCDateTime, utcnow
+from kp_licensing.store.permit_models import CARATS, MONEY
+
+
+class KpCertificateRow(SQLModel, table=True):
+    __tablename__ = "kp_certificates"
+
+    number: str = Field(primary_key=True, max_length=40)
+    #: The export case it was issued for, and its operator.
+    case_no: str = Field(max_length=32, index=True)
+    operator_id: int = Field(foreign_key="operators.id", index=True)
+    #: valid, used, expired or voided.
+    status: str = Field(max_length=16, index=True)
+    issued_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    expires_on: date
+    exporter: str = Field(max_length=200)
+    importer: str = Field(max_length=200)
+    importer_country: str = Field(max_length=2)
+    origin: str = Field(max_length=3)
+    destination_country: str = Field(max_length=2, index=True)
+    parcels: int
+    carats: Decimal = Field(sa_column=Column(CARATS, nullable=False))
+    value_usd: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    validated_by: str = Field(max_length=200)
+    replaces: str | None = Field(
+        default=None,
+        sa_column=Column(String(40), ForeignKey("kp_certificates.number"), nullable=True),
+    )
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    void_reason: str | None = Field(default=None, max_length=2000)
+    #: The document exactly as signed, and the SHA-256 (hex) of those bytes.
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class KpCertificateLine(SQLModel, table=True):
+    __tablename__ = "kp_certificate_lines"
+
+    number: str = Field(foreign_key="kp_certificates.number", primary_key=True, max_length=40)
+    line_no: int = Field(primary_key=True)
+    hs_code: str = Field(max_length=7, index=True)
+    carats: Decimal = Field(sa_column=Column(CARATS, nullable=False))
+    value_usd: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    origin: str = Field(max_length=3, index=True)
+
+
+class KpCertificateProvenance(SQLModel, table=True):
+    __tablename__ = "kp_certificate_provenance"
+
+    number: str = Field(foreign_key="kp_certificates.number", primary_key=True, max_length=40)
+    country: str = Field(primary_key=True, max_length=2)
