@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from lxml import etree
 from sqlmodel import Session
 
-from edi import kp_certificate
+from edi import certificate_pdf, kp_certificate
 from edi.signer import Signer
+from edi.xmldsig import hardened_parser
 from kp_licensing.domain.clock import MACAO, macao_date
+from kp_licensing.domain.errors import NotFound
 from kp_licensing.services import throttle
 from kp_licensing.store import certificates as store
 from kp_licensing.store.certificate_models import KpCertificateRow
@@ -74,6 +77,17 @@ def issue(
         session.rollback()
         raise
     return Issued(number=number, sha256=signed.sha256, document=signed.data)
+
+
+def printable(session: Session, number: str, *, base_url: str) -> bytes:
+    """The certificate's PDF, rendered from the document as signed (so it prints exactly what
+    was signed) with its hash in the QR code."""
+    row = store.get(session, number)
+    if row is None:
+        raise NotFound("certificate.not_found", number=number)
+    root = etree.fromstring(row.document, parser=hardened_parser())
+    root.remove(root[-1])  # the signature: what it covers is the certificate
+    return certificate_pdf.render(kp_certificate.parse(root), sha256=row.sha256, base_url=base_url)
 
 
 def status_on(row: KpCertificateRow, today: date) -> CertificateStatus:

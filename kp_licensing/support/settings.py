@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     #: The CA certificates (PEM) a signature from outside must chain to; never the system's.
     trust_store: Path | None = None
 
+    #: Where people reach the service (the QR codes on printed documents link there); empty:
+    #: this machine's API address (``service_url``).
+    public_url: str = ""
+
     # KP certificates. Macao's prefix (MO or CN) is unconfirmed (domain.md rule 5).
     kp_certificate_prefix: str = Field(default="MO", pattern=r"^[A-Z]{2}$")
     #: Days a certificate is valid after its issue: at most 60.
@@ -294,6 +298,11 @@ def _names_the_development_ca(pem: Path) -> bool:
         or DEV_CA_NAME in certificate.issuer.rfc4514_string()
         for certificate in certificates
     )
+
+
+def public_url(settings: Settings) -> str:
+    """Where people reach the service: the setting, or this machine's address."""
+    return settings.public_url or service_url(settings)
 
 
 def service_url(settings: Settings) -> str:

@@ -3,12 +3,16 @@ without signing in: genuine or not, its status, what it prints; guesses are thro
 
 from __future__ import annotations
 
+import io
 import random
 import string
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pymupdf
+import zxingcpp
+from PIL import Image
 from sqlalchemy import update
 from sqlmodel import Session
 
@@ -110,3 +114,17 @@ def test_a_malformed_number_or_hash_is_a_422(service: str) -> None:
     assert client.get("/verify/certificates/-MO2026").status_code == 422
     assert client.get("/verify/certificates/" + "9" * 65).status_code == 422
     assert client.get("/verify/certificates/MO2026", params={"sha256": "xyz"}).status_code == 422
+
+
+def test_the_printed_certificate_carries_the_signed_content_and_links_to_its_verification(
+    service: str, sessions: SessionFactory, dsedt: KeySigner
+) -> None:
+    issued = _issue(sessions, dsedt)
+    with sessions() as session:
+        pdf = certificates.printable(session, issued.number, base_url=service)
+    page = pymupdf.open(stream=pdf, filetype="pdf")[0]
+    assert issued.number in page.get_text() and issued.sha256 in page.get_text()
+    image = Image.open(io.BytesIO(page.get_pixmap(dpi=150).tobytes("png")))
+    [link] = [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    answer = http("").get(link).json()  # what a phone gets from the QR code
+    assert answer["genuine"] is True and answer["hash_matches"] is True
