@@ -5,7 +5,7 @@ sent. Pure, like every rule: the workflow and the services bring the facts."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from kp_licensing.domain.errors import RuleViolation
@@ -55,16 +55,6 @@ def arrival_discrepancies(
             )
         )
     return problems
-
-
-def working_days_after(start: date, days: int, holidays: frozenset[date]) -> date:
-    """The ``days``-th working day (Monday to Friday, not a holiday) after ``start``."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day not in holidays:
-            days -= 1
-    return day
 
 
 #: How far ahead of the server's clock a reported sending time may be (clients' clocks drift).

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from kp_licensing.domain import clearance
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict, NotFound
+from kp_licensing.domain.working_days import working_days_after
 from kp_licensing.store import permits
 from kp_licensing.store.permit_models import ConfirmationDispatch
 from kp_licensing.support.settings import Settings
@@ -30,7 +31,7 @@ from schemas.permit import (
 
 def _public(found: permits.Confirmation, settings: Settings, now: datetime) -> ConfirmationPublic:
     row, sent = found
-    due_on = clearance.working_days_after(
+    due_on = working_days_after(
         macao_date(row.created_at),
         settings.confirmation_due_working_days,
         frozenset(settings.public_holidays),

@@ -14,6 +14,7 @@ from kp_licensing.domain import clearance, listings
 from kp_licensing.domain import permit_guards as guards
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.errors import Conflict, RuleViolation
+from kp_licensing.domain.working_days import working_days_after
 from kp_licensing.support.catalogue import render
 from schemas.common import CheckOutcome
 from schemas.licence import LicenceStatus
@@ -289,10 +290,10 @@ def test_a_transit_leaves_no_earlier_than_it_entered() -> None:
 
 def test_working_days_skip_weekends_and_holidays() -> None:
     friday = date(2026, 12, 4)
-    assert clearance.working_days_after(friday, 1, frozenset()) == date(2026, 12, 7)
-    assert clearance.working_days_after(friday, 5, frozenset()) == date(2026, 12, 11)
+    assert working_days_after(friday, 1, frozenset()) == date(2026, 12, 7)
+    assert working_days_after(friday, 5, frozenset()) == date(2026, 12, 11)
     holidays = frozenset({date(2026, 12, 8), date(2026, 12, 21)})
-    assert clearance.working_days_after(friday, 5, holidays) == date(2026, 12, 14)
+    assert working_days_after(friday, 5, holidays) == date(2026, 12, 14)
 
 
 def test_a_sending_is_dated_after_the_confirmation_and_not_in_the_future() -> None:
