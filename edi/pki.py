@@ -54,6 +54,20 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
+def representative_name(registration_no: str, operator: str, person: str) -> x509.Name:
+    """Whom an operator's signing certificate names: the person, the operator, and (as the
+    subject's serial number) the operator's business registration number, by which a signature
+    is matched to the operator that should have made it."""
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "MO"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, operator),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, registration_no),
+            x509.NameAttribute(NameOID.COMMON_NAME, person),
+        ]
+    )
+
+
 def _pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
@@ -79,7 +93,7 @@ class Issuer:
 
 
 def issue(
-    common_name: str,
+    common_name: str | x509.Name,
     key: PrivateKey,
     issuer: Issuer | None,
     *,
@@ -89,7 +103,7 @@ def issue(
     """A certificate for ``key``: a CA's own (``issuer`` None), or one ``issuer`` signs for a
     signer (client authentication; or another ``usage``, with ``dns_names`` for a server)."""
     now = datetime.now(UTC)
-    subject = _name(common_name)
+    subject = _name(common_name) if isinstance(common_name, str) else common_name
     is_ca = issuer is None
     issuer_name, issuer_key = (
         (subject, key)
@@ -155,6 +169,18 @@ class DevelopmentPki:
             certificate=x509.load_pem_x509_certificate(self.ca.read_bytes()),
             key=load_key(self.folder / "ca.key"),
         )
+
+    def operator(self, registration_no: str, operator: str, person: str) -> tuple[Path, Path]:
+        """A key and certificate for a representative of an operator (as eSignTrust issues
+        them in production), in ``operators/``: the key's path and the chain's."""
+        folder = private_folder(self.folder / "operators")
+        stem = f"{registration_no}-{''.join(c if c.isalnum() else '-' for c in person.lower())}"
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        issuer = self.issuer()
+        certificate = issue(representative_name(registration_no, operator, person), key, issuer)
+        _write_key(folder / f"{stem}.key", key)
+        (folder / f"{stem}.pem").write_bytes(_pem(certificate) + _pem(issuer.certificate))
+        return folder / f"{stem}.key", folder / f"{stem}.pem"
 
     def exists(self) -> bool:
         return self.ca.exists() and all(

@@ -11,9 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
+from edi import xmldsig
+from edi.pki import load_signer
 from kp_licensing.run.devserver import free_port
 from kp_licensing.support.settings import Settings, service_url
+from tests.edi.test_xmldsig import document
 
 pytestmark = pytest.mark.processes
 
@@ -120,3 +125,20 @@ def test_pki_init_makes_the_development_pki_once(tmp_path: Path) -> None:
     assert (pki / "dsedt.key").read_bytes() == before
     refused = run(["pki", "init"], {**env, "KP_ENVIRONMENT": "production"})
     assert refused.returncode == 1 and "not in production" in refused.stderr
+
+
+def test_pki_operator_issues_a_representatives_signing_certificate(tmp_path: Path) -> None:
+    env = {"KP_DATA_DIR": str(tmp_path / "var")}
+    refused = run(["pki", "operator", "SO-12345", "Lotus Limitada", "Chan Tai Man"], env)
+    assert refused.returncode == 1 and "pki init" in refused.stderr
+    assert run(["pki", "init"], env).returncode == 0
+    made = run(["pki", "operator", "so 12345", "Lotus Limitada", "Chan Tai Man"], env)
+    assert made.returncode == 0, made.stderr
+    key, chain = (Path(line.split(" ", 1)[1]) for line in made.stdout.splitlines())
+    assert key.stat().st_mode & 0o777 == 0o600
+    subject = x509.load_pem_x509_certificates(chain.read_bytes())[0].subject
+    assert subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value == "SO12345"
+    assert subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == "Lotus Limitada"
+    signed = xmldsig.sign(document(), load_signer(key, chain))
+    verified = xmldsig.verify(signed, trust_store=tmp_path / "var" / "pki" / "ca.pem")
+    assert verified.signer.subject == subject

@@ -181,6 +181,30 @@ def pki_init(
     typer.echo(f"{'made' if made else 'already there'}: {pki.folder} (trust store {pki.ca})")
 
 
+@pki_app.command("operator")
+def pki_operator(
+    registration_no: str = typer.Argument(help="The operator's business registration number."),
+    operator: str = typer.Argument(help="The operator's name."),
+    person: str = typer.Argument(help="The representative who signs for it."),
+) -> None:
+    """Issue a development signing key and certificate to an operator's representative (what
+    eSignTrust issues in production), under pki/operators/."""
+    from edi.pki import DevelopmentPki
+    from kp_licensing.domain.registration import canonical_registration_no
+
+    settings = get_settings()
+    pki = DevelopmentPki(settings.pki_dir)
+    if settings.environment == "production" or not pki.exists():
+        typer.echo(
+            "kp-licensing pki operator: needs the development PKI (kp-licensing pki init), "
+            "never in production",
+            err=True,
+        )
+        raise typer.Exit(1)
+    key, chain = pki.operator(canonical_registration_no(registration_no), operator, person)
+    typer.echo(f"key {key}\nchain {chain}")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check that no audit entry was altered, removed or reordered (each is sealed with
