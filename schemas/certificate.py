@@ -142,3 +142,17 @@ class CertificateVerification(BaseModel):
     replaced_by: str | None = None
     summary: CertificateSummary | None = None
     verdict: Message = Field(description="What this means, in a sentence.")
+
+
+class LicenceVerification(BaseModel):
+    """The public answer about an operating licence number (customs, a bank, a foreign
+    authority): whether Macao issued it, whether it is in force, and whom it covers for what."""
+
+    number: str
+    genuine: bool
+    hash_matches: bool | None = None
+    status: str | None = Field(default=None, description="active, suspended, expired, ...")
+    holder: str | None = None
+    activities: list[str] = Field(default_factory=list)
+    valid_until: date | None = None
+    verdict: Message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +16,8 @@ from pydantic import AfterValidator
 from sqlmodel import Session
 from temporalio.client import Client
 
+from edi.pki import load_signer
+from edi.signer import Signer
 from kp_licensing.api.permissions import Action, allowed, refusal
 from kp_licensing.domain import numbering
 from kp_licensing.domain.errors import Unavailable
@@ -29,6 +32,8 @@ from schemas.accounts import UserPublic
 from schemas.common import Actor, Role
 from schemas.messages import field_error
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Services:
@@ -40,6 +45,19 @@ class Services:
     #: Decrypts workflow payloads for the codec endpoint (shows unencrypted ones as they are).
     decoder: PayloadCipher
     temporal: Client | None = None
+    _signer: Signer | None = None
+
+    def signer(self) -> Signer:
+        """DSEDT's signer (``KP_SIGNING_KEY``, ``KP_SIGNING_CHAIN``), read once when first
+        needed; a key that cannot be read is a 503 (the rest of the service works on)."""
+        if self._signer is None:
+            key, chain = self.settings.signing_files()
+            try:
+                self._signer = load_signer(key, chain)
+            except (OSError, ValueError) as error:
+                log.error("signing key unavailable: %s", error)
+                raise Unavailable("signing.unavailable") from None
+        return self._signer
 
     def engine(self, idempotency_key: str | None = None) -> ProcessEngine:
         """The process engine with this service's task queue and wait limit."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, LargeBinary, String
+from sqlalchemy import Column, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kp_licensing.store.models import UTCDateTime, utcnow
@@ -62,3 +62,22 @@ class KpCertificateProvenance(SQLModel, table=True):
 
     number: str = Field(foreign_key="kp_certificates.number", primary_key=True, max_length=40)
     country: str = Field(primary_key=True, max_length=2)
+
+
+class IssuedDocument(SQLModel, table=True):
+    """A signed document the service issued about something other than a certificate (an
+    operating licence, a shipment licence, an import confirmation): made once per version of
+    what it says, kept as the exact bytes signed."""
+
+    __tablename__ = "issued_documents"
+    __table_args__ = (UniqueConstraint("kind", "reference", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: What it is (``operating_licence``...), of what (the licence number), which version of
+    #: what it says (a renewal makes a new one).
+    kind: str = Field(max_length=32)
+    reference: str = Field(max_length=40, index=True)
+    version: str = Field(max_length=40)
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kp_licensing.domain.numbering import kp_certificate_number
 from kp_licensing.store import sequences
 from kp_licensing.store.certificate_models import (
+    IssuedDocument,
     KpCertificateLine,
     KpCertificateProvenance,
     KpCertificateRow,
@@ -88,4 +90,40 @@ def provenance(session: Session, number: str) -> list[str]:
 def replacement_of(session: Session, number: str) -> str | None:
     """The number of the certificate that replaced this one, if one did."""
     query = select(KpCertificateRow.number).where(col(KpCertificateRow.replaces) == number)
+    return session.exec(query).first()
+
+
+def issued_document(
+    session: Session, *, kind: str, reference: str, version: str
+) -> IssuedDocument | None:
+    query = select(IssuedDocument).where(
+        col(IssuedDocument.kind) == kind,
+        col(IssuedDocument.reference) == reference,
+        col(IssuedDocument.version) == version,
+    )
+    return session.exec(query).first()
+
+
+def add_issued_document(
+    session: Session, *, kind: str, reference: str, version: str, document: bytes, sha256: str
+) -> IssuedDocument:
+    """Commit a newly signed document; the one another request committed first, if any (the
+    unique key decides between them, and both then hand out the same bytes)."""
+    row = IssuedDocument(
+        kind=kind, reference=reference, version=version, document=document, sha256=sha256
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        earlier = issued_document(session, kind=kind, reference=reference, version=version)
+        assert earlier is not None, "the unique key refused it for this one"
+        return earlier
+    return row
+
+
+def issued_by_hash(session: Session, sha256: str) -> IssuedDocument | None:
+    query = select(IssuedDocument).where(col(IssuedDocument.sha256) == sha256)
     return session.exec(query).first()

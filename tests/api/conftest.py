@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from edi.pki import DevelopmentPki
 from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
 from kp_licensing.run.runner import run_worker, serve_api
 from kp_licensing.store import people
@@ -47,6 +48,7 @@ class BackgroundLoop:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, data_dir: Path) -> Settings:
+    DevelopmentPki(data_dir / "pki").init()  # DSEDT's key, for the documents the API signs
     return Settings(
         database_url=database_url,
         data_dir=data_dir,

@@ -34,6 +34,7 @@ in ``test_access_matrix_permits.py``, which reuses ``Callers``, ``Row``, ``Call`
 from __future__ import annotations
 
 import base64
+import hashlib
 import inspect
 import itertools
 import json
@@ -69,6 +70,7 @@ PASSWORD = "correct horse battery staple"
 #: does first, and anyone may verify a certificate (tests/api/test_verification.py).
 PUBLIC = {
     ("GET", f"{PREFIX}/verify/certificates/{{number}}"),
+    ("GET", f"{PREFIX}/verify/licences/{{number}}"),
     ("GET", "/health"),
     ("GET", "/health/live"),
     ("GET", "/health/ready"),
@@ -804,6 +806,24 @@ def _get_case(world: World, caller: str, allowed: bool) -> Call:
     )
 
 
+def _licence_document(world: World, caller: str, allowed: bool) -> Call:
+    assert world.active.licence_no is not None
+
+    def verify(response: httpx.Response) -> None:
+        assert world.active.licence_no is not None
+        assert response.headers["content-type"].startswith("application/xml")
+        assert world.active.licence_no.encode() in response.content
+        digest = hashlib.sha256(response.content).hexdigest()
+        assert response.headers["x-document-sha256"] == digest
+
+    return Call(
+        path=f"/licences/{world.active.case_no}/document",
+        owner=world.trader_a,
+        secrets=[world.active.licence_no],
+        verify=verify,
+    )
+
+
 def _history(world: World, caller: str, allowed: bool) -> Call:
     def verify(response: httpx.Response) -> None:
         history = response.json()
@@ -1030,6 +1050,9 @@ MATRIX: dict[tuple[str, str], Row[World]] = {
     ),
     ("GET", f"{PREFIX}/licences/{{case_no}}"): Row(Action.view_cases, True, _get_case),
     ("GET", f"{PREFIX}/licences/{{case_no}}/history"): Row(Action.view_cases, True, _history),
+    ("GET", f"{PREFIX}/licences/{{case_no}}/document"): Row(
+        Action.view_cases, True, _licence_document
+    ),
     # licences: acting (state needed -> resulting status, history event)
     ("POST", f"{PREFIX}/licences/{{case_no}}/request-information"): Row(
         Action.decide,

@@ -23,7 +23,7 @@ from kp_licensing.api.deps import (
     TemporalDep,
 )
 from kp_licensing.api.responses import json_response
-from kp_licensing.services import cases
+from kp_licensing.services import cases, licence_documents
 from kp_licensing.services import licences as service
 from kp_licensing.services.cases import LICENCE, CaseAction
 from schemas.case import (
@@ -112,6 +112,30 @@ def check_licence(
 def get_case(case_no: str, principal: MayViewCases, session: SessionDep) -> Response:
     """The whole case as of its latest transition, with its automated check results."""
     return json_response(cases.case_state(session, LICENCE, case_no=case_no, actor=principal.actor))
+
+
+@router.get(
+    "/{case_no}/document",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}, "description": "The signed licence."}},
+)
+def licence_document(
+    case_no: str, principal: MayViewCases, session: SessionDep, services: ServicesDep
+) -> Response:
+    """The operating licence as a signed XML document (DSEDT's XML signature; verify it with
+    the service's CA, or by number and hash at ``/verify/licences/{number}``). The same bytes
+    on every download, until a renewal changes what it says."""
+    number, signed = licence_documents.operating_licence(
+        session, services.signer, case_no=case_no, actor=principal.actor
+    )
+    return Response(
+        signed.data,
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{number}.xml"',
+            "X-Document-SHA256": signed.sha256,
+        },
+    )
 
 
 @router.get("/{case_no}/history", response_model=list[Transition])

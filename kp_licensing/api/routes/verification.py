@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from kp_licensing.api.deps import ClientAddress, SessionDep
-from kp_licensing.services import certificates
-from schemas.certificate import CertificateVerification
+from kp_licensing.services import certificates, licence_documents
+from schemas.certificate import CertificateVerification, LicenceVerification
 
 router = APIRouter(tags=["verification"])
 
@@ -40,3 +40,29 @@ def verify_certificate(
     it issued), its status (valid, used, expired, voided and replaced by another) and what it
     prints about its shipment; nothing that is not on the certificate."""
     return certificates.verify(session, number=number, sha256=sha256, address=address)
+
+
+@router.get("/verify/licences/{number}", response_model=LicenceVerification)
+def verify_licence(
+    number: Annotated[
+        str,
+        Path(
+            min_length=2,
+            max_length=32,
+            pattern=r"^[0-9A-Za-z][0-9A-Za-z\-]*$",
+            description="The operating licence number as printed, e.g. OL-2026-0001-42.",
+        ),
+    ],
+    session: SessionDep,
+    address: ClientAddress,
+    sha256: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[0-9A-Fa-f]{64}$",
+            description="The SHA-256 of a document of the licence, to check it is genuine.",
+        ),
+    ] = None,
+) -> LicenceVerification:
+    """Whether Macao issued this operating licence (and, with a document's hash, whether that
+    document is one it issued), whether it is in force, and whom it covers for what."""
+    return licence_documents.verify(session, number=number, sha256=sha256, address=address)

@@ -1,0 +1,103 @@
+"""Operating licences as signed documents, and their verification by number.
+
+A licence's document is made the first time it is asked for, for the licence as it stands
+(number, holder, activities, validity), signed, and kept: every later download hands out the
+same bytes, until a renewal changes what it says and makes the next version. Whether a licence
+is in force is not on the document; verification says it, by number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from edi import licence_document
+from edi.documents import SignedDocument
+from edi.signer import Signer
+from kp_licensing.domain.errors import Conflict
+from kp_licensing.services import cases, throttle
+from kp_licensing.services.cases import LICENCE
+from kp_licensing.store import certificates as store
+from kp_licensing.store import licences
+from schemas.certificate import LicenceVerification
+from schemas.common import Actor
+from schemas.licence import LicenceState
+from schemas.messages import say
+
+OPERATING_LICENCE = "operating_licence"
+
+
+def operating_licence(
+    session: Session, signer: Callable[[], Signer], *, case_no: str, actor: Actor
+) -> tuple[str, SignedDocument]:
+    """The licence number and signed document of case ``case_no`` (if this actor may see it)."""
+    state: LicenceState = cases.case_state(session, LICENCE, case_no=case_no, actor=actor)
+    if state.licence_no is None or state.issued_on is None or state.expires_on is None:
+        raise Conflict("licence.no_document_yet", case_no=case_no, status=state.status)
+    version = state.expires_on.isoformat()
+    kept = store.issued_document(
+        session, kind=OPERATING_LICENCE, reference=state.licence_no, version=version
+    )
+    if kept is None:
+        document = licence_document.OperatingLicenceDocument(
+            licence_no=state.licence_no,
+            holder=state.application.name,
+            registration_no=state.application.business_registration_no,
+            address=state.application.establishment_address,
+            activities=[a.value for a in state.activities],
+            valid_from=state.issued_on,
+            valid_until=state.expires_on,
+        )
+        signed = licence_document.FORMAT.seal(licence_document.build(document), signer())
+        kept = store.add_issued_document(
+            session,
+            kind=OPERATING_LICENCE,
+            reference=state.licence_no,
+            version=version,
+            document=signed.data,
+            sha256=signed.sha256,
+        )
+    return state.licence_no, SignedDocument(data=kept.document, sha256=kept.sha256)
+
+
+def verify(
+    session: Session, *, number: str, sha256: str | None, address: str
+) -> LicenceVerification:
+    """Whether Macao issued operating licence ``number`` (and, with ``sha256``, whether that is
+    one of its documents), its status and whom it covers for what. Unknown numbers and wrong
+    hashes count as failed attempts of the address, as for certificates."""
+    subjects = throttle.verification(address)
+    throttle.check(session, subjects)
+    canonical = number.strip().upper()
+    row = licences.get_by_licence_no(session, canonical)
+    if row is None:
+        throttle.failed(session, subjects)
+        return LicenceVerification(
+            number=canonical,
+            genuine=False,
+            verdict=say("verification.licence_unknown", number=canonical),
+        )
+    matches = None
+    if sha256 is not None:
+        kept = store.issued_by_hash(session, sha256.lower())
+        matches = (
+            kept is not None and kept.kind == OPERATING_LICENCE and kept.reference == canonical
+        )
+        if not matches:
+            throttle.failed(session, subjects)
+    verdict = (
+        say("verification.licence_altered", number=canonical)
+        if matches is False
+        else say("verification.licence_status", number=canonical, status=row.status)
+    )
+    return LicenceVerification(
+        number=canonical,
+        genuine=matches is not False,
+        hash_matches=matches,
+        status=row.status,
+        holder=row.applicant_name,
+        activities=list(row.activities),
+        valid_until=row.expires_on,
+        verdict=verdict,
+    )
