@@ -13,6 +13,13 @@ from schemas.certificate import CertificateVerification, LicenceVerification
 
 router = APIRouter(tags=["verification"])
 
+#: The SHA-256 of a signed document (as a printed document's QR code carries it), to check that
+#: the document in hand is the one Macao issued.
+DocumentHash = Annotated[
+    str | None,
+    Query(pattern=r"^[0-9A-Fa-f]{64}$", description="The document's SHA-256 (hex)."),
+]
+
 
 @router.get("/verify/certificates/{number}", response_model=CertificateVerification)
 def verify_certificate(
@@ -28,13 +35,7 @@ def verify_certificate(
     ],
     session: SessionDep,
     address: ClientAddress,
-    sha256: Annotated[
-        str | None,
-        Query(
-            pattern=r"^[0-9A-Fa-f]{64}$",
-            description="The document's SHA-256, as the certificate's QR code carries it.",
-        ),
-    ] = None,
+    sha256: DocumentHash = None,
 ) -> CertificateVerification:
     """Whether Macao issued this certificate (and, with its hash, whether this is the document
     it issued), its status (valid, used, expired, voided and replaced by another) and what it
@@ -55,13 +56,7 @@ def verify_licence(
     ],
     session: SessionDep,
     address: ClientAddress,
-    sha256: Annotated[
-        str | None,
-        Query(
-            pattern=r"^[0-9A-Fa-f]{64}$",
-            description="The SHA-256 of a document of the licence, to check it is genuine.",
-        ),
-    ] = None,
+    sha256: DocumentHash = None,
 ) -> LicenceVerification:
     """Whether Macao issued this operating licence (and, with a document's hash, whether that
     document is one it issued), whether it is in force, and whom it covers for what."""
