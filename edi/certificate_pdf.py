@@ -30,6 +30,9 @@ with resources.as_file(resources.files("edi") / "fonts" / "DroidSansFallbackFull
 
 MARGIN = 18 * mm
 WIDTH, HEIGHT = A4
+#: Kept free at the foot of every page for the QR code, the hash and the link (drawn on the
+#: last page): content that reaches it goes on to a new page.
+FOOTER = MARGIN + 46 * mm
 
 #: The labels of the items, in the three languages.
 LABELS = {
@@ -86,10 +89,17 @@ class _Page:
         self.canvas = canvas
         self.y = HEIGHT - MARGIN
 
+    def room(self, height: float) -> None:
+        """Go on to a new page unless ``height`` more fits above the footer."""
+        if self.y - height < FOOTER:
+            self.canvas.showPage()
+            self.y = HEIGHT - MARGIN
+
     def text(self, text: str, *, font: str = LATIN, size: float = 9, x: float = MARGIN) -> None:
         if font != CHINESE and not _latin(text):  # a name or an address in Chinese
             font = CHINESE
         for line in _wrap(text, font, size, WIDTH - x - MARGIN):
+            self.room(size * 1.35)
             self.canvas.setFont(font, size)
             self.canvas.drawString(x, self.y, line)
             self.y -= size * 1.35
@@ -102,6 +112,7 @@ class _Page:
     def item(self, label: str, value: str) -> None:
         """One labelled row: the label in the three languages, then the value."""
         names = LABELS[label]
+        self.room(11 + 14)  # the label and a first line of its value stay together
         self.canvas.setFont(LATIN_BOLD, 8)
         self.canvas.drawString(MARGIN, self.y, names.en)
         width = pdfmetrics.stringWidth(names.en, LATIN_BOLD, 8)

@@ -20,10 +20,12 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.verification import VerificationError
 from lxml import etree
 from signxml import SignatureConfiguration, SignatureMethod, XMLVerifier
 from signxml.algorithms import DigestAlgorithm
-from signxml.exceptions import InvalidInput, InvalidSignature
+from signxml.exceptions import SignXMLException
+from signxml.util import X509CertChainVerifier
 
 from edi.signer import Signer, public_der
 
@@ -148,16 +150,40 @@ def verify(data: bytes, *, trust_store: Path) -> Verified:
             id_attribute="Id",
             expect_config=EXPECTED,
         )
-    except (InvalidSignature, InvalidInput) as error:
+    except (SignXMLException, etree.LxmlError, ValueError) as error:
         raise NotVerified(f"the signature does not verify: {error}") from None
     assert not isinstance(result, list)  # expect_references=1
     signed = result.signed_xml
     if signed is None or signed.tag != root.tag or signed.get("Id") != root_id:
         raise NotVerified("the signature does not cover the root element")
-    key = public_der(serialization.load_pem_public_key(result.signature_key))
-    certificates = [
-        x509.load_der_x509_certificate(base64.b64decode(element.text or ""))
-        for element in result.signature_xml.iter(f"{{{DS}}}X509Certificate")
-    ]
-    signer = next(c for c in certificates if public_der(c.public_key()) == key)
-    return Verified(root=signed, signer=signer)
+    return Verified(root=signed, signer=_signer(root, result.signature_key, trust_store))
+
+
+def _signer(root: etree._Element, signature_key: bytes, trust_store: Path) -> x509.Certificate:
+    """The certificate whose key made the signature, checked here against the trust store: the
+    one certificate in ``KeyInfo/X509Data`` that holds that key, the others its chain. Anything
+    that could make another certificate pass for the signer (a second certificate with the same
+    key, certificates elsewhere in the signature) is refused."""
+    signature = root.find(f"{{{DS}}}Signature")
+    assert signature is not None  # the reference check found it
+    in_key_info = signature.findall(f"{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate")
+    if len(in_key_info) != len(list(signature.iter(f"{{{DS}}}X509Certificate"))):
+        raise NotVerified("the signature carries certificates outside KeyInfo/X509Data")
+    try:
+        key = public_der(serialization.load_pem_public_key(signature_key))
+        certificates = [
+            x509.load_der_x509_certificate(base64.b64decode(element.text or ""))
+            for element in in_key_info
+        ]
+    except ValueError as error:
+        raise NotVerified(f"a certificate of the signature cannot be read: {error}") from None
+    holders = [c for c in certificates if public_der(c.public_key()) == key]
+    if len(holders) != 1:
+        raise NotVerified("the signature does not name exactly one certificate for its key")
+    [leaf] = holders
+    chain = X509CertChainVerifier(ca_pem_file=str(trust_store)).verifier
+    try:
+        chain.verify(leaf=leaf, intermediates=[c for c in certificates if c is not leaf])
+    except VerificationError as error:
+        raise NotVerified(f"the signer's certificate is not trusted: {error}") from None
+    return leaf

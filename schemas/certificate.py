@@ -140,7 +140,9 @@ class CertificateVerification(BaseModel):
     expires_on: date | None = None
     replaces: str | None = None
     replaced_by: str | None = None
-    summary: CertificateSummary | None = None
+    summary: CertificateSummary | None = Field(
+        default=None, description="What it prints: only when the given hash is its document's."
+    )
     verdict: Message = Field(description="What this means, in a sentence.")
 
 
@@ -152,7 +154,7 @@ class LicenceVerification(BaseModel):
     genuine: bool
     hash_matches: bool | None = None
     status: str | None = Field(default=None, description="active, suspended, expired, ...")
-    holder: str | None = None
-    activities: list[str] = Field(default_factory=list)
+    holder: str | None = Field(default=None, description="Only with a document's hash.")
+    activities: list[str] = Field(default_factory=list, description="Only with a document's hash.")
     valid_until: date | None = None
     verdict: Message

@@ -23,12 +23,14 @@ class TemporalAccess:
     address: str
     namespace: str
     converter: DataConverter
-    tls: TLSConfig | bool
+    tls: TLSConfig | bool | None
     api_key: str | None
 
     @classmethod
     def of(cls, settings: Settings) -> TemporalAccess:
-        tls: TLSConfig | bool = settings.temporal_tls
+        # None, not False, when TLS is not asked for: with an API key the SDK then still uses
+        # TLS (a key sent in clear would be a key given away).
+        tls: TLSConfig | bool | None = True if settings.temporal_tls else None
         files = (settings.temporal_tls_ca, settings.temporal_tls_cert, settings.temporal_tls_key)
         if any(files) or settings.temporal_tls_server_name:
             tls = TLSConfig(

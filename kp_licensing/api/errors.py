@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -224,6 +225,31 @@ _NOT_CONNECTED = "Failed client connect"
 _ENGINE_DOWN = Unavailable("engine.unavailable")
 
 
+class PerMinute:
+    """How many times each key was seen in the current minute, for a bounded number of keys (a
+    flood from many addresses forgets the oldest, never grows memory)."""
+
+    def __init__(self, limit: int, keys: int = 10_000) -> None:
+        self.limit, self.keys = limit, keys
+        self._seen: dict[str, tuple[int, int]] = {}
+
+    def allow(self, key: str) -> bool:
+        minute = int(time.monotonic() // 60)
+        start, count = self._seen.pop(key, (minute, 0))
+        if start != minute:
+            start, count = minute, 0
+        self._seen[key] = (start, count + 1)  # the newest last: the oldest go first
+        while len(self._seen) > self.keys:
+            del self._seen[next(iter(self._seen))]
+        return count < self.limit
+
+
+#: Refusals of callers nobody knows (no valid token or key) cost nothing to send: each address
+#: gets this many audit entries a minute per API process; the rest are logged lines only, so a
+#: flood of anonymous requests cannot fill the trail or queue every other entry behind it.
+ANONYMOUS_ENTRIES = PerMinute(limit=20)
+
+
 async def audit_refusal(request: Request, error: DomainError) -> None:
     """A 401 or 403 goes into the audit trail, with who asked (if known) and what: the entry is
     committed on its own, since the refused request changes nothing. A trail that cannot be
@@ -236,6 +262,16 @@ async def audit_refusal(request: Request, error: DomainError) -> None:
         if principal is not None
         else audit.Origin(actor=None, address=request.client.host if request.client else "unknown")
     )
+    if principal is None and not ANONYMOUS_ENTRIES.allow(by.address):
+        audit.log.info(
+            "refused (not written to the trail: over %d a minute from %s): %s %s, %s",
+            ANONYMOUS_ENTRIES.limit,
+            by.address,
+            request.method,
+            request.url.path,
+            error.message.code,
+        )
+        return
     try:
         await to_thread.run_sync(
             lambda: audit.write(

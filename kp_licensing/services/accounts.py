@@ -134,6 +134,7 @@ def change(session: Session, user_id: int, body: AccountChange, *, by: Origin) -
     """Change an account's name, e-mail or role (between staff roles; never the last active
     administrator's away). Each change is an audit entry, a role's with what it was."""
     user = _user(session, user_id)
+    old_role = user.role
     try:
         if body.role is not None and body.role.value != user.role:
             if Role(user.role) not in CHANGEABLE_ROLES or body.role not in CHANGEABLE_ROLES:
@@ -141,14 +142,6 @@ def change(session: Session, user_id: int, body: AccountChange, *, by: Origin) -
                     "account.role_not_changeable", role=user.role, new_role=body.role.value
                 )
             people.keep_an_admin(session, user)
-            audit.record(
-                session,
-                by,
-                "account.role_changed",
-                target=f"user:{user_id}",
-                old_role=user.role,
-                new_role=body.role.value,
-            )
             user.role = body.role.value
         changed = [
             name
@@ -157,11 +150,20 @@ def change(session: Session, user_id: int, body: AccountChange, *, by: Origin) -
         ]
         for name in changed:
             setattr(user, name, getattr(body, name))
-        if changed:
-            audit.record(
-                session, by, "account.changed", target=f"user:{user_id}", fields=", ".join(changed)
-            )
         session.add(user)
+        session.flush()  # the account's row before the audit head, as everywhere
+        target = f"user:{user_id}"
+        if user.role != old_role:
+            audit.record(
+                session,
+                by,
+                "account.role_changed",
+                target=target,
+                old_role=old_role,
+                new_role=user.role,
+            )
+        if changed:
+            audit.record(session, by, "account.changed", target=target, fields=", ".join(changed))
         session.commit()
     except Exception:
         session.rollback()
@@ -172,7 +174,10 @@ def change(session: Session, user_id: int, body: AccountChange, *, by: Origin) -
 def reactivate(session: Session, user_id: int, *, by: Origin) -> UserPublic:
     """Let a deactivated account log in again, as it was (role, operator, password); its API
     keys that were not revoked work again too."""
-    user = people.reactivate(session, _user(session, user_id), commit=False)
+    user = _user(session, user_id)
+    if user.is_active:  # nothing to do, and nothing to record
+        return public(user)
+    people.reactivate(session, user, commit=False)
     audit.record(session, by, "account.reactivated", target=f"user:{user_id}")
     session.commit()
     return public(user)
@@ -215,11 +220,12 @@ def api_keys(session: Session, user_id: int) -> list[ApiKeyPublic]:
 
 
 def revoke_api_key(session: Session, key_id: int, *, by: Origin) -> None:
-    row = people.revoke_api_key(session, key_id=key_id, commit=False)
-    audit.record(
-        session, by, "api_key.revoked", target=f"api_key:{key_id}", user=f"user:{row.user_id}"
-    )
-    session.commit()
+    row, revoked = people.revoke_api_key(session, key_id=key_id, commit=False)
+    if revoked:  # revoking it again changes nothing, and records nothing
+        audit.record(
+            session, by, "api_key.revoked", target=f"api_key:{key_id}", user=f"user:{row.user_id}"
+        )
+        session.commit()
 
 
 def add_colleague(
@@ -367,9 +373,13 @@ async def change_password(
 def _store_new_password(
     sessions: SessionFactory, user_id: int, password_hash: str, entry: audit.Entry
 ) -> User:
+    """The new hash and its audit entry, committed together; the account's row is locked
+    before the audit head, as everywhere (the head last: no deadlock on PostgreSQL)."""
     with sessions() as session:
+        user = people.set_password(session, user_id, password_hash, commit=False)
         entry.add_to(session)
-        return people.set_password(session, user_id, password_hash)
+        session.commit()
+        return user
 
 
 def _in_session(

@@ -102,7 +102,9 @@ def verify(
     session: Session, *, number: str, sha256: str | None, address: str
 ) -> CertificateVerification:
     """Whether Macao issued certificate ``number`` (and, with ``sha256``, whether that is its
-    document), its status and what it prints. A number that does not exist, or a hash that is
+    document) and its status; what it prints only to who shows its hash (the QR code, the
+    document): numbers are consecutive, so anyone could otherwise read every certificate's
+    parties and values. A number that does not exist, or a hash that is
     not the document's, counts as a failed attempt of the caller's address: guessing numbers or
     hashes is slowed down (429) like guessing passwords."""
     subjects = throttle.verification(address)
@@ -120,17 +122,21 @@ def verify(
     status = status_on(row, macao_date(datetime.now(UTC)))
     replaced_by = store.replacement_of(session, row.number)
     lines = store.lines(session, row.number)
-    summary = CertificateSummary(
-        exporter=row.exporter,
-        importer=row.importer,
-        importer_country=row.importer_country,
-        origin=row.origin,
-        provenance=store.provenance(session, row.number),
-        destination_country=row.destination_country,
-        parcels=row.parcels,
-        carats=row.carats,
-        value_usd=row.value_usd,
-        hs_codes=sorted({line.hs_code for line in lines}),
+    summary = (
+        None
+        if not matches
+        else CertificateSummary(
+            exporter=row.exporter,
+            importer=row.importer,
+            importer_country=row.importer_country,
+            origin=row.origin,
+            provenance=store.provenance(session, row.number),
+            destination_country=row.destination_country,
+            parcels=row.parcels,
+            carats=row.carats,
+            value_usd=row.value_usd,
+            hs_codes=sorted({line.hs_code for line in lines}),
+        )
     )
     if matches is False:
         verdict = say("verification.hash_mismatch", number=row.number)

@@ -65,7 +65,8 @@ def verify(
     session: Session, *, number: str, sha256: str | None, address: str
 ) -> LicenceVerification:
     """Whether Macao issued operating licence ``number`` (and, with ``sha256``, whether that is
-    one of its documents), its status and whom it covers for what. Unknown numbers and wrong
+    one of its documents) and its status; whom it covers for what only to who shows a document's
+    hash (numbers are easy to guess). Unknown numbers and wrong
     hashes count as failed attempts of the address, as for certificates."""
     subjects = throttle.verification(address)
     throttle.check(session, subjects)
@@ -96,8 +97,8 @@ def verify(
         genuine=matches is not False,
         hash_matches=matches,
         status=row.status,
-        holder=row.applicant_name,
-        activities=list(row.activities),
+        holder=row.applicant_name if matches else None,
+        activities=list(row.activities) if matches else [],
         valid_until=row.expires_on,
         verdict=verdict,
     )

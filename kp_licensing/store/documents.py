@@ -249,7 +249,11 @@ class DocumentStore:
         """Delete partial uploads last written before ``before`` (their request died)."""
         gone = 0
         for path in self.root.glob(UPLOAD_PREFIX + "*"):
-            if path.stat().st_mtime < before.timestamp():
+            try:
+                stale = path.stat().st_mtime < before.timestamp()
+            except FileNotFoundError:  # renamed into place meanwhile: an upload that finished
+                continue
+            if stale:
                 path.unlink(missing_ok=True)
                 gone += 1
         return gone

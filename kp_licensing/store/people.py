@@ -259,12 +259,14 @@ def api_keys(session: Session, user_id: int) -> list[ApiKey]:
     )
 
 
-def revoke_api_key(session: Session, *, key_id: int, commit: bool = True) -> ApiKey:
+def revoke_api_key(session: Session, *, key_id: int, commit: bool = True) -> tuple[ApiKey, bool]:
+    """The key, revoked; and whether this call revoked it (False: it was already)."""
     row = session.get(ApiKey, key_id)
     if row is None:
         raise NotFound("account.api_key_not_found", key_id=key_id)
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        session.add(row)
-        session.commit() if commit else session.flush()
-    return row
+    if row.revoked_at is not None:
+        return row, False
+    row.revoked_at = utcnow()
+    session.add(row)
+    session.commit() if commit else session.flush()
+    return row, True

@@ -107,7 +107,7 @@ class PayloadCipher(PayloadCodec):
         data = payload.data
         try:
             plain = cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], key_id.encode())
-        except InvalidTag:
+        except (InvalidTag, ValueError):  # altered, or too short to hold a nonce and a tag
             log.warning("a payload that does not decrypt under key %r was refused", key_id)
             return _refused()
         return Payload.FromString(plain)

@@ -10,11 +10,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from kp_licensing.api.app import create_app
 from kp_licensing.services import audit
+from kp_licensing.support.settings import Settings
 from tests.api.client import Api, http
 from tests.api.conftest import Staff
 
@@ -87,9 +90,23 @@ def test_failed_sign_ins_and_refusals_are_recorded(service: str, staff: Staff, t
     assert refused["outcome"] == "refused" and refused["target"] == "request:GET /api/v1/audit"
     assert refused["details"]["code"] == "forbidden.read_audit"
 
-    anonymous = http(service + "/api/v1").get("/licences", headers={"Authorization": "Bearer x"})
-    assert anonymous.status_code == 401
-    unknown = _one(staff.admin, "request.refused", target="request:GET /api/v1/licences")
+
+async def test_an_unknown_callers_refusal_is_recorded_with_its_address(
+    settings: Settings, staff: Staff
+) -> None:
+    # An address of its own: other tests' anonymous refusals from 127.0.0.1 may have used up
+    # its entries for this minute (ANONYMOUS_ENTRIES).
+    address = f"192.0.2.{random.randint(1, 254)}"
+    transport = httpx.ASGITransport(app=create_app(settings), client=(address, 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kp/api/v1") as client:
+        refused = await client.get("/licences", headers={"Authorization": "Bearer x"})
+    assert refused.status_code == 401
+    [unknown] = [
+        e
+        for e in _entries(staff.admin, target="request:GET /api/v1/licences", limit=500)
+        if e["address"] == address
+    ]
+    assert unknown["action"] == "request.refused" and unknown["outcome"] == "refused"
     assert unknown["actor_id"] is None and unknown["details"]["code"].startswith("auth.")
 
 
@@ -187,3 +204,17 @@ def test_each_entry_is_also_a_structured_log_line_once_committed(
     taken = staff.admin.request("POST", "/users", json=body)
     assert taken.status_code == 409, taken.text
     assert not [r for r in caplog.records if r.name == "kp_licensing.audit"]
+
+
+async def test_anonymous_refusals_from_one_address_are_bounded(
+    settings: Settings, staff: Staff
+) -> None:
+    """Sending requests without credentials costs nothing: past 20 a minute from one address,
+    refusals are logged lines, not entries, so a flood cannot fill the trail."""
+    address = f"198.51.100.{random.randint(1, 254)}"
+    transport = httpx.ASGITransport(app=create_app(settings), client=(address, 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kp/api/v1") as client:
+        for _ in range(30):
+            assert (await client.get("/licences")).status_code == 401
+    entries = [e for e in _entries(staff.admin, limit=500) if e["address"] == address]
+    assert len(entries) == 20

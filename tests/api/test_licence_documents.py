@@ -50,6 +50,8 @@ def test_an_approved_licence_downloads_as_a_signed_document(
     assert answer["genuine"] is True and answer["hash_matches"] is True
     assert answer["status"] == "active" and answer["holder"] == "Lotus Rough Diamonds Limitada"
     assert set(answer["activities"]) == {"import", "export"}
+    bare = _verify(service, licence_no)
+    assert bare["status"] == "active" and bare["holder"] is None and bare["activities"] == []
     altered = _verify(service, licence_no, sha256="1" * 64)
     assert altered["genuine"] is False and "altered" in altered["verdict"]["text"]
 

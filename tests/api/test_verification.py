@@ -65,6 +65,9 @@ def test_a_genuine_certificate_is_said_genuine_with_what_it_prints(
     assert summary["carats"] == "10.500" and summary["hs_codes"] == ["7102.10"]
     assert "genuine and valid until" in answer["verdict"]["text"]
     assert "Chan Tai Man" not in str(answer)  # the officer is on the document, not in the answer
+    # Without the hash (someone walking through consecutive numbers): no parties, no values.
+    bare = _verify(service, issued.number)
+    assert bare["genuine"] is True and bare["status"] == "valid" and bare["summary"] is None
 
 
 def test_an_altered_document_and_an_unknown_number_are_not_genuine(

@@ -5,6 +5,7 @@ here, as a phone would)."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from typing import Any
 
 import pymupdf
@@ -13,7 +14,7 @@ from PIL import Image
 
 from edi import certificate_pdf
 from schemas.certificate import STATEMENT, TITLE, Validation
-from schemas.shipment import Party
+from schemas.shipment import Party, ShipmentLine
 from tests.edi.test_kp_certificate import certificate
 
 SHA256 = "3f" * 32
@@ -22,7 +23,7 @@ BASE = "https://kp.dsedt.gov.mo"
 
 def _open(pdf: bytes) -> Any:
     document = pymupdf.open(stream=pdf, filetype="pdf")
-    assert document.page_count == 1
+    assert document.page_count == 1  # a certificate of the usual size is one page
     return document[0]
 
 
@@ -71,3 +72,32 @@ def test_a_replacement_says_what_it_replaces() -> None:
         certificate_pdf.render(certificate(replaces="MO2026000009"), sha256=SHA256, base_url=BASE)
     ).get_text()
     assert "Replaces certificate" in text and "MO2026000009" in text
+
+
+def test_the_largest_certificate_the_schema_allows_loses_nothing() -> None:
+    long_address = "Avenida da Praia Grande " + "409, 12/F, Edifício Comercial, " * 15
+    issued = certificate(
+        exporter=Party(
+            name="Lotus Rough Diamonds Limitada", address=long_address[:500], country="MO"
+        ),
+        importer=Party(name="Antwerp Rough NV", address=long_address[:500], country="BE"),
+        lines=[
+            ShipmentLine(
+                hs_code="7102.10",
+                carats=Decimal(f"{n + 1}.25"),
+                value_usd=Decimal("100"),
+                origin="BW",
+            )
+            for n in range(20)
+        ],
+    )
+    pdf = certificate_pdf.render(issued, sha256=SHA256, base_url=BASE)
+    document = pymupdf.open(stream=pdf, filetype="pdf")
+    text = "".join(page.get_text() for page in document)
+    for value in ("EXP-2026-00031-07", "陳大文", "20. HS 7102.10", SHA256):
+        assert value in text, value
+    last = document[document.page_count - 1]
+    image = Image.open(io.BytesIO(last.get_pixmap(dpi=150).tobytes("png")))
+    assert [b.text for b in zxingcpp.read_barcodes(image)] == [
+        f"{BASE}/api/v1/verify/certificates/MO2026000017?sha256={SHA256}"
+    ]

@@ -4,11 +4,13 @@ and by the service's own verifier; a tampered, re-rooted, or foreign-signed copy
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
@@ -160,3 +162,54 @@ def test_the_signer_refuses_a_certificate_that_is_not_its_key(dsedt: KeySigner) 
     with pytest.raises(ValueError, match="not the key's"):
         KeySigner(key=other, chain=dsedt.chain)
     assert isinstance(dsedt.chain[0], x509.Certificate)
+
+
+def _self_signed(key: rsa.RSAPrivateKey, common_name: str) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+
+
+def test_a_forged_certificate_for_the_signing_key_cannot_pass_for_the_signer(
+    pki: DevelopmentPki, tmp_path: Path
+) -> None:
+    """An operator signs with its own genuine key, and adds a self-signed certificate for the
+    same key naming DSEDT: the service must not report DSEDT as the signer."""
+    issuer = pki.issuer()
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    genuine = issue("Operator A (test)", key, issuer)
+    forged = _self_signed(key, "DSEDT Kimberley Process signing (development)")
+    for chain in ([forged, genuine], [genuine, forged]):
+        signed = xmldsig.sign(document(), KeySigner(key=key, chain=chain))
+        with pytest.raises(xmldsig.NotVerified, match="exactly one certificate"):
+            xmldsig.verify(signed, trust_store=pki.ca)
+
+
+def test_certificates_outside_key_info_and_junk_ones_are_refused(
+    pki: DevelopmentPki, dsedt: KeySigner
+) -> None:
+    signed = etree.fromstring(xmldsig.sign(document(), dsedt))
+    signature = signed[-1]
+    elsewhere = etree.SubElement(signature, f"{{{xmldsig.DS}}}Object")
+    etree.SubElement(elsewhere, f"{{{xmldsig.DS}}}X509Certificate").text = "AAAA"
+    with pytest.raises(xmldsig.NotVerified):
+        xmldsig.verify(etree.tostring(signed), trust_store=pki.ca)
+    junk = etree.fromstring(xmldsig.sign(document(), dsedt))
+    data = junk.find(f".//{{{xmldsig.DS}}}X509Data")
+    assert data is not None
+    etree.SubElement(data, f"{{{xmldsig.DS}}}X509Certificate").text = "bm90IGEgY2VydA=="
+    with pytest.raises(xmldsig.NotVerified):
+        xmldsig.verify(etree.tostring(junk), trust_store=pki.ca)
+    empty = etree.fromstring(etree.tostring(document()))
+    empty.insert(0, etree.Element(f"{{{xmldsig.DS}}}Signature"))
+    with pytest.raises(xmldsig.NotVerified):
+        xmldsig.verify(etree.tostring(empty), trust_store=pki.ca)

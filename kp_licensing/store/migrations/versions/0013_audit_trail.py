@@ -58,6 +58,11 @@ def upgrade() -> None:
             "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit_entries "
             "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
         )
+        # TRUNCATE fires no row trigger: it needs a statement trigger of its own.
+        op.execute(
+            "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit_entries "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()"
+        )
     else:
         for event in ("UPDATE", "DELETE"):
             op.execute(
@@ -68,6 +73,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER audit_no_truncate ON audit_entries")
         op.execute("DROP TRIGGER audit_append_only ON audit_entries")
         op.execute("DROP FUNCTION audit_append_only()")
     op.drop_table("audit_head")
