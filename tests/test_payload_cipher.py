@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from temporalio.api.common.v1 import Payload
+from temporalio.converter import WorkflowSerializationContext
 
 from kp_licensing.support.payloads import ENCODING, REFUSED_ENCODING, Keyring, PayloadCipher
 
@@ -36,3 +37,21 @@ async def test_what_cannot_be_trusted_becomes_null() -> None:
 
 async def test_plaintext_passes_only_during_the_transition() -> None:
     assert await PayloadCipher(NEW_ONLY, accept_plaintext=True).decode([CLEAR]) == [CLEAR]
+
+
+async def test_a_payload_is_bound_to_its_workflow() -> None:
+    def of(workflow_id: str) -> PayloadCipher:
+        context = WorkflowSerializationContext(namespace="default", workflow_id=workflow_id)
+        return PayloadCipher(OLD, accept_plaintext=False).with_context(context)
+
+    [sealed] = await of("licence-OLA-2026-00001").encode([CLEAR])
+    assert await of("licence-OLA-2026-00001").decode([sealed]) == [CLEAR]
+    [elsewhere] = await of("licence-OLA-2026-00002").decode([sealed])
+    assert elsewhere.metadata["encoding"] == REFUSED_ENCODING
+    relabelled = Payload(
+        metadata={**sealed.metadata, "kp-workflow-id": b"licence-OLA-2026-00002"}, data=sealed.data
+    )
+    [forged] = await of("licence-OLA-2026-00002").decode([relabelled])
+    assert forged.metadata["encoding"] == REFUSED_ENCODING
+    # Staff's codec endpoint has no context: it reads the workflow from the metadata.
+    assert await PayloadCipher(OLD, accept_plaintext=False).decode([sealed]) == [CLEAR]

@@ -31,12 +31,16 @@ from temporalio.converter import (
     DataConverter,
     DefaultFailureConverterWithEncodedAttributes,
     PayloadCodec,
+    SerializationContext,
+    WithSerializationContext,
 )
 
 log = logging.getLogger(__name__)
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
+#: The workflow a payload belongs to (authenticated with it; empty where the SDK gives none).
+WORKFLOW = "kp-workflow-id"
 NONCE_BYTES = 12
 #: What a payload that may not be trusted becomes: JSON null, which no command model accepts.
 REFUSED_ENCODING = b"binary/null"
@@ -70,11 +74,29 @@ class Keyring:
         return cls(current=next(iter(keys)), keys=keys)
 
 
-class PayloadCipher(PayloadCodec):
-    def __init__(self, keyring: Keyring, *, accept_plaintext: bool) -> None:
+class PayloadCipher(PayloadCodec, WithSerializationContext):
+    """Encrypts each payload with the keyring's current key. When the SDK says which workflow a
+    payload belongs to (its serialization context: the workflow's own inputs, updates, signals,
+    queries and results, its activities' arguments and results), the workflow id is part of the
+    authenticated data, and named in the metadata: a payload copied from one case's history is
+    refused in another's (its metadata names another workflow, and changing it breaks the
+    authentication). The codec endpoint, which has no context, reads the id there."""
+
+    def __init__(self, keyring: Keyring, *, accept_plaintext: bool, workflow_id: str = "") -> None:
         self._keyring = keyring
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
         self._accept_plaintext = accept_plaintext
+        self._workflow_id = workflow_id
+
+    def with_context(self, context: SerializationContext) -> PayloadCipher:
+        workflow_id = getattr(context, "workflow_id", None) or ""
+        return PayloadCipher(
+            self._keyring, accept_plaintext=self._accept_plaintext, workflow_id=workflow_id
+        )
+
+    @staticmethod
+    def _associated(key_id: str, workflow_id: str) -> bytes:
+        return f"{key_id}\n{workflow_id}".encode()
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         key_id = self._keyring.current
@@ -82,12 +104,14 @@ class PayloadCipher(PayloadCodec):
         encoded = []
         for payload in payloads:
             nonce = os.urandom(NONCE_BYTES)
-            sealed = cipher.encrypt(nonce, payload.SerializeToString(), key_id.encode())
-            encoded.append(
-                Payload(
-                    metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed
-                )
-            )
+            associated = self._associated(key_id, self._workflow_id)
+            sealed = cipher.encrypt(nonce, payload.SerializeToString(), associated)
+            metadata = {
+                "encoding": ENCODING,
+                KEY_ID: key_id.encode(),
+                WORKFLOW: self._workflow_id.encode(),
+            }
+            encoded.append(Payload(metadata=metadata, data=nonce + sealed))
         return encoded
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -104,9 +128,14 @@ class PayloadCipher(PayloadCodec):
         if cipher is None:
             log.warning("a payload encrypted with unknown key %r was refused", key_id[:40])
             return _refused()
+        workflow_id = payload.metadata.get(WORKFLOW, b"").decode(errors="replace")
+        if self._workflow_id and workflow_id != self._workflow_id:
+            log.warning("a payload of another workflow was refused in %r", self._workflow_id)
+            return _refused()
         data = payload.data
+        associated = self._associated(key_id, workflow_id)
         try:
-            plain = cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], key_id.encode())
+            plain = cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], associated)
         except (InvalidTag, ValueError):  # altered, or too short to hold a nonce and a tag
             log.warning("a payload that does not decrypt under key %r was refused", key_id)
             return _refused()

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from google.protobuf.json_format import MessageToJson
 from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import RawValue
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
@@ -171,3 +172,30 @@ async def test_only_the_configured_web_ui_may_call_the_codec_endpoint_cross_orig
         assert "access-control-allow-origin" not in other.headers
         elsewhere = await client.options("/api/v1/licences", headers=_preflight(UI))
         assert "access-control-allow-origin" not in elsewhere.headers
+
+
+async def test_a_decision_copied_from_one_cases_history_is_refused_in_another(
+    settings: Settings, trader: Api, other_trader: Api, staff: Staff
+) -> None:
+    """Someone who reads a history without the key copies an encrypted command (an officer's
+    request for information) and sends it, as it is, to another case: refused (the ciphertext
+    is bound to its workflow)."""
+    first, second = trader.apply()["case_no"], other_trader.apply()["case_no"]
+    staff.officer.ok(
+        "POST", f"/licences/{first}/request-information", json={"message": "Send the lease"}
+    )
+    intruder = await _without_key(settings)
+    history = await intruder.get_workflow_handle(licence_workflow_id(first)).fetch_history()
+    accepted = [
+        e.workflow_execution_update_accepted_event_attributes.accepted_request
+        for e in history.events
+        if e.HasField("workflow_execution_update_accepted_event_attributes")
+    ]
+    copied = next(
+        r.input.args.payloads[0] for r in accepted if r.input.name == "request_information"
+    )
+    assert copied.metadata["encoding"] == b"binary/encrypted"
+    target = intruder.get_workflow_handle(licence_workflow_id(second))
+    with pytest.raises(WorkflowUpdateFailedError):
+        await target.execute_update("request_information", RawValue(copied))
+    assert other_trader.ok("GET", f"/licences/{second}")["status"] == "under_review"
