@@ -9,7 +9,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from schemas.common import Actor, Body, Command, DocumentId, DocumentRef
+from schemas.common import Actor, Body, Command, DocumentId, DocumentRef, Sent
 from schemas.messages import Message
 
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -50,7 +50,7 @@ class RequestInformationBody(Body):
     )
 
 
-class RequestInformation(RequestInformationBody):
+class RequestInformation(RequestInformationBody, Sent):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor
@@ -61,7 +61,7 @@ class AnswerBody(Body):
     document_ids: list[DocumentId] = Field(default_factory=list, max_length=50)
 
 
-class AnswerInformation(Command):
+class AnswerInformation(Command, Sent):
     actor: Actor
     message: LongText
     documents: list[DocumentRef] = Field(default_factory=list)
@@ -73,7 +73,7 @@ class ReasonBody(Body):
     reason: LongText
 
 
-class Reason(ReasonBody):
+class Reason(ReasonBody, Sent):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor

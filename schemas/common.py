@@ -35,6 +35,15 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class Sent(BaseModel):
+    """What every command a person sends to a case carries besides its content: the id of the
+    Temporal update that carries it, set by the service as it sends it. The workflow refuses the
+    command under any other update id, so one copied from a history and sent again is refused
+    (under its own id, Temporal answers with the first result and does nothing twice)."""
+
+    update_id: str | None = None
+
+
 class Role(StrEnum):
     """What a user account may do (see ``kp_licensing.api.permissions`` for the full table)."""
 

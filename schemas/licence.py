@@ -29,6 +29,7 @@ from schemas.common import (
     DocumentRef,
     Email,
     Page,
+    Sent,
 )
 from schemas.messages import Message
 
@@ -231,13 +232,13 @@ class ApproveBody(Body):
     note: LongText | None = None
 
 
-class Approve(ApproveBody):
+class Approve(ApproveBody, Sent):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor
 
 
-class Renew(Command):
+class Renew(Command, Sent):
     actor: Actor
     application: LicenceApplication
     documents: list[DocumentRef]
@@ -249,7 +250,7 @@ class CancelBody(Body):
     reason: LongText
 
 
-class Cancel(CancelBody):
+class Cancel(CancelBody, Sent):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor
@@ -261,7 +262,7 @@ class SuspendBody(CancelBody):
     )
 
 
-class Suspend(SuspendBody):
+class Suspend(SuspendBody, Sent):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from schemas.case import CaseTransition, DaysToAnswer, InformationRequest, LongText
-from schemas.common import Actor, Body, CheckResult, Command, DocumentId, DocumentRef, Page
+from schemas.common import Actor, Body, CheckResult, Command, DocumentId, DocumentRef, Page, Sent
 from schemas.messages import Message
 from schemas.shipment import (
     Arrival,
@@ -199,7 +199,7 @@ class ApprovePermitBody(Body):
     note: LongText | None = None
 
 
-class ApprovePermit(ApprovePermitBody):
+class ApprovePermit(ApprovePermitBody, Sent):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor
@@ -217,7 +217,7 @@ class ReleaseHold(Command):
     reason: Message
 
 
-class RecordCrossing(Command):
+class RecordCrossing(Command, Sent):
     """A crossing of Macao's border as found by DSEDT and customs: an import's arrival, a
     transit's entry or its exit."""
 
@@ -230,7 +230,7 @@ class ResolveBody(Body):
     reason: LongText
 
 
-class Resolve(ResolveBody):
+class Resolve(ResolveBody, Sent):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor

@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from kp_licensing.domain.authority import Authority
+    from kp_licensing.domain.authority import Authority, refuse_replay
     from kp_licensing.domain.authority import check as authorise
     from kp_licensing.domain.clock import macao_date, start_of_macao_day
     from kp_licensing.domain.errors import DomainError
@@ -153,16 +153,23 @@ class CaseWorkflow:
             state=state, transition=transition, notice=cls.submitted_notice(state)
         )
 
-    def _authorise(self, actor: Actor, authority: Authority) -> None:
+    def _authorise(self, command: Any, authority: Authority) -> None:
         """The second gate, in every update's validator: the command's actor must be one who
-        may take this kind of decision on this case (``domain.authority``), whoever sent it to
-        Temporal. Validators do not run on replay, so this changes no recorded history."""
+        may take this kind of decision on this case (``domain.authority``), and the command must
+        be the one sent with this update (``schemas.common.Sent``: one copied from a history and
+        sent again under another update is refused), whoever sent it to Temporal. Validators do
+        not run on replay, so this changes no recorded history."""
         state = self._state
+        actor: Actor = command.actor
         guarded(
             lambda: authorise(
                 actor, authority, operator_id=state.operator_id, case_no=state.case_no
             )
         )
+        update = workflow.current_update_info()
+        sent_with = getattr(command, "update_id", None)
+        if sent_with is not None and (update is None or update.id != sent_with):
+            guarded(lambda: refuse_replay(actor, state.case_no))
 
     def _begin(self, state: Any) -> None:
         self._state = state

@@ -164,7 +164,7 @@ class LicenceWorkflow(LicenceClock):
 
     @request_information.validator
     def _check_request_information(self, cmd: RequestInformation) -> None:
-        self._authorise(cmd.actor, Authority.decide)
+        self._authorise(cmd, Authority.decide)
         guarded(lambda: rules.guard_request_information(self._state))
 
     @workflow.update
@@ -192,7 +192,7 @@ class LicenceWorkflow(LicenceClock):
 
     @answer_information.validator
     def _check_answer(self, cmd: AnswerInformation) -> None:
-        self._authorise(cmd.actor, Authority.holder)
+        self._authorise(cmd, Authority.holder)
         guarded(lambda: rules.guard_answer(self._state, workflow.now()))
 
     @workflow.update
@@ -246,7 +246,7 @@ class LicenceWorkflow(LicenceClock):
 
     @approve.validator
     def _check_approve(self, cmd: Approve) -> None:
-        self._authorise(cmd.actor, Authority.decide)
+        self._authorise(cmd, Authority.decide)
         guarded(lambda: rules.guard_decide(self._state, cmd.activities))
 
     @workflow.update
@@ -275,7 +275,7 @@ class LicenceWorkflow(LicenceClock):
 
     @reject.validator
     def _check_reject(self, cmd: Reason) -> None:
-        self._authorise(cmd.actor, Authority.decide)
+        self._authorise(cmd, Authority.decide)
         guarded(lambda: rules.guard_decide(self._state))
 
     @workflow.update
@@ -295,7 +295,7 @@ class LicenceWorkflow(LicenceClock):
 
     @withdraw.validator
     def _check_withdraw(self, cmd: Reason) -> None:
-        self._authorise(cmd.actor, Authority.holder)
+        self._authorise(cmd, Authority.holder)
         guarded(lambda: rules.guard_withdraw(self._state))
 
     @workflow.update
@@ -319,7 +319,7 @@ class LicenceWorkflow(LicenceClock):
 
     @renew.validator
     def _check_renew(self, cmd: Renew) -> None:
-        self._authorise(cmd.actor, Authority.holder)
+        self._authorise(cmd, Authority.holder)
         guarded(lambda: rules.guard_renew(self._state))
 
     @workflow.update
@@ -349,7 +349,7 @@ class LicenceWorkflow(LicenceClock):
 
     @suspend.validator
     def _check_suspend(self, cmd: Suspend) -> None:
-        self._authorise(cmd.actor, Authority.change_standing)
+        self._authorise(cmd, Authority.change_standing)
         today = macao_date(workflow.now())
         guarded(lambda: rules.guard_suspend(self._state, cmd.reason_code, cmd.until, today))
 
@@ -372,7 +372,7 @@ class LicenceWorkflow(LicenceClock):
 
     @reinstate.validator
     def _check_reinstate(self, cmd: Reason) -> None:
-        self._authorise(cmd.actor, Authority.change_standing)
+        self._authorise(cmd, Authority.change_standing)
         guarded(lambda: rules.guard_reinstate(self._state))
 
     @workflow.update
@@ -394,7 +394,7 @@ class LicenceWorkflow(LicenceClock):
 
     @cancel.validator
     def _check_cancel(self, cmd: Cancel) -> None:
-        self._authorise(cmd.actor, Authority.change_standing)
+        self._authorise(cmd, Authority.change_standing)
         guarded(lambda: rules.guard_cancel(self._state, cmd.reason_code))
 
     @workflow.update
@@ -415,7 +415,7 @@ class LicenceWorkflow(LicenceClock):
 
     @surrender.validator
     def _check_surrender(self, cmd: Reason) -> None:
-        self._authorise(cmd.actor, Authority.holder)
+        self._authorise(cmd, Authority.holder)
         guarded(lambda: rules.guard_end(self._state, "surrendered"))
 
     async def _end(

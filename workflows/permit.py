@@ -190,7 +190,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @request_information.validator
     def _check_request_information(self, cmd: RequestInformation) -> None:
-        self._authorise(cmd.actor, Authority.decide)
+        self._authorise(cmd, Authority.decide)
         guarded(lambda: guards.guard_review(self._state))
 
     @workflow.update
@@ -206,7 +206,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @answer_information.validator
     def _check_answer(self, cmd: AnswerInformation) -> None:
-        self._authorise(cmd.actor, Authority.holder)
+        self._authorise(cmd, Authority.holder)
         guarded(lambda: guards.guard_answer(self._state))
 
     @workflow.update
@@ -242,7 +242,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @approve.validator
     def _check_approve(self, cmd: ApprovePermit) -> None:
-        self._authorise(cmd.actor, Authority.decide)
+        self._authorise(cmd, Authority.decide)
         guarded(lambda: guards.guard_review(self._state))
         today = macao_date(workflow.now())
         if self._state.licence_expires_on <= today:
@@ -262,7 +262,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @reject.validator
     def _check_reject(self, cmd: Reason) -> None:
-        self._authorise(cmd.actor, Authority.decide)
+        self._authorise(cmd, Authority.decide)
         guarded(lambda: guards.guard_review(self._state))
 
     @workflow.update
@@ -276,7 +276,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @withdraw.validator
     def _check_withdraw(self, cmd: Reason) -> None:
-        self._authorise(cmd.actor, Authority.holder)
+        self._authorise(cmd, Authority.holder)
         guarded(lambda: guards.guard_withdraw(self._state))
 
     @workflow.update
@@ -296,7 +296,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @cancel.validator
     def _check_cancel(self, cmd: Reason) -> None:
-        self._authorise(cmd.actor, Authority.change_standing)
+        self._authorise(cmd, Authority.change_standing)
         guarded(lambda: guards.guard_cancel(self._state))
 
     @workflow.update
@@ -311,7 +311,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @record_arrival.validator
     def _validate_arrival(self, cmd: RecordCrossing) -> None:
-        self._authorise(cmd.actor, Authority.decide)
+        self._authorise(cmd, Authority.decide)
         self._check_arrival(cmd)
         self._found_on(cmd)
 
@@ -329,7 +329,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @record_entry.validator
     def _validate_entry(self, cmd: RecordCrossing) -> None:
-        self._authorise(cmd.actor, Authority.decide)
+        self._authorise(cmd, Authority.decide)
         self._check_entry(cmd)
         self._found_on(cmd)
 
@@ -347,7 +347,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @record_exit.validator
     def _check_exit(self, cmd: RecordCrossing) -> None:
-        self._authorise(cmd.actor, Authority.decide)
+        self._authorise(cmd, Authority.decide)
         guarded(lambda: guards.guard_exit(self._state))
         self._found_on(cmd)
 
@@ -404,7 +404,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @resolve.validator
     def _check_resolve(self, cmd: Resolve) -> None:
-        self._authorise(cmd.actor, Authority.decide)
+        self._authorise(cmd, Authority.decide)
         guarded(lambda: guards.guard_resolve(self._state))
 
     def _holds_from(self, actor: Actor) -> bool:

@@ -33,6 +33,12 @@ ROLES: dict[Authority, frozenset[Role]] = {
 }
 
 
+def refuse_replay(actor: Actor, case_no: str) -> None:
+    """A command sent with another update than the one it was made for: a copy of an earlier
+    one (``schemas.common.Sent``)."""
+    raise Forbidden("forbidden.command_replayed", role=actor.role.value, case_no=case_no)
+
+
 def check(actor: Actor, authority: Authority, *, operator_id: int, case_no: str) -> None:
     """Refuse (403) an actor whose role may not take this kind of decision, or a trader acting
     on another operator's case."""

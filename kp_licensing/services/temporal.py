@@ -11,6 +11,7 @@ make a repeat harmless).
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from kp_licensing.domain.errors import ERRORS_BY_NAME, Conflict, DomainError, Unavailable
+from schemas.common import Sent
 from schemas.messages import Message
 
 T = TypeVar("T")
@@ -151,10 +153,12 @@ class ProcessEngine:
         Temporal recognises a repeated request, and the repeat gets the first one's result
         instead of being applied twice."""
         handle = self.client.get_workflow_handle(workflow_id)
-        args = () if command is None else (command,)
-        update_id = None
+        update_id = str(uuid.uuid4())
         if self.idempotency_key is not None and command is not None:
             update_id = f"{command.actor.user_id}:{self.idempotency_key}"
+        if isinstance(command, Sent):  # bound to its update: a copy sent again is refused
+            command = command.model_copy(update={"update_id": update_id})
+        args = () if command is None else (command,)
         return await self._bounded(
             handle.execute_update(update, *args, id=update_id),
             late=Unavailable("engine.late_change", **self._late(case_no)),

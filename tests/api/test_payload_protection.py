@@ -199,3 +199,39 @@ async def test_a_decision_copied_from_one_cases_history_is_refused_in_another(
     with pytest.raises(WorkflowUpdateFailedError):
         await target.execute_update("request_information", RawValue(copied))
     assert other_trader.ok("GET", f"/licences/{second}")["status"] == "under_review"
+
+
+async def test_a_decision_copied_from_a_history_is_refused_in_its_own_case_too(
+    settings: Settings, trader: Api, staff: Staff
+) -> None:
+    """The officer's request for information is answered; the copied request, sent again to the
+    same case under a new update, is refused (it was made for another update), and under its
+    own update Temporal answers with the first result and changes nothing."""
+    case_no = trader.apply()["case_no"]
+    staff.officer.ok(
+        "POST", f"/licences/{case_no}/request-information", json={"message": "Send the lease"}
+    )
+    trader.ok(
+        "POST", f"/licences/{case_no}/answer", json={"message": "Attached", "document_ids": []}
+    )
+    intruder = await _without_key(settings)
+    handle = intruder.get_workflow_handle(licence_workflow_id(case_no))
+    history = await handle.fetch_history()
+    [request] = [
+        e.workflow_execution_update_accepted_event_attributes.accepted_request
+        for e in history.events
+        if e.HasField("workflow_execution_update_accepted_event_attributes")
+        and e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        == "request_information"
+    ]
+    copied = request.input.args.payloads[0]
+    # Refused; the intruder cannot even read why (the failure's details are encrypted too).
+    with pytest.raises((WorkflowUpdateFailedError, KeyError)):
+        await handle.execute_update("request_information", RawValue(copied))
+    first = await handle.execute_update(
+        "request_information", RawValue(copied), id=request.meta.update_id, result_type=RawValue
+    )
+    assert first.payload.metadata["encoding"] == b"binary/encrypted"  # the first answer, again
+    after = trader.ok("GET", f"/licences/{case_no}/history")
+    assert [t["action"] for t in after].count("information_requested") == 1
+    assert trader.ok("GET", f"/licences/{case_no}")["status"] == "under_review"
