@@ -8,6 +8,7 @@ from lxml import etree
 from pydantic import BaseModel
 
 from edi.documents import XmlFormat
+from edi.xmldsig import hardened_parser
 from schemas.certificate import ISSUING_AUTHORITY, Multilingual
 
 FORMAT = XmlFormat(
@@ -62,3 +63,22 @@ def build(licence: OperatingLicenceDocument) -> etree._Element:
     add(root, "ValidFrom", licence.valid_from.isoformat())
     add(root, "ValidUntil", licence.valid_until.isoformat())
     return root
+
+
+def parse(data: bytes) -> OperatingLicenceDocument:
+    """What a licence document issued by this service says (its bytes as stored)."""
+    root = etree.fromstring(data, parser=hardened_parser())
+    ns = {"ol": FORMAT.namespace}
+
+    def text(path: str) -> str:
+        return str(root.findtext(path, namespaces=ns))
+
+    return OperatingLicenceDocument(
+        licence_no=text("ol:LicenceNumber"),
+        holder=text("ol:Holder/ol:Name"),
+        registration_no=text("ol:Holder/ol:RegistrationNumber"),
+        address=text("ol:Holder/ol:Address"),
+        activities=[e.text or "" for e in root.iterfind("ol:Activity", ns)],
+        valid_from=date.fromisoformat(text("ol:ValidFrom")),
+        valid_until=date.fromisoformat(text("ol:ValidUntil")),
+    )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from edi import licence_document
+from edi import licence_document, licence_pdf
 from edi.documents import SignedDocument
 from edi.signer import Signer
 from kp_licensing.domain.errors import Conflict
@@ -59,6 +59,21 @@ def operating_licence(
             sha256=signed.sha256,
         )
     return state.licence_no, SignedDocument(data=kept.document, sha256=kept.sha256)
+
+
+def operating_licence_pdf(
+    session: Session,
+    signer: Callable[[], Signer],
+    *,
+    case_no: str,
+    actor: Actor,
+    base_url: str,
+) -> tuple[str, bytes]:
+    """The licence number and the printed licence: rendered from its signed document, with that
+    document's hash in the QR code."""
+    number, signed = operating_licence(session, signer, case_no=case_no, actor=actor)
+    document = licence_document.parse(signed.data)
+    return number, licence_pdf.render(document, sha256=signed.sha256, base_url=base_url)
 
 
 def verify(

@@ -824,6 +824,21 @@ def _licence_document(world: World, caller: str, allowed: bool) -> Call:
     )
 
 
+def _licence_pdf(world: World, caller: str, allowed: bool) -> Call:
+    assert world.active.licence_no is not None
+
+    def verify(response: httpx.Response) -> None:
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF-")
+
+    return Call(
+        path=f"/licences/{world.active.case_no}/document/pdf",
+        owner=world.trader_a,
+        secrets=[world.active.licence_no],
+        verify=verify,
+    )
+
+
 def _history(world: World, caller: str, allowed: bool) -> Call:
     def verify(response: httpx.Response) -> None:
         history = response.json()
@@ -1052,6 +1067,9 @@ MATRIX: dict[tuple[str, str], Row[World]] = {
     ("GET", f"{PREFIX}/licences/{{case_no}}/history"): Row(Action.view_cases, True, _history),
     ("GET", f"{PREFIX}/licences/{{case_no}}/document"): Row(
         Action.view_cases, True, _licence_document
+    ),
+    ("GET", f"{PREFIX}/licences/{{case_no}}/document/pdf"): Row(
+        Action.view_cases, True, _licence_pdf
     ),
     # licences: acting (state needed -> resulting status, history event)
     ("POST", f"{PREFIX}/licences/{{case_no}}/request-information"): Row(

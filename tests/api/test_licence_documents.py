@@ -5,8 +5,13 @@ document's hash, without signing in."""
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 from typing import Any
+
+import pymupdf
+import zxingcpp
+from PIL import Image
 
 from edi import licence_document
 from kp_licensing.support.settings import Settings
@@ -60,3 +65,31 @@ def test_an_unknown_licence_number_is_not_genuine(service: str) -> None:
     answer = _verify(service, "OL-1999-0001-00")
     assert answer["genuine"] is False and answer["status"] is None
     assert "no operating licence numbered" in answer["verdict"]["text"]
+
+
+def test_the_printed_licence_is_its_signed_document_and_its_qr_code_checks_it(
+    service: str, trader: Api, staff: Staff
+) -> None:
+    case_no = trader.apply()["case_no"]
+    licence_no = staff.officer.ok("POST", f"/licences/{case_no}/approve", json={})["state"][
+        "licence_no"
+    ]
+    response = trader.request("GET", f"/licences/{case_no}/document/pdf")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    page = pymupdf.open(stream=response.content, filetype="pdf")[0]
+    text = page.get_text()
+    for value in (
+        licence_no,
+        "Operating licence for rough diamonds",
+        "毛坯鑽石經營准照",
+        "Licença de operação de diamantes em bruto",
+        "Lotus Rough Diamonds Limitada",
+        "import / 進口 / importação",
+    ):
+        assert value in text, value
+    image = Image.open(io.BytesIO(page.get_pixmap(dpi=150).tobytes("png")))
+    [link] = [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    answer = http("").get(link).json()  # what a phone gets from the QR code
+    assert answer["genuine"] is True and answer["hash_matches"] is True
+    assert answer["status"] == "active" and answer["holder"] == "Lotus Rough Diamonds Limitada"

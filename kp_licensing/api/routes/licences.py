@@ -26,6 +26,7 @@ from kp_licensing.api.responses import json_response
 from kp_licensing.services import cases, licence_documents
 from kp_licensing.services import licences as service
 from kp_licensing.services.cases import LICENCE, CaseAction
+from kp_licensing.support.settings import public_url
 from schemas.case import (
     AnswerBody,
     ReasonBody,
@@ -135,6 +136,31 @@ def licence_document(
             "Content-Disposition": f'attachment; filename="{number}.xml"',
             "X-Document-SHA256": signed.sha256,
         },
+    )
+
+
+@router.get(
+    "/{case_no}/document/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The printed licence."}},
+)
+def licence_pdf(
+    case_no: str, principal: MayViewCases, session: SessionDep, services: ServicesDep
+) -> Response:
+    """The operating licence for printing: its content in English, Chinese and Portuguese, and a
+    QR code that checks it (by number and the signed document's hash) and says whether it is
+    still in force."""
+    number, pdf = licence_documents.operating_licence_pdf(
+        session,
+        services.signer,
+        case_no=case_no,
+        actor=principal.actor,
+        base_url=public_url(services.settings),
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{number}.pdf"'},
     )
 
 
