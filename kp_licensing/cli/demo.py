@@ -24,6 +24,7 @@ from kp_licensing.services import accounts
 from kp_licensing.services.audit import Origin
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.support import security
+from kp_licensing.support.private import private_folder
 from kp_licensing.support.settings import Settings
 from schemas.accounts import NewUser
 from schemas.common import Role
@@ -110,9 +111,32 @@ class Client:
             raise RuntimeError(f"{method} {path} -> {response.status_code}: {response.text}")
         return response.json() if response.content else None
 
+    def download(self, path: str) -> bytes:
+        response = self.http.get(path)
+        if response.is_error:
+            raise RuntimeError(f"GET {path} -> {response.status_code}: {response.text}")
+        return response.content
+
     def upload(self, kind: str) -> str:
         files = {"file": (f"{kind}.pdf", TINY_PDF, "application/pdf")}
         return str(self.call("POST", "/documents", files=files, data={"kind": kind})["id"])
+
+
+def save_licence(
+    settings: Settings, trader: Client, case_no: str, licence_no: str, tell: Callable[[str], None]
+) -> None:
+    """The licence's signed document and its PDF, saved under the data folder's ``demo/`` when
+    the service's data folder is here (``make run`` then ``kp-licensing demo``), so a person can
+    open them and check the signature: ``xmlsec1 --verify --trusted-pem var/pki/ca.pem ...``."""
+    if not settings.data_dir.is_dir():
+        tell("the service's data folder is not here: the licence's documents are not saved")
+        return
+    folder = private_folder(settings.data_dir / "demo")
+    for suffix, path in (("xml", "document"), ("pdf", "document/pdf")):
+        (folder / f"{licence_no}.{suffix}").write_bytes(
+            trader.download(f"/licences/{case_no}/{path}")
+        )
+    tell(f"trader downloaded licence {licence_no}, signed (XML) and printed (PDF), into {folder}")
 
 
 def run_demo(
@@ -236,6 +260,8 @@ def run_demo(
         f"officer approved: licence {state['licence_no']} for {', '.join(state['activities'])}, "
         f"issued {state['issued_on']}, expires {state['expires_on']}"
     )
+
+    save_licence(settings, trader, case_no, state["licence_no"], tell)
 
     suspended = supervisor.call(
         "POST",

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from kp_licensing.cli.demo import STAFF, seed_staff
+from edi import licence_document
+from kp_licensing.cli.demo import STAFF, run_demo, seed_staff
 from kp_licensing.support.settings import Settings
 from tests.api.client import Api
 from tests.api.conftest import Staff
+from tests.edi.conftest import xmlsec1_verify
 from tests.test_ops_cli import run
 
 pytestmark = pytest.mark.processes
@@ -48,3 +50,18 @@ def test_seeding_finds_the_service_database_from_its_settings(
     seed_staff(settings)
     seed_staff(settings)  # again: accounts already there are fine
     Api.login(service, "demo-officer", STAFF["demo-officer"][2])
+
+
+def test_the_local_demo_saves_the_licence_signed_and_printed(
+    service: str, settings: Settings
+) -> None:
+    said: list[str] = []
+    run_demo(settings, service, echo=said.append)
+    [line] = [s for s in said if "trader downloaded licence" in s]
+    licence_no = line.split("licence ")[1].split(",")[0]
+    folder = settings.data_dir / "demo"
+    document = folder / f"{licence_no}.xml"
+    assert (folder / f"{licence_no}.pdf").read_bytes().startswith(b"%PDF-")
+    root = f"{licence_document.FORMAT.namespace}:OperatingLicence"
+    done = xmlsec1_verify(document, trusted=settings.pki_dir / "ca.pem", root=root)
+    assert done.returncode == 0, done.stderr
