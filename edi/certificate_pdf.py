@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from edi.pdf import MARGIN, Page, printed, verification_link
+from edi.pdf import AUTHORITY_LABEL, MARGIN, Page, printed, verification_link
 from schemas.certificate import ISSUING_AUTHORITY, STATEMENT, TITLE, KpCertificate, Multilingual
 
 #: The labels of the items, in the three languages.
@@ -14,7 +14,7 @@ LABELS = {
     "number": Multilingual(en="Certificate number", zh="證書編號", pt="Número do certificado"),
     "issued": Multilingual(en="Date of issue", zh="簽發日期", pt="Data de emissão"),
     "expires": Multilingual(en="Date of expiry", zh="有效期至", pt="Data de validade"),
-    "authority": Multilingual(en="Issuing authority", zh="簽發機關", pt="Entidade emissora"),
+    "authority": AUTHORITY_LABEL,
     "exporter": Multilingual(en="Exporter", zh="出口商", pt="Exportador"),
     "importer": Multilingual(en="Importer", zh="進口商", pt="Importador"),
     "origin": Multilingual(en="Country of origin", zh="原產國", pt="País de origem"),

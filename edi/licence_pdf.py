@@ -5,12 +5,12 @@ code linking to its verification (which also says whether it is still in force).
 from __future__ import annotations
 
 from edi.licence_document import TITLE, OperatingLicenceDocument
-from edi.pdf import Page, printed, verification_link
+from edi.pdf import AUTHORITY_LABEL, Page, printed, verification_link
 from schemas.certificate import ISSUING_AUTHORITY, Multilingual
 
 LABELS = {
     "number": Multilingual(en="Licence number", zh="准照編號", pt="Número da licença"),
-    "authority": Multilingual(en="Issuing authority", zh="簽發機關", pt="Entidade emissora"),
+    "authority": AUTHORITY_LABEL,
     "holder": Multilingual(en="Holder", zh="持有人", pt="Titular"),
     "registration": Multilingual(
         en="Business registration number", zh="商業登記編號", pt="Número de registo comercial"

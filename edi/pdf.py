@@ -98,6 +98,10 @@ class Page:
         self.y -= 3
 
 
+#: The label every document's issuing authority is printed under.
+AUTHORITY_LABEL = Multilingual(en="Issuing authority", zh="簽發機關", pt="Entidade emissora")
+
+
 def verification_link(base_url: str, kind: str, number: str, sha256: str) -> str:
     """What the QR code says: where anyone checks this document (``kind``: ``certificates``,
     ``licences``) by its number and hash."""

@@ -18,3 +18,11 @@ from kp_licensing.api.language import SayingJSONResponse
 
 def json_response(model: BaseModel) -> Response:
     return SayingJSONResponse(model.model_dump(mode="json"))
+
+
+def attachment(data: bytes, *, media_type: str, filename: str, **headers: str) -> Response:
+    """Bytes the service made (a signed document, its PDF) as a download, never shown inline;
+    ``headers`` beside (``X_Document_SHA256`` is sent as ``X-Document-SHA256``)."""
+    extra = {name.replace("_", "-"): value for name, value in headers.items()}
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(data, media_type=media_type, headers={**disposition, **extra})

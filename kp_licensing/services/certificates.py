@@ -121,10 +121,9 @@ def verify(
         throttle.failed(session, subjects)
     status = status_on(row, macao_date(datetime.now(UTC)))
     replaced_by = store.replacement_of(session, row.number)
-    lines = store.lines(session, row.number)
     summary = (
         None
-        if not matches
+        if not matches  # read only for who shows the hash
         else CertificateSummary(
             exporter=row.exporter,
             importer=row.importer,
@@ -135,7 +134,7 @@ def verify(
             parcels=row.parcels,
             carats=row.carats,
             value_usd=row.value_usd,
-            hs_codes=sorted({line.hs_code for line in lines}),
+            hs_codes=sorted({line.hs_code for line in store.lines(session, row.number)}),
         )
     )
     if matches is False:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import dataclasses
 import logging
 import os
@@ -82,17 +83,18 @@ class PayloadCipher(PayloadCodec, WithSerializationContext):
     refused in another's (its metadata names another workflow, and changing it breaks the
     authentication). The codec endpoint, which has no context, reads the id there."""
 
-    def __init__(self, keyring: Keyring, *, accept_plaintext: bool, workflow_id: str = "") -> None:
+    def __init__(self, keyring: Keyring, *, accept_plaintext: bool) -> None:
         self._keyring = keyring
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
         self._accept_plaintext = accept_plaintext
-        self._workflow_id = workflow_id
+        self._workflow_id = ""
 
     def with_context(self, context: SerializationContext) -> PayloadCipher:
-        workflow_id = getattr(context, "workflow_id", None) or ""
-        return PayloadCipher(
-            self._keyring, accept_plaintext=self._accept_plaintext, workflow_id=workflow_id
-        )
+        """This cipher for one workflow's payloads (called by the SDK for every conversion, so
+        it copies the object and shares the ciphers rather than building them again)."""
+        bound = copy.copy(self)
+        bound._workflow_id = getattr(context, "workflow_id", None) or ""
+        return bound
 
     @staticmethod
     def _associated(key_id: str, workflow_id: str) -> bytes:

@@ -22,7 +22,7 @@ from kp_licensing.api.deps import (
     SessionDep,
     TemporalDep,
 )
-from kp_licensing.api.responses import json_response
+from kp_licensing.api.responses import attachment, json_response
 from kp_licensing.services import cases, licence_documents
 from kp_licensing.services import licences as service
 from kp_licensing.services.cases import LICENCE, CaseAction
@@ -129,13 +129,11 @@ def licence_document(
     number, signed = licence_documents.operating_licence(
         session, services.signer, case_no=case_no, actor=principal.actor
     )
-    return Response(
+    return attachment(
         signed.data,
         media_type="application/xml",
-        headers={
-            "Content-Disposition": f'attachment; filename="{number}.xml"',
-            "X-Document-SHA256": signed.sha256,
-        },
+        filename=f"{number}.xml",
+        X_Document_SHA256=signed.sha256,
     )
 
 
@@ -157,11 +155,7 @@ def licence_pdf(
         actor=principal.actor,
         base_url=public_url(services.settings),
     )
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{number}.pdf"'},
-    )
+    return attachment(pdf, media_type="application/pdf", filename=f"{number}.pdf")
 
 
 @router.get("/{case_no}/history", response_model=list[Transition])
