@@ -46,6 +46,7 @@ class PermitStatus(StrEnum):
     discrepancy = "discrepancy"  # an arrival or exit that did not match: an officer decides
     cleared = "cleared"  # import: arrived and cleared (used)
     completed = "completed"  # transit: left Macao as it entered (used)
+    used = "used"  # export: left Macao under its KP certificate
     rejected = "rejected"
     lapsed = "lapsed"
     withdrawn = "withdrawn"
@@ -61,6 +62,7 @@ PERMIT_FINAL = frozenset(
     {
         PermitStatus.cleared,
         PermitStatus.completed,
+        PermitStatus.used,
         PermitStatus.rejected,
         PermitStatus.lapsed,
         PermitStatus.withdrawn,
@@ -132,6 +134,19 @@ ValidityDays = Annotated[int, Field(ge=1, le=365)]
 CaratTolerance = Annotated[Decimal, Field(ge=0)]
 
 
+class CertificatePolicy(BaseModel):
+    """The rules a certificate runs under, fixed when it is applied for (from the settings)."""
+
+    fee_mop: Decimal = Field(gt=0)
+    prefix: str = Field(pattern=r"^[A-Z]{2}$")
+    validity_days: int = Field(ge=1, le=60)
+    service_days: int = Field(ge=1, le=100)
+    public_holidays: list[date]
+    four_eyes: bool
+    confirmation_reminder_days: int = Field(ge=1, le=365)
+    confirmation_escalation_days: int = Field(ge=1, le=365)
+
+
 class PermitPolicy(BaseModel):
     """The configurable rules a shipment case runs under, fixed at submission (from the
     settings)."""
@@ -139,6 +154,9 @@ class PermitPolicy(BaseModel):
     validity_days: ValidityDays
     info_request_days: DaysToAnswer
     carat_tolerance: CaratTolerance
+    #: An export's KP certificate (applied for with it); None for imports, transits and
+    #: exports applied for before certificates were issued.
+    certificate: CertificatePolicy | None = None
 
 
 class Hold(BaseModel):
@@ -175,6 +193,15 @@ class PermitState(BaseModel):
     exit: Arrival | None = None
     #: What an inspection found that the licence does not say (a stored sentence is verbatim).
     incident: Message | None = None
+    #: An export's KP certificate: whether its process was started, and the certificate in
+    #: force as that process last said.
+    certificate_started: bool = False
+    #: Who approved the export (checked its file): four-eyes keeps them from validating.
+    approved_by: Actor | None = None
+    certificate_no: str | None = None
+    certificate_status: str | None = None
+    certificate_expires_on: date | None = None
+    departed_on: date | None = None
     seq: int = 0
     updated_at: datetime | None = None
 
@@ -231,6 +258,17 @@ class ResolveBody(Body):
 
 
 class Resolve(ResolveBody, Sent):
+    model_config = ConfigDict(extra="ignore")
+
+    actor: Actor
+
+
+class RecordDepartureBody(Body):
+    departed_on: date = Field(description="The day the export left Macao (Macao time).")
+    note: LongText | None = None
+
+
+class RecordDeparture(RecordDepartureBody, Sent):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor

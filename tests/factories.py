@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session
 
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.store.models import Document, Operator, User
+from kp_licensing.store.models import Document, Licence, Operator, User
 from kp_licensing.support.settings import Settings
 from schemas.common import Actor, DocumentRef, Role
 from schemas.licence import (
@@ -112,10 +112,17 @@ def licence_start(operator_id: int, **policy: object) -> LicenceStart:
 
 
 def permit_start(
-    operator_id: int, kind: str = "transit", today: date | None = None, **changes: object
+    operator_id: int,
+    kind: str = "transit",
+    today: date | None = None,
+    *,
+    licence_no: str = "OL-2026-0001-06",
+    certificate: bool = False,
+    **changes: object,
 ) -> PermitStart:
     """A shipment case as the service would start it, for a licence valid two more years
-    (``today`` as the clock of the Temporal server the case runs on)."""
+    (``today`` as the clock of the Temporal server the case runs on); an export applied for
+    with its KP certificate if ``certificate``."""
     today = today or datetime.now(UTC).date()
     application = PermitApplication.model_validate(
         {
@@ -141,11 +148,35 @@ def permit_start(
         application=application,
         documents=document_refs(["commercial_invoice"]),
         submitted_at=datetime.now(UTC),
-        policy=Settings().permit_policy(),
-        licence_no="OL-2026-0001-06",
+        policy=Settings().permit_policy(certificate=certificate),
+        licence_no=licence_no,
         licence_expires_on=today + timedelta(days=700),
     )
     return PermitStart(state=state, submitted_by=actor(Role.trader, 7, operator_id))
+
+
+def licence_row(session: Session, operator_id: int, licence_no: str) -> Licence:
+    """An operating licence in force, as its projection holds it (what a certificate names as
+    its exporter's address)."""
+    started = licence_start(operator_id)
+    now = datetime.now(UTC)
+    row = Licence(
+        case_no=started.state.case_no,
+        operator_id=operator_id,
+        status="active",
+        licence_no=licence_no,
+        applicant_name="Lotus",
+        business_registration_no=started.state.application.business_registration_no,
+        issued_on=now.date(),
+        expires_on=now.date() + timedelta(days=700),
+        submitted_at=now,
+        updated_at=now,
+        seq=1,
+        state=started.state.model_dump(mode="json"),
+    )
+    session.add(row)
+    session.commit()
+    return row
 
 
 def macao_today() -> date:

@@ -37,6 +37,7 @@ WORKFLOW_DEFINITIONS = {
     "workflows.permit",
     "workflows.holds",
     "workflows.housekeeping",
+    "workflows.certificate",
 }
 
 

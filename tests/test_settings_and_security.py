@@ -13,7 +13,7 @@ from kp_licensing.domain.errors import Unauthenticated
 from kp_licensing.support import security
 from kp_licensing.support.settings import Settings
 from schemas.licence import LicencePolicy
-from schemas.permit import PermitPolicy
+from schemas.permit import CertificatePolicy, PermitPolicy
 
 PG = "postgresql+psycopg://kp@db/kp"
 STRONG = "5d0f3c9e8a7b61f24c3e9d8a0b7f6e51c2a4d9e8f7b6a5c3"  # as `openssl rand -hex 24` makes
@@ -136,9 +136,14 @@ def test_api_keys_are_stored_only_as_hashes() -> None:
 
 def test_policy_defaults_are_the_settings_alone() -> None:
     """A case's policy is fixed from the settings at submission; the models carry bounds, not
-    a second set of defaults that could disagree."""
-    for model in (LicencePolicy, PermitPolicy):
-        assert all(field.is_required() for field in model.model_fields.values()), model
+    a second set of defaults that could disagree (an optional part is absent, None, unless the
+    settings give it: an export's certificate)."""
+    for model in (LicencePolicy, PermitPolicy, CertificatePolicy):
+        for name, field in model.model_fields.items():
+            assert field.is_required() or field.default is None, (model, name)
+    assert Settings().permit_policy().certificate is None
+    export = Settings().permit_policy(certificate=True).certificate
+    assert export is not None and export.fee_mop == Settings().kp_certificate_fee_mop
     settings = Settings()
     assert settings.licence_policy().validity_years == settings.licence_validity_years
     assert settings.permit_policy().validity_days == settings.permit_validity_days

@@ -171,6 +171,16 @@ class CaseWorkflow:
         if sent_with is not None and (update is None or update.id != sent_with):
             guarded(lambda: refuse_replay(actor, state.case_no))
 
+    def _may_hold(self, actor: Actor, what: str) -> bool:
+        """A signal cannot be refused: one from an actor who may not hold cases (only
+        officers, or the service on their behalf) is ignored, and logged."""
+        try:
+            authorise(actor, Authority.hold, operator_id=self._state.operator_id, case_no="")
+        except DomainError:
+            workflow.logger.warning("%s ignored: %s may not send it", what, actor)
+            return False
+        return True
+
     def _begin(self, state: Any) -> None:
         self._state = state
         self._lock = asyncio.Lock()

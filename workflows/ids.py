@@ -10,3 +10,8 @@ def licence_workflow_id(case_no: str) -> str:
 
 def permit_workflow_id(case_no: str) -> str:
     return f"permit-{case_no}"
+
+
+def certificate_workflow_id(case_no: str) -> str:
+    """The KP certificate of export case ``case_no`` (one process per export)."""
+    return f"certificate-{case_no}"

@@ -15,9 +15,10 @@ Messages:
 Timers: the information-request deadline (lapse), the last day of validity (an unused licence
 expires; a transit not out by then becomes a discrepancy for an officer).
 
-An approved export waits, unused, for its KP certificate: the certificate process will start
-``CertificateWorkflow`` as a child of this workflow from the ``approve`` handler (the export's
-stock draws are already held, and are given back if the licence ends unused).
+An export is applied for together with its KP certificate: ``CertificateWorkflow``, started
+as a child when the export is submitted (``workflows/permit_export.py``: what the two tell each
+other, and the export's departure under a valid certificate, after which its carats are
+consumed for good; an export that ends unused gives them back).
 """
 
 from __future__ import annotations
@@ -31,9 +32,8 @@ with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import permit_guards as guards
     from kp_licensing.domain import permits as rules
     from kp_licensing.domain.authority import Authority
-    from kp_licensing.domain.authority import check as authorise
     from kp_licensing.domain.clock import macao_date, start_of_macao_day
-    from kp_licensing.domain.errors import Conflict, Forbidden
+    from kp_licensing.domain.errors import Conflict
     from schemas.case import AnswerInformation, Reason, RequestInformation
     from schemas.common import SYSTEM_ACTOR, Actor
     from schemas.messages import Message, say
@@ -67,6 +67,7 @@ with workflow.unsafe.imports_passed_through():
         number_approval,
         number_key,
     )
+    from workflows.permit_export import ExportCertificate
 
 #: Patches: histories recorded before these checks replay as they ran (see ``_found_on`` and
 #: ``_found``).
@@ -78,7 +79,7 @@ workflow_id = permit_workflow_id
 
 
 @workflow.defn
-class PermitWorkflow(CaseWorkflow):
+class PermitWorkflow(ExportCertificate, CaseWorkflow):
     record_activity = staticmethod(PermitActivities.record)
     numbered_record_activity = staticmethod(PermitActivities.record_numbered)
     transition_model = PermitTransition
@@ -91,6 +92,7 @@ class PermitWorkflow(CaseWorkflow):
 
     @workflow.run
     async def run(self, start: PermitStart) -> PermitState:
+        await self._start_certificate(recorded=start.state.seq >= 1)
         return await self._live(  # type: ignore[no-any-return]
             start.submitted_by, PermitStatus.under_review, self.submitted_notice(self._state)
         )
@@ -105,6 +107,9 @@ class PermitWorkflow(CaseWorkflow):
                 return say("notice.permit.export_submitted", case_no=state.case_no)
             case PermitKind.transit:
                 return say("notice.permit.transit_submitted", case_no=state.case_no)
+
+    async def _after_transition(self, transition: PermitTransition) -> None:
+        await self._tell_certificate(transition)
 
     def _validity_end(self) -> datetime | None:
         """When the licence stops being usable: the start of the day after its last day."""
@@ -229,6 +234,7 @@ class PermitWorkflow(CaseWorkflow):
                 )
             today = macao_date(workflow.now())
             s.issued_on = today
+            s.approved_by = cmd.actor
             s.valid_until = rules.valid_until(today, s.policy.validity_days, s.licence_expires_on)
             return await self._transition(
                 cmd.actor,
@@ -408,17 +414,9 @@ class PermitWorkflow(CaseWorkflow):
         guarded(lambda: guards.guard_resolve(self._state))
 
     def _holds_from(self, actor: Actor) -> bool:
-        """A signal cannot be refused: one from an actor who may not hold cases (only officers,
-        or the service on their behalf) is ignored, and logged. Histories recorded before this
-        check replay without it."""
-        if not workflow.patched("hold-authority"):
-            return True
-        try:
-            authorise(actor, Authority.hold, operator_id=self._state.operator_id, case_no="")
-        except Forbidden:
-            workflow.logger.warning("hold or release ignored: %s may not hold cases", actor)
-            return False
-        return True
+        """Holds and releases only from who may hold cases (``_may_hold``); histories recorded
+        before this check replay without it."""
+        return not workflow.patched("hold-authority") or self._may_hold(actor, "hold or release")
 
     @workflow.signal
     async def hold(self, cmd: PlaceHold) -> None:

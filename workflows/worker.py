@@ -9,7 +9,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from edi.signer import Signer
 from kp_licensing.store.db import SessionFactory
+from workflows.certificate import CertificateWorkflow
+from workflows.certificate_activities import CertificateActivities
 from workflows.hold_activities import HoldActivities
 from workflows.holds import ListingHoldsWorkflow
 from workflows.housekeeping import HousekeepingWorkflow
@@ -19,7 +22,13 @@ from workflows.licence_activities import LicenceActivities
 from workflows.permit import PermitWorkflow
 from workflows.permit_activities import PermitActivities
 
-WORKFLOWS = [LicenceWorkflow, PermitWorkflow, ListingHoldsWorkflow, HousekeepingWorkflow]
+WORKFLOWS = [
+    LicenceWorkflow,
+    PermitWorkflow,
+    CertificateWorkflow,
+    ListingHoldsWorkflow,
+    HousekeepingWorkflow,
+]
 
 #: The sandbox, with our workflow modules passed through: by default it re-imports (and, with no
 #: bytecode cache, compiles) the module of a workflow class for every run it starts, about an
@@ -38,12 +47,15 @@ def build_worker(
     sessions: SessionFactory,
     executor: ThreadPoolExecutor,
     housekeeping: HousekeepingActivities | None = None,
+    signer: Signer | None = None,
 ) -> Worker:
     """A worker for ``task_queue``; activities are synchronous (database calls), run on
     ``executor``. The service's worker runs the ``housekeeping`` too (it needs the documents
-    folder); workers of tests about cases leave it out."""
+    folder); workers of tests about cases leave it out. ``signer`` signs the KP certificates
+    issued (without it, an issue waits, retried, until a worker that has it runs)."""
     licences = LicenceActivities(sessions)
     permits = PermitActivities(sessions)
+    certificates = CertificateActivities(sessions, signer)
     holds = HoldActivities(sessions, client)
     chores = (
         []
@@ -62,6 +74,9 @@ def build_worker(
             permits.record,
             permits.record_numbered,
             permits.allocate_number,
+            certificates.record,
+            certificates.issue,
+            certificates.void,
             holds.hold_operator_shipments,
             holds.hold_listed_cases,
             *chores,

@@ -20,6 +20,7 @@ from kp_licensing.api.language import Language, SayingJSONResponse
 from kp_licensing.api.routes import (
     audit,
     auth,
+    certificates,
     codec,
     documents,
     licences,
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications,
         participants,
         permits,
+        certificates,
         audit,
         codec,
         verification,

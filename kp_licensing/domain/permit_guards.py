@@ -109,6 +109,22 @@ def guard_found_on(state: PermitState, on: date, today: date) -> None:
     raise RuleViolation("permit.entry_date_outside", details=details, first=first, **said)
 
 
+def guard_departed_on(state: PermitState, on: date, today: date) -> None:
+    """An export leaves while its licence is valid, and not after today (Macao)."""
+    first = state.issued_on
+    last = min(today, state.valid_until) if state.valid_until else today
+    if first is not None and first <= on <= last:
+        return
+    raise RuleViolation(
+        "permit.departure_date_outside",
+        details=[{"field": "departed_on", "message": _say_between(first or last, last)}],
+        on=on,
+        first=first or last,
+        last=last,
+        permit_no=state.permit_no,
+    )
+
+
 def _say_between(first: date, last: date) -> dict[str, object]:
     return say("range.dates", first=first, last=last).model_dump(mode="json")
 

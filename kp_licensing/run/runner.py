@@ -12,7 +12,8 @@ from datetime import timedelta
 
 import uvicorn
 
-from edi.pki import DevelopmentPki
+from edi.pki import DevelopmentPki, load_signer
+from edi.signer import Signer
 from kp_licensing.api.app import create_app
 from kp_licensing.run.devserver import TemporalDevServer, ensure_port_free
 from kp_licensing.run.reconnect import connect_until_up
@@ -87,6 +88,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             housekeeping=HousekeepingActivities(
                 sessions, document_store(settings), unused_days=settings.documents_unused_days
             ),
+            signer=worker_signer(settings),
         )
         await ensure_housekeeping(
             client,
@@ -99,6 +101,16 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             )
             await stop.wait()
     engine.dispose()
+
+
+def worker_signer(settings: Settings) -> Signer | None:
+    """DSEDT's signer for the certificates this worker issues; unreadable, the worker runs
+    without it (every other process goes on; an issue waits until a worker has it)."""
+    try:
+        return load_signer(*settings.signing_files())
+    except (OSError, ValueError) as error:
+        log.error("signing key unavailable, no certificate can be issued: %s", error)
+        return None
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

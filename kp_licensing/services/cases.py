@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -13,17 +14,27 @@ from anyio import to_thread
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from kp_licensing.domain.errors import Conflict, NotFound
+from kp_licensing.domain.errors import Conflict, NotFound, Unavailable
 from kp_licensing.services.access import shown_to, visible
 from kp_licensing.services.documents import hand_to_case
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.store import licences, permits, projection, submissions
+from kp_licensing.store import certificate_cases, licences, permits, projection, submissions
 from kp_licensing.store.case_json import stored_case
+from kp_licensing.store.certificate_models import CertificateCase
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Licence
 from kp_licensing.store.permit_models import Permit
 from kp_licensing.store.projection import to_transition
 from schemas.case import AnswerBody, AnswerInformation, Reason, RequestInformation
+from schemas.certificate_case import (
+    CertificateCaseState,
+    CertificateCaseStatus,
+    CertificateStart,
+    CertificateTransition,
+    IssueCertificate,
+    RecordPayment,
+    VoidCertificate,
+)
 from schemas.common import Actor
 from schemas.licence import (
     Approve,
@@ -41,10 +52,12 @@ from schemas.permit import (
     PermitStatus,
     PermitTransition,
     RecordCrossing,
+    RecordDeparture,
     Resolve,
 )
 from schemas.shipment import Arrival
-from workflows import licence, permit
+from workflows import certificate, licence, permit
+from workflows.ids import certificate_workflow_id
 
 
 class CaseAction(StrEnum):
@@ -63,6 +76,16 @@ class CaseAction(StrEnum):
     record_entry = "record_entry"
     record_exit = "record_exit"
     resolve = "resolve"
+    record_departure = "record_departure"
+    record_payment = "record_payment"
+    issue_certificate = "issue_certificate"
+    void_certificate = "void_certificate"
+
+
+#: How often, and how long between, an action waits for the workflow of a case that another
+#: workflow starts (its projection is written with the submission, a moment before).
+STARTING_ATTEMPTS = 8
+STARTING_PAUSE = 0.1
 
 
 @dataclass(frozen=True)
@@ -103,6 +126,8 @@ class CaseProcess:
     events: Callable[[Session, str], list[Any]]
     #: The actions a person may take on this kind of case, and how each is sent.
     steps: dict[CaseAction, Step]
+    #: Whether its cases are submitted (a certificate's is started by its export's workflow).
+    submitted: bool = True
 
     @property
     def run(self) -> Any:
@@ -171,9 +196,38 @@ PERMIT = CaseProcess(
         CaseAction.record_entry: Step(permit.PermitWorkflow.record_entry, crossing),
         CaseAction.record_exit: Step(permit.PermitWorkflow.record_exit, crossing),
         CaseAction.resolve: Step(permit.PermitWorkflow.resolve, with_actor(Resolve)),
+        CaseAction.record_departure: Step(
+            permit.PermitWorkflow.record_departure, with_actor(RecordDeparture)
+        ),
     },
 )
-PROCESSES = {p.kind: p for p in (LICENCE, PERMIT)}
+#: An export's KP certificate: a case of its own, under the export's case number.
+CERTIFICATE = CaseProcess(
+    kind="certificate",
+    missing=lambda case_no: NotFound("certificate.case_not_found", case_no=case_no),
+    workflow=certificate.CertificateWorkflow,
+    start_model=CertificateStart,
+    state_model=CertificateCaseState,
+    status=CertificateCaseStatus,
+    workflow_id=certificate_workflow_id,
+    project=certificate_cases.apply_record,
+    table=CertificateCase,
+    transition_model=CertificateTransition,
+    events=certificate_cases.events,
+    steps={
+        CaseAction.record_payment: Step(
+            certificate.CertificateWorkflow.record_payment, with_actor(RecordPayment)
+        ),
+        CaseAction.issue_certificate: Step(
+            certificate.CertificateWorkflow.issue, with_actor(IssueCertificate)
+        ),
+        CaseAction.void_certificate: Step(
+            certificate.CertificateWorkflow.void, with_actor(VoidCertificate)
+        ),
+    },
+    submitted=False,
+)
+PROCESSES = {p.kind: p for p in (LICENCE, PERMIT, CERTIFICATE)}
 
 
 def find_case(session: Session, process: CaseProcess, *, case_no: str, actor: Actor) -> Any:
@@ -227,12 +281,20 @@ async def act(
     # its write is in the database, and a request must not hold a pooled connection that long.
     session.close()
     workflow_id = process.workflow_id(row.case_no)
-    try:
-        return await engine.execute(workflow_id, update, command, case_no=row.case_no)
-    except Conflict:
-        if not await _start_if_never_started(session, engine, process, row.case_no):
-            raise
-        return await engine.execute(workflow_id, update, command, case_no=row.case_no)
+    for attempt in range(STARTING_ATTEMPTS):
+        try:
+            return await engine.execute(workflow_id, update, command, case_no=row.case_no)
+        except Conflict as refused:
+            if refused.message.code != "case.closed":
+                raise
+            if process.submitted:
+                if not await _start_if_never_started(session, engine, process, row.case_no):
+                    raise
+                return await engine.execute(workflow_id, update, command, case_no=row.case_no)
+            # A case another workflow starts (an export's certificate) may not be running yet
+            # just after the submission that recorded it: wait a little for it.
+            await asyncio.sleep(STARTING_PAUSE * (attempt + 1))
+    raise Unavailable("case.starting", case_no=row.case_no, retry_after=5, case=row.case_no)
 
 
 async def take(
@@ -296,6 +358,8 @@ async def _start_if_never_started(
     request died, or met Temporal down, and the sweep has not come yet): an action on it then
     goes through instead of being told the case is closed. False if it was started before (the
     refusal stands)."""
+    if not process.submitted:
+        return False
     submission = await to_thread.run_sync(submissions.get, session, case_no)
     if submission is None or submission.started_at is not None:
         return False

@@ -1,82 +1,132 @@
-"""Issuing Macao's KP certificates, and telling anyone whether one is genuine.
-
-Issuing allocates the number, builds the certificate, validates and signs it, and stores the
-signed bytes with their hash and the certificate's columns, all in one transaction: the
-counter's row stays locked meanwhile, so concurrent issues get consecutive numbers and a failed
-one gives its number back (no gaps, no number twice; a voided certificate keeps its own).
-"""
+"""Macao's KP certificates once issued (by ``CertificateWorkflow``'s activity,
+``workflows/certificate_activities``): printing them, and telling anyone whether one is
+genuine."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
+from anyio import to_thread
 from lxml import etree
 from sqlmodel import Session
 
 from edi import certificate_pdf, kp_certificate
-from edi.signer import Signer
 from edi.xmldsig import hardened_parser
-from kp_licensing.domain.clock import MACAO, macao_date
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import NotFound
 from kp_licensing.services import throttle
+from kp_licensing.services.access import visible
+from kp_licensing.services.cases import CERTIFICATE, act, find_case
+from kp_licensing.services.documents import hand_to_case
+from kp_licensing.services.temporal import ProcessEngine
+from kp_licensing.store import certificate_cases
 from kp_licensing.store import certificates as store
 from kp_licensing.store.certificate_models import KpCertificateRow
+from kp_licensing.store.documents import DocumentStore
 from schemas.certificate import (
-    CertificateContent,
     CertificateStatus,
     CertificateSummary,
     CertificateVerification,
-    KpCertificate,
 )
+from schemas.certificate_case import (
+    CertificateCasePage,
+    CertificateCaseStatus,
+    CertificateCaseSummary,
+    CertificateRecord,
+    RecordConfirmation,
+    RecordConfirmationBody,
+)
+from schemas.common import Actor
 from schemas.messages import say
 from schemas.shipment import canonical_certificate_number
 
 
-@dataclass(frozen=True)
-class Issued:
-    number: str
-    sha256: str
-    document: bytes
-
-
-def issue(
+async def record_confirmation(
     session: Session,
-    signer: Signer,
-    content: CertificateContent,
+    engine: ProcessEngine,
+    documents: DocumentStore,
     *,
-    prefix: str,
-    validity_days: int,
+    actor: Actor,
     case_no: str,
-    operator_id: int,
-    now: datetime | None = None,
-) -> Issued:
-    """Number, sign and store a certificate, committed; its number, hash and signed bytes."""
-    issued_at = (now or datetime.now(UTC)).astimezone(MACAO)
-    try:
-        number = store.allocate_number(session, prefix=prefix, year=issued_at.year)
-        certificate = KpCertificate.model_validate(
-            {
-                **content.model_dump(),
-                "number": number,
-                "issued_at": issued_at,
-                "expires_on": issued_at.date() + timedelta(days=validity_days),
-            }
+    body: RecordConfirmationBody,
+) -> CertificateRecord:
+    """An officer records the destination authority's confirmation, with its documents (the
+    exporter's uploads: the confirmation is usually sent to them, or passed on by them)."""
+
+    def command() -> RecordConfirmation:
+        case = find_case(session, CERTIFICATE, case_no=case_no, actor=actor)
+        refs = documents.refs(session, ids=body.document_ids, operator_id=case.operator_id)
+        hand_to_case(session, refs)
+        return RecordConfirmation(
+            actor=actor, received_on=body.received_on, documents=refs, note=body.note
         )
-        signed = kp_certificate.FORMAT.seal(kp_certificate.build(certificate), signer)
-        store.add(
-            session,
-            certificate,
-            document=signed.data,
-            sha256=signed.sha256,
-            case_no=case_no,
-            operator_id=operator_id,
+
+    return await act(  # type: ignore[no-any-return]
+        session,
+        engine,
+        CERTIFICATE,
+        case_no=case_no,
+        update=CERTIFICATE.workflow.record_confirmation,
+        command=await to_thread.run_sync(command),
+    )
+
+
+def worklist(
+    session: Session,
+    *,
+    status: list[CertificateCaseStatus] | None,
+    late: bool | None,
+    confirmation_overdue: bool | None,
+    operator_id: int | None,
+    limit: int,
+    offset: int,
+) -> CertificateCasePage:
+    """The officers' queue of certificates, the most urgent first: what is due and late
+    against the service standard, and what is used but still unconfirmed past its reminder."""
+    today = macao_date(datetime.now(UTC))
+    rows, total = certificate_cases.worklist(
+        session,
+        today=today,
+        status=[s.value for s in status] if status else None,
+        late=late,
+        confirmation_overdue=confirmation_overdue,
+        operator_id=operator_id,
+        limit=limit,
+        offset=offset,
+    )
+    items = [
+        CertificateCaseSummary(
+            case_no=row.case_no,
+            operator_id=row.operator_id,
+            status=CertificateCaseStatus(row.status),
+            permit_no=row.permit_no,
+            licence_status=row.licence_status,
+            certificate_no=row.certificate_no,
+            fee_paid=row.fee_paid,
+            due_on=row.due_on,
+            late=row.due_on is not None and row.due_on < today,
+            expires_on=row.expires_on,
+            departed_on=row.departed_on,
+            confirmation_due_on=row.confirmation_due_on,
+            confirmation_overdue=row.status == CertificateCaseStatus.used.value
+            and row.confirmation_due_on is not None
+            and row.confirmation_due_on < today,
+            escalated=row.escalated,
+            updated_at=row.updated_at,
         )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return Issued(number=number, sha256=signed.sha256, document=signed.data)
+        for row in rows
+    ]
+    return CertificateCasePage(items=items, total=total)
+
+
+def issued(session: Session, number: str, *, actor: Actor) -> KpCertificateRow:
+    """A certificate as issued, to its exporter's people and to staff (404 to anyone else)."""
+    canonical = canonical_certificate_number(number)
+    return visible(
+        store.get(session, canonical),
+        actor=actor,
+        missing=NotFound("certificate.not_found", number=canonical),
+    )
 
 
 def printable(session: Session, number: str, *, base_url: str) -> bytes:

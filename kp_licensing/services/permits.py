@@ -23,19 +23,19 @@ from kp_licensing.domain.errors import NotFound
 from kp_licensing.domain.numbering import permit_case_number
 from kp_licensing.services import cases, paging, registry
 from kp_licensing.services.access import searched_operator, visible
-from kp_licensing.services.cases import PERMIT
+from kp_licensing.services.cases import CERTIFICATE, PERMIT
 from kp_licensing.services.submissions import (
     by_idempotency_key,
     record,
     submit_once,
 )
 from kp_licensing.services.temporal import ProcessEngine
-from kp_licensing.store import licences, permits, sequences, submissions
+from kp_licensing.store import certificate_cases, licences, permits, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Submission
 from kp_licensing.store.permit_models import Permit
 from kp_licensing.support.settings import Settings
-from schemas.common import Actor, DocumentRef
+from schemas.common import SYSTEM_ACTOR, Actor, DocumentRef
 from schemas.licence import LicenceStatus
 from schemas.messages import say
 from schemas.permit import (
@@ -47,6 +47,7 @@ from schemas.permit import (
     PermitSummary,
 )
 from schemas.shipment import PermitKind
+from workflows.permit_export import certificate_start
 
 
 def find_case(session: Session, *, case_no: str, actor: Actor) -> Permit:
@@ -202,7 +203,7 @@ def _submit(
         documents=refs,
         checks=checks,
         submitted_at=datetime.now(UTC),
-        policy=settings.permit_policy(),
+        policy=settings.permit_policy(certificate=application.kind == PermitKind.export),
         licence_no=facts.licence.licence_no,
         licence_expires_on=facts.licence.expires_on,
     )
@@ -214,6 +215,12 @@ def _submit(
         print_=print_,
         idempotency_key=idempotency_key,
     )
+    if state.policy.certificate is not None:  # an export applies for its KP certificate
+        certificate = certificate_start(state, recorded=True).state
+        first = CERTIFICATE.workflow.submission_record(
+            certificate, SYSTEM_ACTOR, state.submitted_at
+        )
+        certificate_cases.apply_record(session, first, commit=False)
     try:
         session.commit()
     except IntegrityError:

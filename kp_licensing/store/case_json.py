@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Text, cast, select
 from sqlmodel import Session
 
+from kp_licensing.store.certificate_models import CertificateCase
 from kp_licensing.store.models import Licence
 from kp_licensing.store.permit_models import Permit
 
@@ -25,7 +26,7 @@ class StoredCase:
 
 
 def stored_case(
-    session: Session, table: type[Licence] | type[Permit], case_no: str
+    session: Session, table: type[Licence] | type[Permit] | type[CertificateCase], case_no: str
 ) -> StoredCase | None:
     columns = table.__table__.c  # type: ignore[union-attr]
     row = session.execute(

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from kp_licensing.store.models import UTCDateTime, utcnow
+from kp_licensing.store.models import CaseEventColumns, UTCDateTime, utcnow
 from kp_licensing.store.permit_models import CARATS, MONEY
 
 
@@ -43,6 +44,9 @@ class KpCertificateRow(SQLModel, table=True):
     #: The document exactly as signed, and the SHA-256 (hex) of those bytes.
     document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     sha256: str = Field(max_length=64, unique=True)
+    #: The issue that made it (``certificate-<case no>/<transition>``): a retried issue finds
+    #: the certificate it made instead of numbering another.
+    issue_key: str | None = Field(default=None, max_length=80, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -81,3 +85,44 @@ class IssuedDocument(SQLModel, table=True):
     document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     sha256: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CertificateCase(SQLModel, table=True):
+    """The certificate an export applied for, as of its latest transition (``seq``): the
+    officers' queue reads these columns (what is due, late, unconfirmed), the case its JSON."""
+
+    __tablename__ = "certificate_cases"
+    __table_args__ = (
+        Index("ix_certificate_cases_status_due", "status", "due_on", "case_no"),
+        Index("ix_certificate_cases_updated", "updated_at", "case_no"),
+    )
+
+    #: The export case's number (one certificate case per export).
+    case_no: str = Field(primary_key=True, max_length=32)
+    operator_id: int = Field(foreign_key="operators.id", index=True)
+    status: str = Field(max_length=20, index=True)
+    permit_no: str | None = Field(default=None, max_length=32)
+    licence_status: str = Field(max_length=20)
+    certificate_no: str | None = Field(default=None, max_length=40, index=True)
+    fee_paid: bool = False
+    #: The service standard's last day; null once issued or while the clock is paused.
+    due_on: date | None = Field(default=None)
+    expires_on: date | None = None
+    departed_on: date | None = None
+    #: When the destination's confirmation is chased (reminder), and whether an officer was
+    #: asked to chase it (escalated).
+    confirmation_due_on: date | None = Field(default=None, index=True)
+    escalated: bool = False
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    seq: int
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class CertificateEvent(CaseEventColumns, table=True):
+    """One transition of a certificate case: its history."""
+
+    __tablename__ = "certificate_events"
+    __table_args__ = (UniqueConstraint("case_no", "seq", name="uq_certificate_events_case_seq"),)
+
+    case_no: str = Field(foreign_key="certificate_cases.case_no", max_length=32, index=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -31,6 +34,7 @@ def add(
     sha256: str,
     case_no: str,
     operator_id: int,
+    issue_key: str | None = None,
 ) -> KpCertificateRow:
     """The certificate's rows, in the caller's transaction."""
     row = KpCertificateRow(
@@ -52,6 +56,7 @@ def add(
         replaces=certificate.replaces,
         document=document,
         sha256=sha256,
+        issue_key=issue_key,
     )
     session.add(row)
     session.flush()  # the parent first: the lines' foreign keys point at it
@@ -69,6 +74,15 @@ def add(
     for country in certificate.provenance:
         session.add(KpCertificateProvenance(number=certificate.number, country=country))
     return row
+
+
+def void(session: Session, number: str, *, reason: str, at: datetime) -> None:
+    """Void a valid certificate, in the caller's transaction (a repeat changes nothing)."""
+    session.execute(
+        update(KpCertificateRow)
+        .where(col(KpCertificateRow.number) == number, col(KpCertificateRow.status) == "valid")
+        .values(status="voided", void_reason=reason, voided_at=at)
+    )
 
 
 def get(session: Session, number: str) -> KpCertificateRow | None:

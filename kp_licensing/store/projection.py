@@ -45,13 +45,16 @@ def add_notice(
     operator_id: int,
     transition: TransitionLike,
     message: Message | None,
+    series: str = "",
 ) -> None:
-    """A notification for the operator, keyed by (case, transition) so a retry adds nothing;
-    the message is stored as data (code and params), rendered when read."""
+    """A notification for the operator, keyed by (case, series, transition) so a retry adds
+    nothing; the message is stored as data (code and params), rendered when read. ``series``
+    tells apart the transitions of two processes about one case (the export and its
+    certificate)."""
     if message is not None:
         session.add(
             Notification(
-                key=f"{case_no}/{transition.seq}",
+                key=f"{case_no}/{series}{transition.seq}",
                 operator_id=operator_id,
                 case_no=case_no,
                 kind=transition.action,
@@ -68,6 +71,7 @@ def rewrite(
     case_no: str,
     transition: TransitionLike,
     message: Message | None,
+    series: str = "",
 ) -> None:
     """Write again the event and notice of a transition already projected.
 
@@ -84,7 +88,7 @@ def rewrite(
     if message is not None:
         session.execute(
             update(Notification)
-            .where(col(Notification.key) == f"{case_no}/{transition.seq}")
+            .where(col(Notification.key) == f"{case_no}/{series}{transition.seq}")
             .values(**notice_fields(message), created_at=transition.at)
         )
 
@@ -120,6 +124,7 @@ def write(
     fill: Callable[[Any], None],
     consequences: Callable[[], None] | None = None,
     commit: bool = True,
+    series: str = "",
 ) -> bool:
     """Write one transition of a case idempotently: its row, its event and its notice (and the
     ``consequences`` a new transition has elsewhere); False if it had already been written.
@@ -152,6 +157,7 @@ def write(
             case_no=state.case_no,
             transition=transition,
             message=record.notice,
+            series=series,
         )
         session.commit()
         return False
@@ -162,6 +168,7 @@ def write(
         operator_id=state.operator_id,
         transition=transition,
         message=record.notice,
+        series=series,
     )
     if consequences is not None:
         consequences()

@@ -22,7 +22,7 @@ from kp_licensing.domain.passwords import PasswordPolicy, secret_problem
 from kp_licensing.support.payloads import Keyring
 from schemas.case import DaysToAnswer
 from schemas.licence import LicencePolicy, ValidityYears
-from schemas.permit import CaratTolerance, PermitPolicy, ValidityDays
+from schemas.permit import CaratTolerance, CertificatePolicy, PermitPolicy, ValidityDays
 
 #: OWASP Password Storage Cheat Sheet, Argon2id: m=19 MiB (in KiB), t=2, p=1.
 OWASP_MEMORY_KIB = 19 * 1024
@@ -121,6 +121,20 @@ class Settings(BaseSettings):
     kp_certificate_prefix: str = Field(default="MO", pattern=r"^[A-Z]{2}$")
     #: Days a certificate is valid after its issue: at most 60.
     kp_certificate_validity_days: int = Field(default=60, ge=1, le=60)
+    #: The fee per certificate, invoiced with the application and paid before issue (MOP;
+    #: Despacho 142/2019).
+    kp_certificate_fee_mop: Decimal = Field(
+        default=Decimal(70), gt=0, max_digits=12, decimal_places=2
+    )
+    #: Working days to issue a certificate from a complete file (the service standard).
+    kp_certificate_service_days: int = Field(default=10, ge=1, le=100)
+    #: Four-eyes: the officer who checked the file (approved the export) does not validate the
+    #: certificate.
+    kp_certificate_four_eyes: bool = True
+    #: Days after departure without the destination's confirmation before the trader is
+    #: reminded, and days after the reminder before an officer is asked to chase it.
+    kp_confirmation_reminder_days: int = Field(default=30, ge=1, le=365)
+    kp_confirmation_escalation_days: int = Field(default=30, ge=1, le=365)
 
     # Documents.
     upload_max_bytes: int = 10 * 1024 * 1024
@@ -216,11 +230,26 @@ class Settings(BaseSettings):
     def password_policy(self) -> PasswordPolicy:
         return PasswordPolicy(min_length=self.password_min_length)
 
-    def permit_policy(self) -> PermitPolicy:
+    def permit_policy(self, *, certificate: bool = False) -> PermitPolicy:
+        """The rules of a new shipment case; an export's (``certificate``) include its KP
+        certificate's."""
         return PermitPolicy(
             validity_days=self.permit_validity_days,
             info_request_days=self.info_request_days,
             carat_tolerance=self.carat_tolerance,
+            certificate=self.certificate_policy() if certificate else None,
+        )
+
+    def certificate_policy(self) -> CertificatePolicy:
+        return CertificatePolicy(
+            fee_mop=self.kp_certificate_fee_mop,
+            prefix=self.kp_certificate_prefix,
+            validity_days=self.kp_certificate_validity_days,
+            service_days=self.kp_certificate_service_days,
+            public_holidays=self.public_holidays,
+            four_eyes=self.kp_certificate_four_eyes,
+            confirmation_reminder_days=self.kp_confirmation_reminder_days,
+            confirmation_escalation_days=self.kp_confirmation_escalation_days,
         )
 
     def licence_policy(self) -> LicencePolicy:

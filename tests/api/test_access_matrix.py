@@ -1192,13 +1192,16 @@ def expected_refusal(row: Row[Any], caller: str) -> int | None:
 
 
 def every_row() -> dict[tuple[str, str], Row[Any]]:
-    """The rows of this file and those of ``test_access_matrix_permits.py`` (the shipment
-    licences, /permits, with the world they need), which no endpoint may have twice."""
-    # Imported here: that file imports this one for its helpers.
+    """The rows of this file, of ``test_access_matrix_permits.py`` (the shipment licences,
+    /permits, with the world they need) and of ``test_access_matrix_certificates.py`` (the KP
+    certificates), which no endpoint may have twice."""
+    # Imported here: those files import this one for its helpers.
+    from tests.api.test_access_matrix_certificates import CERTIFICATE_MATRIX
     from tests.api.test_access_matrix_permits import PERMIT_MATRIX
 
-    assert not set(MATRIX) & set(PERMIT_MATRIX), set(MATRIX) & set(PERMIT_MATRIX)
-    return {**MATRIX, **PERMIT_MATRIX}
+    tables = (MATRIX, PERMIT_MATRIX, CERTIFICATE_MATRIX)
+    assert sum(len(t) for t in tables) == len({k for t in tables for k in t}), "an endpoint twice"
+    return {**MATRIX, **PERMIT_MATRIX, **CERTIFICATE_MATRIX}
 
 
 def test_matrix_covers_every_endpoint() -> None:

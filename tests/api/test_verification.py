@@ -25,15 +25,16 @@ from kp_licensing.support.settings import Settings
 from tests.api.client import http
 from tests.factories import operator_row
 from tests.store.test_certificate_numbers import content
+from workflows import certificate_activities
 
 
 def _issue(
     sessions: SessionFactory, signer: KeySigner, now: datetime | None = None, **changes: Any
-) -> certificates.Issued:
+) -> certificate_activities.Issued:
     with sessions() as session:
         operator_id = operator_row(session).id
         assert operator_id is not None
-        return certificates.issue(
+        return certificate_activities.issue(
             session,
             signer,
             content().model_copy(update=changes),

@@ -12,12 +12,12 @@ from decimal import Decimal
 import pytest
 
 from edi.signer import KeySigner
-from kp_licensing.services import certificates
 from kp_licensing.store.certificate_models import KpCertificateRow
 from kp_licensing.store.db import SessionFactory
 from schemas.certificate import CertificateContent, Validation
 from schemas.shipment import Party, ShipmentLine
 from tests.factories import operator_row
+from workflows import certificate_activities
 
 ISSUES = 48
 
@@ -47,9 +47,9 @@ def prefix() -> str:
 
 def _issue(
     sessions: SessionFactory, signer: object, prefix: str, operator_id: int
-) -> certificates.Issued:
+) -> certificate_activities.Issued:
     with sessions() as session:
-        return certificates.issue(
+        return certificate_activities.issue(
             session,
             signer,  # type: ignore[arg-type]
             content(),

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from edi.signer import KeySigner
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.support.binaries import temporal_test_server
 from kp_licensing.support.payloads import data_converter
@@ -34,9 +35,11 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture(scope="session")
-async def worker(env: WorkflowEnvironment, sessions: SessionFactory) -> AsyncIterator[None]:
+async def worker(
+    env: WorkflowEnvironment, sessions: SessionFactory, dsedt: KeySigner
+) -> AsyncIterator[None]:
     with ThreadPoolExecutor(max_workers=8) as executor:
         async with build_worker(
-            env.client, task_queue=TASK_QUEUE, sessions=sessions, executor=executor
+            env.client, task_queue=TASK_QUEUE, sessions=sessions, executor=executor, signer=dsedt
         ):
             yield
