@@ -117,26 +117,35 @@ class Client:
             raise RuntimeError(f"GET {path} -> {response.status_code}: {response.text}")
         return response.content
 
+    @staticmethod
+    def public(base: str, path: str) -> Any:
+        """What anyone gets, without signing in (the public verification)."""
+        response = httpx.get(f"{base}/api/v1{path}", timeout=30)
+        response.raise_for_status()
+        return response.json()
+
     def upload(self, kind: str) -> str:
         files = {"file": (f"{kind}.pdf", TINY_PDF, "application/pdf")}
         return str(self.call("POST", "/documents", files=files, data={"kind": kind})["id"])
 
 
-def save_licence(
-    settings: Settings, trader: Client, case_no: str, licence_no: str, tell: Callable[[str], None]
-) -> None:
-    """The licence's signed document and its PDF, saved under the data folder's ``demo/`` when
-    the service's data folder is here (``make run`` then ``kp-licensing demo``), so a person can
-    open them and check the signature: ``xmlsec1 --verify --trusted-pem var/pki/ca.pem ...``."""
-    if not settings.data_dir.is_dir():
-        tell("the service's data folder is not here: the licence's documents are not saved")
-        return
-    folder = private_folder(settings.data_dir / "demo")
-    for suffix, path in (("xml", "document"), ("pdf", "document/pdf")):
-        (folder / f"{licence_no}.{suffix}").write_bytes(
-            trader.download(f"/licences/{case_no}/{path}")
-        )
-    tell(f"trader downloaded licence {licence_no}, signed (XML) and printed (PDF), into {folder}")
+def saver(
+    settings: Settings, trader: Client, tell: Callable[[str], None]
+) -> Callable[[str, str], None]:
+    """Saves a document the trader downloads (``name``, the service's ``path``) under the data
+    folder's ``demo/`` when the service's data folder is here (``make run`` then
+    ``kp-licensing demo``), so a person can open it and check its signature:
+    ``xmlsec1 --verify --trusted-pem var/pki/ca.pem ...``."""
+    here = settings.data_dir.is_dir()
+    if not here:
+        tell("the service's data folder is not here: the documents are not saved")
+
+    def save(name: str, path: str) -> None:
+        if here:
+            folder = private_folder(settings.data_dir / "demo")
+            (folder / name).write_bytes(trader.download(path))
+
+    return save
 
 
 def run_demo(
@@ -261,7 +270,11 @@ def run_demo(
         f"issued {state['issued_on']}, expires {state['expires_on']}"
     )
 
-    save_licence(settings, trader, case_no, state["licence_no"], tell)
+    save = saver(settings, trader, tell)
+    licence_no = state["licence_no"]
+    save(f"{licence_no}.xml", f"/licences/{case_no}/document")
+    save(f"{licence_no}.pdf", f"/licences/{case_no}/document/pdf")
+    tell(f"trader downloaded licence {licence_no}, signed (XML) and printed (PDF)")
 
     suspended = supervisor.call(
         "POST",
@@ -286,7 +299,17 @@ def run_demo(
             f"      #{t['seq']} {t['at'][:19]}Z {t['actor']['username']:<18} {t['action']:<22} "
             f"{t['from_status'] or '-':>14} -> {t['to_status']:<14} {t['reason'] or ''}"
         )
-    walk_shipments(trader, officer, upload=trader.upload, tell=tell)
+    walk_shipments(
+        trader,
+        officer,
+        supervisor,
+        upload=trader.upload,
+        save=save,
+        tell=tell,
+        verify=lambda path: Client.public(base, path),
+    )
+    if settings.data_dir.is_dir():
+        tell(f"every document saved is in {settings.data_dir / 'demo'}")
     echo(
         f"done: see {base}/docs for the API and http://127.0.0.1:{settings.temporal_ui_port} "
         f"for workflow licence-{case_no} in the Temporal web UI"

@@ -1,8 +1,10 @@
 """The shipment part of ``kp-licensing demo``: an import cleared and confirmed, an export drawing
-on it up to the point where its KP certificate is requested, and a transit in and out."""
+on it with its KP certificate (fee paid, validated by a second person, issued, verified by
+anyone, used at departure and confirmed by the destination), and a transit in and out."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +18,14 @@ class Caller(Protocol):
 
 
 def walk_shipments(
-    trader: Caller, officer: Caller, *, upload: Callable[[str], str], tell: Callable[[str], None]
+    trader: Caller,
+    officer: Caller,
+    supervisor: Caller,
+    *,
+    upload: Callable[[str], str],
+    save: Callable[[str, str], None],
+    tell: Callable[[str], None],
+    verify: Callable[[str], Any],
 ) -> None:
     today = macao_date(datetime.now(UTC))
     ship_on = (today + timedelta(days=3)).isoformat()
@@ -137,10 +146,15 @@ def walk_shipments(
         ),
     )
     tell(f"export of 400 ct applied for: case {export['case_no']}, {_summary(export['checks'])}")
-    exported = officer.call("POST", f"/permits/{export['case_no']}/approve", json={})["state"]
-    tell(
-        f"officer issued export licence {exported['permit_no']}; its KP certificate is the next "
-        "step (212.50 ct of the import remain)"
+    walk_certificate(
+        export["case_no"],
+        trader,
+        officer,
+        supervisor,
+        upload=upload,
+        save=save,
+        tell=tell,
+        verify=verify,
     )
 
     transit = trader.call(
@@ -155,6 +169,54 @@ def walk_shipments(
         f"transit {left['permit_no']} entered with seals {', '.join(seals['seals'])} and left "
         f"with the same seals intact: {left['status']}"
     )
+
+
+def walk_certificate(
+    case_no: str,
+    trader: Caller,
+    officer: Caller,
+    supervisor: Caller,
+    *,
+    upload: Callable[[str], str],
+    save: Callable[[str, str], None],
+    tell: Callable[[str], None],
+    verify: Callable[[str], Any],
+) -> None:
+    """The export's KP certificate, from its invoice to the destination's confirmation."""
+    at = f"/permits/{case_no}"
+    fee = trader.call("GET", f"{at}/certificate")["fee"]
+    tell(
+        f"certificate fee invoiced: {fee['currency']} {fee['amount']}, reference {fee['reference']}"
+    )
+    exported = officer.call("POST", f"{at}/approve", json={})["state"]
+    tell(f"officer checked the file and issued export licence {exported['permit_no']}")
+    officer.call(
+        "POST", f"{at}/certificate/payment", json={"amount": fee["amount"], "receipt": "DEMO-1"}
+    )
+    refused = officer.call("POST", f"{at}/certificate/issue", json={}, expect_error=True)
+    tell(f"the same officer may not validate it: {refused['detail']}")
+    issued = supervisor.call("POST", f"{at}/certificate/issue", json={})["state"]["certificate"]
+    number = issued["number"]
+    tell(f"supervisor validated KP certificate {number}, valid until {issued['expires_on']}")
+    save(f"{number}.xml", f"/certificates/{number}/document")
+    save(f"{number}.pdf", f"/certificates/{number}/document/pdf")
+    checked = verify(f"/verify/certificates/{number}?sha256={issued['sha256']}")
+    verdict = checked["verdict"]["text"]
+    tell(f"anyone verifying {number} with its QR code's hash: {verdict} ({checked['status']})")
+    for _ in range(100):  # the export hears of its certificate by signal, a moment later
+        if trader.call("GET", at)["certificate_status"] == "valid":
+            break
+        time.sleep(0.1)
+    today = macao_date(datetime.now(UTC)).isoformat()
+    used = officer.call("POST", f"{at}/departure", json={"departed_on": today})["state"]
+    tell(f"the export left Macao today: licence {used['status']}, its carats consumed")
+    document = upload("import_confirmation")
+    confirmed = officer.call(
+        "POST",
+        f"{at}/certificate/confirmation",
+        json={"received_on": today, "document_ids": [document]},
+    )["state"]
+    tell(f"Belgium's authority confirmed the import: certificate {confirmed['status']}")
 
 
 def _summary(checks: list[dict[str, Any]]) -> str:

@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     #: The fee per certificate, invoiced with the application and paid before issue (MOP;
     #: Despacho 142/2019).
     kp_certificate_fee_mop: Decimal = Field(
-        default=Decimal(70), gt=0, max_digits=12, decimal_places=2
+        default=Decimal("70.00"), gt=0, max_digits=12, decimal_places=2
     )
     #: Working days to issue a certificate from a complete file (the service standard).
     kp_certificate_service_days: int = Field(default=10, ge=1, le=100)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edi import licence_document
+from edi import kp_certificate, licence_document
 from kp_licensing.cli.demo import STAFF, run_demo, seed_staff
 from kp_licensing.support.settings import Settings
 from tests.api.client import Api
@@ -52,16 +52,27 @@ def test_seeding_finds_the_service_database_from_its_settings(
     Api.login(service, "demo-officer", STAFF["demo-officer"][2])
 
 
-def test_the_local_demo_saves_the_licence_signed_and_printed(
+def test_the_local_demo_saves_the_licence_and_the_certificate_signed_and_printed(
     service: str, settings: Settings
 ) -> None:
+    """The demo ends with an issued certificate, its export used and confirmed, and leaves every
+    document it obtained under the data folder's demo/, each verifiable with xmlsec1."""
     said: list[str] = []
     run_demo(settings, service, echo=said.append)
     [line] = [s for s in said if "trader downloaded licence" in s]
     licence_no = line.split("licence ")[1].split(",")[0]
+    [line] = [s for s in said if "supervisor validated KP certificate" in s]
+    number = line.split("certificate ")[1].split(",")[0]
+    assert any("licence used" in s for s in said), said
+    assert any("certificate confirmed" in s for s in said), said
+    assert any(f"certificate {number} is genuine and valid" in s for s in said), said
     folder = settings.data_dir / "demo"
-    document = folder / f"{licence_no}.xml"
-    assert (folder / f"{licence_no}.pdf").read_bytes().startswith(b"%PDF-")
-    root = f"{licence_document.FORMAT.namespace}:OperatingLicence"
-    done = xmlsec1_verify(document, trusted=settings.pki_dir / "ca.pem", root=root)
-    assert done.returncode == 0, done.stderr
+    for stem, root in (
+        (licence_no, f"{licence_document.FORMAT.namespace}:OperatingLicence"),
+        (number, f"{kp_certificate.FORMAT.namespace}:{kp_certificate.FORMAT.root}"),
+    ):
+        assert (folder / f"{stem}.pdf").read_bytes().startswith(b"%PDF-")
+        done = xmlsec1_verify(
+            folder / f"{stem}.xml", trusted=settings.pki_dir / "ca.pem", root=root
+        )
+        assert done.returncode == 0, done.stderr

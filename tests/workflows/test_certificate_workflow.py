@@ -178,7 +178,7 @@ async def test_a_certificate_is_invoiced_paid_validated_by_another_officer_and_i
     made = await export(env, sessions)
     state = await made.state()
     assert state.status is CertificateCaseStatus.pending
-    assert state.fee.amount == Decimal(70) and state.fee.reference == f"KPF-{made.case_no}"
+    assert state.fee.amount == Decimal("70.00") and state.fee.reference == f"KPF-{made.case_no}"
     with sessions() as session:
         row = certificate_cases.get(session, made.case_no)
         assert row is not None and row.due_on is not None and not row.fee_paid
