@@ -32,7 +32,7 @@ LABELS = {
 }
 
 
-def _carats(value: Decimal) -> str:
+def carats(value: Decimal) -> str:
     return f"{value:,.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:,.3f}"
 
 
@@ -60,12 +60,12 @@ def render(certificate: KpCertificate, *, sha256: str, base_url: str) -> bytes:
             page.item(LABELS["provenance"], ", ".join(c.provenance))
         page.item(LABELS["destination"], c.destination_country)
         page.item(LABELS["parcels"], str(c.parcels))
-        page.item(LABELS["carats"], f"{_carats(c.carats)} ct")
+        page.item(LABELS["carats"], f"{carats(c.carats)} ct")
         page.item(LABELS["value"], f"US$ {c.value_usd:,.2f}")
         page.item(LABELS["hs"], ", ".join(c.hs_codes))
         for n, line in enumerate(c.lines, start=1):
             page.text(
-                f"{n}. HS {line.hs_code}   {_carats(line.carats)} ct   "
+                f"{n}. HS {line.hs_code}   {carats(line.carats)} ct   "
                 f"US$ {line.value_usd:,.2f}   origin {line.origin}",
                 size=8,
                 x=MARGIN + 6,

@@ -97,6 +97,7 @@ def walk_shipments(
         **seals,
     }
     cleared = officer.call("POST", f"/permits/{case['case_no']}/arrival", json=arrived)["state"]
+    save_documents(save, case["case_no"], approved["permit_no"], confirmation=True)
     confirmation = next(
         c["confirmation"]
         for c in officer.call("GET", "/permits/import-confirmations")
@@ -165,6 +166,7 @@ def walk_shipments(
     officer.call("POST", f"/permits/{transit['case_no']}/approve", json={})
     officer.call("POST", f"/permits/{transit['case_no']}/entry", json=arrived)
     left = officer.call("POST", f"/permits/{transit['case_no']}/exit", json=arrived)["state"]
+    save_documents(save, transit["case_no"], left["permit_no"])
     tell(
         f"transit {left['permit_no']} entered with seals {', '.join(seals['seals'])} and left "
         f"with the same seals intact: {left['status']}"
@@ -210,6 +212,7 @@ def walk_certificate(
     today = macao_date(datetime.now(UTC)).isoformat()
     used = officer.call("POST", f"{at}/departure", json={"departed_on": today})["state"]
     tell(f"the export left Macao today: licence {used['status']}, its carats consumed")
+    save_documents(save, case_no, used["permit_no"])
     document = upload("import_confirmation")
     confirmed = officer.call(
         "POST",
@@ -217,6 +220,18 @@ def walk_certificate(
         json={"received_on": today, "document_ids": [document]},
     )["state"]
     tell(f"Belgium's authority confirmed the import: certificate {confirmed['status']}")
+
+
+def save_documents(
+    save: Callable[[str, str], None], case_no: str, permit_no: str, *, confirmation: bool = False
+) -> None:
+    """A shipment licence's documents (and a cleared import's confirmation), XML and PDF."""
+    at = f"/permits/{case_no}"
+    save(f"{permit_no}.xml", f"{at}/document")
+    save(f"{permit_no}.pdf", f"{at}/document/pdf")
+    if confirmation:
+        save(f"confirmation-{permit_no}.xml", f"{at}/import-confirmation/document")
+        save(f"confirmation-{permit_no}.pdf", f"{at}/import-confirmation/document/pdf")
 
 
 def _summary(checks: list[dict[str, Any]]) -> str:

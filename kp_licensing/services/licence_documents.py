@@ -10,22 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lxml import etree
 from sqlmodel import Session
 
 from edi import licence_document, licence_pdf
-from edi.documents import SignedDocument
+from edi.documents import SignedDocument, XmlFormat
 from edi.signer import Signer
 from kp_licensing.domain.errors import Conflict
 from kp_licensing.services import cases, throttle
 from kp_licensing.services.cases import LICENCE
 from kp_licensing.store import certificates as store
-from kp_licensing.store import licences
+from kp_licensing.store import licences, permits
 from schemas.certificate import LicenceVerification
 from schemas.common import Actor
 from schemas.licence import LicenceState
 from schemas.messages import say
 
 OPERATING_LICENCE = "operating_licence"
+SHIPMENT_LICENCE = "shipment_licence"
+IMPORT_CONFIRMATION = "import_confirmation"
+#: The documents about a shipment licence number: the licence, and an import's confirmation.
+ABOUT_SHIPMENT_LICENCES = (SHIPMENT_LICENCE, IMPORT_CONFIRMATION)
 
 
 def operating_licence(
@@ -35,30 +40,52 @@ def operating_licence(
     state: LicenceState = cases.case_state(session, LICENCE, case_no=case_no, actor=actor)
     if state.licence_no is None or state.issued_on is None or state.expires_on is None:
         raise Conflict("licence.no_document_yet", case_no=case_no, status=state.status)
-    version = state.expires_on.isoformat()
-    kept = store.issued_document(
-        session, kind=OPERATING_LICENCE, reference=state.licence_no, version=version
+    application = state.application
+    document = licence_document.OperatingLicenceDocument(
+        licence_no=state.licence_no,
+        holder=application.name,
+        registration_no=application.business_registration_no,
+        address=application.establishment_address,
+        activities=[a.value for a in state.activities],
+        valid_from=state.issued_on,
+        valid_until=state.expires_on,
     )
-    if kept is None:
-        document = licence_document.OperatingLicenceDocument(
-            licence_no=state.licence_no,
-            holder=state.application.name,
-            registration_no=state.application.business_registration_no,
-            address=state.application.establishment_address,
-            activities=[a.value for a in state.activities],
-            valid_from=state.issued_on,
-            valid_until=state.expires_on,
-        )
-        signed = licence_document.FORMAT.seal(licence_document.build(document), signer())
-        kept = store.add_issued_document(
+    signed = kept(
+        session,
+        signer,
+        kind=OPERATING_LICENCE,
+        reference=state.licence_no,
+        version=state.expires_on.isoformat(),
+        form=licence_document.FORMAT,
+        build=lambda: licence_document.build(document),
+    )
+    return state.licence_no, signed
+
+
+def kept(
+    session: Session,
+    signer: Callable[[], Signer],
+    *,
+    kind: str,
+    reference: str,
+    version: str,
+    form: XmlFormat,
+    build: Callable[[], etree._Element],
+) -> SignedDocument:
+    """The document of (kind, reference, version): built, validated, signed and stored the
+    first time it is asked for, the same bytes ever after."""
+    found = store.issued_document(session, kind=kind, reference=reference, version=version)
+    if found is None:
+        signed = form.seal(build(), signer())
+        found = store.add_issued_document(
             session,
-            kind=OPERATING_LICENCE,
-            reference=state.licence_no,
+            kind=kind,
+            reference=reference,
             version=version,
             document=signed.data,
             sha256=signed.sha256,
         )
-    return state.licence_no, SignedDocument(data=kept.document, sha256=kept.sha256)
+    return SignedDocument(data=found.document, sha256=found.sha256)
 
 
 def operating_licence_pdf(
@@ -79,15 +106,29 @@ def operating_licence_pdf(
 def verify(
     session: Session, *, number: str, sha256: str | None, address: str
 ) -> LicenceVerification:
-    """Whether Macao issued operating licence ``number`` (and, with ``sha256``, whether that is
-    one of its documents) and its status; whom it covers for what only to who shows a document's
+    """Whether Macao issued licence ``number`` (operating, or import, export or transit; and,
+    with ``sha256``, whether that is one of its documents: the licence, or an import's
+    confirmation) and its status; whom it covers for what only to who shows a document's
     hash (numbers are easy to guess). Unknown numbers and wrong
     hashes count as failed attempts of the address, as for certificates."""
     subjects = throttle.verification(address)
     throttle.check(session, subjects)
     canonical = number.strip().upper()
     row = licences.get_by_licence_no(session, canonical)
-    if row is None:
+    if row is not None:
+        status, holder, covers, until = (
+            row.status,
+            row.applicant_name,
+            row.activities,
+            row.expires_on,
+        )
+        kinds: tuple[str, ...] = (OPERATING_LICENCE,)
+    elif (shipment := permits.get_by_permit_no(session, canonical)) is not None:
+        permit, holder = shipment
+        canonical = permit.permit_no or canonical
+        status, covers, until = permit.status, [permit.kind], permit.valid_until
+        kinds = ABOUT_SHIPMENT_LICENCES
+    else:
         throttle.failed(session, subjects)
         return LicenceVerification(
             number=canonical,
@@ -96,24 +137,22 @@ def verify(
         )
     matches = None
     if sha256 is not None:
-        kept = store.issued_by_hash(session, sha256.lower())
-        matches = (
-            kept is not None and kept.kind == OPERATING_LICENCE and kept.reference == canonical
-        )
+        found = store.issued_by_hash(session, sha256.lower())
+        matches = found is not None and found.kind in kinds and found.reference == canonical
         if not matches:
             throttle.failed(session, subjects)
     verdict = (
         say("verification.licence_altered", number=canonical)
         if matches is False
-        else say("verification.licence_status", number=canonical, status=row.status)
+        else say("verification.licence_status", number=canonical, status=status)
     )
     return LicenceVerification(
         number=canonical,
         genuine=matches is not False,
         hash_matches=matches,
-        status=row.status,
-        holder=row.applicant_name if matches else None,
-        activities=list(row.activities) if matches else [],
-        valid_until=row.expires_on,
+        status=status,
+        holder=holder if matches else None,
+        activities=list(covers) if matches else [],
+        valid_until=until,
         verdict=verdict,
     )

@@ -488,6 +488,26 @@ def _permit_history(world: PermitWorld, caller: str, allowed: bool) -> Call:
     )
 
 
+def _document(suffix: str, media_type: str) -> Callable[[PermitWorld, str, bool], Call]:
+    """Trader A's cleared import's documents (its licence, its import confirmation)."""
+
+    def prepare(world: PermitWorld, caller: str, allowed: bool) -> Call:
+        case = world.cleared
+
+        def verify(response: httpx.Response) -> None:
+            assert response.headers["content-type"].startswith(media_type)
+            assert "attachment" in response.headers["content-disposition"]
+
+        return Call(
+            path=f"/permits/{case.case_no}/{suffix}",
+            owner=case.owner,
+            secrets=[world.marker],
+            verify=verify,
+        )
+
+    return prepare
+
+
 _P = f"{PREFIX}/permits"
 
 #: The shipment-licence endpoints, as ``test_access_matrix.MATRIX`` states the others.
@@ -501,6 +521,18 @@ PERMIT_MATRIX: dict[tuple[str, str], Row[PermitWorld]] = {
     ),
     ("GET", f"{_P}/{{case_no}}"): Row(Action.view_cases, True, _get_permit),
     ("GET", f"{_P}/{{case_no}}/history"): Row(Action.view_cases, True, _permit_history),
+    ("GET", f"{_P}/{{case_no}}/document"): Row(
+        Action.view_cases, True, _document("document", "application/xml")
+    ),
+    ("GET", f"{_P}/{{case_no}}/document/pdf"): Row(
+        Action.view_cases, True, _document("document/pdf", "application/pdf")
+    ),
+    ("GET", f"{_P}/{{case_no}}/import-confirmation/document"): Row(
+        Action.view_cases, True, _document("import-confirmation/document", "application/xml")
+    ),
+    ("GET", f"{_P}/{{case_no}}/import-confirmation/document/pdf"): Row(
+        Action.view_cases, True, _document("import-confirmation/document/pdf", "application/pdf")
+    ),
     # acting: (state, kind) needed -> resulting status, history event, what else changed
     ("POST", f"{_P}/{{case_no}}/request-information"): Row(
         Action.decide,

@@ -64,7 +64,7 @@ def test_an_approved_licence_downloads_as_a_signed_document(
 def test_an_unknown_licence_number_is_not_genuine(service: str) -> None:
     answer = _verify(service, "OL-1999-0001-00")
     assert answer["genuine"] is False and answer["status"] is None
-    assert "no operating licence numbered" in answer["verdict"]["text"]
+    assert "no licence numbered" in answer["verdict"]["text"]
 
 
 def test_the_printed_licence_is_its_signed_document_and_its_qr_code_checks_it(
