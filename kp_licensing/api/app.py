@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(verification.pages)
     openapi.install(app)
 
     app.include_router(health.router(readiness))

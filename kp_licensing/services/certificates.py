@@ -5,12 +5,13 @@ genuine."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from anyio import to_thread
 from lxml import etree
 from sqlmodel import Session
 
-from edi import certificate_pdf, kp_certificate
+from edi import certificate_pdf, kp_certificate, xmldsig
 from edi.xmldsig import hardened_parser
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import NotFound
@@ -135,9 +136,50 @@ def printable(session: Session, number: str, *, base_url: str) -> bytes:
     row = store.get(session, number)
     if row is None:
         raise NotFound("certificate.not_found", number=number)
-    root = etree.fromstring(row.document, parser=hardened_parser())
-    root.remove(root[-1])  # the signature: what it covers is the certificate
-    return certificate_pdf.render(kp_certificate.parse(root), sha256=row.sha256, base_url=base_url)
+    certificate = kp_certificate.parse(_covered(row.document))
+    return certificate_pdf.render(certificate, sha256=row.sha256, base_url=base_url)
+
+
+def verify_document(
+    session: Session, data: bytes, *, trust_store: Path, address: str
+) -> CertificateVerification:
+    """Whether an uploaded certificate document is one Macao issued: its signature verifies
+    against the trust store, and what it signs is, exactly, the certificate stored under its
+    number (so a copy re-serialised on the way still counts; one changed anywhere does not).
+    Then the answer is the one its hash gets. A document that fails counts as a failed attempt
+    of the caller's address."""
+    subjects = throttle.verification(address)
+    throttle.check(session, subjects)
+    try:
+        verified = xmldsig.verify(data, trust_store=trust_store)
+        number = kp_certificate.parse(verified.root).number
+    except (xmldsig.NotVerified, ValueError, etree.LxmlError) as refused:
+        throttle.failed(session, subjects)
+        reason = str(refused).splitlines()[0][:300] if str(refused) else "not a KP certificate"
+        return CertificateVerification(
+            number="", genuine=False, verdict=say("verification.document_refused", reason=reason)
+        )
+    row = store.get(session, number)
+    if row is None or _canonical(_covered(row.document)) != _canonical(verified.root):
+        throttle.failed(session, subjects)
+        return CertificateVerification(
+            number=number,
+            genuine=False,
+            hash_matches=False,
+            verdict=say("verification.document_differs", number=number),
+        )
+    return verify(session, number=number, sha256=row.sha256, address=address)
+
+
+def _canonical(element: etree._Element) -> bytes:
+    return etree.tostring(element, method="c14n", exclusive=True)
+
+
+def _covered(document: bytes) -> etree._Element:
+    """What a stored document's signature covers: the document, less the signature."""
+    root = etree.fromstring(document, parser=hardened_parser())
+    root.remove(root[-1])
+    return root
 
 
 def status_on(row: KpCertificateRow, today: date) -> CertificateStatus:

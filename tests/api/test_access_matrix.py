@@ -70,6 +70,7 @@ PASSWORD = "correct horse battery staple"
 #: does first, and anyone may verify a certificate (tests/api/test_verification.py).
 PUBLIC = {
     ("GET", f"{PREFIX}/verify/certificates/{{number}}"),
+    ("POST", f"{PREFIX}/verify/certificates"),
     ("GET", f"{PREFIX}/verify/licences/{{number}}"),
     ("GET", "/health"),
     ("GET", "/health/live"),

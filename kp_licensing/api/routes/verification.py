@@ -3,26 +3,47 @@ still good? No sign-in; numbers and hashes that are not genuine are throttled pe
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from sqlmodel import Session
 
-from kp_licensing.api.deps import ClientAddress, SessionDep
+from kp_licensing.api.deps import ClientAddress, Services, ServicesDep, SessionDep
+from kp_licensing.api.verification_page import page
 from kp_licensing.services import certificates, licence_documents
 from schemas.certificate import CertificateVerification, LicenceVerification
 
 router = APIRouter(tags=["verification"])
+#: The page a person (or the QR code's link, opened in a browser) sees: not part of the API.
+pages = APIRouter(include_in_schema=False)
+
+#: A certificate's signed document is a few kilobytes; more is not one.
+MAX_UPLOADED_DOCUMENT = 512 * 1024
+HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "The answer, as a page (browsers)."}
+}
+
+
+def wants_page(request: Request) -> bool:
+    """A browser (the QR code's link opened on a phone) gets the page; a program, JSON."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept
+
 
 #: The SHA-256 of a signed document (as a printed document's QR code carries it), to check that
 #: the document in hand is the one Macao issued.
+DIGEST = re.compile(r"[0-9a-f]{64}")
 DocumentHash = Annotated[
     str | None,
     Query(pattern=r"^[0-9A-Fa-f]{64}$", description="The document's SHA-256 (hex)."),
 ]
 
 
-@router.get("/verify/certificates/{number}", response_model=CertificateVerification)
+@router.get("/verify/certificates/{number}", response_model=CertificateVerification, responses=HTML)
 def verify_certificate(
+    request: Request,
     number: Annotated[
         str,
         Path(
@@ -39,8 +60,38 @@ def verify_certificate(
 ) -> CertificateVerification:
     """Whether Macao issued this certificate (and, with its hash, whether this is the document
     it issued), its status (valid, used, expired, voided and replaced by another) and what it
-    prints about its shipment; nothing that is not on the certificate."""
-    return certificates.verify(session, number=number, sha256=sha256, address=address)
+    prints about its shipment; nothing that is not on the certificate. A browser gets it as
+    a page."""
+    answer = certificates.verify(session, number=number, sha256=sha256, address=address)
+    if wants_page(request):
+        return page(answer, number=number, sha256=sha256 or "")  # type: ignore[return-value]
+    return answer
+
+
+@router.post("/verify/certificates", response_model=CertificateVerification)
+async def verify_certificate_document(
+    document: Annotated[UploadFile, File(description="The certificate's signed XML document.")],
+    session: SessionDep,
+    services: ServicesDep,
+    address: ClientAddress,
+) -> CertificateVerification:
+    """Whether a certificate's signed XML document is one Macao issued: its signature verifies
+    against the service's trust store and what it signs is the certificate stored under its
+    number; then its status and what it prints."""
+    return await _checked_upload(document, session, services, address)
+
+
+async def _checked_upload(
+    document: UploadFile, session: Session, services: Services, address: str
+) -> CertificateVerification:
+    data = await document.read(MAX_UPLOADED_DOCUMENT + 1)
+    return await run_in_threadpool(
+        certificates.verify_document,
+        session,
+        data,
+        trust_store=services.settings.trust_store_file(),
+        address=address,
+    )
 
 
 @router.get("/verify/licences/{number}", response_model=LicenceVerification)
@@ -51,13 +102,45 @@ def verify_licence(
             min_length=2,
             max_length=32,
             pattern=r"^[0-9A-Za-z][0-9A-Za-z\-]*$",
-            description="The operating licence number as printed, e.g. OL-2026-0001-42.",
+            description="The licence number as printed: operating (OL-2026-0001-42) or "
+            "import, export, transit (IL-, EL-, TL-2026-00001-17).",
         ),
     ],
     session: SessionDep,
     address: ClientAddress,
     sha256: DocumentHash = None,
 ) -> LicenceVerification:
-    """Whether Macao issued this operating licence (and, with a document's hash, whether that
-    document is one it issued), whether it is in force, and whom it covers for what."""
+    """Whether Macao issued this licence (and, with a document's hash, whether that document is
+    one it issued: the licence, or an import's confirmation), its status, and whom it covers for
+    what."""
     return licence_documents.verify(session, number=number, sha256=sha256, address=address)
+
+
+@pages.get("/verify")
+def verification_page(
+    session: SessionDep,
+    address: ClientAddress,
+    number: Annotated[str | None, Query(max_length=64)] = None,
+    sha256: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The page: a form, and the answer for the number (and hash) it was given."""
+    number = (number or "").strip()
+    digest = (sha256 or "").strip().lower() or None
+    if not number:
+        return page(None)
+    if digest is not None and not DIGEST.fullmatch(digest):
+        digest = "0" * 64  # not a hash at all: it matches nothing
+    answer = certificates.verify(session, number=number, sha256=digest, address=address)
+    return page(answer, number=number, sha256=sha256 or "")
+
+
+@pages.post("/verify")
+async def verification_page_upload(
+    session: SessionDep,
+    services: ServicesDep,
+    address: ClientAddress,
+    document: Annotated[UploadFile, File()],
+) -> Response:
+    """The page's answer for an uploaded signed document."""
+    answer = await _checked_upload(document, session, services, address)
+    return page(answer, number=answer.number)
