@@ -1,6 +1,8 @@
 """Record workflow histories for the replay test: ``python -m tests.workflows.record_histories``.
 
-Run it when a workflow changes *on purpose* in a way old histories need not survive (they are
+``python -m tests.workflows.record_histories <scenario>...`` records only those (a new
+scenario, without touching the histories already kept). Run it whole when a workflow changes
+*on purpose* in a way old histories need not survive (they are
 the stored record of what production has run). Every scenario drives a case through the paths
 that matter for determinism (timers, updates, activities) on the time-skipping server.
 """
@@ -8,26 +10,48 @@ that matter for determinism (timers, updates, activities) on the time-skipping s
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from edi.pki import DSEDT, DevelopmentPki, load_signer
 from kp_licensing.domain.clock import macao_date, start_of_macao_day
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.migrate import upgrade
+from kp_licensing.store.permit_models import StockCertificate
 from kp_licensing.support.binaries import temporal_test_server
 from schemas.case import AnswerInformation, Reason, RequestInformation
+from schemas.certificate_case import IssueCertificate, RecordConfirmation, RecordPayment
 from schemas.common import SYSTEM_ACTOR, Role
 from schemas.licence import Approve, Renew, Suspend
-from schemas.permit import ApprovePermit, PermitStatus, PlaceHold, RecordCrossing, ReleaseHold
+from schemas.permit import (
+    ApprovePermit,
+    PermitStatus,
+    PlaceHold,
+    RecordCrossing,
+    RecordDeparture,
+    ReleaseHold,
+)
 from schemas.shipment import Arrival
-from tests.factories import actor, document_refs, licence_start, operator_row, permit_start
-from tests.workflows.conftest import CONVERTER
+from tests.factories import (
+    actor,
+    document_refs,
+    licence_row,
+    licence_start,
+    operator_row,
+    permit_start,
+    unique,
+)
+from workflows.certificate import CertificateWorkflow
+from workflows.ids import certificate_workflow_id
 from workflows.licence import LicenceWorkflow, workflow_id
 from workflows.permit import PermitWorkflow
 from workflows.permit import workflow_id as permit_id
@@ -110,25 +134,77 @@ async def import_expires_unused(env: WorkflowEnvironment, handle: WorkflowHandle
     await handle.result()
 
 
+async def export_certificate_used(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
+    """An export with its certificate: approved, paid, issued by a second officer, used at
+    departure, confirmed; both histories are kept (the export's and its certificate's)."""
+    state = await handle.query(PermitWorkflow.state)
+    certificate = env.client.get_workflow_handle(certificate_workflow_id(state.case_no))
+    await handle.execute_update(PermitWorkflow.approve, ApprovePermit(actor=OFFICER))
+    await certificate.execute_update(
+        CertificateWorkflow.record_payment,
+        RecordPayment(actor=OFFICER, amount=state.policy.certificate.fee_mop, receipt="R-1"),
+    )
+    await certificate.execute_update(CertificateWorkflow.issue, IssueCertificate(actor=SUPERVISOR))
+    while not (await handle.query(PermitWorkflow.state)).certificate_no:
+        await asyncio.sleep(0.05)
+    today = macao_date(await env.get_current_time())
+    await handle.execute_update(
+        PermitWorkflow.record_departure, RecordDeparture(actor=OFFICER, departed_on=today)
+    )
+    await handle.result()
+    while (await certificate.query(CertificateWorkflow.state)).status.value != "used":
+        await asyncio.sleep(0.05)
+    await certificate.execute_update(
+        CertificateWorkflow.record_confirmation,
+        RecordConfirmation(
+            actor=OFFICER, received_on=today, documents=document_refs(["import_confirmation"])
+        ),
+    )
+    await certificate.result()
+    history = await certificate.fetch_history()
+    (HISTORIES / "certificate_issued_used_confirmed.json").write_text(history.to_json())
+
+
 SCENARIOS: dict[str, Scenario] = {
     "licence_expires_after_reminders": expires_after_reminders,
     "licence_lapses": lapses,
     "licence_renewed_suspended_surrendered": renewed_suspended_surrendered,
     "permit_transit_held_entered_left": transit_held_entered_left,
     "permit_import_expires_unused": import_expires_unused,
+    "permit_export_certificate_used": export_certificate_used,
 }
 
 
-async def record(env: WorkflowEnvironment, url: str) -> None:
+async def record(env: WorkflowEnvironment, url: str, names: list[str]) -> None:
     sessions = session_factory(make_engine(url))
     for name, scenario in SCENARIOS.items():
+        if names and name not in names:
+            continue
         with sessions() as session:
             operator = operator_row(session)
-        assert operator.id is not None
+            assert operator.id is not None
+            licence_no = unique("OL-R-")
+            licence_row(session, operator.id, licence_no)
+            stock = unique("AE").upper()
+            session.add(
+                StockCertificate(
+                    operator_id=operator.id,
+                    issuing_country="AE",
+                    number=stock,
+                    import_case_no=unique("IMP-"),
+                    carats=Decimal(100),
+                    imported_on=date(2026, 1, 5),
+                )
+            )
+            session.commit()
         if name.startswith("permit"):
             today = macao_date(await env.get_current_time())
-            kind = "transit" if "transit" in name else "import"
-            permit = permit_start(operator.id, kind, today=today)
+            kind = next(k for k in ("transit", "export", "import") if k in name)
+            extra: dict[str, object] = {}
+            if kind == "export":
+                draw = {"issuing_country": "AE", "number": stock, "carats": "10.50"}
+                extra = {"certificate": True, "source_certificates": [draw]}
+            permit = permit_start(operator.id, kind, today=today, licence_no=licence_no, **extra)
             handle = await env.client.start_workflow(
                 PermitWorkflow.run, permit, id=permit_id(permit.state.case_no), task_queue=QUEUE
             )
@@ -148,12 +224,18 @@ async def record(env: WorkflowEnvironment, url: str) -> None:
         print(f"recorded {name}: {len(history.events)} events")
 
 
-async def main() -> None:
+async def main(names: list[str]) -> None:
+    """Record the scenarios named (all of them if none: only when old histories may go)."""
     with tempfile.TemporaryDirectory() as tmp:
+        pki = DevelopmentPki(Path(tmp) / "pki")
+        pki.init()
         url = f"sqlite:///{tmp}/record.db"
         upgrade(url)
         async with await WorkflowEnvironment.start_time_skipping(
-            data_converter=CONVERTER,
+            # In clear: the stored histories are test data, replayed by a converter that reads
+            # plaintext; an encrypted payload is bound to its workflow's id, which the
+            # Replayer's converter is not told (it would read it as null).
+            data_converter=pydantic_data_converter,
             test_server_existing_path=str(temporal_test_server()),
         ) as env:
             with ThreadPoolExecutor(4) as executor:
@@ -162,10 +244,11 @@ async def main() -> None:
                     task_queue=QUEUE,
                     sessions=session_factory(make_engine(url)),
                     executor=executor,
+                    signer=load_signer(pki.key(DSEDT), pki.chain(DSEDT)),
                 )
                 async with worker:
-                    await record(env, url)
+                    await record(env, url, names)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

@@ -129,7 +129,9 @@ class Export:
         )
 
 
-async def export(env: WorkflowEnvironment, sessions: SessionFactory) -> Export:
+async def export(
+    env: WorkflowEnvironment, sessions: SessionFactory, *, validity_days: int | None = None
+) -> Export:
     with sessions() as session:
         operator = operator_row(session)
         assert operator.id is not None
@@ -156,6 +158,8 @@ async def export(env: WorkflowEnvironment, sessions: SessionFactory) -> Export:
         certificate=True,
         source_certificates=[{"issuing_country": "AE", "number": stock, "carats": "10.50"}],
     )
+    if validity_days is not None:
+        started.state.policy.validity_days = validity_days
     case_no = started.state.case_no
     handle = await env.client.start_workflow(
         PermitWorkflow.run, started, id=workflow_id(case_no), task_queue=TASK_QUEUE
@@ -355,6 +359,29 @@ async def test_an_unused_certificate_expires_with_its_licence_and_gives_the_cara
     assert (await made.permit.result()).status is PermitStatus.expired
     assert (await made.certificate.result()).status is CertificateCaseStatus.expired
     with sessions() as session:
+        assert certificates.get(session, certificate.number).status == "expired"  # type: ignore[union-attr]
+        assert all(d.released for d in draws_of(session, made.case_no))
+
+
+async def test_a_certificate_expires_60_days_after_issue_and_its_export_with_it(
+    env: WorkflowEnvironment, sessions: SessionFactory
+) -> None:
+    """With an export licence valid longer than a certificate may be (a setting), the
+    certificate's own 60 days end first: it expires, and tells its export, which expires and
+    gives its carats back."""
+    made = await export(env, sessions, validity_days=90)
+    await made.approve()
+    await made.pay()
+    issued = await made.issue()
+    certificate = issued.state.certificate
+    issued_on = macao_date(certificate.issued_at)
+    assert certificate.expires_on == issued_on + timedelta(days=60)
+    final = await made.permit.result()  # (time skips while a client-started workflow is awaited)
+    assert final.status is PermitStatus.expired and final.valid_until > certificate.expires_on
+    assert (await made.certificate.result()).status is CertificateCaseStatus.expired
+    with sessions() as session:
+        events = certificate_cases.events(session, made.case_no)
+        assert macao_date(events[-1].at) == certificate.expires_on + timedelta(days=1)
         assert certificates.get(session, certificate.number).status == "expired"  # type: ignore[union-attr]
         assert all(d.released for d in draws_of(session, made.case_no))
 

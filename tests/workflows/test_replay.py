@@ -1,4 +1,4 @@
-"""Stored histories of LicenceWorkflow replay cleanly on today's code.
+"""Stored histories of every case workflow replay cleanly on today's code.
 
 A change that fails here would break running licences (a licence lives for years): guard it with
 ``workflow.patched()`` or a new worker deployment version instead of re-recording, unless no
@@ -21,7 +21,7 @@ HISTORIES = sorted(Path(__file__).with_name("histories").glob("*.json"))
 
 
 def test_there_are_histories_to_replay() -> None:
-    assert {p.stem.split("_")[0] for p in HISTORIES} == {"licence", "permit"}
+    assert {p.stem.split("_")[0] for p in HISTORIES} == {"licence", "permit", "certificate"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
