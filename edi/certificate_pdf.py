@@ -74,7 +74,7 @@ def render(certificate: KpCertificate, *, sha256: str, base_url: str) -> bytes:
         page.item(LABELS["licence"], c.export_licence_no)
         if c.replaces:
             page.item(LABELS["replaces"], c.replaces)
-        validated = f"{c.validation.officer}, {c.validation.validated_at:%Y-%m-%d %H:%M}"
+        validated = f"{c.validation.officer}, {c.validation.validated_at:%Y-%m-%d %H:%M (UTC%z)}"
         page.item(LABELS["validated"], validated)
 
     return printed(

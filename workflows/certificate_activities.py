@@ -20,7 +20,7 @@ from temporalio import activity
 from edi import kp_certificate
 from edi.signer import Signer
 from kp_licensing.domain.clock import MACAO
-from kp_licensing.store import certificate_cases, certificates, licences
+from kp_licensing.store import certificate_cases, certificates, licences, people
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Operator
 from schemas.certificate import CertificateContent, KpCertificate, Validation
@@ -30,6 +30,7 @@ from schemas.certificate_case import (
     IssueRequest,
     VoidRequest,
 )
+from schemas.common import Actor
 from schemas.licence import LicenceState
 from schemas.shipment import MIXED_ORIGIN, Party
 
@@ -113,9 +114,18 @@ def content_of(session: Session, request: IssueRequest) -> CertificateContent:
         lines=app.lines,
         export_licence_no=request.permit_no,
         validation=Validation(
-            officer=request.validated_by.username, validated_at=request.validated_at
+            officer=_officer_name(session, request.validated_by),
+            validated_at=request.validated_at.astimezone(MACAO),
         ),
         replaces=request.replaces,
+    )
+
+
+def _officer_name(session: Session, officer: Actor) -> str:
+    """Item 12 names the officer as a person (their account's full name), never by the login
+    name a guesser of passwords would want."""
+    return people.display_names(session, {officer.user_id}).get(officer.user_id) or (
+        officer.role.value
     )
 
 

@@ -22,6 +22,7 @@ from kp_licensing.domain import certificate_guards as rules
 from kp_licensing.domain.clock import macao_date, start_of_macao_day
 from kp_licensing.store import certificate_cases, certificates
 from kp_licensing.store.db import SessionFactory
+from kp_licensing.store.models import User
 from kp_licensing.store.permit_models import StockCertificate, StockDraw
 from kp_licensing.support.binaries import temporal_test_server
 from schemas.case import AnswerInformation, Reason, RequestInformation
@@ -222,7 +223,12 @@ async def test_a_certificate_is_invoiced_paid_validated_by_another_officer_and_i
     assert refused(same_officer) == ("Forbidden", "certificate.four_eyes")
     assert (await made.state()).seq == seq
 
-    issued = await made.issue()
+    with sessions() as session:  # the validator as a person: item 12 names them
+        person = User(username=unique("officer"), full_name="Ho Ka Lok", role="officer")
+        session.add(person)
+        session.commit()
+        validator = actor(Role.officer, person.id or 0)
+    issued = await cert.execute_update(CertificateWorkflow.issue, IssueCertificate(actor=validator))
     number = issued.state.certificate.number
     assert issued.state.status is CertificateCaseStatus.valid
     assert number.startswith("MO")
@@ -231,7 +237,7 @@ async def test_a_certificate_is_invoiced_paid_validated_by_another_officer_and_i
     with sessions() as session:
         stored = certificates.get(session, number)
         assert stored is not None and stored.status == "valid" and stored.case_no == made.case_no
-        assert stored.validated_by == VALIDATOR.username
+        assert stored.validated_by == "Ho Ka Lok"  # never the login name
         row = certificate_cases.get(session, made.case_no)
         assert row is not None and row.certificate_no == number and row.due_on is None
 
