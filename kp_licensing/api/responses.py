@@ -20,6 +20,14 @@ def json_response(model: BaseModel) -> Response:
     return SayingJSONResponse(model.model_dump(mode="json"))
 
 
+def signed_xml(data: bytes, *, sha256: str, stem: str) -> Response:
+    """A signed document as issued, to download as ``<stem>.xml``, its SHA-256 beside (what
+    verification by number and hash takes)."""
+    return attachment(
+        data, media_type="application/xml", filename=f"{stem}.xml", X_Document_SHA256=sha256
+    )
+
+
 def attachment(data: bytes, *, media_type: str, filename: str, **headers: str) -> Response:
     """Bytes the service made (a signed document, its PDF) as a download, never shown inline;
     ``headers`` beside (``X_Document_SHA256`` is sent as ``X-Document-SHA256``)."""

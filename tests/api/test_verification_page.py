@@ -5,6 +5,7 @@ certificate's signed XML."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +18,7 @@ from edi.xmldsig import hardened_parser
 from kp_licensing.api.app import create_app
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.support.settings import Settings
+from tests.api.test_docs_browser import BROWSER, rendered
 from tests.api.test_verification import _issue
 
 
@@ -113,3 +115,17 @@ def test_the_page_answers_a_person_by_number_hash_or_upload(
     files = {"document": ("certificate.xml", issued.document, "application/xml")}
     uploaded = web.post("/verify", files=files)
     assert uploaded.status_code == 200 and "genuine and valid until" in uploaded.text
+
+
+@pytest.mark.processes
+@pytest.mark.skipif(BROWSER is None, reason="no Chromium here (CI installs it)")
+def test_the_qr_codes_link_opens_as_a_page_in_a_browser(
+    service: str, sessions: SessionFactory, dsedt: KeySigner, tmp_path: Path
+) -> None:
+    """What a phone's browser shows for the printed QR code's link: the page, drawn under its
+    own policy, with the verdict and what the certificate prints."""
+    issued = _issue(sessions, dsedt)
+    link = f"{service}/api/v1/verify/certificates/{issued.number}?sha256={issued.sha256}"
+    dom = rendered(link, tmp_path)
+    assert "genuine and valid until" in dom and "Antwerp Rough NV" in dom, dom[-2000:]
+    assert "<form" in dom

@@ -16,7 +16,7 @@ from kp_licensing.api.deps import (
     SessionDep,
     TemporalDep,
 )
-from kp_licensing.api.responses import attachment
+from kp_licensing.api.responses import attachment, signed_xml
 from kp_licensing.services import cases, certificates
 from kp_licensing.services.cases import CERTIFICATE, PERMIT, CaseAction
 from kp_licensing.support.settings import public_url
@@ -208,12 +208,7 @@ def certificate_document(
     """The certificate exactly as DSEDT signed it (XML; verify with the service's CA, or by
     number and hash at `/verify/certificates/{number}`)."""
     row = certificates.issued(session, number, actor=principal.actor)
-    return attachment(
-        row.document,
-        media_type="application/xml",
-        filename=f"{row.number}.xml",
-        X_Document_SHA256=row.sha256,
-    )
+    return signed_xml(row.document, sha256=row.sha256, stem=row.number)
 
 
 @router.get(

@@ -22,7 +22,7 @@ from kp_licensing.api.deps import (
     SessionDep,
     TemporalDep,
 )
-from kp_licensing.api.responses import attachment, json_response
+from kp_licensing.api.responses import attachment, json_response, signed_xml
 from kp_licensing.services import cases, licence_documents
 from kp_licensing.services import licences as service
 from kp_licensing.services.cases import LICENCE, CaseAction
@@ -129,12 +129,7 @@ def licence_document(
     number, signed = licence_documents.operating_licence(
         session, services.signer, case_no=case_no, actor=principal.actor
     )
-    return attachment(
-        signed.data,
-        media_type="application/xml",
-        filename=f"{number}.xml",
-        X_Document_SHA256=signed.sha256,
-    )
+    return signed_xml(signed.data, sha256=signed.sha256, stem=number)
 
 
 @router.get(

@@ -21,7 +21,7 @@ from kp_licensing.api.deps import (
     require,
 )
 from kp_licensing.api.permissions import Action
-from kp_licensing.api.responses import attachment, json_response
+from kp_licensing.api.responses import attachment, json_response, signed_xml
 from kp_licensing.services import cases, import_confirmations, shipment_documents
 from kp_licensing.services import permits as service
 from kp_licensing.services.cases import PERMIT, CaseAction
@@ -145,12 +145,7 @@ def licence_document(
     number, signed = shipment_documents.shipment_licence(
         session, services.signer, case_no=case_no, actor=principal.actor
     )
-    return attachment(
-        signed.data,
-        media_type="application/xml",
-        filename=f"{number}.xml",
-        X_Document_SHA256=signed.sha256,
-    )
+    return signed_xml(signed.data, sha256=signed.sha256, stem=number)
 
 
 @router.get(
@@ -188,12 +183,7 @@ def confirmation_document(
     number, signed = shipment_documents.import_confirmation(
         session, services.signer, case_no=case_no, actor=principal.actor
     )
-    return attachment(
-        signed.data,
-        media_type="application/xml",
-        filename=f"confirmation-{number}.xml",
-        X_Document_SHA256=signed.sha256,
-    )
+    return signed_xml(signed.data, sha256=signed.sha256, stem=f"confirmation-{number}")
 
 
 @router.get(
