@@ -127,6 +127,8 @@ class CertificateCaseState(BaseModel):
     confirmation: ConfirmationReceived | None = None
     reminded_at: datetime | None = None
     escalated_at: datetime | None = None
+    #: Used, and the destination's confirmation missing past the reminder.
+    confirmation_overdue: bool = False
     seq: int = 0
     updated_at: datetime | None = None
 

@@ -141,7 +141,7 @@ class CertificateWorkflow(CaseWorkflow):
             )
             await self._tell_export(Status.expired)
         elif s.status is Status.used and s.reminded_at is None:
-            s.reminded_at = now
+            s.reminded_at, s.confirmation_overdue = now, True
             await self._transition(
                 SYSTEM_ACTOR,
                 "confirmation_reminder",
@@ -352,6 +352,7 @@ class CertificateWorkflow(CaseWorkflow):
         async with self._lock:
             self._check_confirmation(cmd)
             s = self._state
+            s.confirmation_overdue = False
             s.confirmation = ConfirmationReceived(
                 received_on=cmd.received_on,
                 documents=cmd.documents,

@@ -329,7 +329,7 @@ async def test_a_missing_confirmation_is_chased_by_a_reminder_then_an_officer(
     assert reminder == today + timedelta(days=30)
     await sleep_until(env, start_of_macao_day(reminder) + timedelta(minutes=1))
     reminded = await made.when(lambda s: s.reminded_at is not None)
-    assert reminded.escalated_at is None
+    assert reminded.escalated_at is None and reminded.confirmation_overdue
     with sessions() as session:
         row = certificate_cases.get(session, made.case_no)
         assert row is not None and row.confirmation_due_on == reminder
@@ -351,6 +351,7 @@ async def test_a_missing_confirmation_is_chased_by_a_reminder_then_an_officer(
         ),
     )
     assert confirmed.state.status is CertificateCaseStatus.confirmed
+    assert not confirmed.state.confirmation_overdue
     assert (await made.certificate.result()).status is CertificateCaseStatus.confirmed
 
 
