@@ -80,14 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     assert isinstance(signer.key, rsa.RSAPrivateKey)
     key = signer.key
     issued = sample()
-    size = len(kp_certificate.FORMAT.seal(kp_certificate.build(issued), signer).data)
+    size = len(kp_certificate.seal(issued, signer).data)
     digest = b"x" * 32
 
     def raw() -> object:
         return key.sign(digest, padding.PKCS1v15(), hashes.SHA256())
 
     def ours() -> object:
-        return kp_certificate.FORMAT.seal(kp_certificate.build(issued), signer)
+        return kp_certificate.seal(issued, signer)
 
     signxml_signer = XMLSigner(
         signature_algorithm=SignatureMethod.RSA_SHA256,

@@ -51,9 +51,12 @@ class XmlFormat:
             error = self.schema.error_log.last_error
             raise InvalidDocument(f"line {error.line}: {error.message}")
 
-    def seal(self, root: etree._Element, signer: Signer) -> SignedDocument:
+    def seal(
+        self, root: etree._Element, signer: Signer, *, canonical: bytes | None = None
+    ) -> SignedDocument:
         """Validate ``root`` against the schema, then sign it: a document that its schema
-        refuses is never signed."""
+        refuses is never signed. ``canonical``: ``root``'s exclusive canonical form, if the
+        caller has it (``xmldsig.sign``)."""
         self.validate(root)
-        data = xmldsig.sign(root, signer)
+        data = xmldsig.sign(root, signer, canonical=canonical)
         return SignedDocument(data=data, sha256=hashlib.sha256(data).hexdigest())

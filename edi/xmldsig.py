@@ -15,7 +15,6 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
@@ -68,35 +67,50 @@ def _signed_info(algorithm: str, root_id: str, digest: str) -> str:
     )
 
 
-@lru_cache(maxsize=32)
-def _key_info(chain: tuple[x509.Certificate, ...]) -> str:
+#: ``KeyInfo`` by chain: (the certificates, by identity, and their element). A certificate's
+#: hash costs microseconds per signature, its identity nothing; the cached certificates are
+#: kept alive with their entry, so an identity cannot be reused while it is cached.
+_KEY_INFOS: dict[tuple[int, ...], tuple[tuple[x509.Certificate, ...], str]] = {}
+
+
+def _key_info(chain: list[x509.Certificate]) -> str:
+    key = tuple(map(id, chain))
+    found = _KEY_INFOS.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], chain, strict=True)):
+        return found[1]
     certificates = "".join(
         "<ds:X509Certificate>"
         + base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
         + "</ds:X509Certificate>"
         for c in chain
     )
-    return f"<ds:KeyInfo><ds:X509Data>{certificates}</ds:X509Data></ds:KeyInfo>"
+    info = f"<ds:KeyInfo><ds:X509Data>{certificates}</ds:X509Data></ds:KeyInfo>"
+    if len(_KEY_INFOS) > 32:
+        _KEY_INFOS.clear()
+    _KEY_INFOS[key] = (tuple(chain), info)
+    return info
 
 
-def sign(root: etree._Element, signer: Signer) -> bytes:
+def sign(root: etree._Element, signer: Signer, *, canonical: bytes | None = None) -> bytes:
     """The signed document's bytes: ``root`` (which has an ``Id``) in its exclusive canonical
     form with the signature appended as its last child. Store and send exactly these, never a
     re-serialisation. ``root`` itself is left as it was.
 
     The document is canonicalised once: that form is both what the reference digests (the
     root without its signature, which is what the enveloped-signature transform leaves) and what
-    is sent. ``SignedInfo`` is written in canonical form, so it is signed as written."""
+    is sent. ``SignedInfo`` is written in canonical form, so it is signed as written.
+    ``canonical``: that form already, when the caller wrote the document as canonical text and
+    parsed it (``kp_certificate.seal``), so it is not serialised a second time."""
     root_id = root.get("Id") or ""
     if not ID_PATTERN.fullmatch(root_id):
         raise ValueError("the root element needs an Id (an XML name) to be signed")
-    body = _c14n(root)
+    body = _c14n(root) if canonical is None else canonical
     digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
     signed_info = _signed_info(signer.algorithm, root_id, digest)
     value = base64.b64encode(signer.sign(signed_info.encode())).decode()
     signature = (
         f'<ds:Signature xmlns:ds="{DS}">{signed_info}'
-        f"<ds:SignatureValue>{value}</ds:SignatureValue>{_key_info(tuple(signer.chain))}"
+        f"<ds:SignatureValue>{value}</ds:SignatureValue>{_key_info(signer.chain)}"
         "</ds:Signature>"
     ).encode()
     end = body.rindex(b"</")  # the root's end tag: the signature goes just before it

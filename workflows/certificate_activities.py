@@ -73,7 +73,7 @@ def issue(
                 "expires_on": expires_on,
             }
         )
-        signed = kp_certificate.FORMAT.seal(kp_certificate.build(certificate), signer)
+        signed = kp_certificate.seal(certificate, signer)
         certificates.add(
             session,
             certificate,

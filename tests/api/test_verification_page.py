@@ -82,7 +82,7 @@ def test_a_certificate_signed_by_another_key_is_not_the_one_issued(
     certificate = kp_certificate.parse(root)
     forged = certificate.model_copy(update={"parcels": certificate.parcels + 1})
     key, chain = service_pki.operator("MO-REG-1", "Lotus Limitada", "Chan Tai Man")
-    signed = kp_certificate.FORMAT.seal(kp_certificate.build(forged), load_signer(key, chain))
+    signed = kp_certificate.seal(forged, load_signer(key, chain))
     answer = _upload(visitor, signed.data)
     assert answer["genuine"] is False and answer["number"] == issued.number
     assert "not certificate" in str(answer["verdict"])
