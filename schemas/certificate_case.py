@@ -12,7 +12,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    computed_field,
+)
 
 from schemas.case import CaseTransition, LongText
 from schemas.common import Actor, Body, Command, DocumentId, DocumentRef, Page, Sent
@@ -127,10 +134,14 @@ class CertificateCaseState(BaseModel):
     confirmation: ConfirmationReceived | None = None
     reminded_at: datetime | None = None
     escalated_at: datetime | None = None
-    #: Used, and the destination's confirmation missing past the reminder.
-    confirmation_overdue: bool = False
     seq: int = 0
     updated_at: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def confirmation_overdue(self) -> bool:
+        """Used, and the destination's confirmation still missing past the reminder."""
+        return self.status is CertificateCaseStatus.used and self.reminded_at is not None
 
 
 class CertificateStart(BaseModel):

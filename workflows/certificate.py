@@ -33,7 +33,6 @@ with workflow.unsafe.imports_passed_through():
     from schemas.certificate_case import (
         CertificateCaseState,
         CertificateCaseStatus,
-        CertificateNews,
         CertificateRecord,
         CertificateStart,
         CertificateTransition,
@@ -41,8 +40,6 @@ with workflow.unsafe.imports_passed_through():
         IssueCertificate,
         IssuedCertificate,
         IssueRequest,
-        LicenceNews,
-        Pause,
         Payment,
         PaymentNotice,
         RecordConfirmation,
@@ -53,17 +50,15 @@ with workflow.unsafe.imports_passed_through():
     )
     from schemas.common import SYSTEM_ACTOR, Actor
     from schemas.messages import Message, say
-    from schemas.permit import PermitStatus
     from workflows.certificate_activities import CertificateActivities
+    from workflows.certificate_export import ExportNews
     from workflows.common import CaseWorkflow, database_write, guarded
-    from workflows.ids import certificate_workflow_id, permit_workflow_id
+    from workflows.ids import certificate_workflow_id
 
 Status = CertificateCaseStatus
 #: How long after the end of a certificate's last day its own expiry waits, when its export
 #: licence ends that same day (see ``_expiry``).
 LICENCE_FIRST = timedelta(hours=1)
-#: The export licence's status in which the applicant owes information (the clock stops).
-OWES_INFORMATION = PermitStatus.info_requested.value
 
 
 def fee_notice(state: CertificateCaseState) -> Message:
@@ -78,7 +73,7 @@ def fee_notice(state: CertificateCaseState) -> Message:
 
 
 @workflow.defn
-class CertificateWorkflow(CaseWorkflow):
+class CertificateWorkflow(ExportNews, CaseWorkflow):
     record_activity = staticmethod(CertificateActivities.record)
     numbered_record_activity = None
     transition_model = CertificateTransition
@@ -141,7 +136,7 @@ class CertificateWorkflow(CaseWorkflow):
             )
             await self._tell_export(Status.expired)
         elif s.status is Status.used and s.reminded_at is None:
-            s.reminded_at, s.confirmation_overdue = now, True
+            s.reminded_at = now
             await self._transition(
                 SYSTEM_ACTOR,
                 "confirmation_reminder",
@@ -352,7 +347,6 @@ class CertificateWorkflow(CaseWorkflow):
         async with self._lock:
             self._check_confirmation(cmd)
             s = self._state
-            s.confirmation_overdue = False
             s.confirmation = ConfirmationReceived(
                 received_on=cmd.received_on,
                 documents=cmd.documents,
@@ -377,104 +371,3 @@ class CertificateWorkflow(CaseWorkflow):
     def _check_confirmation(self, cmd: RecordConfirmation) -> None:
         today = macao_date(workflow.now())
         guarded(lambda: rules.guard_confirmation(self._state, cmd.received_on, today))
-
-    # ------------------------------------------------------------------ the export case
-
-    @workflow.signal
-    async def licence_news(self, news: LicenceNews) -> None:
-        """The export case moved on. Only that case (the service itself) sends this."""
-        if news.actor != SYSTEM_ACTOR:
-            workflow.logger.warning("licence news ignored from %s", news.actor)
-            return
-        async with self._lock:
-            s = self._state
-            if s.status.is_final or news.status == s.licence_status:
-                return
-            today = macao_date(workflow.now())
-            s.licence_status = news.status
-            s.permit_no = news.permit_no or s.permit_no
-            s.licence_valid_until = news.valid_until or s.licence_valid_until
-            if news.approved_by is not None:
-                s.approved_by = news.approved_by
-            open_pause = next((p for p in s.pauses if p.end is None), None)
-            if news.status == OWES_INFORMATION and open_pause is None:
-                s.pauses.append(Pause(start=today))
-            elif news.status != OWES_INFORMATION and open_pause is not None:
-                open_pause.end = today
-            ended = PermitStatus(news.status)
-            details = {"licence_status": news.status}
-            if ended is PermitStatus.used and s.status is Status.valid:
-                s.departed_on = news.departed_on or today
-                number = s.certificate.number if s.certificate else ""
-                await self._transition(
-                    SYSTEM_ACTOR,
-                    "used",
-                    Status.used,
-                    details=details,
-                    notice=say("notice.certificate.used", number=number, departed_on=s.departed_on),
-                )
-            elif ended.is_final:
-                await self._licence_ended(ended, details)
-            else:
-                await self._transition(SYSTEM_ACTOR, "licence_changed", s.status, details=details)
-
-    async def _licence_ended(self, ended: PermitStatus, details: dict[str, str]) -> None:
-        """The export ended unused: a certificate not yet issued never will be; one issued
-        can no longer be used (it expires with its licence, or is void with it)."""
-        s = self._state
-        reason = say("reason.export_ended", case_no=s.case_no, status=ended.value)
-        if s.status is Status.pending:
-            await self._transition(
-                SYSTEM_ACTOR, "not_issued", Status.not_issued, reason=reason, details=details
-            )
-            return
-        if s.status is not Status.valid or s.certificate is None:
-            return
-        number = s.certificate.number
-        if ended is PermitStatus.expired:
-            await self._transition(
-                SYSTEM_ACTOR,
-                "expired",
-                Status.expired,
-                reason=reason,
-                details=details,
-                notice=say(
-                    "notice.certificate.expired",
-                    number=number,
-                    expires_on=s.certificate.expires_on,
-                ),
-            )
-            return
-        now = workflow.now()
-        why = f"export case {s.case_no} {ended.value}"
-        await database_write(
-            CertificateActivities.void, VoidRequest(number=number, reason=why, at=now)
-        )
-        s.voided.append(
-            VoidedCertificate(number=number, reason=why, voided_at=now, voided_by=SYSTEM_ACTOR)
-        )
-        await self._transition(
-            SYSTEM_ACTOR,
-            "voided",
-            Status.voided,
-            reason=reason,
-            details=details,
-            notice=say("notice.certificate.voided_with_export", number=number, case_no=s.case_no),
-        )
-
-    async def _tell_export(self, status: Status) -> None:
-        """Tell the export case what became of its certificate, while that case is open."""
-        s = self._state
-        if PermitStatus(s.licence_status).is_final:
-            return
-        news = CertificateNews(
-            actor=SYSTEM_ACTOR,
-            status=status,
-            number=s.certificate.number if s.certificate else None,
-            expires_on=s.certificate.expires_on if s.certificate else None,
-        )
-        handle = workflow.get_external_workflow_handle(permit_workflow_id(s.case_no))
-        try:
-            await handle.signal("certificate_news", news)
-        except Exception as failed:  # the export case closed meanwhile: nothing to tell
-            workflow.logger.warning("export case not told of its certificate: %s", failed)

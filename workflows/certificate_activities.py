@@ -19,6 +19,7 @@ from temporalio import activity
 
 from edi import kp_certificate
 from edi.signer import Signer
+from kp_licensing.domain.certificate_guards import expiry
 from kp_licensing.domain.clock import MACAO
 from kp_licensing.store import certificate_cases, certificates, licences, people
 from kp_licensing.store.db import SessionFactory
@@ -60,9 +61,9 @@ def issue(
     """Number, sign and store a certificate, committed. It expires ``validity_days`` after
     issue, or on ``last_day`` (its export licence's) if that comes first."""
     issued_at = (now or datetime.now(UTC)).astimezone(MACAO)
-    expires_on = issued_at.date() + timedelta(days=validity_days)
-    if last_day is not None:
-        expires_on = min(expires_on, last_day)
+    day = issued_at.date()
+    longest = day + timedelta(days=validity_days)
+    expires_on = longest if last_day is None else expiry(day, validity_days, last_day)
     try:
         number = certificates.allocate_number(session, prefix=prefix, year=issued_at.year)
         certificate = KpCertificate.model_validate(
