@@ -365,8 +365,10 @@ class CertificateWorkflow(ExportNews, CaseWorkflow):
 
     @record_confirmation.validator
     def _validate_confirmation(self, cmd: RecordConfirmation) -> None:
+        """Not the departure's news (it may be delivered but not yet handled): the handler
+        checks the rest, under the lock that news took first."""
         self._authorise(cmd, Authority.decide)
-        self._check_confirmation(cmd)
+        guarded(lambda: rules.guard_not_final(self._state))
 
     def _check_confirmation(self, cmd: RecordConfirmation) -> None:
         today = macao_date(workflow.now())

@@ -16,14 +16,14 @@ from schemas.messages import say
 LICENCE_READY = "approved"
 
 
-def _not_final(state: CertificateCaseState) -> None:
+def guard_not_final(state: CertificateCaseState) -> None:
     if state.status.is_final:
         raise Conflict("certificate.final", case_no=state.case_no, status=state.status)
 
 
 def guard_payment(state: CertificateCaseState, amount: object) -> None:
     """The fee is paid once, before issue, and exactly as invoiced."""
-    _not_final(state)
+    guard_not_final(state)
     if state.payment is not None:
         raise Conflict("certificate.fee_already_paid", case_no=state.case_no)
     if state.status is not CertificateCaseStatus.pending:
@@ -71,7 +71,7 @@ def _unpaid(state: CertificateCaseState) -> Conflict:
 def guard_issue_ahead(state: CertificateCaseState) -> None:
     """What an issue needs of the certificate itself, not of its export's news (a validator
     may run before news delivered just ahead of it is handled): pending and paid (rule 12)."""
-    _not_final(state)
+    guard_not_final(state)
     if state.status is not CertificateCaseStatus.pending:
         raise Conflict("certificate.not_pending", case_no=state.case_no, status=state.status)
     if state.payment is None:
@@ -88,7 +88,7 @@ def guard_issue(state: CertificateCaseState, actor: Actor, today: date) -> None:
 
 def guard_void_ahead(state: CertificateCaseState) -> None:
     """Only a valid certificate (not used, not expired) is voided."""
-    _not_final(state)
+    guard_not_final(state)
     if state.status is not CertificateCaseStatus.valid:
         raise Conflict("certificate.not_valid", case_no=state.case_no, status=state.status)
 
@@ -103,7 +103,7 @@ def guard_void(state: CertificateCaseState, actor: Actor, *, replace: bool, toda
 
 def guard_confirmation(state: CertificateCaseState, received_on: date, today: date) -> None:
     """The destination's confirmation comes after the departure and not after today."""
-    _not_final(state)
+    guard_not_final(state)
     if state.status is not CertificateCaseStatus.used:
         raise Conflict("certificate.not_used", case_no=state.case_no, status=state.status)
     first = state.departed_on or today

@@ -63,6 +63,7 @@ class CertificateWorld(PermitWorld):
         if stage == "used":
             body = {"departed_on": macao_today().isoformat()}
             self.staff.officer.ok("POST", f"{at}/departure", json=body)
+            self.wait_until(lambda: self.certificate(case_no)["status"] == "used")
         return Shipment(self.trader_a, case_no, application)
 
     @staticmethod
