@@ -48,7 +48,7 @@ class XmlFormat:
         if root.tag != self.tag(self.root):
             raise InvalidDocument(f"the root is {root.tag}, not {self.tag(self.root)}")
         if not self.schema.validate(root):
-            error = self.schema.error_log.last_error
+            error = self.schema.error_log[0]  # the first problem: the others often follow it
             raise InvalidDocument(f"line {error.line}: {error.message}")
 
     def seal(

@@ -21,7 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from edi.signer import KeySigner
 from kp_licensing.support.private import FILE_MODE, private_folder
-from kp_licensing.support.settings import DEV_CA_NAME
+from kp_licensing.support.settings import CUSTOMS_OFFICE, DEV_CA_NAME
 
 #: Marks the development CA, so production can recognise and refuse it.
 CA_NAME = DEV_CA_NAME
@@ -36,22 +36,27 @@ VALIDITY = timedelta(days=3 * 365)
 class Party:
     file: str
     common_name: str
+    #: The subject's serialNumber: the code by which a signature is matched to the party that
+    #: should have made it (a customs office's code on the EDI network).
+    serial_number: str | None = None
 
 
-PARTIES = (
-    Party(DSEDT, "DSEDT Kimberley Process signing (development)"),
-    Party(CUSTOMS, "Macao Customs Service EDI (development)"),
-)
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "MO"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
+def parties(customs_office: str) -> tuple[Party, ...]:
+    return (
+        Party(DSEDT, "DSEDT Kimberley Process signing (development)"),
+        Party(CUSTOMS, "Macao Customs Service EDI (development)", customs_office),
     )
+
+
+def _name(common_name: str, serial_number: str | None = None) -> x509.Name:
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "MO"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
+    ]
+    if serial_number is not None:
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    return x509.Name(attributes)
 
 
 def representative_name(registration_no: str, operator: str, person: str) -> x509.Name:
@@ -150,8 +155,9 @@ def issue(
 
 
 class DevelopmentPki:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, customs_office: str = CUSTOMS_OFFICE) -> None:
         self.folder = folder
+        self.parties = parties(customs_office)
 
     @property
     def ca(self) -> Path:
@@ -182,27 +188,39 @@ class DevelopmentPki:
         (folder / f"{stem}.pem").write_bytes(_pem(certificate) + _pem(issuer.certificate))
         return folder / f"{stem}.key", folder / f"{stem}.pem"
 
+    def _current(self, party: Party) -> bool:
+        """The party's key and certificate are there, and the certificate names it as this
+        version of the service names it (a customs certificate made before customs' code was
+        in it is made again)."""
+        if not (self.chain(party.file).exists() and self.key(party.file).exists()):
+            return False
+        subject = x509.load_pem_x509_certificates(self.chain(party.file).read_bytes())[0].subject
+        return subject == _name(party.common_name, party.serial_number)
+
     def exists(self) -> bool:
-        return self.ca.exists() and all(
-            self.chain(p.file).exists() and self.key(p.file).exists() for p in PARTIES
-        )
+        return self.ca.exists() and all(self._current(p) for p in self.parties)
 
     def init(self, *, force: bool = False) -> bool:
-        """Make the CA and every party's key and certificate; False (nothing touched) if they
-        are there already, unless ``force``: new keys then, and every earlier signature stops
-        verifying against the new CA."""
+        """Make what is missing: the CA (and then every party's key and certificate), or a
+        party's certificate that is missing or out of date, issued by the CA there is, so that
+        what was signed before still verifies; False if nothing was missing. ``force``: a new
+        CA and new keys, and every earlier signature stops verifying."""
         if self.exists() and not force:
             return False
         private_folder(self.folder)
-        ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        ca = issue(CA_NAME, ca_key, None)
-        _write_key(self.folder / "ca.key", ca_key)
-        for party in PARTIES:
+        if force or not (self.ca.exists() and (self.folder / "ca.key").exists()):
+            ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            issuer, wanted = Issuer(issue(CA_NAME, ca_key, None), ca_key), self.parties
+            _write_key(self.folder / "ca.key", ca_key)
+        else:
+            issuer = self.issuer()
+            wanted = tuple(p for p in self.parties if not self._current(p))
+        for party in wanted:
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            certificate = issue(party.common_name, key, Issuer(ca, ca_key))
+            certificate = issue(_name(party.common_name, party.serial_number), key, issuer)
             _write_key(self.key(party.file), key)
-            self.chain(party.file).write_bytes(_pem(certificate) + _pem(ca))
-        self.ca.write_bytes(_pem(ca))  # last: its presence says the rest is there
+            self.chain(party.file).write_bytes(_pem(certificate) + _pem(issuer.certificate))
+        self.ca.write_bytes(_pem(issuer.certificate))  # last: its presence says the rest is there
         return True
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 
 from schemas.case import CaseTransition, DaysToAnswer, InformationRequest, LongText
 from schemas.common import Actor, Body, CheckResult, Command, DocumentId, DocumentRef, Page, Sent
+from schemas.customs import CustomsStatus, MessageFunction, ResponseError
 from schemas.messages import Message
 from schemas.shipment import (
     Arrival,
@@ -167,6 +168,23 @@ class Hold(BaseModel):
     since: datetime
 
 
+class CustomsTrack(BaseModel):
+    """What customs has been told of a licence and what it answered, as the case knows it."""
+
+    #: The last version declared (0: none yet), what it declared (``domain.customs``'s key of
+    #: the content: the licence, and an export's certificate), and whether that version took
+    #: the declaration back (a cancellation).
+    version: int = 0
+    declared: str | None = None
+    cancelled: bool = False
+    message_id: str | None = None
+    #: The latest status customs reported, and the errors of its latest rejection.
+    status: CustomsStatus | None = None
+    errors: list[ResponseError] = Field(default_factory=list)
+    #: The inbox rows applied (``customs_inbox.id``): a response redelivered is applied once.
+    applied: list[int] = Field(default_factory=list)
+
+
 class PermitTransition(CaseTransition[PermitStatus]):
     """One step in a shipment case's history."""
 
@@ -202,6 +220,7 @@ class PermitState(BaseModel):
     certificate_status: str | None = None
     certificate_expires_on: date | None = None
     departed_on: date | None = None
+    customs: CustomsTrack = Field(default_factory=CustomsTrack)
     seq: int = 0
     updated_at: datetime | None = None
 
@@ -272,6 +291,24 @@ class RecordDeparture(RecordDepartureBody, Sent):
     model_config = ConfigDict(extra="ignore")
 
     actor: Actor
+
+
+class DeclarationRequest(BaseModel):
+    """Ask for a licence's declaration to customs: built from the case as it stands, signed and
+    put in the outbox (``customs.declare``); a retry of the same version finds what it wrote."""
+
+    state: PermitState
+    function: MessageFunction
+    version: int
+    at: datetime
+
+
+class Declared(BaseModel):
+    """A declaration in the outbox, and whether it is to be pushed to customs too (a setting
+    of the worker that wrote it, recorded with the result so a replay decides the same)."""
+
+    message_id: str
+    push: bool
 
 
 class ListingHolds(Command):

@@ -34,15 +34,17 @@ CountryCode = Annotated[
 OriginCode = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^([A-Za-z]{2}|\*\*\*)$")
 ]
-HSCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}\.\d{2}$")]
+#: ASCII digits only (``\d`` would take any script's digits, which the XSDs refuse).
+HSCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4}\.[0-9]{2}$")]
 Carats = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3)]
 USD = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Ident = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z/.\-]{0,39}$")
 ]
-#: The longest certificate number kept (in canonical form) by the registers.
-CERTIFICATE_NUMBER_MAX = 40
+#: The longest certificate number kept (in canonical form) by the registers: what a customs
+#: declaration's document number carries (UN/EDIFACT ``an..35``).
+CERTIFICATE_NUMBER_MAX = 35
 
 
 def canonical_certificate_number(text: str) -> str:

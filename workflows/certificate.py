@@ -190,7 +190,7 @@ class CertificateWorkflow(ExportNews, CaseWorkflow):
     async def payment_notice(self, notice: PaymentNotice) -> None:
         """A payment system says the invoice was paid: recorded once, if it is this invoice and
         its amount; anything else (a repeat, another invoice) changes nothing."""
-        if not self._may_hold(notice.actor, "payment notice"):
+        if not self._may(notice.actor, Authority.hold, "payment notice"):
             return
         async with self._lock:
             s = self._state

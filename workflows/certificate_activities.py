@@ -23,7 +23,6 @@ from kp_licensing.domain.certificate_guards import expiry
 from kp_licensing.domain.clock import MACAO
 from kp_licensing.store import certificate_cases, certificates, licences, people
 from kp_licensing.store.db import SessionFactory
-from kp_licensing.store.models import Operator
 from schemas.certificate import CertificateContent, KpCertificate, Validation
 from schemas.certificate_case import (
     CertificateRecord,
@@ -32,8 +31,7 @@ from schemas.certificate_case import (
     VoidRequest,
 )
 from schemas.common import Actor
-from schemas.licence import LicenceState
-from schemas.shipment import MIXED_ORIGIN, Party
+from schemas.shipment import MIXED_ORIGIN
 
 
 @dataclass(frozen=True)
@@ -96,17 +94,12 @@ def content_of(session: Session, request: IssueRequest) -> CertificateContent:
     its operating licence names and places it, origin from its lines (``***`` when they differ),
     provenance the countries its goods were imported from."""
     app = request.application
-    operator = session.get(Operator, request.operator_id)
-    licence = licences.get_by_licence_no(session, request.licence_no)
-    if operator is None or licence is None:
-        raise LookupError(f"no operator or licence for {request.case_no}")
-    address = LicenceState.model_validate(licence.state).application.establishment_address
     origins = {line.origin for line in app.lines}
     provenance = sorted({draw.issuing_country for draw in app.source_certificates})
     if app.provenance_country and app.provenance_country not in provenance:
         provenance.append(app.provenance_country)
     return CertificateContent(
-        exporter=Party(name=operator.name, address=address, country="MO"),
+        exporter=licences.holder(session, request.operator_id, request.licence_no),
         importer=app.counterparty,
         origin=origins.pop() if len(origins) == 1 else MIXED_ORIGIN,
         provenance=provenance,

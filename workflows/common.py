@@ -171,11 +171,12 @@ class CaseWorkflow:
         if sent_with is not None and (update is None or update.id != sent_with):
             guarded(lambda: refuse_replay(actor, state.case_no))
 
-    def _may_hold(self, actor: Actor, what: str) -> bool:
-        """A signal cannot be refused: one from an actor who may not hold cases (only
-        officers, or the service on their behalf) is ignored, and logged."""
+    def _may(self, actor: Actor, authority: Authority, what: str) -> bool:
+        """A signal cannot be refused: one from an actor without the authority it needs (to
+        hold cases: officers, or the service on their behalf; to report a crossing: customs)
+        is ignored, and logged."""
         try:
-            authorise(actor, Authority.hold, operator_id=self._state.operator_id, case_no="")
+            authorise(actor, authority, operator_id=self._state.operator_id, case_no="")
         except DomainError:
             workflow.logger.warning("%s ignored: %s may not send it", what, actor)
             return False
@@ -195,6 +196,12 @@ class CaseWorkflow:
     async def _after_transition(self, transition: Any) -> None:
         """Consequences outside the case (none unless a subclass says so)."""
 
+    async def _follow_up(self) -> None:
+        """Work a change leaves to do once its update has answered (none unless a subclass says
+        so): run by the case's loop after each change and once the case is final, so a slow
+        step (signing, another service) never delays a decision's answer. It takes the lock
+        itself for what it changes."""
+
     async def _live(self, submitted_by: Any, first_status: Any, notice: Message) -> Any:
         """Record the submission (a new case), then wait for deadlines and changes until the
         case is final; return its last state."""
@@ -211,9 +218,11 @@ class CaseWorkflow:
                 await workflow.wait_condition(lambda: self._changed, timeout=timeout)
             async with self._lock:
                 await self._on_clock()
+            await self._follow_up()
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self.start_model(state=self._state))
+        await self._follow_up()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
 

@@ -15,3 +15,8 @@ def permit_workflow_id(case_no: str) -> str:
 def certificate_workflow_id(case_no: str) -> str:
     """The KP certificate of export case ``case_no`` (one process per export)."""
     return f"certificate-{case_no}"
+
+
+def customs_delivery_workflow_id(message_id: str) -> str:
+    """The pushing of declaration ``message_id`` to customs (one process per message)."""
+    return f"customs-delivery-{message_id}"

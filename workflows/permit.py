@@ -11,6 +11,9 @@ Messages:
 * supervisors: ``cancel``.
 * signals ``hold`` / ``release``: the operating licence was suspended or cancelled, or a
   foreign certificate was declared invalid; a held case cannot move on until released.
+* signal ``customs_response``: what customs did with the licence's declaration
+  (``workflows/permit_customs.py``: declaring the licence to customs whenever what customs
+  must hold changes, and applying customs' responses).
 
 Timers: the information-request deadline (lapse), the last day of validity (an unused licence
 expires; a transit not out by then becomes a discrepancy for an officer).
@@ -65,13 +68,14 @@ with workflow.unsafe.imports_passed_through():
         number_key,
     )
     from workflows.permit_crossings import BorderCrossings
+    from workflows.permit_customs import CustomsExchange
     from workflows.permit_export import ExportCertificate
 
 workflow_id = permit_workflow_id
 
 
 @workflow.defn
-class PermitWorkflow(BorderCrossings, ExportCertificate, CaseWorkflow):
+class PermitWorkflow(BorderCrossings, ExportCertificate, CustomsExchange, CaseWorkflow):
     record_activity = staticmethod(PermitActivities.record)
     numbered_record_activity = staticmethod(PermitActivities.record_numbered)
     transition_model = PermitTransition
@@ -298,9 +302,11 @@ class PermitWorkflow(BorderCrossings, ExportCertificate, CaseWorkflow):
         guarded(lambda: guards.guard_cancel(self._state))
 
     def _holds_from(self, actor: Actor) -> bool:
-        """Holds and releases only from who may hold cases (``_may_hold``); histories recorded
+        """Holds and releases only from who may hold cases (``_may``); histories recorded
         before this check replay without it."""
-        return not workflow.patched("hold-authority") or self._may_hold(actor, "hold or release")
+        return not workflow.patched("hold-authority") or self._may(
+            actor, Authority.hold, "hold or release"
+        )
 
     @workflow.signal
     async def hold(self, cmd: PlaceHold) -> None:

@@ -15,7 +15,8 @@ with workflow.unsafe.imports_passed_through():
     from kp_licensing.domain import permit_guards as guards
     from kp_licensing.domain.authority import Authority
     from kp_licensing.domain.clock import macao_date
-    from schemas.messages import say
+    from schemas.common import Actor
+    from schemas.messages import Message, say
     from schemas.permit import PermitRecord, PermitState, PermitStatus, RecordCrossing, Resolve
     from schemas.shipment import PermitKind
     from workflows.common import guarded
@@ -110,10 +111,17 @@ class BorderCrossings:
             problems.append(expired)
         if not problems:
             return await self._transition(cmd.actor, action, ok, reason=cmd.arrival.note)
+        return await self._open_discrepancy(cmd.actor, f"{action}_with_discrepancy", problems)
+
+    async def _open_discrepancy(
+        self, actor: Actor, action: str, problems: list[Message]
+    ) -> PermitRecord:
+        """Put the case before an officer with what did not match."""
+        s = self._state
         s.incident = say("incident.found", parts=problems)
         return await self._transition(
-            cmd.actor,
-            f"{action}_with_discrepancy",
+            actor,
+            action,
             PermitStatus.discrepancy,
             reason=s.incident,
             notice=say("notice.permit.discrepancy", permit_no=s.permit_no, parts=problems),
@@ -138,6 +146,9 @@ class BorderCrossings:
             done = PermitStatus.cleared if s.kind == PermitKind.import_ else PermitStatus.completed
             if s.kind == PermitKind.transit and s.exit is None:
                 done = PermitStatus.in_transit  # a discrepancy found on entry
+            if s.kind == PermitKind.export:  # customs found it other than licensed, as it left
+                done = PermitStatus.used
+                s.departed_on = s.arrival.date if s.arrival else macao_date(workflow.now())
             s.incident = None
             return await self._transition(cmd.actor, "accepted_as_found", done, reason=cmd.reason)
 

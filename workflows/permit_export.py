@@ -12,6 +12,7 @@ certificate; its carats are then consumed for good.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
@@ -30,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
         Fee,
         LicenceNews,
     )
-    from schemas.common import SYSTEM_ACTOR
+    from schemas.common import SYSTEM_ACTOR, Actor
     from schemas.messages import say
     from schemas.permit import PermitRecord, PermitState, PermitStatus, RecordDeparture
     from schemas.shipment import PermitKind
@@ -168,53 +169,52 @@ class ExportCertificate:
 
     @workflow.update
     async def record_departure(self, cmd: RecordDeparture) -> PermitRecord:
-        """The export left Macao under its certificate: the licence and the certificate are
-        used, the carats drawn consumed for good."""
+        """The export left Macao under its certificate (an officer's record of it)."""
         async with self._lock:
-            self._check_departure(cmd)
-            s = self._state
-            s.departed_on = cmd.departed_on
-            return await self._transition(  # type: ignore[no-any-return]
-                cmd.actor,
-                "departed",
-                PermitStatus.used,
-                reason=cmd.note,
-                details={
-                    "departed_on": str(cmd.departed_on),
-                    "certificate": s.certificate_no or "",
-                },
-                notice=say(
-                    "notice.permit.departed",
-                    permit_no=s.permit_no,
-                    number=s.certificate_no,
-                    departed_on=cmd.departed_on,
-                ),
-            )
+            self._check_departure(cmd.departed_on)
+            return await self._depart(cmd.actor, cmd.departed_on, cmd.note)
 
     @record_departure.validator
     def _validate_departure(self, cmd: RecordDeparture) -> None:
         """The licence's own checks; the certificate's wait for the handler, under the lock:
         news of a certificate just issued may be delivered but not yet handled."""
         self._authorise(cmd, Authority.decide)
-        self._check_departure(cmd, certificate=False)
+        self._check_departure(cmd.departed_on, certificate=False)
 
-    def _check_departure(self, cmd: RecordDeparture, *, certificate: bool = True) -> None:
+    def _check_departure(self, on: date, *, certificate: bool = True) -> None:
+        guarded(lambda: self._departure_allowed(on, certificate=certificate))
+
+    def _departure_allowed(self, on: date, *, certificate: bool = True) -> None:
+        """Raise the domain's refusal of a departure on ``on`` (customs' release of an export
+        passes the same checks)."""
         s = self._state
         today = macao_date(workflow.now())
-        guarded(lambda: guards.guard_arrival(s, PermitKind.export, cmd.departed_on))
-        guarded(lambda: guards.guard_departed_on(s, cmd.departed_on, today))
+        guards.guard_arrival(s, PermitKind.export, on)
+        guards.guard_departed_on(s, on, today)
         if not certificate:
             return
         if s.certificate_status != CertificateCaseStatus.valid.value or not s.certificate_no:
-            guarded(lambda: _no_certificate(s.case_no))
+            raise Conflict("permit.no_valid_certificate", case_no=s.case_no)
         expires_on = s.certificate_expires_on
-        if expires_on is not None and cmd.departed_on > expires_on:
-            guarded(lambda: _certificate_expired(s.certificate_no, expires_on))
+        if expires_on is not None and on > expires_on:
+            raise Conflict(
+                "permit.certificate_expired", number=s.certificate_no, expires_on=expires_on
+            )
 
-
-def _no_certificate(case_no: str) -> None:
-    raise Conflict("permit.no_valid_certificate", case_no=case_no)
-
-
-def _certificate_expired(number: str | None, expires_on: Any) -> None:
-    raise Conflict("permit.certificate_expired", number=number, expires_on=expires_on)
+    async def _depart(self, actor: Actor, on: date, note: str | None) -> PermitRecord:
+        """The licence and the certificate are used, the carats drawn consumed for good."""
+        s = self._state
+        s.departed_on = on
+        return await self._transition(  # type: ignore[no-any-return]
+            actor,
+            "departed",
+            PermitStatus.used,
+            reason=note,
+            details={"departed_on": str(on), "certificate": s.certificate_no or ""},
+            notice=say(
+                "notice.permit.departed",
+                permit_no=s.permit_no,
+                number=s.certificate_no,
+                departed_on=on,
+            ),
+        )

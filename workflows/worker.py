@@ -11,8 +11,11 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from edi.signer import Signer
 from kp_licensing.store.db import SessionFactory
+from kp_licensing.support.settings import get_settings
 from workflows.certificate import CertificateWorkflow
 from workflows.certificate_activities import CertificateActivities
+from workflows.customs_activities import CustomsActivities, CustomsLink
+from workflows.customs_delivery import CustomsDeliveryWorkflow
 from workflows.hold_activities import HoldActivities
 from workflows.holds import ListingHoldsWorkflow
 from workflows.housekeeping import HousekeepingWorkflow
@@ -26,6 +29,7 @@ WORKFLOWS = [
     LicenceWorkflow,
     PermitWorkflow,
     CertificateWorkflow,
+    CustomsDeliveryWorkflow,
     ListingHoldsWorkflow,
     HousekeepingWorkflow,
 ]
@@ -48,15 +52,19 @@ def build_worker(
     executor: ThreadPoolExecutor,
     housekeeping: HousekeepingActivities | None = None,
     signer: Signer | None = None,
+    customs_link: CustomsLink | None = None,
 ) -> Worker:
     """A worker for ``task_queue``; activities are synchronous (database calls), run on
     ``executor``. The service's worker runs the ``housekeeping`` too (it needs the documents
     folder); workers of tests about cases leave it out. ``signer`` signs the KP certificates
-    issued (without it, an issue waits, retried, until a worker that has it runs)."""
+    issued and the declarations to customs (without it, an issue or a declaration waits, retried,
+    until a worker that has it runs); ``customs_link``: the EDI codes and the push endpoint
+    (default: the settings' defaults, pull only)."""
     licences = LicenceActivities(sessions)
     permits = PermitActivities(sessions)
     certificates = CertificateActivities(sessions, signer)
     holds = HoldActivities(sessions, client)
+    exchange = CustomsActivities(sessions, signer, customs_link or CustomsLink.of(get_settings()))
     chores = (
         []
         if housekeeping is None
@@ -77,6 +85,8 @@ def build_worker(
             certificates.record,
             certificates.issue,
             certificates.void,
+            exchange.declare,
+            exchange.push,
             holds.hold_operator_shipments,
             holds.hold_listed_cases,
             *chores,

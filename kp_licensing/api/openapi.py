@@ -128,8 +128,8 @@ def statuses(route: Any) -> set[int]:
         found.add(404)
     if not login and set(route.methods) - _SAFE:
         found.add(409)
-    if route.body_field is not None:
-        found |= {413, 422}
+    if route.body_field is not None or "requestBody" in (route.openapi_extra or {}):
+        found |= {413, 422}  # a model's body, or one the route reads itself (raw bytes)
     if any(
         d.path_params or d.query_params or d.header_params or d.cookie_params or d.body_params
         for d in dependants

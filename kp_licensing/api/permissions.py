@@ -38,6 +38,8 @@ class Action(StrEnum):
     manage_registry = "manage_registry"
     read_audit = "read_audit"
     decode_payloads = "decode_payloads"
+    #: Pull declarations, acknowledge them, send responses: customs systems.
+    exchange_with_customs = "exchange_with_customs"
 
 
 #: How each action is refused: "<role> accounts may not <do it>; only <who> accounts may".
@@ -82,6 +84,9 @@ REFUSALS: dict[Action, Callable[[str, str], Forbidden]] = {
     Action.decode_payloads: lambda role, who: Forbidden(
         "forbidden.decode_payloads", role=role, who=who
     ),
+    Action.exchange_with_customs: lambda role, who: Forbidden(
+        "forbidden.exchange_with_customs", role=role, who=who
+    ),
 }
 
 STAFF = set(authority.STAFF)
@@ -108,6 +113,7 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.read_audit: {Role.admin, Role.supervisor},
     # Histories hold every operator's data: those who see every case (not administrators).
     Action.decode_payloads: set(STAFF),
+    Action.exchange_with_customs: set(authority.ROLES[Authority.customs]),
 }
 
 

@@ -4,9 +4,11 @@ the first accounts, and walk the demo."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import logging
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -176,7 +178,7 @@ def pki_init(
     if settings.environment == "production":
         typer.echo("kp-licensing pki init: not in production (it makes development keys)", err=True)
         raise typer.Exit(1)
-    pki = DevelopmentPki(settings.pki_dir)
+    pki = DevelopmentPki(settings.pki_dir, customs_office=settings.customs_office)
     made = pki.init(force=force)
     typer.echo(f"{'made' if made else 'already there'}: {pki.folder} (trust store {pki.ca})")
 
@@ -193,7 +195,7 @@ def pki_operator(
     from kp_licensing.domain.registration import canonical_registration_no
 
     settings = get_settings()
-    pki = DevelopmentPki(settings.pki_dir)
+    pki = DevelopmentPki(settings.pki_dir, customs_office=settings.customs_office)
     if settings.environment == "production" or not pki.exists():
         typer.echo(
             "kp-licensing pki operator: needs the development PKI (kp-licensing pki init), "
@@ -228,6 +230,69 @@ def audit_verify() -> None:
         typer.echo(f"audit trail NOT intact: {len(result.problems)} problem(s)", err=True)
         raise typer.Exit(1)
     typer.echo(f"audit trail intact: {result.entries} entries, last seal {result.head}")
+
+
+@app.command("customs-sim")
+def customs_sim(
+    api_key: str = typer.Option(
+        ...,
+        envvar="KP_CUSTOMS_API_KEY",
+        help="The API key of a customs account of the service (an administrator makes one: "
+        "POST /api/v1/users/{id}/api-keys).",
+    ),
+    api_url: str = typer.Option(
+        None, help=f"The running service (default: {service_url(_defaults())})."
+    ),
+    answer: str = typer.Option(
+        "release", help="What customs says after accepting: release, reject or discrepancy."
+    ),
+    response_format: str = typer.Option(
+        "xml", "--format", help="Responses as signed XML (xml) or as EDIFACT CUSRES (edifact)."
+    ),
+    every: float = typer.Option(2.0, min=0.1, help="Seconds between turns."),
+    once: bool = typer.Option(False, "--once", help="One turn, then stop."),
+    save: Path = typer.Option(
+        None, help="Keep every declaration taken and response sent in this folder."
+    ),
+    key: Path = typer.Option(
+        None, help="Customs' signing key (PEM; default: the development PKI's)."
+    ),
+    chain: Path = typer.Option(None, help="Its certificate chain (PEM, its own first)."),
+) -> None:
+    """Play a customs system against a running service: pull each declaration, verify its
+    signature, acknowledge it and answer with signed responses (see ``docs/customs.md``)."""
+    import httpx
+
+    from edi.pki import CUSTOMS, DevelopmentPki, load_signer
+    from kp_licensing.cli.customs_sim import CustomsSimulator
+
+    settings = get_settings()
+    if answer not in ("release", "reject", "discrepancy") or response_format not in (
+        "xml",
+        "edifact",
+    ):
+        _fail(
+            "customs-sim",
+            RuntimeError("--answer is release, reject or discrepancy; --format is xml or edifact"),
+        )
+    pki = DevelopmentPki(settings.pki_dir, customs_office=settings.customs_office)
+    try:
+        signer = load_signer(key or pki.key(CUSTOMS), chain or pki.chain(CUSTOMS))
+    except (OSError, ValueError) as error:
+        _fail("customs-sim", RuntimeError(f"customs' signing key cannot be read: {error}"))
+    base = (api_url or service_url(settings)) + "/api/v1"
+    simulator = CustomsSimulator(
+        http=httpx.Client(base_url=base, headers={"X-API-Key": api_key}, timeout=60),
+        signer=signer,
+        trust_store=settings.trust_store_file(),
+        office=settings.customs_office,
+        answer=answer,  # type: ignore[arg-type]
+        form=response_format,  # type: ignore[arg-type]
+        save=save,
+    )
+    typer.echo(f"customs simulator on {base}, answering {answer} in {response_format}")
+    with contextlib.suppress(KeyboardInterrupt):
+        simulator.run(every=every, turns=1 if once else None, tell=typer.echo)
 
 
 @app.command()

@@ -1,9 +1,11 @@
-"""``kp-licensing demo``: the operating-licence process, step by step, over the real HTTP API.
+"""``kp-licensing demo``: the operating-licence process, step by step, over the real HTTP API,
+then shipments through customs (the simulator, ``customs_sim``).
 
-Staff accounts (an officer and a supervisor) are created through the API by an administrator
-the demo is given (``--admin``), or else written straight into the service's database, found as
-the service finds it; the trader registers through the API like any company. Each run
-registers a new company, so the demo can be run again and again against the same service.
+Staff accounts (an officer, a supervisor and a customs system) are created through the API by
+an administrator the demo is given (``--admin``), or else written straight into the service's
+database, found as the service finds it; the trader registers through the API like any
+company. Each run registers a new company, so the demo can be run again and again against the
+same service.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Any
 import httpx
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
+from edi.pki import CUSTOMS, DevelopmentPki, load_signer
+from kp_licensing.cli.customs_sim import CustomsSimulator
 from kp_licensing.cli.demo_shipments import walk_shipments
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import Conflict
@@ -26,9 +31,11 @@ from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.support import security
 from kp_licensing.support.private import private_folder
 from kp_licensing.support.settings import Settings
-from schemas.accounts import NewUser
+from schemas.accounts import NewApiKey, NewUser
 from schemas.common import Role
 
+#: The customs system the simulator plays (an account with API keys, no password).
+CUSTOMS_USER, CUSTOMS_NAME = "demo-customs", "Macao Customs EDI gateway (demo)"
 STAFF = {
     "demo-officer": ("Ana Lei (officer)", Role.officer, "officer-password-for-the-demo"),
     "demo-supervisor": ("Rui Ho (supervisor)", Role.supervisor, "supervisor-password-for-the-demo"),
@@ -54,10 +61,11 @@ def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def seed_staff(settings: Settings) -> None:
-    """Create the demo officer and supervisor in the service's database (found as the service
-    finds it: KP_DATABASE_URL, else the SQLite file in KP_DATA_DIR) if they are not there yet.
-    Never creates a database: a missing one means the demo is looking in the wrong place."""
+def seed_staff(settings: Settings) -> str:
+    """Create the demo officer, supervisor and customs system in the service's database (found
+    as the service finds it: KP_DATABASE_URL, else the SQLite file in KP_DATA_DIR) if they are
+    not there yet, and a new API key for the customs system (returned). Never creates a
+    database: a missing one means the demo is looking in the wrong place."""
     if settings.environment == "production":
         raise RuntimeError("the demo seeds accounts with known passwords: not in production")
     url = settings.resolved_database_url()
@@ -78,6 +86,7 @@ def seed_staff(settings: Settings) -> None:
                     )
                 except Conflict:  # there already, from an earlier run
                     session.rollback()
+            return _customs_key(session, settings)
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         raise RuntimeError(
@@ -87,14 +96,66 @@ def seed_staff(settings: Settings) -> None:
         engine.dispose()
 
 
-def create_staff(base: str, admin: tuple[str, str]) -> None:
-    """Create the demo officer and supervisor through the API, as the given administrator."""
+def _customs_key(session: Session, settings: Settings) -> str:
+    """The demo's customs system (made once) and a new API key for this run's simulator."""
+    by = Origin.command_line()
+    try:
+        account = accounts.create_user(
+            session,
+            NewUser(username=CUSTOMS_USER, full_name=CUSTOMS_NAME, role=Role.customs),
+            policy=settings.password_policy(),
+            by=by,
+        )
+    except Conflict:
+        session.rollback()
+        [account] = [u for u in accounts.list_users(session) if u.username == CUSTOMS_USER]
+    issued = accounts.issue_api_key(
+        session, account.id, NewApiKey(label="demo customs simulator"), days=1, by=by
+    )
+    return issued.key
+
+
+def create_staff(base: str, admin: tuple[str, str]) -> str:
+    """Create the demo officer, supervisor and customs system through the API, as the given
+    administrator; a new API key for the customs system (returned)."""
     administrator = Client(base, *admin)
     for username, (name, role, password) in STAFF.items():
         body = {"username": username, "full_name": name, "role": role.value, "password": password}
         created = administrator.http.post("/users", json=body)
         if created.status_code not in (201, 409):  # 409: created by an earlier run
             raise RuntimeError(f"creating {username}: {created.status_code} {created.text}")
+    body = {"username": CUSTOMS_USER, "full_name": CUSTOMS_NAME, "role": Role.customs.value}
+    created = administrator.http.post("/users", json=body)
+    if created.status_code not in (201, 409):
+        raise RuntimeError(f"creating {CUSTOMS_USER}: {created.status_code} {created.text}")
+    [account] = [u for u in administrator.call("GET", "/users") if u["username"] == CUSTOMS_USER]
+    issued = administrator.call(
+        "POST", f"/users/{account['id']}/api-keys", json={"label": "demo customs simulator"}
+    )
+    return str(issued["key"])
+
+
+def customs_simulator(
+    settings: Settings, base: str, api_key: str, tell: Callable[[str], None]
+) -> CustomsSimulator:
+    """Customs, played by the simulator with the development PKI's customs key and CA; it
+    keeps what it takes and sends under the data folder's ``demo/customs``. Run from elsewhere
+    (no development PKI here), it answers in EDIFACT, which the service takes on the customs
+    account's API key, and reads declarations without verifying their signature."""
+    pki = DevelopmentPki(settings.pki_dir, customs_office=settings.customs_office)
+    here = settings.data_dir.is_dir() and pki.exists()
+    if not here:
+        tell(
+            "customs' development keys are not here: the customs simulator answers in EDIFACT "
+            "and reads declarations without verifying them"
+        )
+    return CustomsSimulator(
+        http=httpx.Client(base_url=base + "/api/v1", headers={"X-API-Key": api_key}, timeout=60),
+        signer=load_signer(pki.key(CUSTOMS), pki.chain(CUSTOMS)) if here else None,
+        trust_store=settings.trust_store_file() if here else None,
+        office=settings.customs_office,
+        save=settings.data_dir / "demo" / "customs" if here else None,
+    )
 
 
 class Client:
@@ -165,14 +226,13 @@ def run_demo(
             f"no service answers at {base} ({error}); start it (make run) in another terminal, "
             "or pass --api-url"
         ) from None
-    if admin is not None:
-        create_staff(base, admin)
-    else:
-        seed_staff(settings)
+    customs_key = create_staff(base, admin) if admin is not None else seed_staff(settings)
     step = iter(range(1, 100))
 
     def tell(text: str) -> None:
         echo(f"{next(step):>2}. {text}")
+
+    customs = customs_simulator(settings, base, customs_key, tell)
 
     registration_no = f"DEMO-{stamp}"
     username = f"trader-{stamp[2:]}"
@@ -307,6 +367,7 @@ def run_demo(
         save=save,
         tell=tell,
         verify=lambda path: Client.public(base, path),
+        customs=customs,
     )
     if settings.data_dir.is_dir():
         tell(f"every document saved is in {settings.data_dir / 'demo'}")

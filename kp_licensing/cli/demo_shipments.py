@@ -1,12 +1,13 @@
-"""The shipment part of ``kp-licensing demo``: an import cleared and confirmed, an export drawing
-on it with its KP certificate (fee paid, validated by a second person, issued, verified by
-anyone, used at departure and confirmed by the destination), and a transit in and out."""
+"""The shipment part of ``kp-licensing demo``: an import released by customs, cleared and
+confirmed, an export drawing on it with its KP certificate (fee paid, validated by a second
+person, issued, verified by anyone, released by customs and confirmed by the destination), and a
+transit in and out; customs is the simulator (``customs_sim``), answering each declaration."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -15,6 +16,37 @@ from kp_licensing.domain.clock import macao_date
 
 class Caller(Protocol):
     def call(self, method: str, path: str, **kwargs: Any) -> Any: ...
+
+
+class Customs(Protocol):
+    def turn(self, cases: Collection[str] | None = None) -> list[Any]: ...
+
+
+def through_customs(
+    case_no: str, officer: Caller, customs: Customs, *, until: str, tell: Callable[[str], None]
+) -> dict[str, Any]:
+    """Wait for the case's declaration to be in the outbox, let customs take its turn, and wait
+    for the case to reach ``until``; the case then."""
+    at = f"/permits/{case_no}"
+    declared: list[dict[str, Any]] = []
+    for _ in range(200):
+        declared = officer.call("GET", f"{at}/customs")["declarations"]
+        if declared:
+            break
+        time.sleep(0.05)
+    if not declared:
+        raise RuntimeError(f"{case_no} was never declared to customs: is the worker running?")
+    for handled in customs.turn({case_no}):
+        tell(
+            f"customs took declaration {handled.message_id} of {handled.permit_no} "
+            f"(signature verified) and answered: {', '.join(handled.answered)}"
+        )
+    for _ in range(200):
+        state: dict[str, Any] = officer.call("GET", at)
+        if state["status"] == until:
+            return state
+        time.sleep(0.05)
+    raise RuntimeError(f"{case_no} is {state['status']}, not {until}, after customs answered")
 
 
 def walk_shipments(
@@ -26,6 +58,7 @@ def walk_shipments(
     save: Callable[[str, str], None],
     tell: Callable[[str], None],
     verify: Callable[[str], Any],
+    customs: Customs,
 ) -> None:
     today = macao_date(datetime.now(UTC))
     ship_on = (today + timedelta(days=3)).isoformat()
@@ -88,15 +121,8 @@ def walk_shipments(
         f"officer issued import licence {approved['permit_no']}, valid until "
         f"{approved['valid_until']}"
     )
-    # The demo runs in minutes: the goods arrive today (an arrival cannot be in the future).
-    arrived = {
-        "date": today.isoformat(),
-        "carats": "612.50",
-        "parcels": 3,
-        "seals_intact": True,
-        **seals,
-    }
-    cleared = officer.call("POST", f"/permits/{case['case_no']}/arrival", json=arrived)["state"]
+    # The demo runs in minutes: customs releases the goods today.
+    cleared = through_customs(case["case_no"], officer, customs, until="cleared", tell=tell)
     save_documents(save, case["case_no"], approved["permit_no"], confirmation=True)
     confirmation = next(
         c["confirmation"]
@@ -104,7 +130,7 @@ def walk_shipments(
         if c["case_no"] == case["case_no"]
     )
     tell(
-        f"goods arrived with seals intact: {cleared['status']}; import confirmation for the "
+        f"goods released by customs: {cleared['status']}; import confirmation for the "
         f"UAE authority: certificate {confirmation['certificate_number']}, "
         f"{confirmation['parcels']} parcels, {confirmation['carats']} ct, "
         f"US${confirmation['value_usd']}, received {confirmation['received_on']}"
@@ -156,6 +182,7 @@ def walk_shipments(
         save=save,
         tell=tell,
         verify=verify,
+        customs=customs,
     )
 
     transit = trader.call(
@@ -164,12 +191,11 @@ def walk_shipments(
         json=shipment("transit", provenance_country="AE", destination_country="HK"),
     )
     officer.call("POST", f"/permits/{transit['case_no']}/approve", json={})
-    officer.call("POST", f"/permits/{transit['case_no']}/entry", json=arrived)
-    left = officer.call("POST", f"/permits/{transit['case_no']}/exit", json=arrived)["state"]
+    left = through_customs(transit["case_no"], officer, customs, until="completed", tell=tell)
     save_documents(save, transit["case_no"], left["permit_no"])
     tell(
         f"transit {left['permit_no']} entered with seals {', '.join(seals['seals'])} and left "
-        f"with the same seals intact: {left['status']}"
+        f"as it entered, released by customs at each crossing: {left['status']}"
     )
 
 
@@ -183,6 +209,7 @@ def walk_certificate(
     save: Callable[[str, str], None],
     tell: Callable[[str], None],
     verify: Callable[[str], Any],
+    customs: Customs,
 ) -> None:
     """The export's KP certificate, from its invoice to the destination's confirmation."""
     at = f"/permits/{case_no}"
@@ -210,7 +237,7 @@ def walk_certificate(
             break
         time.sleep(0.1)
     today = macao_date(datetime.now(UTC)).isoformat()
-    used = officer.call("POST", f"{at}/departure", json={"departed_on": today})["state"]
+    used = through_customs(case_no, officer, customs, until="used", tell=tell)
     tell(f"the export left Macao today: licence {used['status']}, its carats consumed")
     save_documents(save, case_no, used["permit_no"])
     document = upload("import_confirmation")

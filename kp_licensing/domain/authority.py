@@ -21,6 +21,8 @@ class Authority(StrEnum):
     holder = "holder"
     #: Hold and release shipment cases: officers, or the service itself on their behalf.
     hold = "hold"
+    #: Report what customs did with a shipment (its responses to a declaration).
+    customs = "customs"
 
 
 STAFF = frozenset({Role.officer, Role.supervisor})
@@ -30,6 +32,7 @@ ROLES: dict[Authority, frozenset[Role]] = {
     Authority.change_standing: frozenset({Role.supervisor}),
     Authority.holder: frozenset({Role.trader}),
     Authority.hold: STAFF,
+    Authority.customs: frozenset({Role.customs}),
 }
 
 

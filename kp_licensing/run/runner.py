@@ -23,6 +23,7 @@ from kp_licensing.store.migrate import upgrade
 from kp_licensing.support.private import private_folder
 from kp_licensing.support.settings import Settings
 from workflows.client import TemporalAccess
+from workflows.customs_activities import CustomsLink
 from workflows.housekeeping_activities import HousekeepingActivities
 from workflows.schedules import ensure_housekeeping
 from workflows.worker import build_worker
@@ -89,6 +90,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
                 sessions, document_store(settings), unused_days=settings.documents_unused_days
             ),
             signer=worker_signer(settings),
+            customs_link=CustomsLink.of(settings),
         )
         await ensure_housekeeping(
             client,
@@ -148,7 +150,7 @@ async def dev_main(settings: Settings) -> None:
     ensure_port_free(settings.api_host, settings.api_port, what="the API", setting="KP_API_PORT")
     server.check_ports()
     private_folder(settings.data_dir)
-    if DevelopmentPki(settings.pki_dir).init():
+    if DevelopmentPki(settings.pki_dir, customs_office=settings.customs_office).init():
         log.info("development PKI made in %s (kp-licensing pki init)", settings.pki_dir)
     upgrade(settings.resolved_database_url())
     await server.start()

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from kp_licensing.domain.errors import DomainError
-from kp_licensing.services import holds, submissions
+from kp_licensing.services import customs, holds, submissions
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.support.catalogue import render
@@ -22,6 +22,7 @@ Sweep = Callable[[SessionFactory, ProcessEngine, timedelta], Awaitable[int]]
 SWEEPS: dict[str, Sweep] = {
     "submission": submissions.start_unstarted,
     "listing holds": holds.send_unsent,
+    "customs responses": customs.deliver_undelivered,
 }
 
 

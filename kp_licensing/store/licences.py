@@ -8,10 +8,11 @@ from sqlalchemy import ColumnElement, false
 from sqlmodel import Session, col, func, select
 
 from kp_licensing.domain.registration import canonical_registration_no
-from kp_licensing.store.models import Licence, LicenceEvent
+from kp_licensing.store.models import Licence, LicenceEvent, Operator
 from kp_licensing.store.paging import Page, Position, newest_first
 from kp_licensing.store.projection import write
-from schemas.licence import LicenceRecord, LicenceStatus
+from schemas.licence import LicenceRecord, LicenceState, LicenceStatus
+from schemas.shipment import Party
 
 OPEN_STATUSES = [s.value for s in LicenceStatus if not s.is_final]
 
@@ -62,6 +63,17 @@ def get(session: Session, case_no: str) -> Licence | None:
 
 def get_by_licence_no(session: Session, licence_no: str) -> Licence | None:
     return session.exec(select(Licence).where(Licence.licence_no == licence_no)).first()
+
+
+def holder(session: Session, operator_id: int, licence_no: str) -> Party:
+    """A Macao trader as its documents name and place it: the operator's name at the
+    establishment its operating licence was granted for."""
+    operator = session.get(Operator, operator_id)
+    licence = get_by_licence_no(session, licence_no)
+    if operator is None or licence is None:
+        raise LookupError(f"no operator {operator_id} or no licence {licence_no}")
+    address = LicenceState.model_validate(licence.state).application.establishment_address
+    return Party(name=operator.name, address=address, country="MO")
 
 
 def open_case_of(session: Session, operator_id: int) -> Licence | None:

@@ -30,6 +30,9 @@ OWASP_TIME_COST = 2
 
 #: Marks every development default secret, so production mode can recognise and refuse them.
 DEV_SECRET_MARK = "dev-only-"
+#: Macao customs' code on the EDI network (unconfirmed): the default of ``KP_CUSTOMS_OFFICE``,
+#: and the code the development PKI's customs certificate carries.
+CUSTOMS_OFFICE = "MOCUSTOMS"
 #: The development CA's name (``edi.pki``), which production refuses to trust.
 DEV_CA_NAME = "kp-licensing development CA (not for production)"
 
@@ -116,6 +119,18 @@ class Settings(BaseSettings):
     #: Where people reach the service (the QR codes on printed documents link there); empty:
     #: this machine's API address (``service_url``).
     public_url: str = ""
+
+    # Customs (edi.md sections 3 and 5). Macao's EDI network codes are unconfirmed.
+    #: DSEDT's code as the sender of declarations, and the customs office that clears
+    #: shipments: the recipient of declarations, and the only sender whose responses are taken
+    #: (its signing certificate names the code as the subject's serialNumber).
+    edi_sender: str = Field(default="DSEDT", pattern=r"^[0-9A-Z]{1,35}$")
+    customs_office: str = Field(default=CUSTOMS_OFFICE, pattern=r"^[0-9A-Z]{1,35}$")
+    #: Push: where declarations are POSTed as well as offered for pulling (empty: pull only),
+    #: the bearer token sent with them, and in which rendering.
+    customs_push_url: str = ""
+    customs_push_token: str = ""
+    customs_push_format: Literal["xml", "edifact"] = "xml"
 
     # KP certificates. Macao's prefix (MO or CN) is unconfirmed (domain.md rule 5).
     kp_certificate_prefix: str = Field(default="MO", pattern=r"^[A-Z]{2}$")

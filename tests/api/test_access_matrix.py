@@ -1194,15 +1194,17 @@ def expected_refusal(row: Row[Any], caller: str) -> int | None:
 
 def every_row() -> dict[tuple[str, str], Row[Any]]:
     """The rows of this file, of ``test_access_matrix_permits.py`` (the shipment licences,
-    /permits, with the world they need) and of ``test_access_matrix_certificates.py`` (the KP
-    certificates), which no endpoint may have twice."""
+    /permits, with the world they need), of ``test_access_matrix_certificates.py`` (the KP
+    certificates) and of ``test_access_matrix_customs.py`` (the customs interface), which no
+    endpoint may have twice."""
     # Imported here: those files import this one for its helpers.
     from tests.api.test_access_matrix_certificates import CERTIFICATE_MATRIX
+    from tests.api.test_access_matrix_customs import CUSTOMS_MATRIX
     from tests.api.test_access_matrix_permits import PERMIT_MATRIX
 
-    tables = (MATRIX, PERMIT_MATRIX, CERTIFICATE_MATRIX)
+    tables = (MATRIX, PERMIT_MATRIX, CERTIFICATE_MATRIX, CUSTOMS_MATRIX)
     assert sum(len(t) for t in tables) == len({k for t in tables for k in t}), "an endpoint twice"
-    return {**MATRIX, **PERMIT_MATRIX, **CERTIFICATE_MATRIX}
+    return {**MATRIX, **PERMIT_MATRIX, **CERTIFICATE_MATRIX, **CUSTOMS_MATRIX}
 
 
 def test_matrix_covers_every_endpoint() -> None:

@@ -18,6 +18,7 @@ shipment case of its own, so its lists are not empty.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,10 @@ def arrival(**changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return body
+
+
+#: What a case records by itself after a decision: telling customs.
+FOLLOW_UPS = ("declared_to_customs", "customs_declaration_failed")
 
 
 class PermitWorld(Callers):
@@ -177,6 +182,7 @@ class PermitWorld(Callers):
             act("request-information", {"message": "Send the packing list.", "deadline_days": 10})
         if status in ("approved", "in_transit", "discrepancy", "cleared"):
             act("approve", {})
+            self.wait_declared(case_no)
         if status == "in_transit":
             act("entry", arrival())
         if status == "cleared":
@@ -185,6 +191,17 @@ class PermitWorld(Callers):
             act("arrival" if kind == "import" else "entry", arrival(carats="600.00"))
         assert self.permit_state(case_no)[1] == status
         return Shipment(self.trader_a, case_no, application)
+
+    def wait_declared(self, case_no: str) -> None:
+        """Until the approved licence's declaration to customs is in its history (the case
+        records it just after the approval answers): a refused call's snapshot must not race
+        it."""
+        for _ in range(300):
+            history = self.staff.officer.ok("GET", f"/permits/{case_no}/history")
+            if history[-1]["action"] == "declared_to_customs":
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{case_no} was never declared to customs")
 
     def shared(self, status: str, kind: str) -> Shipment:
         """The case of trader A in ``status`` that refused calls aim at (and must leave)."""
@@ -209,9 +226,12 @@ class PermitWorld(Callers):
     # -- reading what must change (or not)
 
     def permit_state(self, case_no: str) -> tuple[int, str]:
-        """(history length, status) as an officer reads them: what a refused call must keep."""
+        """(history length, status) as an officer reads them: what a refused call must keep.
+        The declarations to customs that follow a decision (a moment after it answered) are
+        left out: they are the case's own consequence of the decision, not a second one."""
         history = self.staff.officer.ok("GET", f"/permits/{case_no}/history")
-        return len(history), history[-1]["to_status"]
+        decided = [h for h in history if h["action"] not in FOLLOW_UPS]
+        return len(decided), history[-1]["to_status"]
 
     def permit_total(self) -> int:
         return int(self.staff.officer.ok("GET", "/permits", params={"limit": 1})["total"])
@@ -477,7 +497,12 @@ def _permit_history(world: PermitWorld, caller: str, allowed: bool) -> Call:
 
     def verify(response: httpx.Response) -> None:
         history = response.json()
-        assert [h["action"] for h in history] == ["submitted", "approved", "arrived"]
+        assert [h["action"] for h in history] == [
+            "submitted",
+            "approved",
+            "declared_to_customs",
+            "arrived",
+        ]
         assert history[0]["actor"]["username"] == world.trader_a.username
 
     return Call(

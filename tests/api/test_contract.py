@@ -154,14 +154,15 @@ def test_each_operation_declares_what_it_depends_on(contract: Contract) -> None:
 
 
 def _concrete(template: str, operation: dict[str, Any]) -> str:
-    """The template with an id that names nothing: the largest accepted number, or a case
-    number of a year long gone."""
+    """The template with an id that names nothing: the largest accepted number, a case number
+    of a year long gone, or the example an id of another shape declares."""
     path = template
     for parameter in operation.get("parameters", []):
         if parameter["in"] != "path":
             continue
-        kind = parameter.get("schema", {}).get("type")
-        value = str(2**31 - 1) if kind == "integer" else "OLA-1999-99999"
+        schema = parameter.get("schema", {})
+        value = str(2**31 - 1) if schema.get("type") == "integer" else "OLA-1999-99999"
+        value = str(schema.get("examples", [value])[0])  # an id of another shape gives one
         path = path.replace("{" + parameter["name"] + "}", value)
     return path
 

@@ -77,6 +77,10 @@ class Case:
         return f"{self.method} {self.path} {self.field}"
 
 
+#: Bodies made of named fields, which the door checks value by value.
+FIELDED = ("application/json", "multipart/form-data", "application/x-www-form-urlencoded")
+
+
 def _cases(kind: str) -> Iterator[Case]:
     """A case per ``kind`` ("string", "integer", "boolean") value of every operation."""
     for path, operations in DOCUMENT["paths"].items():
@@ -95,6 +99,8 @@ def _cases(kind: str) -> Iterator[Case]:
                     yield Case(method.upper(), path, parameter["in"], (name,), params=path_params)
             content = operation.get("requestBody", {}).get("content", {})
             for media, body in content.items():
+                if media not in FIELDED:
+                    continue  # a document sent whole (customs' XML, EDIFACT): its own tests
                 where = "json" if media == "application/json" else "form"
                 for loc, schema in _leaves(body["schema"], ()):
                     if schema.get("type") == kind:

@@ -216,7 +216,8 @@ def test_transit_must_leave_as_it_entered(holder: Api, staff: Staff) -> None:
     )
     assert resolved["state"]["status"] == "completed"
     history = [h["action"] for h in holder.ok("GET", f"/permits/{case_no}/history")]
-    assert history == [
+    assert history.count("declared_to_customs") == 1  # once approved, whenever it landed
+    assert [action for action in history if action != "declared_to_customs"] == [
         "submitted",
         "approved",
         "entered",

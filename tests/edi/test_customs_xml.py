@@ -1,0 +1,669 @@
+"""The customs declaration and response as signed XML: every kind, function, status and stage
+read back into the same model, valid against their schemas before they are signed, accepted by
+xmlsec1 and the service's verifier (DSEDT's key for a declaration, customs' for a response),
+and anything that is not such a message refused with a reason a person can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from cryptography.x509.oid import NameOID
+from lxml import etree
+from pydantic import ValidationError
+
+from edi import xmldsig
+from edi.customs_xml import (
+    DECLARATION_FORMAT,
+    RESPONSE_FORMAT,
+    UnreadableMessage,
+    build_declaration,
+    build_response,
+    parse_declaration,
+    parse_declaration_element,
+    parse_response,
+    parse_response_element,
+)
+from edi.documents import InvalidDocument
+from edi.pki import CUSTOMS, DevelopmentPki, load_signer
+from edi.signer import KeySigner
+from schemas.customs import (
+    CertificateRole,
+    CustomsDeclaration,
+    CustomsResponse,
+    CustomsStatus,
+    DeclaredCertificate,
+    Found,
+    MessageFunction,
+    ResponseError,
+    Stage,
+)
+from schemas.shipment import Party, PermitKind, ShipmentLine
+from tests.edi.conftest import xmlsec1_verify
+
+MACAO_TIME = timezone(timedelta(hours=8))
+DECLARATION_ROOT = f"{DECLARATION_FORMAT.namespace}:CustomsDeclaration"
+RESPONSE_ROOT = f"{RESPONSE_FORMAT.namespace}:CustomsResponse"
+CD = {"cd": DECLARATION_FORMAT.namespace}
+CR = {"cr": RESPONSE_FORMAT.namespace}
+XS = {"xs": "http://www.w3.org/2001/XMLSchema"}
+Message = CustomsDeclaration | CustomsResponse
+
+
+@pytest.fixture(scope="module")
+def customs(pki: DevelopmentPki) -> KeySigner:
+    """Customs' signing key, from the development PKI."""
+    return load_signer(pki.key(CUSTOMS), pki.chain(CUSTOMS))
+
+
+def declaration(**changes: Any) -> CustomsDeclaration:
+    fields: dict[str, Any] = {
+        "message_id": "D2026000017",
+        "function": MessageFunction.original,
+        "version": 1,
+        "issued_at": datetime(2026, 12, 4, 15, 30, 12, 250000, tzinfo=MACAO_TIME),
+        "sender": "DSEDT",
+        "recipient": "SAMO01",
+        "kind": PermitKind.export,
+        "case_no": "PA-2026-00017",
+        "permit_no": "EL-2026-00042-08",
+        "valid_from": date(2026, 12, 4),
+        "valid_until": date(2027, 2, 2),
+        "holder": Party(
+            name="Lotus Rough Diamonds Limitada", address="Av. da Praia Grande 409", country="MO"
+        ),
+        "operating_licence_no": "OL-2026-0003-97",
+        "consignor": Party(
+            name="Lotus Rough Diamonds Limitada", address="Av. da Praia Grande 409", country="MO"
+        ),
+        "consignee": Party(
+            name="Antwerp Rough NV", address="Hoveniersstraat 2, 2018 Antwerpen", country="BE"
+        ),
+        "dispatch_country": "MO",
+        "destination_country": "BE",
+        "lines": [
+            ShipmentLine(
+                hs_code="7102.10", carats=Decimal("120.5"), value_usd=Decimal("54000"), origin="BW"
+            ),
+            ShipmentLine(
+                hs_code="7102.31",
+                carats=Decimal("80.125"),
+                value_usd=Decimal("36000.50"),
+                origin="***",
+            ),
+        ],
+        "parcels": 3,
+        "containers": ["MSCU1234567"],
+        "seals": ["SA-000123", "SA-000124"],
+        "certificates": [
+            DeclaredCertificate(
+                role=CertificateRole.travels_under, issuing_country="MO", number="MO2026000017"
+            ),
+            DeclaredCertificate(
+                role=CertificateRole.drawn_on,
+                issuing_country="BW",
+                number="BW2026/0042",
+                carats=Decimal("200.625"),
+            ),
+        ],
+    }
+    return CustomsDeclaration(**{**fields, **changes})
+
+
+def response(**changes: Any) -> CustomsResponse:
+    fields: dict[str, Any] = {
+        "message_id": "R2026000099",
+        "sender": "SAMO01",
+        "issued_at": datetime(2026, 12, 6, 10, 0, tzinfo=MACAO_TIME),
+        "declaration_message_id": "D2026000017",
+        "status": CustomsStatus.accepted,
+    }
+    return CustomsResponse(**{**fields, **changes})
+
+
+def full_response(status: CustomsStatus, stage: Stage) -> CustomsResponse:
+    return response(
+        status=status,
+        stage=stage,
+        permit_no="TL-2026-00007-55",
+        crossed_on=date(2026, 12, 6),
+        errors=[
+            ResponseError(code="KP.017", text="Seal SA-000124 does not match the licence"),
+            ResponseError(code="E-2"),
+        ],
+        found=Found(
+            carats=Decimal("200.6"),
+            parcels=3,
+            containers=["MSCU1234567"],
+            seals=["SA-000123", "SA-000999"],
+            seals_intact=False,
+        ),
+        note="Examined jointly with DSEDT 經濟及科技發展局",
+    )
+
+
+def _bytes(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+# Round trips
+
+
+@pytest.mark.parametrize("function", list(MessageFunction))
+@pytest.mark.parametrize("kind", list(PermitKind))
+def test_a_declaration_reads_back_the_same_for_every_kind_and_function(
+    kind: PermitKind, function: MessageFunction
+) -> None:
+    sent = declaration(kind=kind, function=function, version=7)
+    root = build_declaration(sent)
+    DECLARATION_FORMAT.validate(root)
+    assert root.get("Id") == "cd-D2026000017"
+    assert root.findtext("cd:Header/cd:Kind", namespaces=CD) == kind.value
+    assert root.findtext("cd:Header/cd:Function", namespaces=CD) == function.value
+    assert parse_declaration(_bytes(root)) == sent
+    assert parse_declaration_element(root) == sent
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"certificates": []},
+        {
+            "certificates": [
+                DeclaredCertificate(
+                    role=CertificateRole.travels_under, issuing_country="AE", number="AE123456"
+                )
+            ]
+        },
+        {  # every list at its longest
+            "lines": [
+                ShipmentLine(
+                    hs_code="7102.21",
+                    carats=Decimal(n) + Decimal("0.001"),
+                    value_usd=Decimal("99999999999999.99"),
+                    origin="ZA",
+                )
+                for n in range(20)
+            ],
+            "containers": [f"C{n}" for n in range(50)],
+            "seals": [f"S-{n}" for n in range(200)],
+            "certificates": [
+                DeclaredCertificate(
+                    role=CertificateRole.drawn_on,
+                    issuing_country="BW",
+                    number=f"BW{n}",
+                    carats=Decimal("0.01"),
+                )
+                for n in range(21)
+            ],
+        },
+    ],
+    ids=["no-certificates", "no-carats-drawn", "longest-lists"],
+)
+def test_a_declaration_with_or_without_its_optional_parts_reads_back_the_same(
+    changes: dict[str, Any],
+) -> None:
+    sent = declaration(**changes)
+    root = build_declaration(sent)
+    DECLARATION_FORMAT.validate(root)
+    assert parse_declaration(_bytes(root)) == sent
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["bare", "full"])
+@pytest.mark.parametrize("stage", list(Stage))
+@pytest.mark.parametrize("status", list(CustomsStatus))
+def test_a_response_reads_back_the_same_for_every_status_and_stage(
+    status: CustomsStatus, stage: Stage, full: bool
+) -> None:
+    sent = full_response(status, stage) if full else response(status=status, stage=stage)
+    root = build_response(sent)
+    RESPONSE_FORMAT.validate(root)
+    assert root.get("Id") == "cr-R2026000099"
+    assert parse_response(_bytes(root)) == sent
+    assert parse_response_element(root) == sent
+
+
+def test_a_response_keeps_empty_texts_apart_from_absent_ones() -> None:
+    sent = response(
+        status=CustomsStatus.rejected,
+        errors=[ResponseError(code="1", text=""), ResponseError(code="2")],
+        note="",
+        found=Found(
+            carats=Decimal("1"), parcels=1, containers=["C"], seals=["S"], seals_intact=True
+        ),
+    )
+    read = parse_response(_bytes(build_response(sent)))
+    assert read == sent
+    assert [e.text for e in read.errors] == ["", None]
+    assert read.note == ""
+
+
+@pytest.mark.parametrize(
+    ("carats", "value", "written"),
+    [
+        ("0.001", "0.01", ("0.001", "0.01")),
+        ("99999999999.999", "99999999999999.99", ("99999999999.999", "99999999999999.99")),
+        ("1E+2", "1E+3", ("100.00", "1000.00")),
+        ("120.50000", "54000", ("120.50", "54000.00")),
+        ("0.1", "0.10", ("0.10", "0.10")),
+    ],
+)
+def test_carats_and_dollars_are_exact_decimals(
+    carats: str, value: str, written: tuple[str, str]
+) -> None:
+    line = ShipmentLine(
+        hs_code="7102.10", carats=Decimal(carats), value_usd=Decimal(value), origin="BW"
+    )
+    sent = declaration(lines=[line, line])
+    root = build_declaration(sent)
+    item = root.find("cd:Consignment/cd:LineItem", CD)
+    assert item is not None
+    assert (
+        item.findtext("cd:Carats", namespaces=CD),
+        item.findtext("cd:Value", namespaces=CD),
+    ) == (written)
+    read = parse_declaration(_bytes(root))
+    assert read == sent
+    assert all(type(x.carats) is Decimal and type(x.value_usd) is Decimal for x in read.lines)
+    assert read.lines[0].carats == Decimal(carats) and read.lines[0].value_usd == Decimal(value)
+    assert read.carats == 2 * Decimal(carats)  # the total, exactly
+
+
+def test_totals_are_the_exact_sums_of_the_lines() -> None:
+    line = ShipmentLine(
+        hs_code="7102.10", carats=Decimal("0.001"), value_usd=Decimal("0.01"), origin="BW"
+    )
+    root = build_declaration(declaration(lines=[line] * 20))
+    assert root.findtext("cd:Consignment/cd:TotalCarats", namespaces=CD) == "0.02"
+    assert root.findtext("cd:Consignment/cd:TotalValue", namespaces=CD) == "0.20"
+    tc = root.find("cd:Consignment/cd:TotalCarats", CD)
+    assert tc is not None and tc.get("unitCode") == "CTM"
+    tv = root.find("cd:Consignment/cd:TotalValue", CD)
+    assert tv is not None and tv.get("currencyID") == "USD"
+
+
+@pytest.mark.parametrize(
+    ("when", "written_offset"),
+    [
+        (datetime(2026, 12, 4, 15, 30, tzinfo=MACAO_TIME), "+08:00"),
+        (datetime(2026, 12, 4, 15, 30, 1, 999999, tzinfo=MACAO_TIME), "+08:00"),
+        (datetime(2026, 12, 4, 7, 30, tzinfo=UTC), "+00:00"),
+        (datetime(2026, 12, 4, 15, 30, tzinfo=ZoneInfo("Asia/Macau")), "+08:00"),
+        (datetime(2026, 12, 4, 4, 0, tzinfo=timezone(timedelta(hours=-3, minutes=-30))), "-03:30"),
+        # offsets xs:dateTime cannot carry: written in UTC, the same instant
+        (datetime(2026, 12, 4, 15, 30, tzinfo=timezone(timedelta(hours=5, seconds=30))), "+00:00"),
+        (datetime(2026, 12, 4, 23, 30, tzinfo=timezone(timedelta(hours=15))), "+00:00"),
+    ],
+)
+def test_date_times_keep_their_offset_or_are_written_in_utc(
+    when: datetime, written_offset: str
+) -> None:
+    sent_declaration = declaration(issued_at=when)
+    root = build_declaration(sent_declaration)
+    assert str(root.findtext("cd:Header/cd:IssueDateTime", namespaces=CD)).endswith(written_offset)
+    read = parse_declaration(_bytes(root))
+    assert read == sent_declaration
+    # to the second, as every rendering carries it (the model drops a fraction)
+    assert read.issued_at == when.replace(microsecond=0) and read.issued_at.utcoffset() is not None
+    sent_response = response(issued_at=when)
+    assert parse_response(_bytes(build_response(sent_response))) == sent_response
+
+
+AWKWARD = [
+    "A & B \"Quoted\" <Trading> 'Co' >",
+    "陳大文 Chan Tai Man, 澳門 Macau",
+    "Comércio de Diamantes, Lda. — Avenida de Almeida Ribeiro nº 32, São Lázaro",
+    "Tab\tinside, ]]> and &amp; literally",
+    "line one\nline two",
+    "carriage\rreturn",
+    "both\r\nends 💎 \U0001d518",
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_awkward_text_is_signed_verified_and_read_back_exactly(
+    text: str, pki: DevelopmentPki, dsedt: KeySigner, customs: KeySigner
+) -> None:
+    party = Party(name=text, address=text, country="MO")
+    sent = declaration(holder=party, consignor=party, consignee=party)
+    signed = DECLARATION_FORMAT.seal(build_declaration(sent), dsedt)
+    verified = xmldsig.verify(signed.data, trust_store=pki.ca)
+    assert parse_declaration_element(verified.root) == sent
+    assert parse_declaration(signed.data) == sent
+    answered = response(note=text, errors=[ResponseError(code="X1", text=text)])
+    signed = RESPONSE_FORMAT.seal(build_response(answered), customs)
+    verified = xmldsig.verify(signed.data, trust_store=pki.ca)
+    assert parse_response_element(verified.root) == answered
+
+
+# Schemas
+
+
+def test_every_element_of_both_schemas_says_what_it_carries() -> None:
+    for xsd, wco in (("customs-declaration-1.xsd", True), ("customs-response-1.xsd", False)):
+        schema = etree.parse(
+            str(resources.files("schemas") / "xsd" / xsd), parser=xmldsig.hardened_parser()
+        )
+        elements = schema.findall(".//xs:element", XS)
+        assert len(elements) > 20
+        for element in elements:
+            name = element.get("name") or element.get("ref")
+            texts = element.xpath("xs:annotation/xs:documentation//text()", namespaces=XS)
+            said = " ".join(" ".join(texts).split())
+            assert "Annex I" in said, f"{xsd}: {name} does not say its Annex I item"
+            if wco:
+                assert "WCO Data Model" in said, f"{xsd}: {name} does not say its WCO element"
+
+
+Tamper = Callable[[etree._Element], None]
+
+
+def _set(path: str, value: str, ns: dict[str, str] = CD) -> Tamper:
+    def tamper(root: etree._Element) -> None:
+        element = root.find(path, ns)
+        assert element is not None, path
+        element.text = value
+
+    return tamper
+
+
+def _remove(path: str, ns: dict[str, str] = CD) -> Tamper:
+    def tamper(root: etree._Element) -> None:
+        element = root.find(path, ns)
+        assert element is not None, path
+        parent = element.getparent()
+        assert parent is not None
+        parent.remove(element)
+
+    return tamper
+
+
+def _unknown_element(root: etree._Element) -> None:
+    header = root.find("cd:Header", CD)
+    assert header is not None
+    etree.SubElement(header, f"{{{DECLARATION_FORMAT.namespace}}}Priority").text = "high"
+
+
+def _no_id(root: etree._Element) -> None:
+    del root.attrib["Id"]
+
+
+def _unit(root: etree._Element) -> None:
+    element = root.find("cd:Consignment/cd:LineItem/cd:Carats", CD)
+    assert element is not None
+    element.set("unitCode", "KGM")
+
+
+TAMPERED_DECLARATIONS: list[tuple[str, Tamper, str]] = [
+    ("hs-code-pattern", _set("cd:Consignment/cd:LineItem/cd:HSCode", "7102.1"), "HSCode"),
+    ("unknown-element", _unknown_element, "Priority"),
+    ("missing-id", _no_id, "Id"),
+    ("missing-element", _remove("cd:Header/cd:Sender"), "Sender"),
+    ("message-id-too-long", _set("cd:Header/cd:MessageId", "D20260000170001"), "MessageId"),
+    ("lower-case-message-id", _set("cd:Header/cd:MessageId", "d1"), "MessageId"),
+    ("unknown-function", _set("cd:Header/cd:Function", "2"), "Function"),
+    ("unknown-kind", _set("cd:Header/cd:Kind", "smuggling"), "Kind"),
+    ("version-100", _set("cd:Header/cd:Version", "100"), "Version"),
+    ("carats-four-decimals", _set("cd:Consignment/cd:LineItem/cd:Carats", "1.0001"), "Carats"),
+    ("carats-one-decimal", _set("cd:Consignment/cd:LineItem/cd:Carats", "1.5"), "Carats"),
+    ("carats-comma", _set("cd:Consignment/cd:LineItem/cd:Carats", "12,5"), "Carats"),
+    ("dollars-three-decimals", _set("cd:Consignment/cd:LineItem/cd:Value", "1.005"), "Value"),
+    ("wrong-unit", _unit, "unitCode"),
+    ("no-utc-offset", _set("cd:Header/cd:IssueDateTime", "2026-12-04T15:30:00"), "IssueDate"),
+    ("lower-case-country", _set("cd:Consignment/cd:DestinationCountry", "be"), "Destination"),
+    ("blank-name", _set("cd:Consignment/cd:Consignor/cd:Name", " Lotus"), "Name"),
+    ("too-many-parcels", _set("cd:Consignment/cd:ParcelCount", "10001"), "ParcelCount"),
+    ("wrong-business-process", _set("cd:Context/cd:BusinessProcess", "CITES"), "Business"),
+]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "says"),
+    [pytest.param(t, s, id=name) for name, t, s in TAMPERED_DECLARATIONS],
+)
+def test_the_schema_refuses_a_tampered_declaration_and_it_is_never_signed(
+    tamper: Tamper, says: str, dsedt: KeySigner
+) -> None:
+    root = build_declaration(declaration())
+    tamper(root)
+    with pytest.raises(InvalidDocument, match=says):
+        DECLARATION_FORMAT.validate(root)
+    with pytest.raises(InvalidDocument, match=says):
+        DECLARATION_FORMAT.seal(root, dsedt)
+    with pytest.raises(UnreadableMessage, match=f"^customs declaration: .*{says}"):
+        parse_declaration(_bytes(root))
+
+
+@pytest.mark.parametrize(
+    ("tamper", "says"),
+    [
+        (_set("cr:Status", "lost", CR), "Status"),
+        (_set("cr:Stage", "transit", CR), "Stage"),
+        (_set("cr:Found/cr:SealsIntact", "1", CR), "SealsIntact"),
+        (_set("cr:Error/cr:Code", "KP 17", CR), "Code"),
+        (_set("cr:Note", "x" * 351, CR), "Note"),
+        (_remove("cr:Declaration/cr:MessageId", CR), "MessageId"),
+    ],
+)
+def test_the_schema_refuses_a_tampered_response(tamper: Tamper, says: str) -> None:
+    root = build_response(full_response(CustomsStatus.discrepancy, Stage.exit))
+    tamper(root)
+    with pytest.raises(InvalidDocument, match=says):
+        RESPONSE_FORMAT.validate(root)
+    with pytest.raises(UnreadableMessage, match=f"^customs response: .*{says}"):
+        parse_response_element(root)
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"case_no": ""}, "CaseNumber"),
+        ({"case_no": "case 17"}, "CaseNumber"),
+        (
+            {
+                "certificates": [
+                    DeclaredCertificate.model_construct(  # the schema's own check
+                        role=CertificateRole.drawn_on,
+                        issuing_country="BW",
+                        number="BW1",
+                        carats=Decimal("-1"),
+                    )
+                ]
+            },
+            "Carats",
+        ),
+        (
+            {
+                "certificates": [
+                    DeclaredCertificate.model_construct(  # the schema's own check
+                        role=CertificateRole.drawn_on,
+                        issuing_country="BW",
+                        number="BW1",
+                        carats=Decimal("1.0001"),
+                    )
+                ]
+            },
+            "Carats",
+        ),
+    ],
+)
+def test_a_declaration_its_schema_refuses_is_never_signed(
+    changes: dict[str, Any], says: str, dsedt: KeySigner
+) -> None:
+    unchecked = declaration().model_copy(update=changes)  # what the model refuses too
+    with pytest.raises(InvalidDocument, match=says):
+        DECLARATION_FORMAT.seal(build_declaration(unchecked), dsedt)
+
+
+def test_text_that_xml_cannot_carry_is_refused_when_built() -> None:
+    party = Party(name="Lotus\x07Bell", address="Av. da Praia Grande 409", country="MO")
+    with pytest.raises(InvalidDocument, match="Name cannot be written in XML"):
+        build_declaration(declaration(consignee=party))
+
+
+# Signatures
+
+
+def test_a_signed_declaration_verifies_with_xmlsec1_and_the_service(
+    tmp_path: Path, pki: DevelopmentPki, dsedt: KeySigner
+) -> None:
+    sent = declaration()
+    signed = DECLARATION_FORMAT.seal(build_declaration(sent), dsedt)
+    path = tmp_path / "declaration.xml"
+    path.write_bytes(signed.data)
+    done = xmlsec1_verify(path, trusted=pki.ca, root=DECLARATION_ROOT)
+    assert done.returncode == 0, done.stderr
+    verified = xmldsig.verify(signed.data, trust_store=pki.ca)
+    common_name = verified.signer.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    assert "DSEDT" in str(common_name)
+    assert parse_declaration_element(verified.root) == sent
+    assert etree.fromstring(signed.data)[-1].tag == f"{{{xmldsig.DS}}}Signature"
+
+    tampered = signed.data.replace(b">120.50<", b">125.50<")
+    assert tampered != signed.data
+    path.write_bytes(tampered)
+    assert xmlsec1_verify(path, trusted=pki.ca, root=DECLARATION_ROOT).returncode != 0
+    with pytest.raises(xmldsig.NotVerified, match="does not verify"):
+        xmldsig.verify(tampered, trust_store=pki.ca)
+
+
+@pytest.mark.parametrize("status", [CustomsStatus.released, CustomsStatus.discrepancy])
+def test_a_response_signed_with_the_customs_key_verifies_with_xmlsec1_and_the_service(
+    status: CustomsStatus, tmp_path: Path, pki: DevelopmentPki, customs: KeySigner
+) -> None:
+    sent = full_response(status, Stage.entry)
+    signed = RESPONSE_FORMAT.seal(build_response(sent), customs)
+    path = tmp_path / "response.xml"
+    path.write_bytes(signed.data)
+    done = xmlsec1_verify(path, trusted=pki.ca, root=RESPONSE_ROOT)
+    assert done.returncode == 0, done.stderr
+    verified = xmldsig.verify(signed.data, trust_store=pki.ca)
+    common_name = verified.signer.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    assert "Customs" in str(common_name)
+    assert parse_response_element(verified.root) == sent
+    assert parse_response(signed.data) == sent
+
+    tampered = signed.data.replace(b"<cr:SealsIntact>false<", b"<cr:SealsIntact>true<")
+    assert tampered != signed.data
+    path.write_bytes(tampered)
+    assert xmlsec1_verify(path, trusted=pki.ca, root=RESPONSE_ROOT).returncode != 0
+    with pytest.raises(xmldsig.NotVerified, match="does not verify"):
+        xmldsig.verify(tampered, trust_store=pki.ca)
+
+
+# Reading what is not such a message
+
+
+def _declaration_with(tamper: Tamper) -> bytes:
+    root = build_declaration(declaration())
+    tamper(root)
+    return _bytes(root)
+
+
+def _renumber(root: etree._Element) -> None:
+    first, second = root.findall("cd:Consignment/cd:LineItem/cd:SequenceNumeric", CD)
+    first.text, second.text = "2", "1"
+
+
+def _hour_24(root: etree._Element) -> None:
+    _set("cd:Header/cd:IssueDateTime", "2026-12-04T24:00:00+08:00")(root)
+
+
+@pytest.mark.parametrize(
+    ("read", "data", "says"),
+    [
+        pytest.param(parse_declaration, b"not XML", "not well-formed XML", id="not-xml"),
+        pytest.param(parse_declaration, b"", "not well-formed XML", id="empty"),
+        pytest.param(
+            parse_declaration,
+            b"<a>" + b" " * xmldsig.MAX_DOCUMENT_BYTES + b"</a>",
+            "larger than",
+            id="too-large",
+        ),
+        pytest.param(
+            parse_declaration,
+            _bytes(build_response(response())),
+            "the root is .*CustomsResponse, not .*CustomsDeclaration",
+            id="wrong-root",
+        ),
+        pytest.param(
+            parse_response,
+            _bytes(build_declaration(declaration())),
+            "the root is .*CustomsDeclaration, not .*CustomsResponse",
+            id="wrong-root-response",
+        ),
+        pytest.param(
+            parse_declaration,
+            _declaration_with(_remove("cd:Consignment/cd:Consignee")),
+            "Consignee",
+            id="missing-element",
+        ),
+        pytest.param(
+            parse_declaration,
+            _declaration_with(_set("cd:Consignment/cd:LineItem/cd:Carats", "twelve")),
+            "Carats.*twelve",
+            id="bad-number",
+        ),
+        pytest.param(
+            parse_declaration,
+            _declaration_with(_set("cd:Consignment/cd:TotalCarats", "200.00")),
+            "TotalCarats is 200.00, but the line items add up to 200.625",
+            id="wrong-total",
+        ),
+        pytest.param(
+            parse_declaration,
+            _declaration_with(_set("cd:Consignment/cd:TotalValue", "1.00")),
+            "TotalValue is 1.00, but the line items add up to 90000.50",
+            id="wrong-total-value",
+        ),
+        pytest.param(
+            parse_declaration,
+            _declaration_with(_renumber),
+            "LineItem 1 has SequenceNumeric 2",
+            id="lines-out-of-order",
+        ),
+        pytest.param(  # the schema's \S is narrower than Python's: the model has the last word
+            parse_declaration,
+            _declaration_with(_set("cd:Consignment/cd:Consignor/cd:Name", "\u3000")),
+            r"^customs declaration: consignor\.name: String should have at least 1 character$",
+            id="model-refuses",
+        ),
+        pytest.param(parse_declaration, _declaration_with(_hour_24), "IssueDateTime", id="24h"),
+        pytest.param(
+            parse_response,
+            b'<cr:CustomsResponse xmlns:cr="urn:mo:gov:dsedt:kp:customs-response:1" Id="x"/>',
+            "Context",
+            id="empty-response",
+        ),
+    ],
+)
+def test_what_is_not_a_customs_message_is_refused_with_a_clear_reason(
+    read: Callable[[bytes], Message], data: bytes, says: str
+) -> None:
+    with pytest.raises(UnreadableMessage, match=says) as refused:
+        read(data)
+    error = refused.value
+    assert isinstance(error, ValueError) and isinstance(error, InvalidDocument)
+    assert not isinstance(error, ValidationError)
+    assert "\n" not in str(error)
+    assert str(error).startswith(("customs declaration: ", "customs response: "))
+    assert error.__cause__ is None
+
+
+def test_an_external_entity_is_not_resolved() -> None:
+    data = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<cr:CustomsResponse xmlns:cr="urn:mo:gov:dsedt:kp:customs-response:1" Id="x">&x;'
+        b"</cr:CustomsResponse>"
+    )
+    with pytest.raises(UnreadableMessage, match="DOCTYPE"):
+        parse_response(data)
+    root = etree.fromstring(data, parser=xmldsig.hardened_parser())  # an element, as given
+    with pytest.raises(UnreadableMessage, match=r"^customs response: "):
+        parse_response_element(root)
