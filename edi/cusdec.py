@@ -61,7 +61,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from edi import edifact
-from edi.edifact import EdifactError, Interchange, Message, MessageType, Reader, Segment
+from edi.edifact import EdifactError, MessageType, Reader, Segment
 from schemas.customs import CertificateRole, CustomsDeclaration, MessageFunction
 from schemas.shipment import Party, PermitKind
 
@@ -81,14 +81,13 @@ _HS_DIGITS = re.compile(r"[0-9]{6}")
 def render(declaration: CustomsDeclaration) -> bytes:
     """The CUSDEC interchange of a declaration, alone in it: its message id is both the
     interchange's control reference and the message reference."""
-    return edifact.write(
-        Interchange(
-            sender=declaration.sender,
-            recipient=declaration.recipient,
-            prepared_at=declaration.issued_at,
-            reference=declaration.message_id,
-            messages=(Message(declaration.message_id, CUSDEC, tuple(_segments(declaration))),),
-        )
+    return edifact.write_alone(
+        CUSDEC,
+        _segments(declaration),
+        sender=declaration.sender,
+        recipient=declaration.recipient,
+        prepared_at=declaration.issued_at,
+        reference=declaration.message_id,
     )
 
 

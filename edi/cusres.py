@@ -114,14 +114,13 @@ MAX_ERRORS = 50
 
 def render(response: CustomsResponse, *, recipient: str) -> bytes:
     """The CUSRES interchange of a response, sent to ``recipient`` (DSEDT on the network)."""
-    return edifact.write(
-        Interchange(
-            sender=response.sender,
-            recipient=recipient,
-            prepared_at=response.issued_at,
-            reference=response.message_id,
-            messages=(Message(response.message_id, CUSRES, tuple(_segments(response))),),
-        )
+    return edifact.write_alone(
+        CUSRES,
+        _segments(response),
+        sender=response.sender,
+        recipient=recipient,
+        prepared_at=response.issued_at,
+        reference=response.message_id,
     )
 
 
@@ -332,14 +331,13 @@ def render_contrl(report: Contrl) -> bytes:
                 )
                 for e in segment.elements
             )
-    return edifact.write(
-        Interchange(
-            sender=report.sender,
-            recipient=report.recipient,
-            prepared_at=report.prepared_at,
-            reference=report.message_id,
-            messages=(Message(report.message_id, CONTRL, tuple(body)),),
-        )
+    return edifact.write_alone(
+        CONTRL,
+        body,
+        sender=report.sender,
+        recipient=report.recipient,
+        prepared_at=report.prepared_at,
+        reference=report.message_id,
     )
 
 

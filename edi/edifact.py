@@ -393,14 +393,14 @@ def _interchange(
         while at < len(segments) and segments[at].tag not in ("UNH", "UNT", "UNZ"):
             body.append(segments[at])
             at += 1
-        if at == len(segments):
-            raise EdifactError(
-                f"message {unh.value(0)!r} (segment {unh.position}) has no UNT: "
-                "the interchange is truncated"
-            )
-        unt = segments[at]
-        if unt.tag != "UNT":
-            raise unt.fail(f"message {unh.value(0)!r} (segment {unh.position}) has no UNT")
+        opened = f"message {unh.value(0)!r} (segment {unh.position})"
+        unt = _trailer(
+            segments,
+            at,
+            "UNT",
+            truncated=f"{opened} has no UNT: the interchange is truncated",
+            misplaced=f"{opened} has no UNT",
+        )
         counted = len(body) + 2
         if not _counts(unt.value(0), counted):
             raise unt.fail(
@@ -413,14 +413,14 @@ def _interchange(
             Message(unh.value(0), MessageType(*identifier[:4]), tuple(body), unt.position)
         )
         at += 1
-    if at == len(segments):
-        raise EdifactError(
-            f"the interchange has no UNZ after segment {segments[-1].position}: "
-            "it is truncated or its end is missing"
-        )
-    unz = segments[at]
-    if unz.tag != "UNZ":
-        raise unz.fail("only a message (UNH) or UNZ may stand here; groups (UNG) are not read")
+    unz = _trailer(
+        segments,
+        at,
+        "UNZ",
+        truncated=f"the interchange has no UNZ after segment {segments[-1].position}: "
+        "it is truncated or its end is missing",
+        misplaced="only a message (UNH) or UNZ may stand here; groups (UNG) are not read",
+    )
     if at + 1 < len(segments):
         raise segments[at + 1].fail("nothing may follow UNZ")
     if not _counts(unz.value(0), len(messages)):
@@ -432,6 +432,20 @@ def _interchange(
     return Interchange(
         sender, recipient, _prepared(unb, version), reference, tuple(messages), character_set, d
     )
+
+
+def _trailer(
+    segments: list[Segment], at: int, tag: str, *, truncated: str, misplaced: str
+) -> Segment:
+    """The segment at ``at``, which must be ``tag``, the trailer closing a message (``UNT``) or
+    the interchange (``UNZ``): ``truncated`` if the interchange ends before it, ``misplaced``
+    (with the position) if another segment stands there."""
+    if at == len(segments):
+        raise EdifactError(truncated)
+    trailer = segments[at]
+    if trailer.tag != tag:
+        raise trailer.fail(misplaced)
+    return trailer
 
 
 def _counts(text: str, count: int) -> bool:
@@ -456,6 +470,22 @@ def _prepared(unb: Segment, version: str) -> datetime:
         )
     except ValueError:
         raise unb.fail(f"{when}:{time} is not a date and time") from None
+
+
+def write_alone(
+    message_type: MessageType,
+    body: Iterable[Segment],
+    *,
+    sender: str,
+    recipient: str,
+    prepared_at: datetime,
+    reference: str,
+) -> bytes:
+    """The bytes of an interchange carrying one message, whose reference is also the
+    interchange's control reference: each declaration and response travels alone, so its own
+    id names both (:func:`sole` reads it back)."""
+    message = Message(reference, message_type, tuple(body))
+    return write(Interchange(sender, recipient, prepared_at, reference, (message,)))
 
 
 def sole(interchange: Interchange) -> Message:

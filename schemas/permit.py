@@ -189,6 +189,17 @@ class PermitTransition(CaseTransition[PermitStatus]):
     """One step in a shipment case's history."""
 
 
+class ApplicationSignature(BaseModel):
+    """Who signed an application submitted as a signed document: the representative its
+    certificate names, the operator's registration number it carries, that certificate's and
+    the document's SHA-256 (the document itself is kept: ``GET .../signed-application``)."""
+
+    signer: str
+    registration_no: str
+    certificate_sha256: str
+    document_sha256: str
+
+
 class PermitState(BaseModel):
     case_no: str
     operator_id: int
@@ -221,6 +232,8 @@ class PermitState(BaseModel):
     certificate_expires_on: date | None = None
     departed_on: date | None = None
     customs: CustomsTrack = Field(default_factory=CustomsTrack)
+    #: Submitted as a document signed by the operator's representative (else None).
+    signature: ApplicationSignature | None = None
     seq: int = 0
     updated_at: datetime | None = None
 

@@ -23,6 +23,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from edi.pki import DevelopmentPki
 from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
 from kp_licensing.store import people
 from kp_licensing.store.db import SessionFactory
@@ -93,6 +94,9 @@ class Stack:
         self.temporal_address = f"127.0.0.1:{temporal_port}"
         self.base = f"http://127.0.0.1:{self.api_port}"
         self.task_queue = f"crash-{uuid.uuid4().hex[:6]}"
+        # DSEDT's key for the worker's declarations, customs' for the simulator (as make run)
+        self.pki = DevelopmentPki(tmp / "var" / "pki")
+        self.pki.init()
         env = {
             **os.environ,
             "KP_DATABASE_URL": database_url,

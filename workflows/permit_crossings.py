@@ -100,8 +100,15 @@ class BorderCrossings:
         today = macao_date(workflow.now())
         guarded(lambda: guards.guard_found_on(self._state, cmd.arrival.date, today))
 
-    async def _found(self, cmd: RecordCrossing, action: str, ok: PermitStatus) -> PermitRecord:
-        """Move on if what was found matches the licence, else open a discrepancy."""
+    async def _found(
+        self,
+        cmd: RecordCrossing,
+        action: str,
+        ok: PermitStatus,
+        details: dict[str, str] | None = None,
+    ) -> PermitRecord:
+        """Move on if what was found matches the licence, else open a discrepancy (``details``:
+        of the customs response that reported it)."""
         s = self._state
         problems = clearance.arrival_discrepancies(
             s.application, cmd.arrival, s.policy.carat_tolerance
@@ -110,11 +117,19 @@ class BorderCrossings:
         if expired is not None and workflow.patched(EXPIRY_PATCH):
             problems.append(expired)
         if not problems:
-            return await self._transition(cmd.actor, action, ok, reason=cmd.arrival.note)
-        return await self._open_discrepancy(cmd.actor, f"{action}_with_discrepancy", problems)
+            return await self._transition(
+                cmd.actor, action, ok, reason=cmd.arrival.note, details=details
+            )
+        return await self._open_discrepancy(
+            cmd.actor, f"{action}_with_discrepancy", problems, details
+        )
 
     async def _open_discrepancy(
-        self, actor: Actor, action: str, problems: list[Message]
+        self,
+        actor: Actor,
+        action: str,
+        problems: list[Message],
+        details: dict[str, str] | None = None,
     ) -> PermitRecord:
         """Put the case before an officer with what did not match."""
         s = self._state
@@ -124,6 +139,7 @@ class BorderCrossings:
             action,
             PermitStatus.discrepancy,
             reason=s.incident,
+            details=details,
             notice=say("notice.permit.discrepancy", permit_no=s.permit_no, parts=problems),
         )
 

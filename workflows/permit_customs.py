@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -48,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
         RecordCrossing,
     )
     from schemas.shipment import Arrival, PermitKind
-    from workflows.common import database_write
+    from workflows.common import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from workflows.customs_activities import CustomsActivities
     from workflows.ids import customs_delivery_workflow_id
 
@@ -73,13 +73,25 @@ class CustomsExchange:
 
         async def _transition(self, *args: Any, **kwargs: Any) -> Any: ...
 
-        async def _found(self, cmd: RecordCrossing, action: str, ok: PermitStatus) -> Any: ...
-
-        async def _open_discrepancy(
-            self, actor: Actor, action: str, problems: list[Message]
+        async def _found(
+            self,
+            cmd: RecordCrossing,
+            action: str,
+            ok: PermitStatus,
+            details: dict[str, str] | None = None,
         ) -> Any: ...
 
-        async def _depart(self, actor: Actor, on: Any, note: str | None) -> Any: ...
+        async def _open_discrepancy(
+            self,
+            actor: Actor,
+            action: str,
+            problems: list[Message],
+            details: dict[str, str] | None = None,
+        ) -> Any: ...
+
+        async def _depart(
+            self, actor: Actor, on: Any, note: str | None, details: dict[str, str] | None = None
+        ) -> Any: ...
 
         def _departure_allowed(self, on: Any, *, certificate: bool = True) -> None: ...
 
@@ -98,9 +110,18 @@ class CustomsExchange:
             return
         version, key = s.customs.version + 1, customs.declared_key(s)
         request = DeclarationRequest(state=s, function=function, version=version, at=workflow.now())
-        try:  # short and idempotent: a local activity, like the projection's writes
-            declared = await database_write(CustomsActivities.declare, request)
-        except (ActivityError, ApplicationError) as failed:  # a local activity's arrives bare
+        try:
+            # An activity, not a local one: it is scheduled only once the change that asks for
+            # it is in the history for good, so customs is never told of a decision a crashed
+            # workflow task took and its retry did not (a local activity would run, and write
+            # the outbox, before that task completes).
+            declared = await workflow.execute_activity_method(
+                CustomsActivities.declare,
+                request,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        except ActivityError as failed:
             declared, reason = None, str(failed.cause or failed)
         async with self._lock:
             track = s.customs
@@ -148,6 +169,8 @@ class CustomsExchange:
 
     async def _respond(self, actor: Actor, response: CustomsResponse) -> None:
         s = self._state
+        if s.status.is_final:
+            return  # as once the case has closed: the response is kept, nothing changes
         track = s.customs
         status = response.status
         late = track.status is CustomsStatus.released and status in (
@@ -195,8 +218,6 @@ class CustomsExchange:
     ) -> None:
         """Customs let the goods cross: the licence is used as the crossing says."""
         s = self._state
-        if s.status in customs.USED:
-            return  # released already: a second release changes nothing
         if s.status not in AT_THE_BORDER:
             await self._out_of_turn(actor, response, details)
             return
@@ -205,21 +226,21 @@ class CustomsExchange:
         try:
             self._check_crossing(crossing)
         except DomainError as refused:
-            await self._incident(actor, crossing, [refused.message])
+            await self._incident(actor, crossing, [refused.message], details)
             return
         match s.kind:
             case PermitKind.import_:
                 s.arrival = crossing
-                await self._found(cmd, "arrived", PermitStatus.cleared)
+                await self._found(cmd, "arrived", PermitStatus.cleared, details)
             case PermitKind.export:
-                await self._depart(actor, crossing.date, response.note)
+                await self._depart(actor, crossing.date, response.note, details)
             case PermitKind.transit:
                 if s.status == PermitStatus.approved:
                     s.arrival = crossing
-                    await self._found(cmd, "entered", PermitStatus.in_transit)
+                    await self._found(cmd, "entered", PermitStatus.in_transit, details)
                 if response.stage is Stage.exit and s.status == PermitStatus.in_transit:
                     s.exit = crossing  # an exit reported before its entry: both, in order
-                    await self._found(cmd, "left", PermitStatus.completed)
+                    await self._found(cmd, "left", PermitStatus.completed, details)
 
     def _check_crossing(self, crossing: Arrival) -> None:
         """The checks an officer's record of the same crossing passes (raises the refusal)."""
@@ -246,15 +267,18 @@ class CustomsExchange:
         problems = clearance.arrival_discrepancies(
             s.application, crossing, s.policy.carat_tolerance
         )
-        await self._incident(actor, crossing, problems or [say("incident.customs_reported")])
+        problems = problems or [say("incident.customs_reported")]
+        await self._incident(actor, crossing, problems, details)
 
-    async def _incident(self, actor: Actor, crossing: Arrival, problems: list[Message]) -> None:
+    async def _incident(
+        self, actor: Actor, crossing: Arrival, problems: list[Message], details: dict[str, str]
+    ) -> None:
         s = self._state
         if s.status == PermitStatus.in_transit:
             s.exit = crossing
         else:
             s.arrival = crossing
-        await self._open_discrepancy(actor, "customs_discrepancy", problems)
+        await self._open_discrepancy(actor, "customs_discrepancy", problems, details)
 
     async def _out_of_turn(
         self, actor: Actor, response: CustomsResponse, details: dict[str, str]

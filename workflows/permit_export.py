@@ -201,8 +201,11 @@ class ExportCertificate:
                 "permit.certificate_expired", number=s.certificate_no, expires_on=expires_on
             )
 
-    async def _depart(self, actor: Actor, on: date, note: str | None) -> PermitRecord:
-        """The licence and the certificate are used, the carats drawn consumed for good."""
+    async def _depart(
+        self, actor: Actor, on: date, note: str | None, details: dict[str, str] | None = None
+    ) -> PermitRecord:
+        """The licence and the certificate are used, the carats drawn consumed for good
+        (``details``: of the customs response that released it)."""
         s = self._state
         s.departed_on = on
         return await self._transition(  # type: ignore[no-any-return]
@@ -210,7 +213,11 @@ class ExportCertificate:
             "departed",
             PermitStatus.used,
             reason=note,
-            details={"departed_on": str(on), "certificate": s.certificate_no or ""},
+            details={
+                **(details or {}),
+                "departed_on": str(on),
+                "certificate": s.certificate_no or "",
+            },
             notice=say(
                 "notice.permit.departed",
                 permit_no=s.permit_no,

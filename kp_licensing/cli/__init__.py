@@ -232,6 +232,39 @@ def audit_verify() -> None:
     typer.echo(f"audit trail intact: {result.entries} entries, last seal {result.head}")
 
 
+@app.command("sign-application")
+def sign_application(
+    application: Path = typer.Argument(
+        help="The application as JSON, as POST /api/v1/permits takes it."
+    ),
+    registration_no: str = typer.Option(
+        ..., help="The operator's business registration number (the applicant)."
+    ),
+    key: Path = typer.Option(..., help="The representative's signing key (PEM)."),
+    chain: Path = typer.Option(..., help="Its certificate chain (PEM, its own first)."),
+    out: Path = typer.Option(..., help="Where to write the signed application (XML)."),
+) -> None:
+    """Sign a shipment application as the operator's representative (what a trader's own
+    signing tool does with an eSignTrust key): the XML to send to POST /api/v1/permits/signed.
+    Development keys: ``kp-licensing pki operator``."""
+    import json
+
+    from pydantic import ValidationError
+
+    from edi.pki import load_signer
+    from edi.shipment_application import sign_application as sign
+    from schemas.permit import PermitApplicationBody
+
+    try:
+        body = PermitApplicationBody.model_validate(json.loads(application.read_text()))
+        signer = load_signer(key, chain)
+        signed = sign(body, registration_no, signer)
+    except (OSError, ValueError, ValidationError) as error:
+        _fail("sign-application", RuntimeError(str(error).splitlines()[0]))
+    out.write_bytes(signed.data)
+    typer.echo(f"signed: {out} (sha256 {signed.sha256})")
+
+
 @app.command("customs-sim")
 def customs_sim(
     api_key: str = typer.Option(

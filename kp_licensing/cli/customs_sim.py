@@ -1,12 +1,12 @@
 """A customs system, simulated over the service's own HTTP interface (``kp-licensing
 customs-sim``): what a customs team would build, to see the interface work and for the demo.
 
-Each turn it lists the declarations after its cursor, fetches each one's signed XML, verifies
-it against the trust store (DSEDT's signature, covering the whole declaration), acknowledges it
-and answers with responses signed by customs' key: received, accepted, then as configured, a
-release (a transit: on entry, then on exit), a rejection with coded errors, or a discrepancy
-(one carat short). A cancellation is acknowledged and received, nothing more. Responses go as
-signed XML or as EDIFACT CUSRES (``--format``).
+Each turn it lists the declarations not yet acknowledged, fetches each one's signed XML,
+verifies it against the trust store (DSEDT's signature, covering the whole declaration),
+answers with responses signed by customs' key and then acknowledges it. It answers received,
+accepted, then as configured: a release (a transit: on entry, then on exit), a rejection with
+coded errors, or a discrepancy (one carat short). A cancellation is received, nothing more.
+Responses go as signed XML or as EDIFACT CUSRES (``--format``).
 """
 
 from __future__ import annotations
@@ -98,12 +98,14 @@ class CustomsSimulator:
         self._keep(f"{declaration.permit_no}-v{declaration.version}-declaration.xml", data)
         cusdec = self._call("GET", f"/customs/messages/{message_id}", params={"format": "edifact"})
         self._keep(f"{declaration.permit_no}-v{declaration.version}-cusdec.edi", cusdec.content)
-        self._call("POST", f"/customs/messages/{message_id}/acknowledgement")
         answered = []
         for status, changes in self._responses(declaration):
             self._respond(declaration, status, **changes)
             stage = changes.get("stage")
             answered.append(status.value + (f" ({stage})" if stage is not None else ""))
+        # Last: a turn cut short (the service down) leaves it unacknowledged, so the next turn
+        # takes it again and answers it again (new messages; the case applies a release once).
+        self._call("POST", f"/customs/messages/{message_id}/acknowledgement")
         return Handled(message_id, declaration.permit_no, declaration.function, answered)
 
     def _responses(self, d: CustomsDeclaration) -> list[tuple[CustomsStatus, dict[str, object]]]:

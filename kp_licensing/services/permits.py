@@ -33,12 +33,13 @@ from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import certificate_cases, licences, permits, sequences, submissions
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Submission
-from kp_licensing.store.permit_models import Permit
+from kp_licensing.store.permit_models import Permit, SignedApplication
 from kp_licensing.support.settings import Settings
 from schemas.common import SYSTEM_ACTOR, Actor, DocumentRef
 from schemas.licence import LicenceStatus
 from schemas.messages import say
 from schemas.permit import (
+    ApplicationSignature,
     PermitApplication,
     PermitCheck,
     PermitPage,
@@ -126,8 +127,11 @@ async def apply(
     documents: DocumentStore,
     actor: Actor,
     application: PermitApplication,
+    signed: SignedApplication | None = None,
 ) -> PermitState:
     """Check an application at once; refuse it with every failed check, or open the case.
+    ``signed``: the application came as a document signed by the operator's representative
+    (``services.signed_applications``), kept with the case.
 
     A repeated request (the same ``Idempotency-Key``, or without one the same application while
     its case awaits its first decision) gets the case it opened, never a second one."""
@@ -147,6 +151,7 @@ async def apply(
             settings=settings,
             print_=print_,
             idempotency_key=client.idempotency_key,
+            signed=signed,
         ),
         twin=lambda print_: _undecided_twin(session, operator_id=operator_id, print_=print_),
     )
@@ -173,10 +178,11 @@ def _submit(
     settings: Settings,
     print_: str,
     idempotency_key: str | None,
+    signed: SignedApplication | None = None,
 ) -> Submission:
     """Judge the application and commit its case number, its submission and the projection of
     its first transition together (which takes its claims on the certificate registers:
-    ``store.permits.apply_record``)."""
+    ``store.permits.apply_record``), and the signed document it came as, if it did."""
     assert actor.operator_id is not None
     operator_id = actor.operator_id
     ids = list(application.document_ids)
@@ -207,6 +213,15 @@ def _submit(
         licence_no=facts.licence.licence_no,
         licence_expires_on=facts.licence.expires_on,
     )
+    if signed is not None:
+        signed.case_no, signed.operator_id = case_no, operator_id
+        state.signature = ApplicationSignature(
+            signer=signed.signer,
+            registration_no=signed.registration_no,
+            certificate_sha256=signed.certificate_sha256,
+            document_sha256=signed.sha256,
+        )
+        session.add(signed)
     submission = record(
         session,
         process=PERMIT,

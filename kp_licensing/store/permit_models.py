@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, LargeBinary, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kp_licensing.store.models import CaseEventColumns, UTCDateTime, utcnow
@@ -137,3 +137,19 @@ class ConfirmationDispatch(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     recorded_by_user_id: int
     recorded_by: str = Field(max_length=64)
+
+
+class SignedApplication(SQLModel, table=True):
+    """A shipment application submitted as a document signed by the operator's representative:
+    the exact bytes received (the evidence of who applied), with whom the signature names."""
+
+    __tablename__ = "signed_applications"
+
+    case_no: str = Field(primary_key=True, max_length=32)
+    operator_id: int = Field(foreign_key="operators.id", index=True)
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
+    signer: str = Field(max_length=200)
+    registration_no: str = Field(max_length=64)
+    certificate_sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

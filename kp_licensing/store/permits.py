@@ -24,6 +24,7 @@ from kp_licensing.store.permit_models import (
     Permit,
     PermitEvent,
     PresentedCertificate,
+    SignedApplication,
     StockCertificate,
     StockDraw,
 )
@@ -75,7 +76,9 @@ def apply_record(session: Session, record: PermitRecord, *, commit: bool = True)
             _claim(session, state)
         if state.kind == PermitKind.export and state.status in RELEASING:
             release_draws(session, case_no=state.case_no)
-        if state.status == PermitStatus.cleared and certificate and state.arrival:
+        moved = record.transition.from_status != record.transition.to_status
+        cleared = moved and record.transition.to_status == PermitStatus.cleared
+        if cleared and certificate and state.arrival:  # once, by the transition that clears it
             _record_import(session, record)
 
     return write(
@@ -423,3 +426,7 @@ def record_dispatch(session: Session, dispatch: ConfirmationDispatch) -> Confirm
             select(ConfirmationDispatch).where(ConfirmationDispatch.case_no == dispatch.case_no)
         ).one()
         return first
+
+
+def signed_application(session: Session, case_no: str) -> SignedApplication | None:
+    return session.get(SignedApplication, case_no)

@@ -29,11 +29,14 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from edi.pki import DevelopmentPki, load_signer
+from edi.shipment_application import sign_application
 from kp_licensing.api.permissions import Action
 from kp_licensing.store import permits as permit_store
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.permit_models import StockDraw
 from kp_licensing.support.settings import Settings
+from schemas.permit import PermitApplicationBody
 from tests.api.client import Api
 from tests.api.conftest import Staff
 from tests.api.test_access_matrix import (
@@ -102,6 +105,8 @@ class PermitWorld(Callers):
         self._shared: dict[tuple[str, str], Shipment] = {}
         self._answer_document: dict[str, Any] | None = None
         self._refused_application: dict[str, Any] | None = None
+        self._pki = DevelopmentPki(settings.data_dir / "pki")
+        self._signed_case: Shipment | None = None
 
     # -- building cases
 
@@ -208,6 +213,27 @@ class PermitWorld(Callers):
         if (status, kind) not in self._shared:
             self._shared[status, kind] = self.new_permit(status, kind)
         return self._shared[status, kind]
+
+    def signed(self, api: Api, body: dict[str, Any]) -> bytes:
+        """``body`` as a document signed by a representative of ``api``'s operator."""
+        assert api.registration_no is not None
+        key = load_signer(*self._pki.operator(api.registration_no, "Lotus", "Chan Tai Man"))
+        application = PermitApplicationBody.model_validate(body)
+        return sign_application(application, api.registration_no, key).data
+
+    @property
+    def signed_case(self) -> Shipment:
+        """Trader A's case applied for with a signed document."""
+        if self._signed_case is None:
+            body = self.shipment(self.trader_a, "transit")
+            case = self.trader_a.ok(
+                "POST",
+                "/permits/signed",
+                content=self.signed(self.trader_a, body),
+                headers={"Content-Type": "application/xml"},
+            )
+            self._signed_case = Shipment(self.trader_a, case["case_no"], body)
+        return self._signed_case
 
     @property
     def answer_document(self) -> dict[str, Any]:
@@ -396,6 +422,32 @@ def _apply(world: PermitWorld, caller: str, allowed: bool) -> Call:
     return Call(path="/permits", kwargs={"json": body}, snapshot=snapshot, verify=verify)
 
 
+def _apply_signed(world: PermitWorld, caller: str, allowed: bool) -> Call:
+    """As ``_apply``, the application signed by a representative of the applicant's operator
+    (trader B signs its own)."""
+    call = _apply(world, caller, allowed)
+    me = world.trader_b if caller == "trader_b" else world.trader_a
+    body = call.kwargs.pop("json")
+    call.kwargs.update(content=world.signed(me, body), headers={"Content-Type": "application/xml"})
+    call.path = "/permits/signed"
+    return call
+
+
+def _signed_document(world: PermitWorld, caller: str, allowed: bool) -> Call:
+    case = world.signed_case
+
+    def verify(response: httpx.Response) -> None:
+        assert response.headers["content-type"].startswith("application/xml")
+        assert b"ShipmentApplication" in response.content
+
+    return Call(
+        path=f"/permits/{case.case_no}/signed-application",
+        owner=case.owner,
+        secrets=[world.marker],
+        verify=verify,
+    )
+
+
 def _search(world: PermitWorld, caller: str, allowed: bool) -> Call:
     """Everyone asks for trader A's operator; a trader gets its own cases whatever it asks."""
     a, b = world.trader_a, world.trader_b
@@ -539,6 +591,8 @@ _P = f"{PREFIX}/permits"
 PERMIT_MATRIX: dict[tuple[str, str], Row[PermitWorld]] = {
     # reading
     ("POST", _P): Row(Action.apply, False, _apply),
+    ("POST", f"{_P}/signed"): Row(Action.apply, False, _apply_signed),
+    ("GET", f"{_P}/{{case_no}}/signed-application"): Row(Action.view_cases, True, _signed_document),
     ("GET", _P): Row(Action.view_cases, False, _search),
     ("GET", f"{_P}/import-confirmations"): Row(Action.decide, False, _confirmations),
     ("GET", f"{_P}/by-number/{{licence_no}}"): Row(

@@ -9,9 +9,17 @@ from decimal import Decimal
 import pytest
 
 from kp_licensing.domain import customs
-from schemas.customs import CertificateRole, CustomsResponse, CustomsStatus, Found, MessageFunction
+from schemas.customs import (
+    CertificateRole,
+    CustomsDeclaration,
+    CustomsResponse,
+    CustomsStatus,
+    Found,
+    MessageFunction,
+)
 from schemas.permit import PermitState, PermitStatus
 from schemas.shipment import Party
+from tests.domain.test_permit_rules import certificate
 from tests.factories import permit_start
 
 HOLDER = Party(name="Lotus Diamonds Lda", address="Rua do Campo 1, Macao", country="MO")
@@ -21,21 +29,12 @@ AT = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
 def approved(kind: str = "import", **changes: object) -> PermitState:
     extra: dict[str, object] = {}
     if kind in ("import", "transit"):
-        extra["foreign_certificate"] = {
-            "number": "AE-123 456",
-            "issuing_country": "AE",
-            "issuing_authority": "UAE KP Office",
-            "issued_on": "2026-11-20",
-            "expires_on": "2027-01-10",
-            "exporter": {"name": "Emirates Rough", "address": "Dubai", "country": "AE"},
-            "importer": {"name": "Antwerp Rough", "address": "Antwerp", "country": "BE"},
-            "origin": "BW",
-            "carats": "10.50",
-            "value_usd": "5000",
-            "parcels": 1,
-            "hs_codes": ["7102.31"],
-            "scan_document_id": "scan",
-        }
+        # the number as typed (the declaration carries its one form), and the importer a
+        # transit goes on to
+        extra["foreign_certificate"] = certificate(
+            number="AE-123 456",
+            importer={"name": "Antwerp Rough", "address": "Antwerp", "country": "BE"},
+        )
     if kind == "export":
         extra["source_certificates"] = [
             {"issuing_country": "AE", "number": "AE777", "carats": "10.50"}
@@ -58,6 +57,19 @@ def declared(state: PermitState) -> PermitState:
     else:
         track.declared, track.cancelled = customs.declared_key(state), False
     return state
+
+
+def first_declaration(state: PermitState) -> CustomsDeclaration:
+    """What DSEDT first tells customs of ``state``, for :data:`HOLDER` at :data:`AT`."""
+    return customs.declaration(
+        state,
+        function=MessageFunction.original,
+        version=1,
+        at=AT,
+        holder=HOLDER,
+        sender="DSEDT",
+        recipient="MOCUSTOMS",
+    )
 
 
 def test_a_message_id_is_the_same_for_a_version_and_fits_edifact() -> None:
@@ -122,15 +134,7 @@ def test_an_export_waits_for_its_certificate_and_follows_its_replacement() -> No
 
 def test_an_import_is_declared_from_abroad_to_its_holder() -> None:
     state = approved()
-    made = customs.declaration(
-        state,
-        function=MessageFunction.original,
-        version=1,
-        at=AT,
-        holder=HOLDER,
-        sender="DSEDT",
-        recipient="MOCUSTOMS",
-    )
+    made = first_declaration(state)
     assert (made.consignor.name, made.consignee) == ("Emirates Rough", HOLDER)
     assert (made.dispatch_country, made.destination_country) == ("AE", "MO")
     assert [(c.role, c.issuing_country, c.number) for c in made.certificates] == [
@@ -151,15 +155,7 @@ def test_an_export_is_declared_from_its_holder_with_every_certificate() -> None:
         certificate_status="valid",
         certificate_no="MO2026000001",
     )
-    made = customs.declaration(
-        state,
-        function=MessageFunction.original,
-        version=1,
-        at=AT,
-        holder=HOLDER,
-        sender="DSEDT",
-        recipient="MOCUSTOMS",
-    )
+    made = first_declaration(state)
     assert (made.consignor, made.consignee.name) == (HOLDER, "Emirates Rough")
     assert (made.dispatch_country, made.destination_country) == ("MO", "BE")
     assert [(c.role, c.number, c.carats) for c in made.certificates] == [
@@ -169,15 +165,7 @@ def test_an_export_is_declared_from_its_holder_with_every_certificate() -> None:
 
 
 def test_a_transit_is_declared_between_its_certificates_parties() -> None:
-    made = customs.declaration(
-        approved("transit", permit_no="TL-2026-00001-85"),
-        function=MessageFunction.original,
-        version=1,
-        at=AT,
-        holder=HOLDER,
-        sender="DSEDT",
-        recipient="MOCUSTOMS",
-    )
+    made = first_declaration(approved("transit", permit_no="TL-2026-00001-85"))
     assert (made.consignor.name, made.consignee.name) == ("Emirates Rough", "Antwerp Rough")
     assert (made.dispatch_country, made.destination_country) == ("AE", "BE")
     assert made.holder == HOLDER

@@ -4,10 +4,9 @@ breaks, the longest names and addresses) and decimals, and any declaration hypot
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -17,85 +16,9 @@ from hypothesis import strategies as st
 
 from edi import cusdec, edifact
 from edi.edifact import Delimiters, EdifactError, Segment
-from schemas.customs import (
-    CertificateRole,
-    CustomsDeclaration,
-    DeclaredCertificate,
-    MessageFunction,
-)
+from schemas.customs import CertificateRole, DeclaredCertificate, MessageFunction
 from schemas.shipment import Party, PermitKind, ShipmentLine
-
-MACAO = timezone(timedelta(hours=8))
-
-
-def declaration(**changes: Any) -> CustomsDeclaration:
-    fields: dict[str, Any] = {
-        "message_id": "D7QK2ABCDEF123",
-        "function": MessageFunction.original,
-        "version": 1,
-        "issued_at": datetime(2026, 12, 4, 15, 30, 12, tzinfo=MACAO),
-        "sender": "DSEDT",
-        "recipient": "MOCUSTOMS01",
-        "kind": PermitKind.export,
-        "case_no": "PA-2026-00017",
-        "permit_no": "EL-2026-00017-42",
-        "valid_from": date(2026, 12, 4),
-        "valid_until": date(2027, 2, 2),
-        "holder": Party(
-            name="Lotus Rough Diamonds Limitada 蓮花毛坯鑽石有限公司",
-            address="Av. da Praia Grande 409, Edifício Comercial Rodrigues, 12.º andar\nMacau",
-            country="MO",
-        ),
-        "operating_licence_no": "OL-2025-0003-17",
-        "consignor": Party(
-            name="Lotus Rough Diamonds Limitada", address="Av. da Praia Grande 409", country="MO"
-        ),
-        "consignee": Party(
-            name="Antwerp Rough NV", address="Hoveniersstraat 2, 2018 Antwerpen", country="BE"
-        ),
-        "dispatch_country": "MO",
-        "destination_country": "BE",
-        "lines": [
-            ShipmentLine(
-                hs_code="7102.10",
-                carats=Decimal("120.500"),
-                value_usd=Decimal("54000.00"),
-                origin="***",
-            ),
-            ShipmentLine(
-                hs_code="7102.31", carats=Decimal("80.1"), value_usd=Decimal("36000"), origin="ZA"
-            ),
-        ],
-        "parcels": 3,
-        "containers": ["MSKU1234567"],
-        "seals": ["S-001", "S-002"],
-        "certificates": [
-            DeclaredCertificate(
-                role=CertificateRole.travels_under, issuing_country="MO", number="MO2026000017"
-            ),
-            DeclaredCertificate(
-                role=CertificateRole.drawn_on,
-                issuing_country="BW",
-                number="BW/2026-0042",
-                carats=Decimal("12.25"),
-            ),
-        ],
-    }
-    return CustomsDeclaration(**{**fields, **changes})
-
-
-def segments(data: bytes) -> list[str]:
-    """The segments as written (the default separators, ``?'`` inside a value), UNA aside."""
-    return [s[:-1] for s in re.findall(r"(?:\?.|[^?'])*'", data.decode().removeprefix("UNA:+.? '"))]
-
-
-def rewrite(data: bytes, change: Callable[[list[Segment]], list[Segment]]) -> bytes:
-    """A rendered interchange with its message body changed (UNT recounted)."""
-    read = edifact.parse(data)
-    message = read.messages[0]
-    return edifact.write(
-        replace(read, messages=(replace(message, body=tuple(change(list(message.body)))),))
-    )
+from tests.edi.customs_samples import MACAO, declaration, rewrite, segments
 
 
 @pytest.mark.parametrize("function", list(MessageFunction))

@@ -4,9 +4,8 @@ its syntax errors); and :func:`edi.cusres.parse_response` telling the two apart.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edi import cusdec, cusres, edifact
+from edi import cusdec, cusres
 from edi.cusres import (
     Action,
     Contrl,
@@ -24,47 +23,15 @@ from edi.cusres import (
 )
 from edi.edifact import EdifactError, MessageType, Segment
 from schemas.customs import CustomsResponse, CustomsStatus, Found, ResponseError, Stage
-from tests.edi.test_cusdec import declaration
-
-AT = datetime(2026, 12, 5, 9, 0, 5, tzinfo=UTC)
-DECLARATION_ID = "D7QK2ABCDEF123"
-
-
-def found(**changes: Any) -> Found:
-    fields: dict[str, Any] = {
-        "carats": Decimal("119.500"),
-        "parcels": 3,
-        "containers": ["MSKU1234567"],
-        "seals": ["S-001", "S-002"],
-        "seals_intact": False,
-    }
-    return Found(**{**fields, **changes})
-
-
-def response(status: CustomsStatus = CustomsStatus.accepted, **changes: Any) -> CustomsResponse:
-    fields: dict[str, Any] = {
-        "message_id": "R20261205A1",
-        "sender": "MOCUSTOMS01",
-        "issued_at": AT,
-        "declaration_message_id": DECLARATION_ID,
-        "permit_no": "EL-2026-00017-42",
-        "status": status,
-    }
-    match status:
-        case CustomsStatus.rejected:
-            fields["errors"] = [
-                ResponseError(code="E0412", text="Seal S-002: not on the licence?"),
-                ResponseError(code="KP-7.1"),
-            ]
-        case CustomsStatus.released | CustomsStatus.discrepancy:
-            fields["crossed_on"] = date(2026, 12, 5)
-            fields["found"] = found(seals_intact=status is CustomsStatus.released)
-    return CustomsResponse(**{**fields, **changes})
-
-
-def segments(data: bytes) -> list[str]:
-    """The segments as written (the default separators, ``?'`` inside a value), UNA aside."""
-    return [s[:-1] for s in re.findall(r"(?:\?.|[^?'])*'", data.decode().removeprefix("UNA:+.? '"))]
+from tests.edi.customs_samples import (
+    DECLARATION_ID,
+    MACAO,
+    declaration,
+    found,
+    response,
+    rewrite,
+    segments,
+)
 
 
 @pytest.mark.parametrize("stage", list(Stage))
@@ -147,22 +114,25 @@ def test_the_most_a_response_holds_reads_back() -> None:
 
 
 def test_a_response_without_licence_number_and_in_another_zone_reads_back() -> None:
-    macao = datetime(2026, 12, 5, 17, 0, 5, tzinfo=timezone(timedelta(hours=8)))
+    macao = datetime(2026, 12, 5, 17, 0, 5, tzinfo=MACAO)
     sent = response(CustomsStatus.received, permit_no=None, issued_at=macao)
     data = cusres.render(sent, recipient="DSEDT")
     assert "BGM+962++9" in segments(data)
     assert cusres.parse(data) == sent
 
 
+#: Segments of :func:`response` as rendered, which the tests of what is refused change.
+ANSWERS = Segment.of("RFF", ("ACW", DECLARATION_ID))
+ISSUED = Segment.of("DTM", ("137", "20261205090005UTC", "304"))
+
+
 def _rewritten(data: bytes, old: Segment | None, new: list[Segment]) -> bytes:
-    read = edifact.parse(data)
-    message = read.messages[0]
-    body: list[Segment] = []
-    for segment in message.body:
-        body.extend(new if segment == old else [segment])
+    """``data`` with segment ``old`` replaced by ``new``, or ``new`` added at the end."""
     if old is None:
-        body.extend(new)
-    return edifact.write(replace(read, messages=(replace(message, body=tuple(body)),)))
+        return rewrite(data, lambda body: [*body, *new])
+    return rewrite(
+        data, lambda body: [s for kept in body for s in (new if kept == old else [kept])]
+    )
 
 
 @pytest.mark.parametrize(
@@ -182,25 +152,25 @@ def _rewritten(data: bytes, old: Segment | None, new: list[Segment]) -> bytes:
         ),
         (
             CustomsStatus.accepted,
-            Segment.of("RFF", ("ACW", DECLARATION_ID)),
-            [Segment.of("RFF", ("ACW", DECLARATION_ID)), Segment.of("RFF", ("SN", "S-1"))],
+            ANSWERS,
+            [ANSWERS, Segment.of("RFF", ("SN", "S-1"))],
             "has seals (RFF+SN) but no DOC+998",
         ),
         (
             CustomsStatus.accepted,
-            Segment.of("RFF", ("ACW", DECLARATION_ID)),
+            ANSWERS,
             [],
             "(UNT): message 'R20261205A1' ends where RFF+ACW was expected",
         ),
         (
             CustomsStatus.accepted,
-            Segment.of("RFF", ("ACW", DECLARATION_ID)),
+            ANSWERS,
             [Segment.of("RFF", ("ACW", "d7qk2"))],
             "is not a valid response: declaration_message_id: String should match pattern",
         ),
         (
             CustomsStatus.accepted,
-            Segment.of("DTM", ("137", "20261205090005UTC", "304")),
+            ISSUED,
             [Segment.of("DTM", ("137", "202612050900", "203"))],
             "the issue date '202612050900' (format '203') is not a date and time with a time zone",
         ),
@@ -225,7 +195,7 @@ def test_a_cusres_that_is_not_a_response_is_refused_with_its_reason(
 def test_a_cusres_in_time_zone_format_205_is_read() -> None:
     data = _rewritten(
         cusres.render(response(), recipient="DSEDT"),
-        Segment.of("DTM", ("137", "20261205090005UTC", "304")),
+        ISSUED,
         [Segment.of("DTM", ("137", "202612051700+0800", "205"))],
     )
     assert cusres.parse(data).issued_at == datetime(2026, 12, 5, 9, 0, tzinfo=UTC)

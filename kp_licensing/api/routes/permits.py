@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from kp_licensing.api import paging
 from kp_licensing.api.deps import (
@@ -22,7 +23,12 @@ from kp_licensing.api.deps import (
 )
 from kp_licensing.api.permissions import Action
 from kp_licensing.api.responses import attachment, json_response, signed_xml
-from kp_licensing.services import cases, import_confirmations, shipment_documents
+from kp_licensing.services import (
+    cases,
+    import_confirmations,
+    shipment_documents,
+    signed_applications,
+)
 from kp_licensing.services import permits as service
 from kp_licensing.services.cases import PERMIT, CaseAction
 from kp_licensing.support.settings import public_url
@@ -68,6 +74,49 @@ async def apply(
         documents=services.documents,
         actor=principal.actor,
         application=application,
+    )
+
+
+#: The request body of a signed application, as the OpenAPI document states it (the route
+#: reads the bytes itself: the signature covers them exactly as sent).
+SIGNED_APPLICATION_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The application as XML (shipment-application-1.xsd) with an enveloped "
+        "XML signature by a representative of the operator (a qualified certificate naming "
+        "the operator's business registration number as its subject's serialNumber).",
+        "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.post(
+    "/signed", status_code=201, response_model=PermitState, openapi_extra=SIGNED_APPLICATION_BODY
+)
+async def apply_signed(
+    request: Request,
+    principal: MayApply,
+    session: SessionDep,
+    services: ServicesDep,
+    client: TemporalDep,
+) -> PermitState:
+    """Apply for a shipment licence with a document signed by the operator's representative:
+    the signature is verified, then the application inside is judged as `POST /permits` judges
+    one; the signed document is kept with the case (`GET /permits/{case_no}/signed-application`)."""
+    data = await request.body()
+    application, signed = await run_in_threadpool(
+        lambda: signed_applications.verify(
+            session, data, actor=principal.actor, settings=services.settings
+        )
+    )
+    return await service.apply(
+        session=session,
+        client=client,
+        settings=services.settings,
+        documents=services.documents,
+        actor=principal.actor,
+        application=application,
+        signed=signed,
     )
 
 
@@ -205,6 +254,18 @@ def confirmation_pdf(
         base_url=public_url(services.settings),
     )
     return attachment(pdf, media_type="application/pdf", filename=f"confirmation-{number}.pdf")
+
+
+@router.get(
+    "/{case_no}/signed-application",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}, "description": "The signed application."}},
+)
+def signed_application(case_no: str, principal: MayViewCases, session: SessionDep) -> Response:
+    """The document the case was applied for with, exactly as received, signed by the
+    operator's representative."""
+    row = signed_applications.document(session, case_no=case_no, actor=principal.actor)
+    return signed_xml(row.document, sha256=row.sha256, stem=f"application-{case_no}")
 
 
 @router.get("/{case_no}", response_model=PermitState)

@@ -1,4 +1,4 @@
-"""customs: the outbox of declarations and the inbox of responses
+"""customs: the outbox of declarations and the inbox of responses; signed applications
 
 Revision ID: 0017
 Revises: 0016
@@ -57,8 +57,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("sender", "message_id", name="uq_customs_inbox_sender_message"),
     )
     op.create_index("ix_customs_inbox_undelivered", "customs_inbox", ["delivered_at", "id"])
+    op.create_table(
+        "signed_applications",
+        sa.Column("case_no", sa.String(32), primary_key=True),
+        sa.Column(
+            "operator_id", sa.Integer(), sa.ForeignKey("operators.id"), nullable=False, index=True
+        ),
+        sa.Column("document", sa.LargeBinary(), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("signer", sa.String(200), nullable=False),
+        sa.Column("registration_no", sa.String(64), nullable=False),
+        sa.Column("certificate_sha256", sa.String(64), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("signed_applications")
     op.drop_table("customs_inbox")
     op.drop_table("customs_outbox")
