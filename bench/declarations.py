@@ -13,7 +13,6 @@ the signature itself. It asserts nothing about time.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -22,8 +21,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from bench.report import load_average, machine_context
-from bench.signing import rate
+from bench.signing import measure, report
 from edi import cusdec, customs_xml, xmldsig
 from edi.pki import DSEDT, DevelopmentPki, load_signer
 from schemas.customs import (
@@ -117,32 +115,19 @@ def main(argv: list[str] | None = None) -> int:
             return customs_xml.parse_declaration_element(verified.root)
 
         kinds = {"raw": raw, "sign": sign, "both": sign_and_render, "verify": verify}
-        rounds: dict[str, list[float]] = {name: [] for name in kinds}
-        for work in kinds.values():
-            rate(work, 0.2)  # warm-up: imports, caches, the schema
-        for _ in range(args.rounds):
-            for name, work in kinds.items():
-                rounds[name].append(rate(work, args.seconds))
-    median = {name: statistics.median(values) for name, values in rounds.items()}
-    print("kp-licensing customs declarations (bench.declarations)\n")
-    print("\n".join(machine_context()))
-    print(f"load      {load_average()} (1/5/15 min averages)")
-    print(
-        f"run       {args.rounds} rounds x {args.seconds:.1f} s per kind; "
-        f"declaration {len(signed.data)} bytes signed, {len(cusdec.render(declared))} as CUSDEC"
+        measured = measure(kinds, seconds=args.seconds, rounds=args.rounds)
+    median = report(
+        "kp-licensing customs declarations (bench.declarations)",
+        f"{args.rounds} rounds x {args.seconds:.1f} s per kind; declaration "
+        f"{len(signed.data)} bytes signed, {len(cusdec.render(declared))} as CUSDEC",
+        {
+            "raw": "raw RSA-2048 signature (cryptography)",
+            "sign": "declaration built, XSD-validated and signed",
+            "both": "the same, and its CUSDEC rendered",
+            "verify": "declaration verified (trust store) and read",
+        },
+        measured,
     )
-    print()
-    print(f"  {'per CPU second, one thread':<58}{'median':>9}  {'min':>9}  {'max':>9}")
-    labels = {
-        "raw": "raw RSA-2048 signature (cryptography)",
-        "sign": "declaration built, XSD-validated and signed",
-        "both": "the same, and its CUSDEC rendered",
-        "verify": "declaration verified (trust store) and read",
-    }
-    for name, label in labels.items():
-        values = rounds[name]
-        print(f"  {label:<58}{median[name]:9.1f}  {min(values):9.1f}  {max(values):9.1f}")
-    print()
     for name, label in (
         ("sign", "signed declarations / raw signatures"),
         ("both", "signed and rendered / raw signatures"),

@@ -68,6 +68,38 @@ def rate(work: Callable[[], object], seconds: float) -> float:
     return done / (time.thread_time() - start)
 
 
+def measure(
+    kinds: dict[str, Callable[[], object]], *, seconds: float, rounds: int
+) -> dict[str, list[float]]:
+    """Each kind's rate in every round, the kinds alternating within a round (after a short
+    warm-up of each: imports, caches, the schemas)."""
+    measured: dict[str, list[float]] = {name: [] for name in kinds}
+    for work in kinds.values():
+        rate(work, 0.2)
+    for _ in range(rounds):
+        for name, work in kinds.items():
+            measured[name].append(rate(work, seconds))
+    return measured
+
+
+def report(
+    title: str, run: str, labels: dict[str, str], measured: dict[str, list[float]]
+) -> dict[str, float]:
+    """Print the machine, the load, the run and each kind's rates; the medians."""
+    median = {name: statistics.median(values) for name, values in measured.items()}
+    print(f"{title}\n")
+    print("\n".join(machine_context()))
+    print(f"load      {load_average()} (1/5/15 min averages)")
+    print(f"run       {run}")
+    print()
+    print(f"  {'per CPU second, one thread':<58}{'median':>9}  {'min':>9}  {'max':>9}")
+    for name, label in labels.items():
+        values = measured[name]
+        print(f"  {label:<58}{median[name]:9.1f}  {min(values):9.1f}  {max(values):9.1f}")
+    print()
+    return median
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.signing", description=__doc__)
     parser.add_argument("--seconds", type=float, default=1.0, help="per round and kind (1)")
@@ -101,30 +133,16 @@ def main(argv: list[str] | None = None) -> int:
         return signxml_signer.sign(root, key=key, cert=signer.chain, reference_uri=root.get("Id"))
 
     kinds = {"raw": raw, "ours": ours, "signxml": with_signxml}
-    rounds: dict[str, list[float]] = {name: [] for name in kinds}
-    for work in kinds.values():
-        rate(work, 0.2)  # warm-up: imports, caches, the schema
-    for _ in range(args.rounds):
-        for name, work in kinds.items():
-            rounds[name].append(rate(work, args.seconds))
-    median = {name: statistics.median(values) for name, values in rounds.items()}
-    print("kp-licensing signing (bench.signing)\n")
-    print("\n".join(machine_context()))
-    print(f"load      {load_average()} (1/5/15 min averages)")
-    print(
-        f"run       {args.rounds} rounds x {args.seconds:.1f} s per kind; certificate {size} bytes"
+    median = report(
+        "kp-licensing signing (bench.signing)",
+        f"{args.rounds} rounds x {args.seconds:.1f} s per kind; certificate {size} bytes",
+        {
+            "raw": "raw RSA-2048 signature (cryptography)",
+            "ours": "certificate built, XSD-validated and signed (edi)",
+            "signxml": "the same with signxml's XMLSigner (exc-c14n, SHA-256)",
+        },
+        measure(kinds, seconds=args.seconds, rounds=args.rounds),
     )
-    print()
-    print(f"  {'per CPU second, one thread':<58}{'median':>9}  {'min':>9}  {'max':>9}")
-    labels = {
-        "raw": "raw RSA-2048 signature (cryptography)",
-        "ours": "certificate built, XSD-validated and signed (edi)",
-        "signxml": "the same with signxml's XMLSigner (exc-c14n, SHA-256)",
-    }
-    for name, label in labels.items():
-        values = rounds[name]
-        print(f"  {label:<58}{median[name]:9.1f}  {min(values):9.1f}  {max(values):9.1f}")
-    print()
     ratio = median["ours"] / median["raw"]
     print(f"  {'certificates / raw signatures (aim: at least 0.7)':<58}{ratio:9.2f}")
     print(

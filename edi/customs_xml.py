@@ -10,26 +10,27 @@ the schema before anything else and raises :class:`UnreadableMessage`, with a re
 act on, for anything that is not a message of this format. A signed response is read from the
 element signature verification returns (``xmldsig.verify(...).root``), never from a re-parse.
 
-Exactness: carats and US$ are written from their ``Decimal`` without rounding (no exponent,
-at least the two decimals Annex I item 8 asks for, trailing zeros beyond those dropped: the same
-number) and read back as ``Decimal``. A date-time keeps the offset it was made with (Macao's
-+08:00, say); one the schema's ``xs:dateTime`` cannot carry (an offset of seconds, or beyond
-14 hours) is written in UTC instead: the same instant, so it compares equal.
+The writer, the reader and the exact decimals are ``edi/xml_format.py``'s, shared with the
+shipment application. Exactness: carats and US$ are written from their ``Decimal`` without
+rounding (``xml_format.exact_decimal``: no exponent, at least the two decimals Annex I item 8
+asks for, trailing zeros beyond those dropped) and read back as ``Decimal``. A date-time keeps
+the offset it was made with (Macao's +08:00, say); one the schema's ``xs:dateTime`` cannot carry
+(an offset of seconds, or beyond 14 hours) is written in UTC instead: the same instant, so it
+compares equal.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from lxml import etree
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from edi.documents import InvalidDocument, XmlFormat
-from edi.xmldsig import MAX_DOCUMENT_BYTES, hardened_parser
+from edi.xml_format import ElementReader, ElementWriter, one_line
 from schemas.customs import CustomsDeclaration, CustomsResponse
-from schemas.shipment import Party
 
 DECLARATION_FORMAT = XmlFormat(
     namespace="urn:mo:gov:dsedt:kp:customs-declaration:1",
@@ -44,8 +45,6 @@ RESPONSE_FORMAT = XmlFormat(
 #: The document context of both messages (fixed in their schemas).
 BUSINESS_PROCESS = "KPCS customs clearance"
 FORMAT_VERSION = "1"
-CARATS_UNIT = "CTM"
-CURRENCY = "USD"
 #: The widest UTC offset ``xs:dateTime`` carries.
 MAX_OFFSET = timedelta(hours=14)
 
@@ -55,6 +54,10 @@ Model = TypeVar("Model", bound=BaseModel)
 class UnreadableMessage(InvalidDocument):
     """A document that is not a customs message of this format, or says something the model
     refuses: a one-line reason (the element, what is wrong), safe to show."""
+
+
+_DECLARATION = ElementReader(DECLARATION_FORMAT, "customs declaration", UnreadableMessage)
+_RESPONSE = ElementReader(RESPONSE_FORMAT, "customs response", UnreadableMessage)
 
 
 def declaration_id(message_id: str) -> str:
@@ -67,22 +70,6 @@ def response_id(message_id: str) -> str:
     return f"cr-{message_id}"
 
 
-def _decimal(value: Decimal, places: int) -> str:
-    """``value`` exactly, without exponent, with at least ``places`` decimals and no trailing
-    zeros beyond them (``Decimal("1E+2")`` is ``100.00``, ``Decimal("1.5000")`` ``1.50``).
-    Not a finite number: written as it is, and the schema refuses it."""
-    whole, _, fraction = f"{value:f}".partition(".")
-    return f"{whole}.{fraction.rstrip('0').ljust(places, '0')}"
-
-
-def _carats(value: Decimal) -> str:
-    return _decimal(value, 2)
-
-
-def _usd(value: Decimal) -> str:
-    return _decimal(value, 2)
-
-
 def _datetime(value: datetime) -> str:
     offset = value.utcoffset()
     if offset is None:
@@ -92,52 +79,13 @@ def _datetime(value: datetime) -> str:
     return value.isoformat()
 
 
-class _Writer:
-    """Elements of one format, in its namespace."""
-
-    def __init__(self, form: XmlFormat) -> None:
-        self.form = form
-
-    def root(self, prefix: str, document_id: str) -> etree._Element:
-        root = etree.Element(
-            self.form.tag(self.form.root), nsmap={prefix: self.form.namespace}, Id=document_id
-        )
-        context = self.group(root, "Context")
-        self.add(context, "BusinessProcess", BUSINESS_PROCESS)
-        self.add(context, "Version", FORMAT_VERSION)
-        return root
-
-    def group(self, parent: etree._Element, name: str) -> etree._Element:
-        return etree.SubElement(parent, self.form.tag(name))
-
-    def add(self, parent: etree._Element, name: str, text: str, **attributes: str) -> None:
-        element = etree.SubElement(parent, self.form.tag(name), attributes)
-        try:
-            element.text = text
-        except ValueError as error:  # a control character, a lone surrogate
-            raise InvalidDocument(f"{name} cannot be written in XML: {error}") from None
-
-    def party(self, parent: etree._Element, name: str, who: Party) -> etree._Element:
-        element = self.group(parent, name)
-        self.add(element, "Name", who.name)
-        self.add(element, "Address", who.address)
-        self.add(element, "Country", who.country)
-        return element
-
-    def equipment(self, parent: etree._Element, containers: list[str], seals: list[str]) -> None:
-        element = self.group(parent, "TransportEquipment")
-        for container in containers:
-            self.add(element, "Container", container)
-        for seal in seals:
-            self.add(element, "Seal", seal)
-
-
 def build_declaration(declaration: CustomsDeclaration) -> etree._Element:
     """The declaration's element, unsigned (``DECLARATION_FORMAT.seal`` validates and signs
     it). Its totals are the sums of its lines."""
     d = declaration
-    w = _Writer(DECLARATION_FORMAT)
+    w = ElementWriter(DECLARATION_FORMAT)
     root = w.root("cd", declaration_id(d.message_id))
+    w.context(root, BUSINESS_PROCESS, FORMAT_VERSION)
     header = w.group(root, "Header")
     w.add(header, "MessageId", d.message_id)
     w.add(header, "Function", d.function.value)
@@ -157,7 +105,7 @@ def build_declaration(declaration: CustomsDeclaration) -> etree._Element:
         w.add(element, "IssuingCountry", certificate.issuing_country)
         w.add(element, "Number", certificate.number)
         if certificate.carats is not None:
-            w.add(element, "Carats", _carats(certificate.carats), unitCode=CARATS_UNIT)
+            w.carats(element, certificate.carats)
     consignment = w.group(root, "Consignment")
     declarant = w.party(consignment, "Declarant", d.holder)
     w.add(declarant, "OperatingLicenceNumber", d.operating_licence_no)
@@ -166,15 +114,15 @@ def build_declaration(declaration: CustomsDeclaration) -> etree._Element:
     w.add(consignment, "DispatchCountry", d.dispatch_country)
     w.add(consignment, "DestinationCountry", d.destination_country)
     w.add(consignment, "ParcelCount", str(d.parcels))
-    w.add(consignment, "TotalCarats", _carats(d.carats), unitCode=CARATS_UNIT)
-    w.add(consignment, "TotalValue", _usd(d.value_usd), currencyID=CURRENCY)
+    w.carats(consignment, d.carats, "TotalCarats")
+    w.usd(consignment, d.value_usd, "TotalValue")
     w.equipment(consignment, d.containers, d.seals)
     for number, line in enumerate(d.lines, 1):
         item = w.group(consignment, "LineItem")
         w.add(item, "SequenceNumeric", str(number))
         w.add(item, "HSCode", line.hs_code)
-        w.add(item, "Carats", _carats(line.carats), unitCode=CARATS_UNIT)
-        w.add(item, "Value", _usd(line.value_usd), currencyID=CURRENCY)
+        w.carats(item, line.carats)
+        w.usd(item, line.value_usd)
         w.add(item, "OriginCountry", line.origin)
     return root
 
@@ -182,8 +130,9 @@ def build_declaration(declaration: CustomsDeclaration) -> etree._Element:
 def build_response(response: CustomsResponse) -> etree._Element:
     """The response's element, unsigned (``RESPONSE_FORMAT.seal`` validates and signs it)."""
     r = response
-    w = _Writer(RESPONSE_FORMAT)
+    w = ElementWriter(RESPONSE_FORMAT)
     root = w.root("cr", response_id(r.message_id))
+    w.context(root, BUSINESS_PROCESS, FORMAT_VERSION)
     header = w.group(root, "Header")
     w.add(header, "MessageId", r.message_id)
     w.add(header, "IssueDateTime", _datetime(r.issued_at))
@@ -204,7 +153,7 @@ def build_response(response: CustomsResponse) -> etree._Element:
     if r.found is not None:
         found = w.group(root, "Found")
         w.add(found, "ParcelCount", str(r.found.parcels))
-        w.add(found, "Carats", _carats(r.found.carats), unitCode=CARATS_UNIT)
+        w.carats(found, r.found.carats)
         w.equipment(found, r.found.containers, r.found.seals)
         w.add(found, "SealsIntact", "true" if r.found.seals_intact else "false")
     if r.note is not None:
@@ -212,149 +161,30 @@ def build_response(response: CustomsResponse) -> etree._Element:
     return root
 
 
-class _Reader:
-    """Values of one format's document, each a clear :class:`UnreadableMessage` if it is not
-    there or not what it should be. Paths are element names (``"Header/MessageId"``)."""
-
-    def __init__(self, form: XmlFormat, what: str) -> None:
-        self.form = form
-        self.what = what
-
-    def error(self, reason: str) -> UnreadableMessage:
-        return UnreadableMessage(f"{self.what}: {reason}")
-
-    def validate(self, root: etree._Element) -> None:
-        try:
-            self.form.validate(root)
-        except InvalidDocument as error:
-            raise self.error(f"the schema refuses it: {error}") from None
-        except etree.Error as error:  # what libxml2 cannot validate at all (an entity node)
-            raise self.error(f"the schema cannot check it: {error}") from None
-
-    def _tags(self, path: str) -> str:
-        return "/".join(self.form.tag(name) for name in path.split("/"))
-
-    def _where(self, at: etree._Element, path: str) -> str:
-        return f"{etree.QName(at).localname}/{path}"
-
-    def find(self, at: etree._Element, path: str) -> etree._Element:
-        element = at.find(self._tags(path))
-        if element is None:
-            raise self.error(f"{self._where(at, path)} is missing")
-        return element
-
-    def all(self, at: etree._Element, path: str) -> list[etree._Element]:
-        return list(at.iterfind(self._tags(path)))
-
-    def has(self, at: etree._Element, path: str) -> bool:
-        return at.find(self._tags(path)) is not None
-
-    @staticmethod
-    def _text(element: etree._Element) -> str:
-        return "".join(element.itertext())  # the text nodes only: never a comment's
-
-    def text(self, at: etree._Element, path: str) -> str:
-        return self._text(self.find(at, path))
-
-    def optional(self, at: etree._Element, path: str) -> str | None:
-        element = at.find(self._tags(path))
-        return None if element is None else self._text(element)
-
-    def decimal(self, at: etree._Element, path: str) -> Decimal:
-        text = self.text(at, path).strip()
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise self.error(f"{self._where(at, path)} is not a number: {text!r}") from None
-        if not value.is_finite():
-            raise self.error(f"{self._where(at, path)} is not a number: {text!r}")
-        return value
-
-    def integer(self, at: etree._Element, path: str) -> int:
-        text = self.text(at, path).strip()
-        if not text.isascii() or not text.isdigit():
-            raise self.error(f"{self._where(at, path)} is not a whole number: {text!r}")
-        return int(text)
-
-    def day(self, at: etree._Element, path: str) -> date:
-        text = self.text(at, path).strip()
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise self.error(
-                f"{self._where(at, path)} is not a date (YYYY-MM-DD): {text!r}"
-            ) from None
-
-    def moment(self, at: etree._Element, path: str) -> datetime:
-        text = self.text(at, path).strip()
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError:
-            value = None
-        if value is None or value.utcoffset() is None:
-            raise self.error(
-                f"{self._where(at, path)} is not a date-time with a UTC offset: {text!r}"
-            )
-        return value
-
-    def flag(self, at: etree._Element, path: str) -> bool:
-        text = self.text(at, path).strip()
-        if text not in ("true", "false"):
-            raise self.error(f"{self._where(at, path)} is neither true nor false: {text!r}")
-        return text == "true"
-
-    def party(self, at: etree._Element, path: str) -> dict[str, Any]:
-        element = self.find(at, path)
-        return {
-            "name": self.text(element, "Name"),
-            "address": self.text(element, "Address"),
-            "country": self.text(element, "Country"),
-        }
-
-    def equipment(self, at: etree._Element) -> dict[str, list[str]]:
-        element = self.find(at, "TransportEquipment")
-        return {
-            "containers": [self._text(e) for e in self.all(element, "Container")],
-            "seals": [self._text(e) for e in self.all(element, "Seal")],
-        }
-
-    def model(self, cls: type[Model], fields: dict[str, Any]) -> Model:
-        """``cls`` of ``fields``, its validation error said in one line."""
-        try:
-            return cls.model_validate(fields)
-        except ValidationError as error:
-            problems = error.errors()
-            first = problems[0]
-            where = ".".join(str(part) for part in first["loc"]) or cls.__name__
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise self.error(f"{where}: {first['msg']}{more}") from None
-
-
-def _document(data: bytes, what: str) -> etree._Element:
-    """``data`` parsed with the hardened parser, after capping its size; a DOCTYPE (entities
-    that are left unresolved, a DTD that is not loaded) has no place in a message."""
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise UnreadableMessage(f"{what}: the document is larger than {MAX_DOCUMENT_BYTES} bytes")
+def _model(r: ElementReader, cls: type[Model], fields: dict[str, Any]) -> Model:
+    """``cls`` of ``fields``, its validation error said in one line (the field's dotted path, or
+    the model's name for an error of the whole message)."""
     try:
-        root = etree.fromstring(data, parser=hardened_parser())
-    except etree.XMLSyntaxError as error:
-        raise UnreadableMessage(f"{what}: the document is not well-formed XML: {error}") from None
-    info = root.getroottree().docinfo
-    if info.doctype or info.internalDTD is not None:
-        raise UnreadableMessage(f"{what}: the document has a DOCTYPE, which a message may not")
-    return root
+        return cls.model_validate(fields)
+    except ValidationError as error:
+
+        def sentence(problem: ErrorDetails) -> str:
+            where = ".".join(str(part) for part in problem["loc"]) or cls.__name__
+            return f"{where}: {problem['msg']}"
+
+        raise r.error(one_line(error, sentence)) from None
 
 
 def parse_declaration(data: bytes) -> CustomsDeclaration:
     """The declaration a document's bytes say (signed or not: the signature is not checked
     here; ``xmldsig.verify`` and :func:`parse_declaration_element` do that for one received)."""
-    return parse_declaration_element(_document(data, "customs declaration"))
+    return parse_declaration_element(_DECLARATION.parse(data))
 
 
 def parse_declaration_element(root: etree._Element) -> CustomsDeclaration:
     """The declaration of a document's root element, after checking it against the schema; its
     totals must be the sums of its lines, its lines numbered 1, 2, ... in order."""
-    r = _Reader(DECLARATION_FORMAT, "customs declaration")
+    r = _DECLARATION
     r.validate(root)
     header = r.find(root, "Header")
     licence = r.find(root, "Licence")
@@ -375,7 +205,8 @@ def parse_declaration_element(root: etree._Element) -> CustomsDeclaration:
                 "origin": r.text(item, "OriginCountry"),
             }
         )
-    declaration = r.model(
+    declaration = _model(
+        r,
         CustomsDeclaration,
         {
             "message_id": r.text(header, "MessageId"),
@@ -425,26 +256,27 @@ def parse_response(data: bytes) -> CustomsResponse:
     """The response a document's bytes say (the signature is not checked here: a response
     received is verified with ``xmldsig.verify`` and read with :func:`parse_response_element`
     from the element that returns)."""
-    return parse_response_element(_document(data, "customs response"))
+    return parse_response_element(_RESPONSE.parse(data))
 
 
 def parse_response_element(root: etree._Element) -> CustomsResponse:
     """The response of a document's root element (a verified one: ``xmldsig.verify``'s
     ``root``), after checking it against the schema."""
-    r = _Reader(RESPONSE_FORMAT, "customs response")
+    r = _RESPONSE
     r.validate(root)
     header = r.find(root, "Header")
     declaration = r.find(root, "Declaration")
     found = None
-    if r.has(root, "Found"):
-        element = r.find(root, "Found")
+    element = r.maybe(root, "Found")
+    if element is not None:
         found = {
             "parcels": r.integer(element, "ParcelCount"),
             "carats": r.decimal(element, "Carats"),
             **r.equipment(element),
             "seals_intact": r.flag(element, "SealsIntact"),
         }
-    return r.model(
+    return _model(
+        r,
         CustomsResponse,
         {
             "message_id": r.text(header, "MessageId"),

@@ -13,31 +13,31 @@ format. A signed application is read from the element signature verification ret
 (``xmldsig.verify(...).root``), never from a re-parse; whose signature it is (the certificate's
 serialNumber against the applicant's registration number) is the caller's to check.
 
-Exactness: carats and US$ are written from their ``Decimal`` without rounding (no exponent, at
-least the two decimals Annex I item 8 asks for, trailing zeros beyond those dropped: the same
-number) and read back as ``Decimal``; days are ISO dates; text is written as it is (escaped by
-the serialiser), lists in their order.
+The writer, the reader and the exact decimals are ``edi/xml_format.py``'s, shared with the
+customs messages. Exactness: carats and US$ are written from their ``Decimal`` without rounding
+(``xml_format.exact_decimal``: no exponent, at least the two decimals Annex I item 8 asks for,
+trailing zeros beyond those dropped) and read back as ``Decimal``; days are ISO dates; text is
+written as it is (escaped by the serialiser), lists in their order.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lxml import etree
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from edi.documents import InvalidDocument, SignedDocument, XmlFormat
 from edi.signer import Signer
-from edi.xmldsig import ID_PATTERN, MAX_DOCUMENT_BYTES, hardened_parser
+from edi.xml_format import ElementReader, ElementWriter, one_line
+from edi.xmldsig import ID_PATTERN
 from kp_licensing.support.catalogue import render
 from schemas.licence import Identifier
 from schemas.messages import Message, param
 from schemas.permit import PermitApplication, PermitApplicationBody
-from schemas.shipment import Party
 
 APPLICATION_FORMAT = XmlFormat(
     namespace="urn:mo:gov:dsedt:kp:shipment-application:1",
@@ -47,8 +47,6 @@ APPLICATION_FORMAT = XmlFormat(
 #: The document context (fixed in the schema).
 BUSINESS_PROCESS = "KPCS shipment licence application"
 FORMAT_VERSION = "1"
-CARATS_UNIT = "CTM"
-CURRENCY = "USD"
 #: What the reasons of a refusal begin with.
 WHAT = "shipment application"
 
@@ -60,45 +58,12 @@ class UnreadableApplication(InvalidDocument):
     model refuses: a one-line reason (the element, what is wrong), safe to show."""
 
 
+_READER = ElementReader(APPLICATION_FORMAT, WHAT, UnreadableApplication)
+
+
 def new_document_id() -> str:
     """A fresh root ``Id`` for an application: an XML name no other document shares."""
     return f"app-{uuid.uuid4().hex}"
-
-
-def _decimal(value: Decimal, places: int) -> str:
-    """``value`` exactly, without exponent, with at least ``places`` decimals and no trailing
-    zeros beyond them (``Decimal("1E+2")`` is ``100.00``, ``Decimal("1.5000")`` ``1.50``).
-    Not a finite number: written as it is, and the schema refuses it."""
-    whole, _, fraction = f"{value:f}".partition(".")
-    return f"{whole}.{fraction.rstrip('0').ljust(places, '0')}"
-
-
-class _Writer:
-    """Elements of the application's namespace."""
-
-    form = APPLICATION_FORMAT
-
-    def group(self, parent: etree._Element, name: str) -> etree._Element:
-        return etree.SubElement(parent, self.form.tag(name))
-
-    def add(self, parent: etree._Element, name: str, text: str, **attributes: str) -> None:
-        element = etree.SubElement(parent, self.form.tag(name), attributes)
-        try:
-            element.text = text
-        except ValueError as error:  # a control character, a lone surrogate
-            raise InvalidDocument(f"{name} cannot be written in XML: {error}") from None
-
-    def party(self, parent: etree._Element, name: str, who: Party) -> None:
-        element = self.group(parent, name)
-        self.add(element, "Name", who.name)
-        self.add(element, "Address", who.address)
-        self.add(element, "Country", who.country)
-
-    def carats(self, parent: etree._Element, value: Decimal) -> None:
-        self.add(parent, "Carats", _decimal(value, 2), unitCode=CARATS_UNIT)
-
-    def usd(self, parent: etree._Element, value: Decimal) -> None:
-        self.add(parent, "Value", _decimal(value, 2), currencyID=CURRENCY)
 
 
 def build_application(
@@ -113,11 +78,9 @@ def build_application(
             f"the document id {document_id[:80]!r} is not an XML name ([A-Za-z_][A-Za-z0-9_.-]*)"
         )
     a = application
-    w = _Writer()
-    root = etree.Element(w.form.tag(w.form.root), nsmap={"sa": w.form.namespace}, Id=document_id)
-    context = w.group(root, "Context")
-    w.add(context, "BusinessProcess", BUSINESS_PROCESS)
-    w.add(context, "Version", FORMAT_VERSION)
+    w = ElementWriter(APPLICATION_FORMAT)
+    root = w.root("sa", document_id)
+    w.context(root, BUSINESS_PROCESS, FORMAT_VERSION)
     w.add(root, "ApplicantRegistrationNumber", registration_no)
     w.add(root, "Kind", a.kind.value)
     w.add(root, "ExpectedDate", a.expected_date.isoformat())
@@ -128,11 +91,7 @@ def build_application(
     if a.destination_country is not None:
         w.add(consignment, "DestinationCountry", a.destination_country)
     w.add(consignment, "ParcelCount", str(a.parcels))
-    equipment = w.group(consignment, "TransportEquipment")
-    for container in a.containers:
-        w.add(equipment, "Container", container)
-    for seal in a.seals:
-        w.add(equipment, "Seal", seal)
+    w.equipment(consignment, a.containers, a.seals)
     for line in a.lines:
         item = w.group(consignment, "LineItem")
         w.add(item, "HSCode", line.hs_code)
@@ -248,7 +207,7 @@ def _element_path(loc: Sequence[int | str]) -> str:
     return path
 
 
-def _sentence(problem: Any) -> str:
+def _sentence(problem: ErrorDetails) -> str:
     """What a model's error says: a schema rule's message (a catalogue code) in English, a
     validator's own sentence without pydantic's prefix, else pydantic's words."""
     kind = str(problem.get("type", ""))
@@ -261,135 +220,32 @@ def _sentence(problem: Any) -> str:
     return " ".join(said.split())
 
 
-def _refusal(error: ValidationError, where: str | None = None) -> UnreadableApplication:
-    problems = error.errors()
-    first = problems[0]
-    loc = _fields(first["loc"])
-    field = ".".join(str(p) for p in loc)
-    at = where or _element_path(loc)
-    named = f"{at} ({field})" if field and where is None else at
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return UnreadableApplication(f"{WHAT}: {named}: {_sentence(first)}{more}")
+def _refusal(error: ValidationError, where: str | None = None) -> InvalidDocument:
+    """A model's refusal in one line: the element (``where``, else the one the error's location
+    points at, with the model's field) and what the error says."""
 
+    def sentence(problem: ErrorDetails) -> str:
+        loc = _fields(problem["loc"])
+        field = ".".join(str(p) for p in loc)
+        at = where or _element_path(loc)
+        named = f"{at} ({field})" if field and where is None else at
+        return f"{named}: {_sentence(problem)}"
 
-class _Reader:
-    """Values of an application, each a clear :class:`UnreadableApplication` if it is not there
-    or not what it should be. Paths are element names (``"Consignment/ParcelCount"``)."""
-
-    form = APPLICATION_FORMAT
-
-    @staticmethod
-    def error(reason: str) -> UnreadableApplication:
-        return UnreadableApplication(f"{WHAT}: {reason}")
-
-    def validate(self, root: etree._Element) -> None:
-        try:
-            self.form.validate(root)
-        except InvalidDocument as error:
-            raise self.error(f"the schema refuses it: {error}") from None
-        except etree.Error as error:  # what libxml2 cannot validate at all (an entity node)
-            raise self.error(f"the schema cannot check it: {error}") from None
-
-    def _tags(self, path: str) -> str:
-        return "/".join(self.form.tag(name) for name in path.split("/"))
-
-    @staticmethod
-    def _where(at: etree._Element, path: str) -> str:
-        return f"{etree.QName(at).localname}/{path}"
-
-    def find(self, at: etree._Element, path: str) -> etree._Element:
-        element = at.find(self._tags(path))
-        if element is None:
-            raise self.error(f"{self._where(at, path)} is missing")
-        return element
-
-    def maybe(self, at: etree._Element, path: str) -> etree._Element | None:
-        return at.find(self._tags(path))
-
-    def all(self, at: etree._Element, path: str) -> list[etree._Element]:
-        return list(at.iterfind(self._tags(path)))
-
-    @staticmethod
-    def content(element: etree._Element) -> str:
-        return "".join(element.itertext())  # the text nodes only: never a comment's
-
-    def text(self, at: etree._Element, path: str) -> str:
-        return self.content(self.find(at, path))
-
-    def optional(self, at: etree._Element, path: str) -> str | None:
-        element = self.maybe(at, path)
-        return None if element is None else self.content(element)
-
-    def texts(self, at: etree._Element, path: str) -> list[str]:
-        return [self.content(element) for element in self.all(at, path)]
-
-    def decimal(self, at: etree._Element, path: str) -> Decimal:
-        text = self.text(at, path).strip()
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise self.error(f"{self._where(at, path)} is not a number: {text[:40]!r}") from None
-        if not value.is_finite():
-            raise self.error(f"{self._where(at, path)} is not a number: {text[:40]!r}")
-        return value
-
-    def integer(self, at: etree._Element, path: str) -> int:
-        text = self.text(at, path).strip()
-        if not text.isascii() or not text.isdigit():
-            raise self.error(f"{self._where(at, path)} is not a whole number: {text[:40]!r}")
-        return int(text)
-
-    def day(self, at: etree._Element, path: str) -> date:
-        text = self.text(at, path).strip()
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise self.error(
-                f"{self._where(at, path)} is not a date (YYYY-MM-DD): {text[:40]!r}"
-            ) from None
-
-    def flag(self, at: etree._Element, path: str) -> bool:
-        text = self.text(at, path).strip()
-        if text not in ("true", "false"):
-            raise self.error(f"{self._where(at, path)} is neither true nor false: {text[:40]!r}")
-        return text == "true"
-
-    def party(self, at: etree._Element, path: str) -> dict[str, Any]:
-        element = self.find(at, path)
-        return {
-            "name": self.text(element, "Name"),
-            "address": self.text(element, "Address"),
-            "country": self.text(element, "Country"),
-        }
-
-
-def _document(data: bytes) -> etree._Element:
-    """``data`` parsed with the hardened parser, after capping its size; a DOCTYPE (entities
-    that are left unresolved, a DTD that is not loaded) has no place in an application."""
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise _Reader.error(f"the document is larger than {MAX_DOCUMENT_BYTES} bytes")
-    try:
-        root = etree.fromstring(data, parser=hardened_parser())
-    except etree.XMLSyntaxError as error:
-        raise _Reader.error(f"the document is not well-formed XML: {error}") from None
-    info = root.getroottree().docinfo
-    if info.doctype or info.internalDTD is not None:
-        raise _Reader.error("the document has a DOCTYPE, which an application may not")
-    return root
+    return _READER.error(one_line(error, sentence))
 
 
 def parse_application(data: bytes) -> tuple[str, PermitApplicationBody]:
     """The applicant's registration number and the application a document's bytes say (signed
     or not: the signature is not checked here; ``xmldsig.verify`` and
     :func:`parse_application_element` do that for one received)."""
-    return parse_application_element(_document(data))
+    return parse_application_element(_READER.parse(data))
 
 
 def parse_application_element(root: etree._Element) -> tuple[str, PermitApplicationBody]:
     """The applicant's business registration number and the application of a document's root
     element (a verified one: ``xmldsig.verify``'s ``root``), after checking it against the
     schema; the application is the API's body model, held to the same rules as JSON."""
-    r = _Reader()
+    r = _READER
     r.validate(root)
     try:
         registration_no = _REGISTRATION_NO.validate_python(
@@ -400,7 +256,6 @@ def parse_application_element(root: etree._Element) -> tuple[str, PermitApplicat
             error, where=f"{APPLICATION_FORMAT.root}/ApplicantRegistrationNumber"
         ) from None
     consignment = r.find(root, "Consignment")
-    equipment = r.find(consignment, "TransportEquipment")
     fields: dict[str, Any] = {
         "kind": r.text(root, "Kind"),
         "counterparty": r.party(consignment, "Counterparty"),
@@ -416,8 +271,7 @@ def parse_application_element(root: etree._Element) -> tuple[str, PermitApplicat
             for item in r.all(consignment, "LineItem")
         ],
         "parcels": r.integer(consignment, "ParcelCount"),
-        "containers": r.texts(equipment, "Container"),
-        "seals": r.texts(equipment, "Seal"),
+        **r.equipment(consignment),
         "expected_date": r.day(root, "ExpectedDate"),
         "document_ids": r.texts(root, "SupportingDocumentId"),
         "source_certificates": [

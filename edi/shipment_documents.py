@@ -1,6 +1,11 @@
 """A shipment licence (import, export, transit) and Macao's import confirmation as signed XML
 documents (``schemas/xsd/shipment-licence-1.xsd``, ``schemas/xsd/import-confirmation-1.xsd``),
-built from the canonical models and parsed back from the bytes stored."""
+built from the canonical models (with ``edi/xml_format.py``'s element writer) and parsed back
+from the bytes stored.
+
+Their amounts are written as the documents already issued have them (``kp_certificate.amount``,
+US$ rounded to the cent), not as the customs messages write theirs: a signed document's bytes
+must not change."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from pydantic import BaseModel
 
 from edi.documents import XmlFormat
 from edi.kp_certificate import amount
+from edi.xml_format import ElementWriter
 from edi.xmldsig import hardened_parser
 from schemas.certificate import ISSUING_AUTHORITY, Multilingual
 from schemas.permit import ImportConfirmation
@@ -83,31 +89,10 @@ class ShipmentLicenceDocument(BaseModel):
     valid_until: date
 
 
-class _Writer:
-    """Elements of one format, in its namespace."""
-
-    def __init__(self, form: XmlFormat) -> None:
-        self.form = form
-
-    def root(self, prefix: str, document_id: str) -> etree._Element:
-        return etree.Element(
-            self.form.tag(self.form.root), nsmap={prefix: self.form.namespace}, Id=document_id
-        )
-
-    def add(self, parent: etree._Element, name: str, text: str) -> etree._Element:
-        element = etree.SubElement(parent, self.form.tag(name))
-        element.text = text
-        return element
-
-    def texts(self, parent: etree._Element, name: str, text: Multilingual) -> None:
-        for lang in LANGUAGES:
-            self.add(parent, name, getattr(text, lang)).set(XML_LANG, lang)
-
-    def party(self, parent: etree._Element, name: str, who: Party) -> None:
-        element = etree.SubElement(parent, self.form.tag(name))
-        self.add(element, "Name", who.name)
-        self.add(element, "Address", who.address)
-        self.add(element, "Country", who.country)
+def _texts(w: ElementWriter, parent: etree._Element, name: str, text: Multilingual) -> None:
+    """``text`` in each language, one element each, tagged with its ``xml:lang``."""
+    for lang in LANGUAGES:
+        w.add(parent, name, getattr(text, lang)).set(XML_LANG, lang)
 
 
 def _carats(value: Decimal) -> str:
@@ -119,13 +104,13 @@ def _money(value: Decimal) -> str:
 
 
 def build_licence(licence: ShipmentLicenceDocument) -> etree._Element:
-    w = _Writer(LICENCE_FORMAT)
+    w = ElementWriter(LICENCE_FORMAT)
     root = w.root("sl", f"sl-{licence.licence_no}")
-    w.texts(root, "Title", LICENCE_TITLES[licence.kind])
+    _texts(w, root, "Title", LICENCE_TITLES[licence.kind])
     w.add(root, "Kind", licence.kind.value)
     w.add(root, "LicenceNumber", licence.licence_no)
-    w.texts(root, "IssuingAuthority", ISSUING_AUTHORITY)
-    holder = etree.SubElement(root, LICENCE_FORMAT.tag("Holder"))
+    _texts(w, root, "IssuingAuthority", ISSUING_AUTHORITY)
+    holder = w.group(root, "Holder")
     w.add(holder, "Name", licence.holder)
     w.add(holder, "OperatingLicenceNumber", licence.operating_licence_no)
     w.party(root, "Counterparty", licence.counterparty)
@@ -134,7 +119,7 @@ def build_licence(licence: ShipmentLicenceDocument) -> etree._Element:
     if licence.destination_country:
         w.add(root, "DestinationCountry", licence.destination_country)
     for line in licence.lines:
-        element = etree.SubElement(root, LICENCE_FORMAT.tag("Line"))
+        element = w.group(root, "Line")
         w.add(element, "HSCode", line.hs_code)
         w.add(element, "Carats", _carats(line.carats))
         w.add(element, "ValueUSD", _money(line.value_usd))
@@ -145,7 +130,7 @@ def build_licence(licence: ShipmentLicenceDocument) -> etree._Element:
     for seal in licence.seals:
         w.add(root, "Seal", seal)
     for ref in licence.certificates:
-        element = etree.SubElement(root, LICENCE_FORMAT.tag("Certificate"))
+        element = w.group(root, "Certificate")
         w.add(element, "Role", ref.role)
         w.add(element, "IssuingCountry", ref.issuing_country)
         w.add(element, "Number", ref.number)
@@ -214,11 +199,11 @@ def parse_licence(data: bytes) -> ShipmentLicenceDocument:
 
 
 def build_confirmation(confirmation: ImportConfirmation) -> etree._Element:
-    w = _Writer(CONFIRMATION_FORMAT)
+    w = ElementWriter(CONFIRMATION_FORMAT)
     root = w.root("ic", f"ic-{confirmation.permit_no}")
-    w.texts(root, "Title", CONFIRMATION_TITLE)
-    w.texts(root, "IssuingAuthority", ISSUING_AUTHORITY)
-    certificate = etree.SubElement(root, CONFIRMATION_FORMAT.tag("Certificate"))
+    _texts(w, root, "Title", CONFIRMATION_TITLE)
+    _texts(w, root, "IssuingAuthority", ISSUING_AUTHORITY)
+    certificate = w.group(root, "Certificate")
     w.add(certificate, "IssuingCountry", confirmation.issuing_country)
     w.add(certificate, "Number", confirmation.certificate_number)
     w.party(root, "Exporter", confirmation.exporter)

@@ -15,10 +15,12 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
 from cryptography.x509.verification import VerificationError
 from lxml import etree
 from signxml import SignatureConfiguration, SignatureMethod, XMLVerifier
@@ -153,9 +155,12 @@ def verify(data: bytes, *, trust_store: Path) -> Verified:
     root_id = root.get("Id")
     if not root_id:
         raise NotVerified("the root element has no Id")
+    if len(root.xpath("//*[@Id=$id]", id=root_id)) > 1:  # which one would a reference mean?
+        raise NotVerified(f"the Id {root_id!r} is on more than one element")
     references = root.findall(f"{{{DS}}}Signature/{{{DS}}}SignedInfo/{{{DS}}}Reference")
     if [r.get("URI") for r in references] != [f"#{root_id}"]:
         raise NotVerified("the signature does not cover the root element")
+    _in_force(root)
     try:
         result = XMLVerifier().verify(
             data,
@@ -171,6 +176,27 @@ def verify(data: bytes, *, trust_store: Path) -> Verified:
     if signed is None or signed.tag != root.tag or signed.get("Id") != root_id:
         raise NotVerified("the signature does not cover the root element")
     return Verified(root=signed, signer=_signer(root, result.signature_key, trust_store))
+
+
+def _in_force(root: etree._Element) -> None:
+    """Every certificate the signature carries is within its validity today: an expired one
+    is named as such (the chain check would refuse it too, saying less)."""
+    now = datetime.now(UTC)
+    for element in root.iterfind(
+        f"{{{DS}}}Signature/{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate"
+    ):
+        try:
+            certificate = x509.load_der_x509_certificate(base64.b64decode(element.text or ""))
+        except ValueError as error:
+            raise NotVerified(f"a certificate of the signature cannot be read: {error}") from None
+        names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        whose = str(names[0].value) if names else certificate.subject.rfc4514_string()
+        if now > certificate.not_valid_after_utc:
+            ended = f"{certificate.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+            raise NotVerified(f"the certificate of {whose} expired on {ended}")
+        if now < certificate.not_valid_before_utc:
+            begins = f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
+            raise NotVerified(f"the certificate of {whose} is not valid before {begins}")
 
 
 def _signer(root: etree._Element, signature_key: bytes, trust_store: Path) -> x509.Certificate:

@@ -199,8 +199,8 @@ def chaos(
         errors.append(error)
 
 
-@pytest.mark.slow
-def test_cases_survive_killing_each_process_once(stack: Stack, sessions: SessionFactory) -> None:
+def officer_of(stack: Stack, sessions: SessionFactory) -> Api:
+    """An officer of the stack's service, logged in, patient with a restarting API."""
     username = f"officer-{uuid.uuid4().hex[:6]}"
     with sessions() as session:
         people.create_user(
@@ -212,6 +212,12 @@ def test_cases_survive_killing_each_process_once(stack: Stack, sessions: Session
         )
     officer = Api.login(stack.base, username, PASSWORD)
     officer.http.timeout = httpx.Timeout(30)
+    return officer
+
+
+@pytest.mark.slow
+def test_cases_survive_killing_each_process_once(stack: Stack, sessions: SessionFactory) -> None:
+    officer = officer_of(stack, sessions)
     traders = [Api.register(stack.base) for _ in range(OPERATORS)]
     bodies = [t.application() for t in traders]  # documents uploaded before the crashes
 

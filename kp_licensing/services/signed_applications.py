@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 
+from anyio import to_thread
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from sqlmodel import Session
@@ -23,12 +24,15 @@ from sqlmodel import Session
 from edi import shipment_application, xmldsig
 from kp_licensing.domain.errors import Forbidden, NotFound, RuleViolation
 from kp_licensing.domain.registration import canonical_registration_no
-from kp_licensing.services.permits import find_case
-from kp_licensing.store import people, permits
+from kp_licensing.services import permits
+from kp_licensing.services.temporal import ProcessEngine
+from kp_licensing.store import people
+from kp_licensing.store import permits as permit_store
+from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.permit_models import SignedApplication
 from kp_licensing.support.settings import Settings
 from schemas.common import Actor
-from schemas.permit import PermitApplicationBody
+from schemas.permit import PermitApplicationBody, PermitState
 
 
 def _name(certificate: object, oid: object) -> str:
@@ -82,10 +86,35 @@ def verify(
     )
 
 
+async def apply(
+    data: bytes,
+    *,
+    session: Session,
+    client: ProcessEngine,
+    settings: Settings,
+    documents: DocumentStore,
+    actor: Actor,
+) -> PermitState:
+    """Verify the signed document (in a worker thread: parsing and verifying are work), then
+    apply with the application it holds, keeping the document with the case."""
+    application, signed = await to_thread.run_sync(
+        lambda: verify(session, data, actor=actor, settings=settings)
+    )
+    return await permits.apply(
+        session=session,
+        client=client,
+        settings=settings,
+        documents=documents,
+        actor=actor,
+        application=application,
+        signed=signed,
+    )
+
+
 def document(session: Session, *, case_no: str, actor: Actor) -> SignedApplication:
     """The signed document a case was applied for with, for whoever may see the case."""
-    find_case(session, case_no=case_no, actor=actor)
-    row = permits.signed_application(session, case_no)
+    permits.find_case(session, case_no=case_no, actor=actor)
+    row = permit_store.signed_application(session, case_no)
     if row is None:
         raise NotFound("application.not_signed", case_no=case_no)
     return row

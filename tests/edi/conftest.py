@@ -1,5 +1,5 @@
-"""The reference verifier, ``xmlsec1``, as the signature tests run it (the development PKI
-they sign with is ``tests/conftest.py``'s)."""
+"""The reference verifier, ``xmlsec1``, as the signature tests run it, and customs' key (the
+development PKI they sign with is ``tests/conftest.py``'s)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from edi.pki import CUSTOMS, DevelopmentPki, load_signer
+from edi.signer import KeySigner
 
 XMLSEC1 = shutil.which("xmlsec1")
 
@@ -23,3 +26,9 @@ def xmlsec1_verify(document: Path, *, trusted: Path, root: str) -> subprocess.Co
         text=True,
         timeout=60,
     )
+
+
+@pytest.fixture(scope="session")
+def customs(pki: DevelopmentPki) -> KeySigner:
+    """Customs' signing key, from the development PKI."""
+    return load_signer(pki.key(CUSTOMS), pki.chain(CUSTOMS))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 
 from kp_licensing.api import paging
 from kp_licensing.api.deps import (
@@ -103,20 +102,13 @@ async def apply_signed(
     """Apply for a shipment licence with a document signed by the operator's representative:
     the signature is verified, then the application inside is judged as `POST /permits` judges
     one; the signed document is kept with the case (`GET /permits/{case_no}/signed-application`)."""
-    data = await request.body()
-    application, signed = await run_in_threadpool(
-        lambda: signed_applications.verify(
-            session, data, actor=principal.actor, settings=services.settings
-        )
-    )
-    return await service.apply(
+    return await signed_applications.apply(
+        await request.body(),
         session=session,
         client=client,
         settings=services.settings,
         documents=services.documents,
         actor=principal.actor,
-        application=application,
-        signed=signed,
     )
 
 
