@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from kp_licensing.store.models import Notification
@@ -131,7 +131,8 @@ def write(
 
     The case row only moves forward (a late retry of an older transition never overwrites a
     newer state); the event and the notification are keyed by (case, transition number). The
-    same transition written again takes the newer attempt's content (:func:`rewrite`).
+    same transition written again takes the newer attempt's content (:func:`rewrite`); another
+    transition under a number already kept replaces it and what followed it (:func:`_another`).
     ``new_row`` makes the row of a case seen for the first time; ``fill`` sets its own columns
     from the state. ``commit=False`` leaves a new case's first transition in the caller's
     transaction (the submission's); only a transition written for the first time may be left so.
@@ -141,6 +142,9 @@ def write(
     if row is None:
         row = new_row()
         session.add(row)
+    if transition.seq <= row.seq and _another(session, event_model, state.case_no, transition):
+        _forget_from(session, event_model, state.case_no, transition.seq, row.seq, series)
+        row.seq = transition.seq - 1
     if transition.seq < row.seq:
         session.rollback()
         return False
@@ -175,6 +179,37 @@ def write(
     if commit:
         session.commit()
     return True
+
+
+def _another(session: Session, event_model: Any, case_no: str, transition: TransitionLike) -> bool:
+    """Whether the event kept under this transition's number is of another transition: one a
+    workflow task projected (a local activity runs before its task completes) and then lost,
+    its worker dead, before its history had it; the history went on differently (a signal came
+    before the update was sent again). A later attempt of the same transition is the same
+    action by the same actor."""
+    stored = session.exec(
+        select(event_model).where(
+            col(event_model.case_no) == case_no, col(event_model.seq) == transition.seq
+        )
+    ).first()
+    return stored is not None and (stored.action, stored.actor_user_id) != (
+        transition.action,
+        transition.actor.user_id,
+    )
+
+
+def _forget_from(
+    session: Session, event_model: Any, case_no: str, first: int, last: int, series: str
+) -> None:
+    """Remove the events and notices of transitions ``first`` to ``last``, which the workflow's
+    history never had: the projection keeps what the history keeps."""
+    session.execute(
+        delete(event_model).where(
+            col(event_model.case_no) == case_no, col(event_model.seq) >= first
+        )
+    )
+    keys = [f"{case_no}/{series}{seq}" for seq in range(first, last + 1)]
+    session.execute(delete(Notification).where(col(Notification.key).in_(keys)))
 
 
 T = TypeVar("T", bound=BaseModel)

@@ -116,3 +116,32 @@ def test_a_transition_written_again_by_a_later_attempt_takes_its_content(
         notices = notifications.for_operator(session, operator.id)
         mine = [notifications.message_of(n) for n in notices if n.case_no == state.case_no]
         assert mine == [later.notice]
+
+
+def test_transitions_a_lost_workflow_task_projected_give_way_to_the_history(
+    sessions: SessionFactory,
+) -> None:
+    """A workflow task projected an approval and what followed it, then its worker died
+    before the task completed; a signal reached the workflow before the approval was sent
+    again, so the history's next transition is another one. The projection follows the
+    history: the lost ones are gone, events and notices."""
+    with sessions() as session:
+        operator = operator_row(session)
+    assert operator.id is not None
+    state = licence_start(operator.id).state
+    first = _record(state, 1, LicenceStatus.under_review)
+    lost = [_record(state, 2, LicenceStatus.active), _record(state, 3, LicenceStatus.active)]
+    held = _record(state, 2, LicenceStatus.under_review)
+    held.transition.action = "held"
+    with sessions() as session:
+        assert licences.apply_record(session, first)
+        assert all(licences.apply_record(session, record) for record in lost)
+        assert licences.apply_record(session, held)
+        assert not licences.apply_record(session, first)  # a late, older one: still nothing
+        row = licences.get(session, state.case_no)
+        assert row is not None and (row.status, row.seq) == ("under_review", 2)
+        events = licences.events(session, state.case_no)
+        assert [(e.seq, e.action) for e in events] == [(1, "step1"), (2, "held")]
+        notices = notifications.for_operator(session, operator.id)
+        keys = sorted(n.key for n in notices if n.case_no == state.case_no)
+        assert keys == [f"{state.case_no}/1", f"{state.case_no}/2"]
