@@ -31,6 +31,7 @@ from kp_licensing.support.binaries import temporal_test_server
 from schemas.case import AnswerInformation, Reason, RequestInformation
 from schemas.certificate_case import IssueCertificate, RecordConfirmation, RecordPayment
 from schemas.common import SYSTEM_ACTOR, Role
+from schemas.customs import CustomsResponse, CustomsStatus, ReceivedResponse
 from schemas.licence import Approve, Renew, Suspend
 from schemas.permit import (
     ApprovePermit,
@@ -61,6 +62,7 @@ HISTORIES = Path(__file__).with_name("histories")
 QUEUE = "record-histories"
 OFFICER = actor(Role.officer, 2)
 SUPERVISOR = actor(Role.supervisor, 3)
+CUSTOMS = actor(Role.customs, 4)
 Scenario = Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]
 
 
@@ -165,6 +167,28 @@ async def export_certificate_used(env: WorkflowEnvironment, handle: WorkflowHand
     (HISTORIES / "certificate_issued_used_confirmed.json").write_text(history.to_json())
 
 
+async def import_released_by_customs(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
+    """Approved, declared to customs, then customs' news: received (twice, the same inbox row),
+    accepted, released (cleared)."""
+    await handle.execute_update(PermitWorkflow.approve, ApprovePermit(actor=OFFICER))
+    while not (state := await handle.query(PermitWorkflow.state)).customs.message_id:
+        await asyncio.sleep(0.05)
+    for inbox_id, status in ((1, "received"), (1, "received"), (2, "accepted"), (3, "released")):
+        response = CustomsResponse(
+            message_id=f"R{inbox_id}",
+            sender="MOCUSTOMS",
+            issued_at=await env.get_current_time(),
+            declaration_message_id=state.customs.message_id,
+            permit_no=state.permit_no,
+            status=CustomsStatus(status),
+        )
+        received = ReceivedResponse(
+            inbox_id=inbox_id, actor=CUSTOMS, response=response, received_at=response.issued_at
+        )
+        await handle.signal(PermitWorkflow.customs_response, received)
+    await handle.result()
+
+
 SCENARIOS: dict[str, Scenario] = {
     "licence_expires_after_reminders": expires_after_reminders,
     "licence_lapses": lapses,
@@ -172,6 +196,7 @@ SCENARIOS: dict[str, Scenario] = {
     "permit_transit_held_entered_left": transit_held_entered_left,
     "permit_import_expires_unused": import_expires_unused,
     "permit_export_certificate_used": export_certificate_used,
+    "permit_import_released_by_customs": import_released_by_customs,
 }
 
 
