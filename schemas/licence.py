@@ -193,9 +193,20 @@ class LicenceState(BaseModel):
     updated_at: datetime | None = None
 
 
-class LicenceApplicationBody(LicenceApplication, Body):
-    """An application as the API takes it: strict about unknown fields and document ids."""
+class AdministratorBody(Administrator, Body):
+    pass
 
+
+class DeclarationsBody(Declarations, Body):
+    pass
+
+
+class LicenceApplicationBody(LicenceApplication, Body):
+    """An application as the API takes it: strict about unknown fields, at every depth, and
+    about document ids."""
+
+    administrators: list[AdministratorBody] = Field(max_length=50)  # type: ignore[assignment]  # narrower items
+    declarations: DeclarationsBody
     document_ids: list[DocumentId] = Field(default_factory=list, max_length=50)
 
 

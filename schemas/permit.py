@@ -27,14 +27,18 @@ from schemas.messages import Message
 from schemas.shipment import (
     Arrival,
     CertificateDraw,
+    CertificateDrawBody,
     CountryCode,
     ExportDeclarations,
     ExportDeclarationsBody,
     ForeignCertificate,
+    ForeignCertificateBody,
     Ident,
     Party,
+    PartyBody,
     PermitKind,
     ShipmentLine,
+    ShipmentLineBody,
 )
 
 
@@ -124,9 +128,20 @@ class PermitApplication(BaseModel):
 
 
 class PermitApplicationBody(PermitApplication, Body):
-    """An application as the API takes it: strict about unknown fields and document ids."""
+    """An application as the API takes it: strict about unknown fields, at every depth, and
+    about document ids."""
 
+    counterparty: PartyBody = Field(description="Exporter abroad (import), importer (export)...")
+    lines: list[ShipmentLineBody] = Field(min_length=1, max_length=20)  # type: ignore[assignment]  # narrower items
     document_ids: list[DocumentId] = Field(default_factory=list, max_length=50)
+    foreign_certificate: ForeignCertificateBody | None = Field(
+        default=None, description="Import: the exporting Participant's certificate."
+    )
+    source_certificates: list[CertificateDrawBody] = Field(  # type: ignore[assignment]  # narrower items
+        default_factory=list,
+        max_length=20,
+        description="Export: the certificates the goods were imported under, and carats drawn.",
+    )
     declarations: ExportDeclarationsBody | None = None
 
 

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.common import Body
+from schemas.common import Body, DocumentId
 from schemas.messages import invalid
 
 #: The HS codes inside the Kimberley Process (domain.md 1): unsorted, industrial, non-industrial.
@@ -107,7 +107,9 @@ class ForeignCertificate(BaseModel):
     importer: Party = Field(description="Item 7.")
     origin: OriginCode = Field(description="Item 2; *** for mixed origin.")
     provenance: list[CountryCode] = Field(
-        default_factory=list, description="Countries of provenance, required for mixed origin."
+        default_factory=list,
+        max_length=20,
+        description="Countries of provenance, required for mixed origin.",
     )
     carats: Carats = Field(description="Item 8.")
     value_usd: USD = Field(description="Item 9.")
@@ -146,6 +148,31 @@ class ExportDeclarations(BaseModel):
 
 class ExportDeclarationsBody(ExportDeclarations, Body):
     """The declarations as the API takes them: strict about unknown fields."""
+
+
+# The parts of an application as the API takes them: strict about unknown fields at every
+# depth (a misspelt field inside a party or a line is refused, not dropped), document ids of
+# the shape the service hands out. Workflow payloads keep the lenient models above.
+
+
+class PartyBody(Party, Body):
+    pass
+
+
+class ShipmentLineBody(ShipmentLine, Body):
+    pass
+
+
+class ForeignCertificateBody(ForeignCertificate, Body):
+    exporter: PartyBody = Field(description="Item 7.")
+    importer: PartyBody = Field(description="Item 7.")
+    scan_document_id: DocumentId = Field(
+        description="The uploaded scan of the original certificate."
+    )
+
+
+class CertificateDrawBody(CertificateDraw, Body):
+    pass
 
 
 class Arrival(BaseModel):
