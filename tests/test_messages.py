@@ -172,7 +172,23 @@ def test_an_unknown_code_or_a_missing_param_is_shown_not_raised() -> None:
 
 
 def test_a_language_without_a_catalogue_falls_back_to_english() -> None:
-    assert render(say("field.missing"), "pt") == "is required"
+    assert render(say("field.missing"), "fr") == "is required"
+
+
+@pytest.mark.parametrize("locale", ["pt", "zh"])
+def test_every_code_is_said_in_every_language(locale: str) -> None:
+    """Portuguese and Chinese are Macao's official languages: no code may lack a sentence in
+    either (an English fallback would leave a person with words they may not read)."""
+    english, said = sentences("en"), sentences(locale)
+    assert sorted(set(english) - set(said)) == [], f"{locale}: codes without a sentence"
+    assert all(said[code] != english[code] or not _words(english[code]) for code in english), [
+        code for code in english if said[code] == english[code] and _words(english[code])
+    ][:10]
+
+
+def _words(sentence: str) -> bool:
+    """Whether a sentence has words to translate (not only placeholders and punctuation)."""
+    return bool(re.sub(r"\{[a-z_]+\}|[^A-Za-z]", "", sentence))
 
 
 @pytest.mark.parametrize(
@@ -194,5 +210,15 @@ def test_negotiation_answers_in_a_language_it_has(header: str | None, expected: 
     assert negotiate(header, ("en", "pt", "zh")) == expected
 
 
-def test_the_service_answers_in_english_today() -> None:
-    assert negotiate("pt-MO, zh-Hant;q=0.8") == "en"
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("pt-MO, zh-Hant;q=0.8", "pt"),
+        ("zh-Hant-MO, pt;q=0.5", "zh"),
+        ("zh-MO", "zh"),
+        ("pt-PT", "pt"),
+        ("fr-FR", "en"),
+    ],
+)
+def test_the_service_answers_in_its_three_languages(header: str, expected: str) -> None:
+    assert negotiate(header) == expected

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from kp_licensing.support.catalogue import render
 from schemas.messages import Message
 from tests.api.client import Api, http
@@ -66,12 +68,26 @@ def test_a_field_error_says_its_code_and_params(service: str) -> None:
 def test_a_request_for_a_language_without_a_catalogue_is_answered_in_english(
     service: str,
 ) -> None:
-    with http(service, headers={"Accept-Language": "pt-MO, zh-Hant;q=0.9"}) as client:
+    with http(service, headers={"Accept-Language": "fr-FR, de;q=0.9"}) as client:
         response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.headers["Content-Language"] == "en"
     assert response.json()["message_code"] == "http.no_such_path"
     assert response.json()["detail"].startswith("there is no /api/v1/no-such-thing")
+
+
+@pytest.mark.parametrize("header, language", [("pt-MO", "pt"), ("zh-Hant-MO, pt;q=0.5", "zh")])
+def test_portuguese_and_chinese_are_answered_in_them(
+    service: str, header: str, language: str
+) -> None:
+    with http(service, headers={"Accept-Language": header}) as client:
+        response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["Content-Language"] == language
+    body = response.json()
+    assert body["message_code"] == "http.no_such_path"
+    assert "/api/v1/no-such-thing" in body["detail"]
+    assert not body["detail"].startswith("there is no")  # not the English sentence
 
 
 def test_the_openapi_document_shows_a_messages_text(service: str) -> None:
