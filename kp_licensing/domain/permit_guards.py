@@ -98,6 +98,7 @@ def guard_found_on(state: PermitState, on: date, today: date) -> None:
     }
     if first is None:  # never issued: only the end of the range is known
         details = [{"field": "date", "message": _say_until(last)}]
+        del said["issued_on"]
         if state.kind == PermitKind.import_:
             raise RuleViolation("permit.arrival_date_outside_unissued", details=details, **said)
         raise RuleViolation("permit.entry_date_outside_unissued", details=details, **said)

@@ -39,7 +39,7 @@ def test_anyone_dealing_with_shipments_can_ask_about_a_country(trader: Api, staf
     assert not venezuela["active"] and venezuela["status"] == "self_suspended"
     assert venezuela["on"] == macao_date(datetime.now(UTC)).isoformat()  # default: today
     assert venezuela["reason"]["text"].startswith(
-        "Venezuela, Bolivarian Republic of (VE) is self-susp"
+        "Venezuela, Bolivarian Republic of (VE) has been self-susp"
     )
     north = trader.ok("GET", "/participants/check", params={"country": "KP", "on": "2026-03-01"})
     assert north["status"] == "not_participant" and "no entry" in north["reason"]["text"]

@@ -172,8 +172,8 @@ def test_a_self_suspended_country_is_refused_with_its_reason() -> None:
     assert not answer.active
     assert answer.reason is not None
     assert render(answer.reason) == (
-        "Venezuela, Bolivarian Republic of (VE) is self-suspended since 2025-03-01 (Venezuela "
-        f"has suspended its own trade in rough diamonds); source: {SOURCE}. {note}"
+        "Venezuela, Bolivarian Republic of (VE) has been self-suspended since 2025-03-01 "
+        f"(Venezuela has suspended its own trade in rough diamonds); source: {SOURCE}. {note}"
     )
 
 
