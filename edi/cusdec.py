@@ -8,7 +8,9 @@ kept, the offset and fractions of a second are not).
 field                      where
 =========================  =================================================================
 message_id                 ``UNB`` control reference and ``UNH`` message reference
-sender, recipient          ``UNB`` sender and recipient; the recipient also ``LOC+22``
+sender, recipient          ``UNB`` sender and recipient; the recipient also ``LOC+22``, as
+                           place identification (3225, an..25) or, longer, as place name
+                           (3224, an..70)
 kind                       ``BGM`` document name: 929 import, 830 export, 950 transit
 permit_no, version         ``BGM`` document number and version (C106 1004, 1056)
 function                   ``BGM`` message function: 9 original, 5 replacement, 1 cancellation
@@ -41,6 +43,10 @@ A party's name fills ``NAD``'s party name (C080: five of an..35); its address th
 characters), each with the country. Text is cut near word ends and rejoined exactly; a tab or
 line break travels as its picture, ``␉`` or ``␊`` (:func:`edi.edifact.pieces`).
 
+Segment order, group nesting and repetitions follow D.96B's branching diagram
+(``tests/edi/test_edifact_structure.py`` holds it): header ``LOC``, ``DTM``, ``EQD``, ``SEL``;
+SG1 ``RFF+ABO`` with SG2 ``PAC``; SG5 ``DOC`` with ``DTM`` or ``LOC``; SG6 ``NAD`` with
+``RFF``; after ``UNS+D`` an SG30 group per line (``CST``, ``LOC``, ``MEA``, SG33 ``MOA``).
 Where the model is wider than D.96B, the value is written whole rather than cut or changed
 (Macao's message guide is not public; it would settle these): a container number over ``EQD``'s
 17 characters or a seal over ``SEL``'s 10 (the model allows 40); more than ten ``DOC`` groups
@@ -75,6 +81,8 @@ FUNCTIONS = {function: function.value for function in MessageFunction}
 #: country. Per NAD: 5 pieces of name, 4 + 5 of address.
 NAME_PIECES, STREET_PIECES, MORE_PIECES = 5, 4, 5
 TEXT_LENGTH = 35
+#: LOC's place identification (C517 3225) is an..25 in D.96B.
+OFFICE_LENGTH = 25
 _HS_DIGITS = re.compile(r"[0-9]{6}")
 
 
@@ -95,7 +103,7 @@ def _segments(d: CustomsDeclaration) -> Iterator[Segment]:
     yield Segment.of("BGM", DECLARATION[d.kind], (d.permit_no, str(d.version)), d.function.value)
     yield Segment.of("LOC", "35", d.dispatch_country)
     yield Segment.of("LOC", "36", d.destination_country)
-    yield Segment.of("LOC", "22", d.recipient)
+    yield _office(d.recipient)
     yield Segment.of("DTM", ("137", *edifact.stamp(d.issued_at)))
     for container in d.containers:
         yield Segment.of("EQD", "CN", container)
@@ -124,6 +132,14 @@ def _segments(d: CustomsDeclaration) -> Iterator[Segment]:
         yield measure(line.carats, f"the carats of line {item}")
         yield Segment.of("MOA", ("38", edifact.number(line.value_usd, f"line {item}'s US$"), "USD"))
     yield Segment.of("UNS", "S")
+
+
+def _office(code: str) -> Segment:
+    """``LOC+22``: the customs office, by its code (3225 is an..25; a longer code, which the
+    model allows up to 35, goes in the place name, 3224)."""
+    if len(code) <= OFFICE_LENGTH:
+        return Segment.of("LOC", "22", code)
+    return Segment.of("LOC", "22", ("", "", "", code))
 
 
 def _party(qualifier: str, party: Party, what: str) -> Iterator[Segment]:
@@ -176,9 +192,10 @@ def parse(data: bytes) -> CustomsDeclaration:
         "destination_country": r.take("LOC", "36").value(1),
     }
     office = r.take("LOC", "22")
-    if office.value(1) != interchange.recipient:
+    if (office.value(1) or office.value(1, 3)) != interchange.recipient:
         raise office.fail(
-            f"names customs office {office.value(1)!r}, but the interchange goes to "
+            f"names customs office {office.value(1) or office.value(1, 3)!r}, but the "
+            f"interchange goes to "
             f"{interchange.recipient!r}"
         )
     dtm = r.take("DTM", "137")

@@ -31,8 +31,14 @@ found                      a ``DOC+998`` (previous Customs document) group: ``PA
                            ``EQD+CN`` containers
 =========================  =================================================================
 
-D.96B's ``ERC`` code is an..8 and its CUSRES has no ``SEL``; a longer code is written whole, and
-seals travel as references.
+D.96B's CUSRES has no ``SEL``: seals travel as references (``RFF`` 1154, an..35). Where the model
+is wider than D.96B, the value is written whole rather than cut or changed: an error code over
+``ERC``'s 8 characters (the model allows 17), a seal over ``RFF``'s 35 and a container number over
+``EQD``'s 17 (the model allows 40). Everything else follows the D.96B branching diagram
+(``tests/edi/test_edifact_structure.py`` holds it): header ``DTM``, ``FTX`` (at most nine: a
+note of 350 characters takes two), ``GIS``; the references in SG3, each error an SG4 group
+(``ERP``, ``ERC``, ``FTX``), what was found an SG6 group (``DOC``, ``PAC``, ``GIS``, ``MEA``,
+``EQD``).
 
 CONTRL (``UCI`` interchange, ``UCM`` message, ``UCS`` segment, ``UCD`` data element): action 8
 (received) and 7 (acknowledged) are ``received``; 4 (rejected), at the interchange or the

@@ -122,13 +122,8 @@ def test_customs_answers_through_crashes(stack: Stack, sessions: SessionFactory)
         answer = until_answered(
             lambda: officer.request("POST", f"/permits/{case_no}/approve", json={}, headers=key)
         )
-        if answer.status_code == 409:
-            # Approved by an attempt whose answer was lost, and released by customs before the
-            # repeat came: the closed case no longer answers for the update. Look.
-            state = until_answered(lambda: officer.request("GET", f"/permits/{case_no}")).json()
-            assert state["permit_no"] and state["status"] == "cleared", answer.text
-        else:
-            assert answer.status_code == 200, answer.text
+        # 200 even when customs closed the case before a repeat came: the first answer.
+        assert answer.status_code == 200, answer.text
         approved.append(case_no)
 
     try:

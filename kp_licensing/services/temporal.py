@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from temporalio import workflow
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -24,11 +25,12 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.converter import WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from kp_licensing.domain.errors import ERRORS_BY_NAME, Conflict, DomainError, Unavailable
-from schemas.common import Sent
+from schemas.common import Actor, Sent
 from schemas.messages import Message
 
 T = TypeVar("T")
@@ -162,6 +164,37 @@ class ProcessEngine:
         return await self._bounded(
             handle.execute_update(update, *args, id=update_id),
             late=Unavailable("engine.late_change", **self._late(case_no)),
+        )
+
+    async def earlier_result(
+        self, workflow_id: str, update: Any, actor: Actor, *, case_no: str
+    ) -> Any | None:
+        """The result a request with this ``Idempotency-Key`` got the first time, read from the
+        workflow's history: once a case has closed, Temporal no longer answers a repeated update
+        itself. None without a key, or if no such update completed."""
+        if self.idempotency_key is None:
+            return None
+        update_id = f"{actor.user_id}:{self.idempotency_key}"
+        _, result_type = workflow._UpdateDefinition.get_name_and_result_type(update)
+        handle = self.client.get_workflow_handle(workflow_id)
+        converter = self.client.data_converter.with_context(
+            WorkflowSerializationContext(namespace=self.client.namespace, workflow_id=workflow_id)
+        )
+
+        async def find() -> Any | None:
+            async for event in handle.fetch_history_events():
+                completed = event.workflow_execution_update_completed_event_attributes
+                if completed.meta.update_id != update_id:
+                    continue
+                if not completed.outcome.HasField("success"):
+                    return None  # refused the first time: the repeat is judged anew
+                types = [result_type] if result_type is not None else None
+                decoded = await converter.decode(completed.outcome.success.payloads, types)
+                return decoded[0] if decoded else None
+            return None
+
+        return await self._bounded(
+            find(), late=Unavailable("engine.late_answer", **self._late(case_no))
         )
 
     async def signal(self, workflow_id: str, signal: Any, arg: Any, *, case_no: str) -> None:

@@ -21,7 +21,7 @@ from kp_licensing.support.settings import Settings
 from schemas.customs import CustomsResponse, CustomsStatus
 from tests.api.client import Api
 from tests.api.conftest import Staff
-from tests.api.test_permits import holder
+from tests.api.test_permits import certificate, holder, shipment
 from tests.api.test_permits_clearance import approved
 from tests.edi.conftest import xmlsec1_verify
 
@@ -226,3 +226,24 @@ def test_the_verifier_names_what_it_refuses(pki: DevelopmentPki, customs_key: Ke
             ).replace(b"MOCUSTOMS", b"MOCUSTOMZ"),
             trust_store=pki.ca,
         )
+
+
+def test_a_decision_sent_again_after_customs_closed_the_case_gets_its_first_answer(
+    holder: Api, staff: Staff, customs_key: KeySigner
+) -> None:
+    """The officer's approval was applied but its answer lost; customs released the goods,
+    which closed the case; the officer sends the approval again with the same key."""
+    body = {**shipment(holder, "import"), "foreign_certificate": certificate(holder)}
+    case_no = holder.ok("POST", "/permits", json=body)["case_no"]
+    key = {"Idempotency-Key": f"approve-{uuid.uuid4()}"}
+    first = staff.officer.ok("POST", f"/permits/{case_no}/approve", json={}, headers=key)
+    release = signed(response(declaration(staff, case_no)), customs_key)
+    staff.customs.ok("POST", "/customs/responses", content=release, headers=XML)
+    assert status_of(holder, case_no, "cleared") == "cleared"
+
+    again = staff.officer.request("POST", f"/permits/{case_no}/approve", json={}, headers=key)
+    assert again.status_code == 200, again.text
+    assert again.json()["transition"] == first["transition"]
+    assert again.json()["state"]["permit_no"] == first["state"]["permit_no"]
+    fresh = staff.officer.request("POST", f"/permits/{case_no}/approve", json={})
+    assert fresh.status_code == 409 and fresh.json()["message_code"] == "case.final", fresh.text

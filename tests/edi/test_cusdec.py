@@ -277,3 +277,13 @@ MOMENTS = st.datetimes(
 def test_any_declaration_reads_back_exactly(**fields: Any) -> None:
     declared = declaration(**fields)
     assert cusdec.parse(cusdec.render(declared)) == declared
+
+
+def test_a_customs_office_code_over_25_characters_is_the_place_name() -> None:
+    """D.96B's LOC place identification (3225) is an..25; the model's party code is an..35."""
+    office = "MOCUSTOMS0123456789ABCDEFGH"
+    declared = declaration(recipient=office)
+    data = cusdec.render(declared)
+    assert f"LOC+22+:::{office}" in segments(data)
+    assert "LOC+22+MOCUSTOMS01" in segments(cusdec.render(declaration()))
+    assert cusdec.parse(data) == declared
