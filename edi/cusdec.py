@@ -27,7 +27,16 @@ valid_from, valid_until    ``DTM+7`` (effective) and ``DTM+36`` (expiry) in the 
 certificates               ``DOC+841`` (goods control certificate: the one the goods travel
                            under) or ``DOC+916`` (related document: one drawn on), named
                            ``KIMBERLEY PROCESS CERTIFICATE``; ``LOC+91`` (place of issue) the
-                           issuing country; ``MEA`` the carats drawn, when it has them
+                           issuing country
+certificates' carats       ``FTX+CUS`` (4451 CUS, customs declaration information), in the
+                           header after ``SEL``, one for each certificate with carats, in the
+                           certificates' order: ``FTX+CUS+++KP-DRAWN:1:BW:BW/2026-0042:12.25``,
+                           the text (C108, five of an..70) ``KP-DRAWN`` (``drawn_on``; a
+                           ``travels_under`` certificate, which the model lets carry carats,
+                           ``KP-TRAVELS``), the certificate's place among those of its role (1
+                           the first), its issuing country, its number and the carats; read
+                           back onto the ``DOC`` group it names, which must be declared, once
+                           (a certificate no ``FTX`` names has no carats)
 consignor, consignee       ``NAD+CZ``, ``NAD+CN``
 holder                     ``NAD+DT`` (declarant)
 operating_licence_no       ``RFF+AEA`` (government agency reference), after the holder's ``NAD``
@@ -44,14 +53,16 @@ characters), each with the country. Text is cut near word ends and rejoined exac
 line break travels as its picture, ``␉`` or ``␊`` (:func:`edi.edifact.pieces`).
 
 Segment order, group nesting and repetitions follow D.96B's branching diagram
-(``tests/edi/test_edifact_structure.py`` holds it): header ``LOC``, ``DTM``, ``EQD``, ``SEL``;
-SG1 ``RFF+ABO`` with SG2 ``PAC``; SG5 ``DOC`` with ``DTM`` or ``LOC``; SG6 ``NAD`` with
+(``tests/edi/test_edifact_structure.py`` holds it): header ``LOC``, ``DTM``, ``EQD``, ``SEL``,
+``FTX``; SG1 ``RFF+ABO`` with SG2 ``PAC``; SG5 ``DOC`` with ``DTM`` or ``LOC``; SG6 ``NAD`` with
 ``RFF``; after ``UNS+D`` an SG30 group per line (``CST``, ``LOC``, ``MEA``, SG33 ``MOA``).
 Where the model is wider than D.96B, the value is written whole rather than cut or changed
 (Macao's message guide is not public; it would settle these): a container number over ``EQD``'s
-17 characters or a seal over ``SEL``'s 10 (the model allows 40); more than ten ``DOC`` groups
-(a licence and up to 21 certificates); and ``MEA`` in a certificate's ``DOC`` group, whose D.96B
-group has only ``DTM`` and ``LOC``. Refused, as no EDIFACT text carries them back: a name or
+17 characters or a seal over ``SEL``'s 10 (the model allows 40); and more than ten ``DOC``
+groups (a licence and up to 21 certificates: SG5 repeats ten times, and no other D.96B place
+holds a certificate's document code and place of issue with it). A certificate's carats, which
+SG5 (``DOC``, ``DTM``, ``LOC``) has no place for, go in the header's ``FTX`` (99 of them) rather
+than a ``MEA`` in its group. Refused, as no EDIFACT text carries them back: a name or
 address with a C1 control character, half a surrogate pair, or a control picture (U+2400 to
 U+2421, which stand for control characters here).
 """
@@ -59,6 +70,7 @@ U+2421, which stand for control characters here).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -68,7 +80,12 @@ from pydantic import ValidationError
 
 from edi import edifact
 from edi.edifact import EdifactError, MessageType, Reader, Segment
-from schemas.customs import CertificateRole, CustomsDeclaration, MessageFunction
+from schemas.customs import (
+    CertificateRole,
+    CustomsDeclaration,
+    DeclaredCertificate,
+    MessageFunction,
+)
 from schemas.shipment import Party, PermitKind
 
 CUSDEC = MessageType("CUSDEC", "D", "96B", "UN")
@@ -76,6 +93,12 @@ DECLARATION = {PermitKind.import_: "929", PermitKind.export: "830", PermitKind.t
 LICENCE = {PermitKind.import_: "911", PermitKind.export: "811", PermitKind.transit: "911"}
 CERTIFICATE = {CertificateRole.travels_under: "841", CertificateRole.drawn_on: "916"}
 KP_CERTIFICATE = "KIMBERLEY PROCESS CERTIFICATE"
+#: A certificate's carats go in a header ``FTX`` of text subject (4451) CUS, customs
+#: declaration information: D.96B's certificate group (SG5) has no ``MEA``.
+CARATS_NOTE = "CUS"
+CARATS_MARK = {CertificateRole.drawn_on: "KP-DRAWN", CertificateRole.travels_under: "KP-TRAVELS"}
+CARATS_ROLE = {mark: role for role, mark in CARATS_MARK.items()}
+CARATS_FORM = "FTX+CUS+++KP-DRAWN (or KP-TRAVELS):place:country:number:carats"
 FUNCTIONS = {function: function.value for function in MessageFunction}
 #: NAD's elements after the qualifier: C082, C058, C080, C059, city, sub-entity, postcode,
 #: country. Per NAD: 5 pieces of name, 4 + 5 of address.
@@ -109,6 +132,7 @@ def _segments(d: CustomsDeclaration) -> Iterator[Segment]:
         yield Segment.of("EQD", "CN", container)
     for seal in d.seals:
         yield Segment.of("SEL", seal)
+    yield from _carats_notes(d.certificates)
     yield Segment.of("RFF", ("ABO", d.case_no))
     yield Segment.of("PAC", str(d.parcels))
     yield Segment.of("DOC", LICENCE[d.kind], d.permit_no)
@@ -119,8 +143,6 @@ def _segments(d: CustomsDeclaration) -> Iterator[Segment]:
             "DOC", (CERTIFICATE[certificate.role], "", "", KP_CERTIFICATE), certificate.number
         )
         yield Segment.of("LOC", "91", certificate.issuing_country)
-        if certificate.carats is not None:
-            yield measure(certificate.carats, f"the carats drawn on {certificate.number}")
     yield from _party("CZ", d.consignor, "the consignor")
     yield from _party("CN", d.consignee, "the consignee")
     yield from _party("DT", d.holder, "the holder")
@@ -132,6 +154,57 @@ def _segments(d: CustomsDeclaration) -> Iterator[Segment]:
         yield measure(line.carats, f"the carats of line {item}")
         yield Segment.of("MOA", ("38", edifact.number(line.value_usd, f"line {item}'s US$"), "USD"))
     yield Segment.of("UNS", "S")
+
+
+def _carats_notes(certificates: list[DeclaredCertificate]) -> Iterator[Segment]:
+    """``FTX+CUS``, one for each certificate with carats, in the certificates' order:
+    ``KP-DRAWN`` (or ``KP-TRAVELS``), its place among the certificates of its role (1 the
+    first), issuing country, number, carats."""
+    places: Counter[CertificateRole] = Counter()
+    for certificate in certificates:
+        places[certificate.role] += 1
+        if certificate.carats is not None:
+            carats = edifact.number(certificate.carats, f"the carats drawn on {certificate.number}")
+            text = (
+                CARATS_MARK[certificate.role],
+                str(places[certificate.role]),
+                certificate.issuing_country,
+                certificate.number,
+                carats,
+            )
+            yield Segment.of("FTX", CARATS_NOTE, "", "", text)
+
+
+def _read_carats(notes: list[Segment], certificates: list[dict[str, Any]]) -> None:
+    """Sets each certificate's carats from the ``FTX+CUS`` that names it (None if none does):
+    each note names a declared certificate, by role, place, issuing country and number, once,
+    in the certificates' order."""
+    at: dict[tuple[CertificateRole, str], int] = {}
+    places: Counter[CertificateRole] = Counter()
+    for n, certificate in enumerate(certificates):
+        certificate["carats"] = None
+        places[certificate["role"]] += 1
+        at[(certificate["role"], str(places[certificate["role"]]))] = n
+    last = -1
+    for note in notes:
+        text = note.components(3)
+        blank = not any((*note.components(1), *note.components(2)))
+        if len(note.elements) != 4 or not blank or len(text) != 5 or text[0] not in CARATS_ROLE:
+            raise note.fail(f"the carats of a certificate are {CARATS_FORM}")
+        mark, place, country, number, carats = text
+        index = at.get((CARATS_ROLE[mark], place))
+        named = f"{mark} {place} ({country} {number!r})"
+        if index is None or (
+            certificates[index]["issuing_country"],
+            certificates[index]["number"],
+        ) != (country, number):
+            raise note.fail(f"gives the carats of {named}, a certificate not declared")
+        if index == last:
+            raise note.fail(f"gives the carats of {named} a second time")
+        if index < last:
+            raise note.fail(f"gives the carats of {named} out of the certificates' order")
+        certificates[index]["carats"] = edifact.decimal(note, carats, "the carats drawn")
+        last = index
 
 
 def _office(code: str) -> Segment:
@@ -204,6 +277,7 @@ def parse(data: bytes) -> CustomsDeclaration:
     )
     fields["containers"] = [segment.value(1) for segment in r.many("EQD", "CN")]
     fields["seals"] = [segment.value(0) for segment in r.many("SEL")]
+    notes = r.many("FTX", CARATS_NOTE)
     fields["case_no"] = r.take("RFF", "ABO").value(0, 1)
     pac = r.take("PAC")
     fields["parcels"] = edifact.whole(pac, pac.value(0), "the number of parcels")
@@ -219,9 +293,9 @@ def parse(data: bytes) -> CustomsDeclaration:
                 "role": edifact.lookup(doc, CERTIFICATE, doc.qualifier, "the certificate's code"),
                 "number": doc.value(1),
                 "issuing_country": r.take("LOC", "91").value(1),
-                "carats": read_measure(mea) if (mea := r.maybe("MEA", "AAE")) else None,
             }
         )
+    _read_carats(notes, fields["certificates"])
     fields["consignor"] = _read_party(r, "CZ")
     fields["consignee"] = _read_party(r, "CN")
     fields["holder"] = _read_party(r, "DT")

@@ -50,6 +50,7 @@ def test_the_cusdec_as_customs_reads_it() -> None:
         "EQD+CN+MSKU1234567",
         "SEL+S-001",
         "SEL+S-002",
+        "FTX+CUS+++KP-DRAWN:1:BW:BW/2026-0042:12.25",
         "RFF+ABO:PA-2026-00017",
         "PAC+3",
         "DOC+811+EL-2026-00017-42",
@@ -59,7 +60,6 @@ def test_the_cusdec_as_customs_reads_it() -> None:
         "LOC+91+MO",
         "DOC+916:::KIMBERLEY PROCESS CERTIFICATE+BW/2026-0042",
         "LOC+91+BW",
-        "MEA+AAE+AAF+CTM:12.25",
         "NAD+CZ+++Lotus Rough Diamonds Limitada+Av. da Praia Grande 409++++MO",
         "NAD+CN+++Antwerp Rough NV+Hoveniersstraat 2, 2018 Antwerpen++++BE",
         "NAD+DT+++Lotus Rough Diamonds Limitada: 蓮花毛坯鑽石有限公司"
@@ -161,6 +161,14 @@ def _replacing(old: Segment, new: Segment) -> Callable[[list[Segment]], list[Seg
     return lambda body: [new if s == old else s for s in body]
 
 
+def _drawn(*text: str) -> Segment:
+    return Segment.of("FTX", "CUS", "", "", text)
+
+
+#: The sample's carats drawn on its certificate BW/2026-0042.
+DRAWN = _drawn("KP-DRAWN", "1", "BW", "BW/2026-0042", "12.25")
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
@@ -193,6 +201,30 @@ def _replacing(old: Segment, new: Segment) -> Callable[[list[Segment]], list[Seg
             "carats are measured as AAF (net net weight) in CTM",
         ),
         (lambda body: [*body, Segment.of("FTX", "AAI")], "(FTX): not expected here"),
+        (
+            _replacing(DRAWN, _drawn("KP-DRAWN", "1", "BW", "BW/2026-9999", "12.25")),
+            "gives the carats of KP-DRAWN 1 (BW 'BW/2026-9999'), a certificate not declared",
+        ),
+        (
+            _replacing(DRAWN, _drawn("KP-DRAWN", "2", "BW", "BW/2026-0042", "12.25")),
+            "gives the carats of KP-DRAWN 2 (BW 'BW/2026-0042'), a certificate not declared",
+        ),
+        (
+            _replacing(DRAWN, _drawn("KP-TRAVELS", "1", "BW", "BW/2026-0042", "12.25")),
+            "a certificate not declared",
+        ),
+        (
+            lambda body: [x for s in body for x in ([s, s] if s == DRAWN else [s])],
+            "gives the carats of KP-DRAWN 1 (BW 'BW/2026-0042') a second time",
+        ),
+        (
+            _replacing(DRAWN, _drawn("KP-DRAWN", "1", "BW", "BW/2026-0042")),
+            "the carats of a certificate are FTX+CUS+++KP-DRAWN (or KP-TRAVELS)",
+        ),
+        (
+            _replacing(DRAWN, _drawn("KP-DRAWN", "1", "BW", "BW/2026-0042", "12,2x")),
+            "the carats drawn '12,2x' is not a number",
+        ),
     ],
 )
 def test_a_cusdec_that_is_not_a_declaration_is_refused_with_its_reason(
@@ -202,6 +234,41 @@ def test_a_cusdec_that_is_not_a_declaration_is_refused_with_its_reason(
     with pytest.raises(EdifactError) as caught:
         cusdec.parse(data)
     assert reason in str(caught.value)
+
+
+def test_carats_find_their_certificate_by_role_and_place_among_twins() -> None:
+    """Certificates alike in role, country and number: each note names one by its place."""
+
+    def twin(role: CertificateRole, carats: str | None = None) -> DeclaredCertificate:
+        amount = Decimal(carats) if carats else None
+        return DeclaredCertificate(role=role, issuing_country="BW", number="BW1", carats=amount)
+
+    declared = declaration(
+        certificates=[
+            twin(CertificateRole.drawn_on),
+            twin(CertificateRole.travels_under, "1.50"),
+            twin(CertificateRole.drawn_on, "7"),
+            twin(CertificateRole.drawn_on),
+        ]
+    )
+    data = cusdec.render(declared)
+    notes = [s for s in segments(data) if s.startswith("FTX")]
+    assert notes == ["FTX+CUS+++KP-TRAVELS:1:BW:BW1:1.50", "FTX+CUS+++KP-DRAWN:2:BW:BW1:7"]
+    assert cusdec.parse(data) == declared
+
+
+def test_carats_out_of_the_certificates_order_are_refused() -> None:
+    first = DeclaredCertificate(
+        role=CertificateRole.drawn_on, issuing_country="ZA", number="ZA1", carats=Decimal(1)
+    )
+    data = cusdec.render(declaration(certificates=[first, *declaration().certificates]))
+
+    def swap(body: list[Segment]) -> list[Segment]:
+        notes = [s for s in body if s.tag == "FTX"]
+        return [notes[1 - notes.index(s)] if s.tag == "FTX" else s for s in body]
+
+    with pytest.raises(EdifactError, match="out of the certificates' order"):
+        cusdec.parse(rewrite(data, swap))
 
 
 def test_another_message_type_is_refused() -> None:

@@ -243,7 +243,8 @@ CODES: dict[tuple[str, int, int], frozenset[str]] = {
         ("MEA", 0, 0): "AAE",  # 6311 measurement application qualifier
         ("MEA", 1, 0): "AAF",  # 6313 measurement dimension
         ("MEA", 2, 0): "CTM",  # 6411 measure unit, UN/ECE Rec. 20: carat (metric)
-        ("FTX", 0, 0): "AAI AAO",  # 4451 text subject qualifier
+        # 4451 text subject qualifier; CUS: customs declaration information
+        ("FTX", 0, 0): "AAI AAO CUS",
         ("EQD", 0, 0): "CN",  # 8053 equipment qualifier
         ("GIS", 0, 2): "ZZZ",  # 3055 code list responsible agency: mutually defined
         ("ERP", 0, 0): "1",  # 1049 message section: heading section
@@ -343,27 +344,12 @@ def problems(data: bytes, diagram: Sequence[Node]) -> list[str]:
     return [*placement(diagram, body), *(p for segment in body for p in contents(segment))]
 
 
-#: A declaration that D.96B carries whole: what the model allows beyond it aside.
-def valid_declaration(**changes: Any) -> Any:
-    fields: dict[str, Any] = {
-        "certificates": [
-            DeclaredCertificate(
-                role=CertificateRole.travels_under, issuing_country="MO", number="MO2026000017"
-            ),
-            DeclaredCertificate(
-                role=CertificateRole.drawn_on, issuing_country="BW", number="BW/2026-0042"
-            ),
-        ]
-    }
-    return declaration(**{**fields, **changes})
-
-
 @pytest.mark.parametrize("function", list(MessageFunction))
 @pytest.mark.parametrize("kind", list(PermitKind))
 def test_every_kind_and_function_of_cusdec_follows_d96b(
     kind: PermitKind, function: MessageFunction
 ) -> None:
-    assert problems(cusdec.render(valid_declaration(kind=kind, function=function)), CUSDEC) == []
+    assert problems(cusdec.render(declaration(kind=kind, function=function)), CUSDEC) == []
 
 
 def test_the_largest_cusdec_d96b_carries_follows_it() -> None:
@@ -371,7 +357,7 @@ def test_the_largest_cusdec_d96b_carries_follows_it() -> None:
     address = ("Rua do Campo 12, 3.º andar, Edifício Nam Van, Macau 澳門\n" * 10)[:500].strip()
     party = Party(name=longest, address=address, country="MO")
     sample = declaration()
-    declared = valid_declaration(
+    declared = declaration(
         consignor=party,
         consignee=party,
         holder=party,
@@ -382,7 +368,12 @@ def test_the_largest_cusdec_d96b_carries_follows_it() -> None:
         containers=[f"MSKU{n:07d}" for n in range(50)],
         seals=[f"S{n:09d}" for n in range(200)],
         certificates=[
-            DeclaredCertificate(role=CertificateRole.drawn_on, issuing_country="BW", number=n * 35)
+            DeclaredCertificate(
+                role=CertificateRole.drawn_on,
+                issuing_country="BW",
+                number=n * 35,
+                carats=Decimal("99999999999.999"),
+            )
             for n in "ABCDEFGHI"
         ],
     )
@@ -459,12 +450,12 @@ def _moved(data: bytes, tag: str, qualifier: str, before: str) -> bytes:
 
 
 def test_a_misordered_cusdec_is_flagged() -> None:
-    data = _moved(cusdec.render(valid_declaration()), "DTM", "137", "LOC")
+    data = _moved(cusdec.render(declaration()), "DTM", "137", "LOC")
     assert problems(data, CUSDEC) == ["segment 5 (LOC): not allowed here"]
 
 
 def test_a_cusdec_without_its_closing_uns_is_flagged() -> None:
-    data = rewrite(cusdec.render(valid_declaration()), lambda body: body[:-1])
+    data = rewrite(cusdec.render(declaration()), lambda body: body[:-1])
     assert problems(data, CUSDEC) == ["UNS: mandatory, missing before the end"]
 
 
@@ -484,18 +475,16 @@ def test_a_code_outside_its_list_and_a_missing_element_are_flagged() -> None:
             for x in body
         ]
 
-    data = rewrite(cusdec.render(valid_declaration()), change)
+    data = rewrite(cusdec.render(declaration()), change)
     assert problems(data, CUSDEC) == [
         "segment 3 (BGM): 3.1 '99' is not in its code list",
-        "segment 14 (DTM): 1.1 is mandatory",
+        "segment 15 (DTM): 1.1 is mandatory",
     ]
 
 
 @pytest.mark.parametrize(
     ("changes", "flagged"),
     [
-        # D.96B's certificate group (SG5: DOC, DTM, LOC) has no MEA for the carats drawn.
-        ({"certificates": declaration().certificates}, ["segment 20 (MEA): not allowed here"]),
         # SG5 repeats ten times: the licence and nine certificates.
         (
             {
@@ -515,10 +504,30 @@ def test_a_code_outside_its_list_and_a_missing_element_are_flagged() -> None:
 def test_what_the_model_allows_beyond_cusdec_d96b_is_flagged(
     changes: dict[str, Any], flagged: list[str]
 ) -> None:
-    declared = valid_declaration(**changes)
+    declared = declaration(**changes)
     data = cusdec.render(declared)
     assert problems(data, CUSDEC) == flagged
     assert cusdec.parse(data) == declared
+
+
+def test_the_export_sample_with_carats_drawn_follows_d96b() -> None:
+    """The carats drawn on a certificate go in a header FTX, not in its DOC group (SG5)."""
+    declared = declaration()
+    assert [c.carats for c in declared.certificates] == [None, Decimal("12.25")]
+    data = cusdec.render(declared)
+    assert problems(data, CUSDEC) == []
+    assert cusdec.parse(data) == declared
+
+
+def test_a_carats_ftx_naming_an_undeclared_certificate_is_refused() -> None:
+    def change(body: list[Segment]) -> list[Segment]:
+        other = Segment.of("FTX", "CUS", "", "", ("KP-DRAWN", "1", "BW", "BW/2026-9999", "3"))
+        return [other if x.tag == "FTX" else x for x in body]
+
+    data = rewrite(cusdec.render(declaration()), change)
+    assert problems(data, CUSDEC) == []  # well formed: only the declaration knows better
+    with pytest.raises(edifact.EdifactError, match="a certificate not declared"):
+        cusdec.parse(data)
 
 
 @pytest.mark.parametrize(
