@@ -178,6 +178,13 @@ def verify(data: bytes, *, trust_store: Path) -> Verified:
     return Verified(root=signed, signer=_signer(root, result.signature_key, trust_store))
 
 
+def named(certificate: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
+    """One attribute of a certificate's subject (its common name, the serialNumber that names
+    whose it is), or "" if it has none."""
+    found = certificate.subject.get_attributes_for_oid(oid)
+    return str(found[0].value) if found else ""
+
+
 def _in_force(root: etree._Element) -> None:
     """Every certificate the signature carries is within its validity today: an expired one
     is named as such (the chain check would refuse it too, saying less)."""
@@ -189,8 +196,7 @@ def _in_force(root: etree._Element) -> None:
             certificate = x509.load_der_x509_certificate(base64.b64decode(element.text or ""))
         except ValueError as error:
             raise NotVerified(f"a certificate of the signature cannot be read: {error}") from None
-        names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        whose = str(names[0].value) if names else certificate.subject.rfc4514_string()
+        whose = named(certificate, NameOID.COMMON_NAME) or certificate.subject.rfc4514_string()
         if now > certificate.not_valid_after_utc:
             ended = f"{certificate.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
             raise NotVerified(f"the certificate of {whose} expired on {ended}")

@@ -35,11 +35,6 @@ from schemas.common import Actor
 from schemas.permit import PermitApplicationBody, PermitState
 
 
-def _name(certificate: object, oid: object) -> str:
-    found = certificate.subject.get_attributes_for_oid(oid)  # type: ignore[attr-defined]
-    return str(found[0].value) if found else ""
-
-
 def verify(
     session: Session, data: bytes, *, actor: Actor, settings: Settings
 ) -> tuple[PermitApplicationBody, SignedApplication]:
@@ -62,12 +57,12 @@ def verify(
         raise RuleViolation(
             "application.other_applicant", registration_no=registration_no, ours=ours
         )
-    certified = _name(verified.signer, NameOID.SERIAL_NUMBER)
+    certified = xmldsig.named(verified.signer, NameOID.SERIAL_NUMBER)
     if canonical_registration_no(certified) != ours:
         raise Forbidden(
             "forbidden.not_a_representative",
             role=actor.role.value,
-            signer=_name(verified.signer, NameOID.COMMON_NAME) or "unnamed",
+            signer=xmldsig.named(verified.signer, NameOID.COMMON_NAME) or "unnamed",
             registration_no=certified or "none",
             ours=ours,
         )
@@ -79,7 +74,7 @@ def verify(
             operator_id=actor.operator_id,
             document=data,
             sha256=hashlib.sha256(data).hexdigest(),
-            signer=_name(verified.signer, NameOID.COMMON_NAME)[:200],
+            signer=xmldsig.named(verified.signer, NameOID.COMMON_NAME)[:200],
             registration_no=certified,
             certificate_sha256=hashlib.sha256(certificate).hexdigest(),
         ),

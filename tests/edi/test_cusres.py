@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edi import cusdec, cusres
-from edi.cusres import (
+from edi import contrl, cusdec, cusres
+from edi.contrl import (
     Action,
     Contrl,
     ElementError,
@@ -207,9 +207,9 @@ def test_parse_response_refuses_what_is_not_a_customs_response() -> None:
     other = cusres.render(response(), recipient="DSEDT").replace(b"CUSRES:D:96B", b"CUSRES:D:01B")
     with pytest.raises(EdifactError, match=r"is CUSRES:D:01B:UN, not CUSRES:D:96B:UN"):
         cusres.parse_response(other)
-    contrl = cusres.render_contrl(report())
+    acknowledgement = contrl.render(report())
     with pytest.raises(EdifactError, match=r"is CONTRL:4:1:UN, not CUSRES:D:96B:UN"):
-        cusres.parse(contrl)
+        cusres.parse(acknowledgement)
 
 
 def report(**changes: Any) -> Contrl:
@@ -237,7 +237,7 @@ REJECTED_MESSAGE = MessageReport(
 
 
 def test_a_contrl_is_written_as_iso_9735_has_it() -> None:
-    data = cusres.render_contrl(report(action=Action.acknowledged, message=REJECTED_MESSAGE))
+    data = contrl.render(report(action=Action.acknowledged, message=REJECTED_MESSAGE))
     assert segments(data) == [
         "UNB+UNOW:4+MOCUSTOMS01+DSEDT+20261205:0900+C20261205A1",
         "UNH+C20261205A1+CONTRL:4:1:UN",
@@ -253,7 +253,7 @@ def test_a_contrl_is_written_as_iso_9735_has_it() -> None:
 
 
 @pytest.mark.parametrize(
-    ("contrl", "status", "errors"),
+    ("sent", "status", "errors"),
     [
         (report(action=Action.received), CustomsStatus.received, []),
         (
@@ -305,10 +305,10 @@ def test_a_contrl_is_written_as_iso_9735_has_it() -> None:
     ],
 )
 def test_a_contrl_reads_as_received_or_rejected_with_its_errors(
-    contrl: Contrl, status: CustomsStatus, errors: list[ResponseError]
+    sent: Contrl, status: CustomsStatus, errors: list[ResponseError]
 ) -> None:
-    data = cusres.render_contrl(contrl)
-    assert cusres.parse_contrl(data) == contrl
+    data = contrl.render(sent)
+    assert contrl.parse(data) == sent
     assert cusres.parse_response(data) == CustomsResponse(
         message_id="C20261205A1",
         sender="MOCUSTOMS01",
@@ -321,15 +321,13 @@ def test_a_contrl_reads_as_received_or_rejected_with_its_errors(
 
 
 def test_without_ucm_the_interchange_reference_names_the_declaration() -> None:
-    read = cusres.parse_response(cusres.render_contrl(report(interchange="IC0000000042")))
+    read = cusres.parse_response(contrl.render(report(interchange="IC0000000042")))
     assert read.declaration_message_id == "IC0000000042"
     with_ucm = report(
         interchange="IC0000000042",
         message=MessageReport("M0000000007", CUSDEC, Action.acknowledged),
     )
-    assert cusres.parse_response(cusres.render_contrl(with_ucm)).declaration_message_id == (
-        "M0000000007"
-    )
+    assert cusres.parse_response(contrl.render(with_ucm)).declaration_message_id == ("M0000000007")
 
 
 def test_a_syntax_3_contrl_from_another_system_is_read() -> None:
@@ -362,7 +360,7 @@ def test_a_contrl_with_more_errors_than_a_response_holds_keeps_the_first_fifty()
         REJECTED_MESSAGE,
         segments=tuple(SegmentError(position=n, code="13") for n in range(2, 80)),
     )
-    read = cusres.parse_response(cusres.render_contrl(report(message=many)))
+    read = cusres.parse_response(contrl.render(report(message=many)))
     assert read.status is CustomsStatus.rejected
     assert len(read.errors) == 50
     assert read.errors[-1].text == f"Missing: segment 51 of message {DECLARATION_ID}"
@@ -381,14 +379,14 @@ def test_a_contrl_with_more_errors_than_a_response_holds_keeps_the_first_fifty()
 def test_a_contrl_answering_more_than_one_message_is_refused(
     extra: list[Segment], reason: str
 ) -> None:
-    data = _rewritten(cusres.render_contrl(report(message=REJECTED_MESSAGE)), None, extra)
+    data = _rewritten(contrl.render(report(message=REJECTED_MESSAGE)), None, extra)
     with pytest.raises(EdifactError) as caught:
         cusres.parse_response(data)
     assert reason in str(caught.value)
 
 
 def test_a_contrl_with_an_unknown_action_is_refused() -> None:
-    data = cusres.render_contrl(report()).replace(b"+MOCUSTOMS01+8'", b"+MOCUSTOMS01+9'")
+    data = contrl.render(report()).replace(b"+MOCUSTOMS01+8'", b"+MOCUSTOMS01+9'")
     with pytest.raises(EdifactError, match=r"segment 3 \(UCI\): the action '9' is none of 4, 7, 8"):
         cusres.parse_response(data)
 

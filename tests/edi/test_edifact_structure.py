@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from edi import cusdec, cusres, edifact
-from edi.cusres import Action, Contrl, ElementError, MessageReport, SegmentError
+from edi import contrl, cusdec, cusres, edifact
+from edi.contrl import Action, Contrl, ElementError, MessageReport, SegmentError
 from edi.edifact import Segment
 from schemas.customs import (
     CertificateRole,
@@ -434,7 +434,7 @@ def test_contrl_follows_iso_9735(message: MessageReport | None) -> None:
         action=Action.rejected if message else Action.received,
         message=message,
     )
-    assert problems(cusres.render_contrl(report), CONTRL) == []
+    assert problems(contrl.render(report), CONTRL) == []
 
 
 def _moved(data: bytes, tag: str, qualifier: str, before: str) -> bytes:
