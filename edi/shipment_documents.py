@@ -20,7 +20,7 @@ from edi.kp_certificate import amount
 from edi.xml_format import ElementWriter
 from edi.xmldsig import hardened_parser
 from schemas.certificate import ISSUING_AUTHORITY, Multilingual
-from schemas.permit import ImportConfirmation
+from schemas.import_confirmation import ImportConfirmation
 from schemas.shipment import Party, PermitKind, ShipmentLine
 
 LICENCE_FORMAT = XmlFormat(

@@ -9,7 +9,7 @@ from edi.licence_pdf import LABELS as LICENCE_LABELS
 from edi.pdf import Page, printed, verification_link
 from edi.shipment_documents import CONFIRMATION_TITLE, LICENCE_TITLES, ShipmentLicenceDocument
 from schemas.certificate import ISSUING_AUTHORITY, Multilingual
-from schemas.permit import ImportConfirmation
+from schemas.import_confirmation import ImportConfirmation
 from schemas.shipment import Party
 
 SHIPMENT_LABELS = {

@@ -20,7 +20,7 @@ from kp_licensing.store import permits
 from kp_licensing.store.permit_models import ConfirmationDispatch
 from kp_licensing.support.settings import Settings
 from schemas.common import Actor
-from schemas.permit import (
+from schemas.import_confirmation import (
     ConfirmationMethod,
     ConfirmationPublic,
     ConfirmationSent,

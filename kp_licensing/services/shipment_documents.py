@@ -24,7 +24,8 @@ from kp_licensing.services.licence_documents import IMPORT_CONFIRMATION, SHIPMEN
 from kp_licensing.store import permits
 from kp_licensing.store.models import Operator
 from schemas.common import Actor
-from schemas.permit import ImportConfirmation, PermitState
+from schemas.import_confirmation import ImportConfirmation
+from schemas.permit import PermitState
 from schemas.shipment import PermitKind
 
 

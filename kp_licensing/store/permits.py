@@ -29,7 +29,8 @@ from kp_licensing.store.permit_models import (
     StockDraw,
 )
 from kp_licensing.store.projection import write
-from schemas.permit import ImportConfirmation, PermitRecord, PermitState, PermitStatus
+from schemas.import_confirmation import ImportConfirmation
+from schemas.permit import PermitRecord, PermitState, PermitStatus
 from schemas.shipment import CertificateDraw, PermitKind, canonical_certificate_number
 
 #: Statuses in which an export no longer holds the carats it drew.

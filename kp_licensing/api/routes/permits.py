@@ -34,10 +34,9 @@ from schemas.case import (
     ReasonBody,
     RequestInformationBody,
 )
+from schemas.import_confirmation import ConfirmationPublic, ConfirmationSentBody
 from schemas.permit import (
     ApprovePermitBody,
-    ConfirmationPublic,
-    ConfirmationSentBody,
     PermitApplicationBody,
     PermitCheck,
     PermitPage,
