@@ -31,7 +31,7 @@ lint: $(STAMP)
 # The message catalogue: the codes said in the code (the first argument of these callables) into
 # the template, then into each language's .po (new codes added untranslated, gone ones dropped).
 # tests/test_messages.py checks that this list names every callable that takes a code.
-MESSAGE_KEYWORDS := say invalid DomainError RuleViolation NotFound Conflict Forbidden Unauthenticated Unavailable TooLarge TooManyRequests
+MESSAGE_KEYWORDS := say invalid t DomainError RuleViolation NotFound Conflict Forbidden Unauthenticated Unavailable TooLarge TooManyRequests
 LOCALE := kp_licensing/locale
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords $(addprefix -k ,$(MESSAGE_KEYWORDS)) \

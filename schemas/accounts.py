@@ -47,6 +47,15 @@ class UserPublic(BaseModel):
     is_active: bool
 
 
+class OperatorPublic(BaseModel):
+    """A registered operator as its own people see it (the portal's header, its forms)."""
+
+    id: int
+    name: str
+    kind: str
+    business_registration_no: str
+
+
 class Registration(Body):
     """A new operator and its first trader account."""
 

@@ -21,3 +21,4 @@ class HousekeepingReport(BaseModel):
 
     documents: DocumentSweep = DocumentSweep()
     failed_attempts: int = 0
+    portal_sessions: int = 0

@@ -38,7 +38,9 @@ def _error_classes(cls: type[DomainError] = DomainError) -> set[str]:
     return found
 
 
-KEYWORDS = {"say", "invalid"} | _error_classes()
+#: ``t`` is the portal's: the templates say their codes with it (``kp_licensing.web.templating``).
+KEYWORDS = {"say", "invalid", "t"} | _error_classes()
+TEMPLATES = ROOT / "kp_licensing" / "web" / "templates"
 
 #: Where a keyword is defined or passes a code it was given on (not a place that says one).
 RELAYS = {"schemas/messages.py", "kp_licensing/domain/errors.py"}
@@ -64,6 +66,13 @@ def _babel_codes() -> dict[str, list[str]]:
             comment_tags=(),
         ):
             codes[str(message)].append(f"{package}/{filename}:{lineno}")
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        TEMPLATES,
+        method_map=[("**.html", "jinja2")],
+        keywords={"t": None},
+        comment_tags=(),
+    ):
+        codes[str(message)].append(f"templates/{filename}:{lineno}")
     return codes
 
 

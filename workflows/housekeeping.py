@@ -2,7 +2,8 @@
 
 Uploads that no case was given within ``KP_DOCUMENTS_UNUSED_DAYS`` go (anyone can register and
 upload, so unreferenced files must not pile up), with their files and any partial upload a dead
-request left; and failed sign-in counts every throttle rule has forgotten. The schedule
+request left; failed sign-in counts every throttle rule has forgotten; and the portal's
+sessions that have ended. The schedule
 (``workflows.schedules``) is made or brought up to date by every worker that starts, and
 never runs two of these at once.
 """
@@ -38,4 +39,13 @@ class HousekeepingWorkflow:
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
-        return HousekeepingReport(documents=documents, failed_attempts=attempts)
+        ended = 0
+        if workflow.patched("portal-sessions"):
+            ended = await workflow.execute_activity_method(
+                HousekeepingActivities.end_portal_sessions,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        return HousekeepingReport(
+            documents=documents, failed_attempts=attempts, portal_sessions=ended
+        )

@@ -7,7 +7,7 @@ from itertools import islice
 
 from temporalio import activity
 
-from kp_licensing.store import attempts
+from kp_licensing.store import attempts, portal_sessions
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.documents import DocumentStore
 from schemas.housekeeping import DocumentSweep
@@ -24,11 +24,17 @@ class HousekeepingActivities:
     """Needs the documents folder: the worker that runs it mounts the same volume as the API."""
 
     def __init__(
-        self, sessions: SessionFactory, documents: DocumentStore, *, unused_days: int
+        self,
+        sessions: SessionFactory,
+        documents: DocumentStore,
+        *,
+        unused_days: int,
+        portal_idle_minutes: int,
     ) -> None:
         self._sessions = sessions
         self._documents = documents
         self._unused_for = timedelta(days=unused_days)
+        self._portal_idle = timedelta(minutes=portal_idle_minutes)
 
     @activity.defn(name="housekeeping.delete_unused_documents")
     def delete_unused_documents(self) -> DocumentSweep:
@@ -57,3 +63,13 @@ class HousekeepingActivities:
     def purge_failed_attempts(self) -> int:
         with self._sessions() as session:
             return attempts.purge(session, datetime.now(UTC) - ATTEMPTS_AGE)
+
+    @activity.defn(name="housekeeping.end_portal_sessions")
+    def end_portal_sessions(self) -> int:
+        """Delete the portal's sessions that have ended (past their end, or idle past the
+        limit) and were never presented again (one presented is deleted then)."""
+        now = datetime.now(UTC)
+        with self._sessions() as session:
+            return portal_sessions.remove_ended(
+                session, now=now, idle_since=now - self._portal_idle
+            )

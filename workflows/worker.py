@@ -68,7 +68,11 @@ def build_worker(
     chores = (
         []
         if housekeeping is None
-        else [housekeeping.delete_unused_documents, housekeeping.purge_failed_attempts]
+        else [
+            housekeeping.delete_unused_documents,
+            housekeeping.purge_failed_attempts,
+            housekeeping.end_portal_sessions,
+        ]
     )
     return Worker(
         client,

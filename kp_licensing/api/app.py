@@ -39,6 +39,7 @@ from kp_licensing.store.documents import document_store
 from kp_licensing.support import security
 from kp_licensing.support.payloads import PayloadCipher
 from kp_licensing.support.settings import Settings, get_settings
+from kp_licensing.web import app as portal
 from workflows.client import TemporalAccess
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost but for the framework's own: every answer, refusals included, in one language.
     app.add_middleware(Language)
     # Around everything, the framework's crash handler included: the security headers.
-    headers.install(app, hsts=settings.environment == "production", cacheable=(docs.ASSETS,))
+    headers.install(
+        app,
+        hsts=settings.environment == "production",
+        cacheable=(docs.ASSETS, portal.STATIC_PREFIX),
+    )
     errors.install(app)
     docs.install(app)
 
@@ -149,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(verification.pages)
+    portal.install(app)
     openapi.install(app)
 
     app.include_router(health.router(readiness))

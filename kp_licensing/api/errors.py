@@ -14,7 +14,7 @@ import http
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from anyio import to_thread
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
@@ -89,6 +90,9 @@ class ErrorBody(BaseModel):
         default=None, description="Ids of the records the error concerns (those in conflict)."
     )
 
+
+#: An exception handler of the app.
+Handler = Callable[[Request, Any], Awaitable[Response]]
 
 #: The keys a domain error's ``details`` may not overwrite.
 _OWN = frozenset({"code", "detail", "errors", "message_code", "params"})
@@ -295,24 +299,38 @@ async def audit_refusal(request: Request, error: DomainError) -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Map every failure to ``ErrorBody``."""
+    """Map every failure to ``ErrorBody``; a portal page's failure (a request whose state has
+    an ``error_page``, set by ``kp_licensing.web.visit``) is then shown as a page instead, in
+    the same words."""
 
-    @app.exception_handler(RequestValidationError)
+    def handles(kind: type[Exception]) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            async def answer(request: Request, error: Exception) -> Response:
+                response = await handler(request, error)
+                page = getattr(request.state, "error_page", None)
+                return response if page is None else page(response)
+
+            app.add_exception_handler(kind, answer)
+            return handler
+
+        return register
+
+    @handles(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         return validation_response(error)
 
-    @app.exception_handler(DomainError)
+    @handles(DomainError)
     async def domain_error(request: Request, error: DomainError) -> JSONResponse:
         if isinstance(error, Unavailable):  # one line for the operators, never a traceback
             log.warning("503: %s", render(error.message))
         await audit_refusal(request, error)
         return domain_response(error)
 
-    @app.exception_handler(HTTPException)
+    @handles(HTTPException)
     async def framework_refusal(request: Request, error: HTTPException) -> JSONResponse:
         return http_response(request, error)
 
-    @app.exception_handler(WorkflowUpdateFailedError)
+    @handles(WorkflowUpdateFailedError)
     async def update_failed(request: Request, error: WorkflowUpdateFailedError) -> JSONResponse:
         mapped = from_temporal(error)
         if mapped is not None:
@@ -321,7 +339,7 @@ def install(app: FastAPI) -> None:
         log.error("workflow update failed", exc_info=error)
         return respond(502, "process_failed", say("engine.process_failed"))
 
-    @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
+    @handles(WorkflowUpdateRPCTimeoutOrCancelledError)
     async def still_running(_: Request, error: Exception) -> JSONResponse:
         return respond(
             503,
@@ -331,7 +349,7 @@ def install(app: FastAPI) -> None:
             retry_after_seconds=5,
         )
 
-    @app.exception_handler(RPCError)
+    @handles(RPCError)
     async def temporal_unavailable(_: Request, error: RPCError) -> JSONResponse:
         mapped = from_temporal(error)
         if mapped is not None:
@@ -339,7 +357,7 @@ def install(app: FastAPI) -> None:
         log.warning("the process engine did not answer: %s", error)
         return domain_response(_ENGINE_DOWN)
 
-    @app.exception_handler(RuntimeError)
+    @handles(RuntimeError)
     async def not_connected(request: Request, error: RuntimeError) -> JSONResponse:
         # A Temporal client that has not connected yet (lazily, or after the engine was down
         # at start-up) fails its first call with a bare RuntimeError from the SDK's core.
@@ -348,14 +366,14 @@ def install(app: FastAPI) -> None:
             return domain_response(_ENGINE_DOWN)
         return fault(request, error)
 
-    @app.exception_handler(PoolTimeout)
+    @handles(PoolTimeout)
     async def database_busy(_: Request, error: PoolTimeout) -> JSONResponse:
         # Every pooled connection stayed busy for the pool's whole timeout: an overload, not a
         # bug; the client is told to come back rather than handed a 500.
         log.warning("no database connection free: %s", str(error).splitlines()[0])
         return domain_response(Unavailable("database.busy"))
 
-    @app.exception_handler(Exception)
+    @handles(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         return fault(request, error)
 

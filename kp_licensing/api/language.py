@@ -13,9 +13,10 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kp_licensing.support.catalogue import DEFAULT_LOCALE, negotiate, render
+from kp_licensing.support.catalogue import DEFAULT_LOCALE, locales, negotiate, render
 from schemas.messages import Message as Said
 
 #: The language of the request being answered (set by :class:`Language` for each request).
@@ -49,6 +50,19 @@ class SayingJSONResponse(JSONResponse):
         return super().render(with_text(content))
 
 
+#: The cookie in which the portal remembers the language a visitor chose.
+CHOSEN_LANGUAGE = "kp_lang"
+
+
+def _chosen(path: str, headers: Headers) -> str | None:
+    """The language a portal visitor chose (its cookie), which outranks the browser's
+    ``Accept-Language``; the API answers as each request asks."""
+    if path.startswith("/api/") or "cookie" not in headers:
+        return None
+    chosen = cookie_parser(headers["cookie"]).get(CHOSEN_LANGUAGE)
+    return chosen if chosen in locales() else None
+
+
 class Language:
     """ASGI middleware: negotiate the request's language, and say it in the response."""
 
@@ -59,7 +73,8 @@ class Language:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        locale = negotiate(Headers(scope=scope).get("accept-language"))
+        headers = Headers(scope=scope)
+        locale = _chosen(scope["path"], headers) or negotiate(headers.get("accept-language"))
         token = LOCALE.set(locale)
 
         async def send_with_language(message: Message) -> None:

@@ -87,7 +87,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             sessions=sessions,
             executor=executor,
             housekeeping=HousekeepingActivities(
-                sessions, document_store(settings), unused_days=settings.documents_unused_days
+                sessions,
+                document_store(settings),
+                unused_days=settings.documents_unused_days,
+                portal_idle_minutes=settings.portal_idle_minutes,
             ),
             signer=worker_signer(settings),
             customs_link=CustomsLink.of(settings),

@@ -27,6 +27,7 @@ from schemas.accounts import (
     NewApiKey,
     NewColleague,
     NewUser,
+    OperatorPublic,
     PasswordChange,
     Registration,
     RegistrationResult,
@@ -85,6 +86,13 @@ def create_user(
     )
     session.commit()
     return public(user)
+
+
+def operator(session: Session, operator_id: int) -> OperatorPublic:
+    """An operator's name, kind and registration number."""
+    return OperatorPublic.model_validate(
+        people.get_operator(session, operator_id), from_attributes=True
+    )
 
 
 def list_users(session: Session, *, operator_id: int | None = None) -> list[UserPublic]:
@@ -289,7 +297,15 @@ def register(
 async def sign_in(
     sessions: SessionFactory, settings: Settings, username: str, password: str, *, address: str
 ) -> Token:
-    """A short-lived bearer token for a username and password.
+    """A short-lived bearer token for a username and password (``check_credentials``)."""
+    return _token(await check_credentials(sessions, username, password, address=address), settings)
+
+
+async def check_credentials(
+    sessions: SessionFactory, username: str, password: str, *, address: str
+) -> User:
+    """The active account a username and password sign in to, the sign-in audited; the API's
+    token and the portal's session are both opened on it.
 
     Asynchronous on purpose: Argon2 runs on the hashing threads (``security.slots``), and a
     sign-in waits for one holding neither a request thread nor a database connection, so a
@@ -321,7 +337,7 @@ async def sign_in(
     if security.needs_rehash(password_hash):
         new_hash = await security.hash_password_async(password)
         await to_thread.run_sync(_store_hash, sessions, user.id, new_hash)
-    return _token(user, settings)
+    return user
 
 
 def _token(user: User, settings: Settings) -> Token:

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     #: again. Changing it makes every earlier entry fail ``kp-licensing audit verify``.
     audit_key: str = DEV_SECRET_MARK + "audit-key-change-me-in-production-0000"
     token_minutes: int = 30
+    #: The portal's sessions: ended after this long without a request, and after the second
+    #: limit whatever their use (a person signs in again).
+    portal_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    portal_session_hours: int = Field(default=12, ge=1, le=7 * 24)
     #: How long a customs system's API key works before it must be replaced.
     api_key_days: int = Field(default=365, ge=1, le=3650)
     password_min_length: int = Field(default=12, ge=12, le=128)

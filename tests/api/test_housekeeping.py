@@ -1,5 +1,6 @@
 """The housekeeping schedule deletes uploads no case was given within the retention, with the
-files no other row shares, partial uploads of dead requests and forgotten failed attempts; a
+files no other row shares, partial uploads of dead requests, forgotten failed attempts and the
+portal's ended sessions; a
 document a case holds, a recent one and a file another row shares stay. The running service's
 worker made the schedule; the test triggers it and reads the run's report."""
 
@@ -13,14 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
 
 from kp_licensing.store.documents import UPLOAD_PREFIX
 from kp_licensing.store.models import Document, FailedAttempts
+from kp_licensing.store.portal_models import PortalSession
 from kp_licensing.support.settings import Settings
 from schemas.housekeeping import HousekeepingReport
 from tests.api.client import PDF, Api
+from tests.api.portal import Browser
 from workflows.client import connect
 from workflows.schedules import HOUSEKEEPING
 
@@ -127,3 +130,37 @@ async def test_an_unused_document_sent_after_its_deletion_is_unknown(
 
 def _file(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
+
+
+async def test_ended_portal_sessions_go_and_live_ones_stay(
+    service: str, settings: Settings, engine: Engine
+) -> None:
+    browser = Browser.open(service)
+    browser.register()
+    live = browser.client.cookies["kp_session"]
+    other = Browser.open(service)
+    other.register()
+    with Session(engine) as session:  # one idle past the limit, one past its absolute end
+        rows = session.exec(select(PortalSession).order_by(PortalSession.id.desc())).all()  # type: ignore[union-attr]
+        idle, ended = (
+            rows[0],
+            PortalSession(
+                token_hash=uuid.uuid4().hex,
+                user_id=rows[0].user_id,
+                token_version=0,
+                expires_at=datetime.now(UTC) - timedelta(minutes=1),
+            ),
+        )
+        idle.last_seen_at = datetime.now(UTC) - timedelta(minutes=settings.portal_idle_minutes + 1)
+        session.add_all([idle, ended])
+        session.commit()
+        gone = {idle.token_hash, ended.token_hash}
+
+    report = await _run_housekeeping(await connect(settings))
+
+    assert report.portal_sessions >= 2
+    with Session(engine) as session:
+        left = set(session.exec(select(PortalSession.token_hash)).all())
+    assert not gone & left
+    assert browser.client.cookies["kp_session"] == live
+    assert browser.get("/trader").status_code == 200  # the live session still works

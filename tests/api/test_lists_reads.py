@@ -21,14 +21,15 @@ from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.models import Licence
 from kp_licensing.support import security
 from kp_licensing.support.settings import Settings
+from kp_licensing.web.visit import current_visit
 from schemas.licence import LicenceState
 from tests.api.client import Api
 from tests.api.conftest import Staff
 from tests.factories import licence_start
 
-#: Synchronous dependencies allowed (each costs a thread hop): the account lookup, and the login
-#: form (only on /auth/token).
-SYNC_ALLOWED = {current_principal, OAuth2PasswordRequestForm}
+#: Synchronous dependencies allowed (each costs a thread hop): the account lookup, its portal
+#: twin (the session's account), and the login form (only on /auth/token).
+SYNC_ALLOWED = {current_principal, current_visit, OAuth2PasswordRequestForm}
 READS = {
     "/api/v1/licences",
     "/api/v1/licences/{case_no}",

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from kp_licensing.api.deps import MayUpload, MayViewDocuments, ServicesDep, SessionDep
 from kp_licensing.services import documents
@@ -17,7 +18,8 @@ router = APIRouter(prefix="/documents", tags=["documents"])
 _CHUNK = 256 * 1024
 
 
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+async def chunks_of(upload: StarletteUpload) -> AsyncIterator[bytes]:
+    """An upload read in pieces (the portal's forms upload the same way)."""
     while chunk := await upload.read(_CHUNK):
         yield chunk
 
@@ -36,7 +38,7 @@ async def upload(
         services.documents,
         actor=principal.actor,
         limits=documents.UploadLimits.of(services.settings),
-        chunks=_chunks(file),
+        chunks=chunks_of(file),
         kind=kind,
         filename=file.filename,
         declared_type=file.content_type,
