@@ -398,8 +398,23 @@ class PermitSummary(BaseModel):
     carats: Decimal
     value_usd: Decimal
     certificate_number: str | None
+    #: A check flagged the application for the officer's attention.
+    flagged: bool = False
     submitted_at: datetime
     updated_at: datetime
+
+
+class StockBalance(BaseModel):
+    """Carats an operator imported under one foreign certificate, and what exports have not
+    yet drawn (rule 6): what an export may still draw on it."""
+
+    issuing_country: str
+    number: str
+    import_case_no: str
+    imported_on: date
+    carats: Decimal
+    drawn: Decimal
+    left: Decimal
 
 
 class PermitPage(Page[PermitSummary]):

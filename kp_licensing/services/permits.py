@@ -19,7 +19,7 @@ from kp_licensing.domain import listings
 from kp_licensing.domain import permits as rules
 from kp_licensing.domain.checks import refuse_failed
 from kp_licensing.domain.clock import macao_date
-from kp_licensing.domain.errors import NotFound
+from kp_licensing.domain.errors import NotFound, RuleViolation
 from kp_licensing.domain.numbering import permit_case_number
 from kp_licensing.services import cases, paging, registry
 from kp_licensing.services.access import searched_operator, visible
@@ -46,6 +46,7 @@ from schemas.permit import (
     PermitState,
     PermitStatus,
     PermitSummary,
+    StockBalance,
 )
 from schemas.shipment import PermitKind
 from workflows.permit_export import certificate_start
@@ -282,6 +283,26 @@ def check_by_number(session: Session, *, licence_no: str, actor: Actor) -> Permi
     )
 
 
+def stock(session: Session, *, actor: Actor, operator_id: int | None) -> list[StockBalance]:
+    """The carats an operator may still export, per certificate imported under (a trader's
+    own operator, whatever ``operator_id`` says; staff name the operator)."""
+    operator = searched_operator(actor, operator_id)
+    if operator is None:
+        raise RuleViolation("stock.operator_required")
+    return [
+        StockBalance(
+            issuing_country=row.issuing_country,
+            number=row.number,
+            import_case_no=row.import_case_no,
+            imported_on=row.imported_on,
+            carats=row.carats,
+            drawn=row.drawn,
+            left=row.carats - row.drawn,
+        )
+        for row in permits.stock_of(session, operator)
+    ]
+
+
 def search(
     session: Session,
     *,
@@ -295,6 +316,7 @@ def search(
     cursor: str | None,
     count: bool,
     secret: str,
+    flagged: bool | None = None,
 ) -> PermitPage:
     """Cases by kind, status, operator and text, newest first, from ``offset`` or after
     ``cursor`` (signed with ``secret``). A trader sees only its own operator's cases, whatever
@@ -305,6 +327,7 @@ def search(
         kind=kind.value if kind else None,
         status=[s.value for s in status] if status else None,
         text=text,
+        flagged=flagged,
         limit=limit,
         offset=offset,
         after=paging.start(cursor, offset, scope="permits", secret=secret),

@@ -67,6 +67,13 @@ def by_idempotency_key(
     return earlier
 
 
+def case_opened_with(session: Session, *, operator_id: int, key: str) -> str | None:
+    """The case an earlier request with this key opened, if any: a form posted twice (a double
+    click, a reload) is sent to that case before its files are uploaded a second time."""
+    earlier = submissions.by_key(session, operator_id=operator_id, key=key)
+    return earlier.case_no if earlier is not None else None
+
+
 async def submit_once(
     session: Session,
     engine: ProcessEngine,

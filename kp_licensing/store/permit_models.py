@@ -40,6 +40,9 @@ class Permit(SQLModel, table=True):
     carats: Decimal = Field(sa_column=Column(CARATS, nullable=False))
     value_usd: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     certificate_number: str | None = Field(default=None, max_length=40, index=True)
+    #: Whether a check flagged the application for the officer's attention (the worklist's
+    #: filter: a value per carat outside its band...).
+    flagged: bool = Field(default=False, index=True)
     submitted_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     seq: int

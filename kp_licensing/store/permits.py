@@ -29,6 +29,7 @@ from kp_licensing.store.permit_models import (
     StockDraw,
 )
 from kp_licensing.store.projection import write
+from schemas.common import CheckOutcome
 from schemas.import_confirmation import ImportConfirmation
 from schemas.permit import PermitRecord, PermitState, PermitStatus
 from schemas.shipment import CertificateDraw, PermitKind, canonical_certificate_number
@@ -71,6 +72,7 @@ def apply_record(session: Session, record: PermitRecord, *, commit: bool = True)
         row.permit_no = state.permit_no
         row.valid_until = state.valid_until
         row.certificate_number = certificate.number if certificate else None  # canonical
+        row.flagged = any(c.outcome == CheckOutcome.flagged for c in state.checks)
 
     def consequences() -> None:
         if record.transition.seq == 1:
@@ -199,6 +201,7 @@ def search(
     kind: str | None = None,
     status: list[str] | None = None,
     text: str | None = None,
+    flagged: bool | None = None,
     limit: int = 50,
     offset: int = 0,
     after: Position | None = None,
@@ -211,6 +214,8 @@ def search(
         where.append(table.c.operator_id == operator_id)
     if kind:
         where.append(table.c.kind == kind)
+    if flagged is not None:
+        where.append(table.c.flagged == flagged)
     if text and text.strip():
         where.append(_matching(text))
     return newest_first(
@@ -288,6 +293,19 @@ def stock(
         StockCertificate.number == canonical_certificate_number(number),
     )
     return session.exec(stmt).first()
+
+
+def stock_of(session: Session, operator_id: int) -> list[StockCertificate]:
+    """Every certificate the operator imported under, with carats left, oldest first."""
+    stmt = (
+        select(StockCertificate)
+        .where(
+            StockCertificate.operator_id == operator_id,
+            col(StockCertificate.drawn) < col(StockCertificate.carats),
+        )
+        .order_by(col(StockCertificate.imported_on), col(StockCertificate.id))
+    )
+    return list(session.exec(stmt).all())
 
 
 def _drawn_on(

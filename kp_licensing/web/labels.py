@@ -75,6 +75,14 @@ LABELS: dict[str, dict[str, Message]] = {
         "import_confirmation": say("label.document.import_confirmation"),
         "answer": say("label.document.answer"),
     },
+    "queue": {
+        "all": say("label.queue.all"),
+        "licence": say("label.queue.licence"),
+        "import": say("label.queue.import"),
+        "export": say("label.queue.export"),
+        "transit": say("label.queue.transit"),
+        "certificate": say("label.queue.certificate"),
+    },
     "reason_code": {
         "order_of_trade": say("label.reason_code.order_of_trade"),
         "criminal_conviction": say("label.reason_code.criminal_conviction"),

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
 
+from anyio import to_thread
 from fastapi import Depends, Request
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -26,14 +28,13 @@ from kp_licensing.api.deps import ClientAddress, Principal, ServicesDep, Session
 from kp_licensing.api.language import LOCALE
 from kp_licensing.api.permissions import Action, allowed, refusal
 from kp_licensing.api.validation import problems
-from kp_licensing.domain.errors import DomainError, Forbidden, Unavailable
-from kp_licensing.services import portal
+from kp_licensing.domain.errors import DomainError, Unavailable
+from kp_licensing.services import portal, submissions
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.web import cookies
 from kp_licensing.web.forms import Posted
 from kp_licensing.web.templating import ENV
 from schemas.accounts import UserPublic
-from schemas.common import Role
 from schemas.messages import Message, say
 
 #: What a page may load and where its forms may go: its own stylesheet, script and images.
@@ -50,6 +51,17 @@ IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 def new_idempotency_key() -> str:
     """A form's key, rendered into it: the same form posted twice is one request."""
     return uuid.uuid4().hex
+
+
+async def opened_before(visit: Visit, session: Session, typed: dict[str, Any]) -> str | None:
+    """The case this form opened when it was posted before (``idempotency_key``), if any."""
+    key = typed.get("idempotency_key")
+    if not isinstance(key, str) or not IDEMPOTENCY_KEY.fullmatch(key):
+        return None
+    operator_id = visit.principal.operator_id
+    return await to_thread.run_sync(
+        lambda: submissions.case_opened_with(session, operator_id=operator_id, key=key)
+    )
 
 
 class SignInRequired(Exception):
@@ -193,13 +205,6 @@ def may(action: Action) -> Callable[[Visit], Coroutine[None, None, Visit]]:
         return visit
 
     return check
-
-
-def staff_only(visit: Visit) -> None:
-    """Pages of the bureau's own work (the worklist): officers, supervisors, administrators."""
-    assert visit.user is not None
-    if visit.user.role not in (Role.officer, Role.supervisor, Role.admin):
-        raise Forbidden("portal.staff_only", role=visit.user.role)
 
 
 @dataclass

@@ -471,6 +471,22 @@ def _search(world: PermitWorld, caller: str, allowed: bool) -> Call:
     )
 
 
+def _stock(world: PermitWorld, caller: str, allowed: bool) -> Call:
+    """Everyone asks for trader A's stock; a trader gets its own whatever it asks."""
+    number = world.cleared.certificate["number"]
+
+    def verify(response: httpx.Response) -> None:
+        numbers = {s["number"] for s in response.json()}
+        assert (number in numbers) == (caller != "trader_b")
+
+    return Call(
+        path="/permits/stock",
+        kwargs={"params": {"operator_id": world.trader_a.operator_id}},
+        secrets=[number],
+        verify=verify,
+    )
+
+
 def _confirmations(world: PermitWorld, caller: str, allowed: bool) -> Call:
     number = world.cleared.certificate["number"]
 
@@ -595,6 +611,7 @@ PERMIT_MATRIX: dict[tuple[str, str], Row[PermitWorld]] = {
     ("GET", f"{_P}/{{case_no}}/signed-application"): Row(Action.view_cases, True, _signed_document),
     ("GET", _P): Row(Action.view_cases, False, _search),
     ("GET", f"{_P}/import-confirmations"): Row(Action.decide, False, _confirmations),
+    ("GET", f"{_P}/stock"): Row(Action.view_cases, False, _stock),
     ("GET", f"{_P}/by-number/{{licence_no}}"): Row(
         Action.check_shipment_licence, True, _check_permit
     ),

@@ -45,6 +45,7 @@ from schemas.permit import (
     PermitStatus,
     PermitTransition,
     ResolveBody,
+    StockBalance,
 )
 from schemas.shipment import ArrivalBody, PermitKind
 
@@ -126,13 +127,17 @@ def search(
             "or holder's name (any case; a certificate number however it is punctuated).",
         ),
     ] = None,
+    flagged: Annotated[
+        bool | None,
+        Query(description="Only cases a check flagged for the officer's attention (or not)."),
+    ] = None,
     limit: paging.Limit = 50,
     offset: paging.Offset = 0,
     cursor: paging.Cursor = None,
     include_total: paging.IncludeTotal = True,
 ) -> Response:
-    """Cases by kind, status, operator and text (traders see only their own), newest first; page by
-    `cursor` (any depth, stable) or `offset`."""
+    """Cases by kind, status, operator, text and flags (traders see only their own), newest first;
+    page by `cursor` (any depth, stable) or `offset`."""
     page = service.search(
         session,
         actor=principal.actor,
@@ -140,6 +145,7 @@ def search(
         kind=kind,
         status=status,
         text=q,
+        flagged=flagged,
         limit=limit,
         offset=offset,
         cursor=cursor,
@@ -156,6 +162,18 @@ def list_import_confirmations(
     """Confirmations of receipt owed to exporting authorities, oldest first (``unsent``: only
     those not yet recorded as sent); ``overdue`` marks unsent ones past their due day."""
     return import_confirmations.listing(session, settings=services.settings, unsent=unsent)
+
+
+@router.get("/stock", response_model=list[StockBalance])
+def stock(
+    principal: MayViewCases,
+    session: SessionDep,
+    operator_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> list[StockBalance]:
+    """The carats an operator may still export, per foreign certificate it imported under
+    (what each has left after the exports that drew on it). Traders see their own; officers
+    name the operator."""
+    return service.stock(session, actor=principal.actor, operator_id=operator_id)
 
 
 @router.get("/by-number/{licence_no}", response_model=PermitCheck)

@@ -18,7 +18,14 @@ from kp_licensing.domain.errors import DomainError
 from kp_licensing.services import accounts, cases, licences, notifications, permits
 from kp_licensing.web.forms import flat, nested, ticked
 from kp_licensing.web.uploads import upload_documents
-from kp_licensing.web.visit import FormErrors, Visit, may, new_idempotency_key, values
+from kp_licensing.web.visit import (
+    FormErrors,
+    Visit,
+    may,
+    new_idempotency_key,
+    opened_before,
+    values,
+)
 from schemas.licence import DeclarationsBody, LicenceApplicationBody, LicenceStatus
 from schemas.messages import say
 
@@ -144,6 +151,9 @@ async def apply_for_licence(visit: Trader, session: SessionDep) -> Response:
     form = await visit.form()
     typed = values(form)
     renew = typed.get("renew") if isinstance(typed.get("renew"), str) else None
+    earlier = await opened_before(visit, session, typed)
+    if earlier is not None and not renew:
+        return visit.redirect(f"/licences/{earlier}")
     kinds = visit.settings.licence_required_documents
     kept, errors = await upload_documents(visit, session, form, kinds)
     posted = nested(form, lists=LICENCE_LISTS)
