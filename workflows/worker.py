@@ -22,6 +22,8 @@ from workflows.housekeeping import HousekeepingWorkflow
 from workflows.housekeeping_activities import HousekeepingActivities
 from workflows.licence import LicenceWorkflow
 from workflows.licence_activities import LicenceActivities
+from workflows.mail import MailDeliveryWorkflow
+from workflows.mail_activities import MailActivities
 from workflows.permit import PermitWorkflow
 from workflows.permit_activities import PermitActivities
 
@@ -32,6 +34,7 @@ WORKFLOWS = [
     CustomsDeliveryWorkflow,
     ListingHoldsWorkflow,
     HousekeepingWorkflow,
+    MailDeliveryWorkflow,
 ]
 
 #: The sandbox, with our workflow modules passed through: by default it re-imports (and, with no
@@ -53,13 +56,15 @@ def build_worker(
     housekeeping: HousekeepingActivities | None = None,
     signer: Signer | None = None,
     customs_link: CustomsLink | None = None,
+    mail: MailActivities | None = None,
 ) -> Worker:
     """A worker for ``task_queue``; activities are synchronous (database calls), run on
     ``executor``. The service's worker runs the ``housekeeping`` too (it needs the documents
     folder); workers of tests about cases leave it out. ``signer`` signs the KP certificates
     issued and the declarations to customs (without it, an issue or a declaration waits, retried,
     until a worker that has it runs); ``customs_link``: the EDI codes and the push endpoint
-    (default: the settings' defaults, pull only)."""
+    (default: the settings' defaults, pull only); ``mail``: the outbox's sender (the service's
+    worker; without it, mail waits in the outbox)."""
     licences = LicenceActivities(sessions)
     permits = PermitActivities(sessions)
     certificates = CertificateActivities(sessions, signer)
@@ -73,7 +78,7 @@ def build_worker(
             housekeeping.purge_failed_attempts,
             housekeeping.end_portal_sessions,
         ]
-    )
+    ) + ([] if mail is None else [mail.deliver_pending])
     return Worker(
         client,
         task_queue=task_queue,

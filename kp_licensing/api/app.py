@@ -153,7 +153,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
-    app.include_router(verification.pages)
     portal.install(app)
     openapi.install(app)
 

@@ -25,7 +25,8 @@ from kp_licensing.support.settings import Settings
 from workflows.client import TemporalAccess
 from workflows.customs_activities import CustomsLink
 from workflows.housekeeping_activities import HousekeepingActivities
-from workflows.schedules import ensure_housekeeping
+from workflows.mail_activities import MailActivities
+from workflows.schedules import ensure_housekeeping, ensure_mail_delivery
 from workflows.worker import build_worker
 
 log = logging.getLogger("kp_licensing")
@@ -94,11 +95,17 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             ),
             signer=worker_signer(settings),
             customs_link=CustomsLink.of(settings),
+            mail=MailActivities(sessions, settings),
         )
         await ensure_housekeeping(
             client,
             task_queue=settings.task_queue,
             every=timedelta(hours=settings.housekeeping_every_hours),
+        )
+        await ensure_mail_delivery(
+            client,
+            task_queue=settings.task_queue,
+            every=timedelta(seconds=settings.mail_every_seconds),
         )
         async with worker:
             log.info(

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from kp_licensing.store import mail
 from kp_licensing.store.models import Notification
 from schemas.case import CaseTransition
 from schemas.messages import Message
@@ -52,9 +53,10 @@ def add_notice(
     tells apart the transitions of two processes about one case (the export and its
     certificate)."""
     if message is not None:
+        key = f"{case_no}/{series}{transition.seq}"
         session.add(
             Notification(
-                key=f"{case_no}/{series}{transition.seq}",
+                key=key,
                 operator_id=operator_id,
                 case_no=case_no,
                 kind=transition.action,
@@ -62,6 +64,8 @@ def add_notice(
                 created_at=transition.at,
             )
         )
+        to = mail.recipients(session, operator_id)
+        mail.queue(session, notice_key=key, case_no=case_no, message=message, to=to)
 
 
 def rewrite(
@@ -86,11 +90,17 @@ def rewrite(
         .values(**event_fields(transition))
     )
     if message is not None:
+        key = f"{case_no}/{series}{transition.seq}"
         session.execute(
             update(Notification)
-            .where(col(Notification.key) == f"{case_no}/{series}{transition.seq}")
+            .where(col(Notification.key) == key)
             .values(**notice_fields(message), created_at=transition.at)
         )
+        # A mail not yet sent says what the history now keeps; one sent stays sent.
+        queued = mail.queued_to(session, key)
+        if queued:
+            mail.forget_unsent(session, [key])
+            mail.queue(session, notice_key=key, case_no=case_no, message=message, to=queued)
 
 
 class Standing(Protocol):
@@ -210,6 +220,7 @@ def _forget_from(
     )
     keys = [f"{case_no}/{series}{seq}" for seq in range(first, last + 1)]
     session.execute(delete(Notification).where(col(Notification.key).in_(keys)))
+    mail.forget_unsent(session, keys)
 
 
 T = TypeVar("T", bound=BaseModel)

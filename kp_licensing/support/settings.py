@@ -170,6 +170,19 @@ class Settings(BaseSettings):
     #: How often the housekeeping schedule runs.
     housekeeping_every_hours: float = Field(default=24, gt=0, le=24 * 7)
 
+    # E-mail: what the service tells people (its notices) is also mailed to them, from an
+    # outbox drained by a retried activity (``workflows.mail``). Without an SMTP host, each
+    # mail is written as an ``.eml`` file under ``<data_dir>/mail`` for a person to open.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    #: STARTTLS before signing in (port 587); off only for a relay on a trusted network.
+    smtp_starttls: bool = True
+    mail_from: str = Field(default="kp-licensing@dsedt.gov.mo", max_length=200)
+    #: How often the outbox is drained (a mail server that is down delays mail, then).
+    mail_every_seconds: float = Field(default=30, ge=1, le=3600)
+
     # Operating-licence policy (domain.md 2.1: document list and lead times are unconfirmed, so
     # they are settings, with the defaults the domain notes call reasonable).
     licence_required_documents: list[str] = Field(
@@ -289,6 +302,11 @@ class Settings(BaseSettings):
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where mails go as ``.eml`` files when no SMTP host is set (development)."""
+        return self.data_dir / "mail"
 
     def check_production(self) -> None:
         """Refuse to run in production with a development secret, an embedded database or a

@@ -9,7 +9,16 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from kp_licensing.web.routes import cases, downloads, officer, public, shipments, trader
+from kp_licensing.web.routes import (
+    cases,
+    downloads,
+    notifications,
+    officer,
+    public,
+    shipments,
+    trader,
+    verify,
+)
 from kp_licensing.web.templating import t
 from kp_licensing.web.visit import FormRefused, SignInRequired, sign_in_page
 
@@ -20,7 +29,7 @@ STATIC_PREFIX = "/static/"
 
 def install(app: FastAPI) -> None:
     app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=STATIC), name="static")
-    for module in (public, trader, shipments, officer, cases, downloads):
+    for module in (public, verify, trader, shipments, notifications, officer, cases, downloads):
         app.include_router(module.router)
 
     @app.exception_handler(SignInRequired)

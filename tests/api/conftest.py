@@ -59,6 +59,7 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         # The worlds of the access matrices upload a few hundred documents for one operator in
         # a minute; the limit itself is tested with an app of its own (test_upload_limits.py).
         upload_per_minute=10_000,
+        mail_every_seconds=2,  # mail is checked for within seconds
     )
 
 

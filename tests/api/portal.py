@@ -96,6 +96,7 @@ class Browser:
             "operator_kind": "company",
             "business_registration_no": f"BR{tag.upper()}",
             "full_name": "Wong Siu Ming",
+            "email": f"web-{tag}@jade.example.mo",
             "username": f"web-{tag}",
             "password": PASSWORD,
         }

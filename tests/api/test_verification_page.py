@@ -18,6 +18,7 @@ from edi.xmldsig import hardened_parser
 from kp_licensing.api.app import create_app
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.support.settings import Settings
+from tests.api.portal import hidden_fields
 from tests.api.test_docs_browser import BROWSER, rendered
 from tests.api.test_verification import _issue
 
@@ -95,8 +96,8 @@ def test_the_page_answers_a_person_by_number_hash_or_upload(
     web = visitor
     form = web.get("/verify")
     assert form.status_code == 200 and form.headers["content-type"].startswith("text/html")
-    assert "script" not in form.headers["content-security-policy"]
-    assert "<form" in form.text and "name='number'" in form.text
+    assert "script-src 'self'" in form.headers["content-security-policy"]
+    assert "<form" in form.text and 'name="number"' in form.text
 
     page = web.get("/verify", params={"number": issued.number, "sha256": issued.sha256})
     assert "genuine and valid until" in page.text and "Antwerp Rough NV" in page.text
@@ -113,8 +114,18 @@ def test_the_page_answers_a_person_by_number_hash_or_upload(
     assert web.get(link).json()["genuine"] is True  # a program still gets JSON
 
     files = {"document": ("certificate.xml", issued.document, "application/xml")}
-    uploaded = web.post("/verify", files=files)
+    assert web.post("/verify", files=files).status_code == 403  # a form without its token
+    token = hidden_fields(web.get("/verify").text, "/verify")
+    uploaded = web.post("/verify", files=files, data=token)
     assert uploaded.status_code == 200 and "genuine and valid until" in uploaded.text
+    # In the visitor's language: the verdict and every label.
+    chinese = web.get(
+        "/verify",
+        params={"number": issued.number, "sha256": issued.sha256},
+        headers={"Accept-Language": "zh-Hant-MO"},
+    )
+    assert 'lang="zh-Hant-MO"' in chinese.text and "證書編號" in chinese.text
+    assert "genuine and valid until" not in chinese.text
 
 
 @pytest.mark.processes

@@ -3,21 +3,19 @@ still good? No sign-in; numbers and hashes that are not genuine are throttled pe
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from kp_licensing.api.deps import ClientAddress, Services, ServicesDep, SessionDep
-from kp_licensing.api.verification_page import page
 from kp_licensing.services import certificates, licence_documents
 from schemas.certificate import CertificateVerification, LicenceVerification
 
 router = APIRouter(tags=["verification"])
-#: The page a person (or the QR code's link, opened in a browser) sees: not part of the API.
-pages = APIRouter(include_in_schema=False)
 
 #: A certificate's signed document is a few kilobytes; more is not one.
 MAX_UPLOADED_DOCUMENT = 512 * 1024
@@ -32,9 +30,6 @@ def wants_page(request: Request) -> bool:
     return "text/html" in accept and "application/json" not in accept
 
 
-#: The SHA-256 of a signed document (as a printed document's QR code carries it), to check that
-#: the document in hand is the one Macao issued.
-DIGEST = re.compile(r"[0-9a-f]{64}")
 DocumentHash = Annotated[
     str | None,
     Query(pattern=r"^[0-9A-Fa-f]{64}$", description="The document's SHA-256 (hex)."),
@@ -62,10 +57,10 @@ def verify_certificate(
     it issued), its status (valid, used, expired, voided and replaced by another) and what it
     prints about its shipment; nothing that is not on the certificate. A browser gets it as
     a page."""
-    answer = certificates.verify(session, number=number, sha256=sha256, address=address)
-    if wants_page(request):
-        return page(answer, number=number, sha256=sha256 or "")  # type: ignore[return-value]
-    return answer
+    if wants_page(request):  # the portal's page says it in the visitor's language
+        query = urlencode({"number": number, **({"sha256": sha256} if sha256 else {})})
+        return RedirectResponse(f"/verify?{query}", status_code=303)  # type: ignore[return-value]
+    return certificates.verify(session, number=number, sha256=sha256, address=address)
 
 
 @router.post("/verify/certificates", response_model=CertificateVerification)
@@ -114,33 +109,3 @@ def verify_licence(
     one it issued: the licence, or an import's confirmation), its status, and whom it covers for
     what."""
     return licence_documents.verify(session, number=number, sha256=sha256, address=address)
-
-
-@pages.get("/verify")
-def verification_page(
-    session: SessionDep,
-    address: ClientAddress,
-    number: Annotated[str | None, Query(max_length=64)] = None,
-    sha256: Annotated[str | None, Query(max_length=64)] = None,
-) -> Response:
-    """The page: a form, and the answer for the number (and hash) it was given."""
-    number = (number or "").strip()
-    digest = (sha256 or "").strip().lower() or None
-    if not number:
-        return page(None)
-    if digest is not None and not DIGEST.fullmatch(digest):
-        digest = "0" * 64  # not a hash at all: it matches nothing
-    answer = certificates.verify(session, number=number, sha256=digest, address=address)
-    return page(answer, number=number, sha256=sha256 or "")
-
-
-@pages.post("/verify")
-async def verification_page_upload(
-    session: SessionDep,
-    services: ServicesDep,
-    address: ClientAddress,
-    document: Annotated[UploadFile, File()],
-) -> Response:
-    """The page's answer for an uploaded signed document."""
-    answer = await _checked_upload(document, session, services, address)
-    return page(answer, number=answer.number)

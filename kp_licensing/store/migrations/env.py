@@ -3,7 +3,12 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from kp_licensing.store import models, participant_models, permit_models  # noqa: F401  (tables)
+from kp_licensing.store import (  # noqa: F401  (tables)
+    mail_models,
+    models,
+    participant_models,
+    permit_models,
+)
 from kp_licensing.support.settings import get_settings
 
 config = context.config

@@ -104,6 +104,19 @@ def _booleans(model: type[BaseModel], data: dict[str, Any]) -> None:
             data[name] = data.get(name) == "true"
 
 
+@router.get("/cases/{case_no}")
+def any_case(case_no: CaseNo, visit: Viewer, session: SessionDep) -> Response:
+    """A case by its number alone (the link a mail or a notification carries): its page."""
+    actor = visit.principal.actor
+    for process, prefix in ((LICENCE, "/licences"), (PERMIT, "/shipments")):
+        try:
+            cases.find_case(session, process, case_no=case_no, actor=actor)
+        except NotFound:
+            continue
+        return visit.redirect(f"{prefix}/{case_no}")
+    raise NotFound("portal.no_such_case", case_no=case_no)
+
+
 @router.get("/licences/{case_no}")
 def licence_case(case_no: CaseNo, visit: Viewer, session: SessionDep) -> Response:
     return _licence_page(visit, session, case_no)

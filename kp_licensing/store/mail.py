@@ -1,0 +1,89 @@
+"""The mail outbox's rows (``mail_models.OutgoingMail``): queued beside a notice, taken by the
+delivery activity, marked sent or failed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from kp_licensing.store.mail_models import OutgoingMail
+from kp_licensing.store.models import User
+from schemas.common import Role
+from schemas.messages import Message
+
+#: A mail refused this many times is kept, with its last error, but no longer tried: a person
+#: looks at it (a recipient address that does not exist).
+MAX_ATTEMPTS = 20
+
+
+def recipients(session: Session, operator_id: int) -> list[str]:
+    """The addresses of an operator's active traders who gave one."""
+    stmt = select(User.email).where(
+        User.operator_id == operator_id,
+        col(User.is_active),
+        User.role == Role.trader.value,
+        col(User.email).is_not(None),
+    )
+    return sorted({email for email in session.exec(stmt).all() if email})
+
+
+def queue(
+    session: Session, *, notice_key: str, case_no: str, message: Message, to: list[str]
+) -> None:
+    """A mail of ``message`` to each of ``to``, in the caller's transaction."""
+    parts = [part.model_dump(mode="json") for part in message.parts] or None
+    for recipient in to:
+        session.add(
+            OutgoingMail(
+                notice_key=notice_key,
+                recipient=recipient,
+                case_no=case_no,
+                code=message.code,
+                params=dict(message.params),
+                parts=parts,
+            )
+        )
+
+
+def queued_to(session: Session, notice_key: str) -> list[str]:
+    """Who a notice's mails not yet sent go to."""
+    stmt = select(OutgoingMail.recipient).where(
+        OutgoingMail.notice_key == notice_key, col(OutgoingMail.sent_at).is_(None)
+    )
+    return list(session.exec(stmt).all())
+
+
+def forget_unsent(session: Session, notice_keys: list[str]) -> None:
+    """Drop the mails not yet sent of notices the projection drops or writes again."""
+    session.execute(
+        delete(OutgoingMail).where(
+            col(OutgoingMail.notice_key).in_(notice_keys), col(OutgoingMail.sent_at).is_(None)
+        )
+    )
+
+
+def pending(session: Session, *, limit: int) -> list[OutgoingMail]:
+    stmt = (
+        select(OutgoingMail)
+        .where(col(OutgoingMail.sent_at).is_(None), OutgoingMail.attempts < MAX_ATTEMPTS)
+        .order_by(col(OutgoingMail.id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def mark_sent(session: Session, row: OutgoingMail, at: datetime) -> None:
+    row.sent_at = at
+    row.attempts += 1
+    row.last_error = None
+    session.add(row)
+    session.commit()
+
+
+def mark_failed(session: Session, row: OutgoingMail, error: str) -> None:
+    row.attempts += 1
+    row.last_error = error[:500]
+    session.add(row)
+    session.commit()
