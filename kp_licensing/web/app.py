@@ -15,6 +15,7 @@ from kp_licensing.web.routes import (
     notifications,
     officer,
     public,
+    registry,
     shipments,
     trader,
     verify,
@@ -29,7 +30,17 @@ STATIC_PREFIX = "/static/"
 
 def install(app: FastAPI) -> None:
     app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=STATIC), name="static")
-    for module in (public, verify, trader, shipments, notifications, officer, cases, downloads):
+    for module in (
+        public,
+        verify,
+        trader,
+        shipments,
+        notifications,
+        officer,
+        registry,
+        cases,
+        downloads,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(SignInRequired)

@@ -83,6 +83,16 @@ LABELS: dict[str, dict[str, Message]] = {
         "transit": say("label.queue.transit"),
         "certificate": say("label.queue.certificate"),
     },
+    "participant_status": {
+        "active": say("label.participant_status.active"),
+        "self_suspended": say("label.participant_status.self_suspended"),
+        "restricted": say("label.participant_status.restricted"),
+        "not_participant": say("label.participant_status.not_participant"),
+    },
+    "invalidity": {
+        "forged": say("label.invalidity.forged"),
+        "invalid": say("label.invalidity.invalid"),
+    },
     "reason_code": {
         "order_of_trade": say("label.reason_code.order_of_trade"),
         "criminal_conviction": say("label.reason_code.criminal_conviction"),
