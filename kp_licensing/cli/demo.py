@@ -359,7 +359,7 @@ def run_demo(
             f"      #{t['seq']} {t['at'][:19]}Z {t['actor']['username']:<18} {t['action']:<22} "
             f"{t['from_status'] or '-':>14} -> {t['to_status']:<14} {t['reason'] or ''}"
         )
-    walk_shipments(
+    verification = walk_shipments(
         trader,
         officer,
         supervisor,
@@ -375,3 +375,9 @@ def run_demo(
         f"done: see {base}/docs for the API and http://127.0.0.1:{settings.temporal_ui_port} "
         f"for workflow licence-{case_no} in the Temporal web UI"
     )
+    echo(f"the portal, {base}/ (sign in at {base}/signin):")
+    echo(f"  trader      {username} / demo-trader-password: {base}/trader")
+    for who, (_, role, password) in STAFF.items():
+        if role in (Role.officer, Role.supervisor):
+            echo(f"  {role.value:<11} {who} / {password}: {base}/officer")
+    echo(f"  anyone      the certificate's verification page: {base}{verification}")

@@ -59,7 +59,9 @@ def walk_shipments(
     tell: Callable[[str], None],
     verify: Callable[[str], Any],
     customs: Customs,
-) -> None:
+) -> str:
+    """The import, export and transit; the portal's verification link of the export's KP
+    certificate (its number and its QR code's hash)."""
     today = macao_date(datetime.now(UTC))
     ship_on = (today + timedelta(days=3)).isoformat()
     number = f"AE{uuid.uuid4().int % 10**9:09d}"
@@ -173,7 +175,7 @@ def walk_shipments(
         ),
     )
     tell(f"export of 400 ct applied for: case {export['case_no']}, {_summary(export['checks'])}")
-    walk_certificate(
+    verification = walk_certificate(
         export["case_no"],
         trader,
         officer,
@@ -197,6 +199,7 @@ def walk_shipments(
         f"transit {left['permit_no']} entered with seals {', '.join(seals['seals'])} and left "
         f"as it entered, released by customs at each crossing: {left['status']}"
     )
+    return verification
 
 
 def walk_certificate(
@@ -210,8 +213,9 @@ def walk_certificate(
     tell: Callable[[str], None],
     verify: Callable[[str], Any],
     customs: Customs,
-) -> None:
-    """The export's KP certificate, from its invoice to the destination's confirmation."""
+) -> str:
+    """The export's KP certificate, from its invoice to the destination's confirmation; the
+    portal's link that verifies it."""
     at = f"/permits/{case_no}"
     fee = trader.call("GET", f"{at}/certificate")["fee"]
     tell(
@@ -247,6 +251,7 @@ def walk_certificate(
         json={"received_on": today, "document_ids": [document]},
     )["state"]
     tell(f"Belgium's authority confirmed the import: certificate {confirmed['status']}")
+    return f"/verify?number={number}&sha256={issued['sha256']}"
 
 
 def save_documents(

@@ -4,6 +4,7 @@ the API; without one it finds the service's database as the service does, and sa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from lxml import etree
 
 from kp_licensing.cli.demo import STAFF, run_demo, seed_staff
 from kp_licensing.support.settings import Settings
-from tests.api.client import Api
+from tests.api.client import Api, web
 from tests.api.conftest import Staff
 from tests.edi.conftest import xmlsec1_verify
 from tests.test_ops_cli import run
@@ -42,6 +43,12 @@ def test_demo_with_an_administrator_runs_from_any_folder(
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "officer approved: licence" in result.stdout
     assert list(tmp_path.iterdir()) == []
+    # It ends with the portal's addresses: the trader's, the officers', the verification page.
+    assert f"{service}/trader" in result.stdout and f"{service}/officer" in result.stdout
+    link = re.search(r"verification page: (\S+)", result.stdout)
+    assert link is not None, result.stdout[-1000:]
+    page = web.get(link.group(1), headers={"Accept-Language": "pt-MO"})
+    assert page.status_code == 200 and 'class="ok"' in page.text, page.text[-2000:]
 
 
 def test_seeding_finds_the_service_database_from_its_settings(

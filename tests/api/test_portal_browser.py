@@ -301,5 +301,7 @@ def test_licence_export_certificate_and_verification_in_a_browser(
     assert "Antwerp Rough NV" in public.page.content()
     assert words["valid"] in public.page.content()
     public.check("verification")
+    trader.goto("/trader")
+    trader.check("trader-dashboard-with-cases")
     for person in (home, trader, officer, supervisor, public):
         person.context.close()

@@ -23,6 +23,8 @@ from schemas.messages import Message, say
 
 router = APIRouter(include_in_schema=False)
 
+#: The statuses of a genuine certificate that answers for its shipment.
+GOOD = frozenset({"valid", "used"})
 #: A SHA-256 as the QR code carries it.
 DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -88,8 +90,10 @@ def _page(
         answer=answer,
         values={"number": number, "sha256": sha256},
         errors=errors,
+        # Genuine and good for its shipment: still valid, or used by the export it was issued
+        # for (what a destination's authority sees when the goods arrive).
         good=answer is not None
         and answer.genuine
         and answer.status is not None
-        and answer.status.value == "valid",
+        and answer.status.value in GOOD,
     )
