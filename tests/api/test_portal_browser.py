@@ -14,7 +14,6 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,8 @@ from tests.api.client import PDF
 from tests.api.conftest import Staff
 from tests.api.portal import PASSWORD
 from tests.api.test_permits import arrival
-from tests.factories import REQUIRED_DOCUMENTS, macao_today
+from tests.api.test_portal_shipments import export_form, import_form
+from tests.factories import REQUIRED_DOCUMENTS
 
 pytestmark = pytest.mark.processes
 
@@ -191,41 +191,11 @@ def test_licence_export_certificate_and_verification_in_a_browser(
 
     # An import through the portal; customs' release recorded through the API.
     number = f"AE{uuid.uuid4().int % 10**9:09d}"
-    today = macao_today()
     trader.goto("/trader/shipments/new?kind=import")
     trader.check("import-application")
-    _fill(
-        trader.page,
-        {
-            "counterparty.name": "Emirates Rough DMCC",
-            "counterparty.address": "Almas Tower, Dubai",
-            "counterparty.country": "AE",
-            "provenance_country": "AE",
-            "lines.0.hs_code": "7102.31",
-            "lines.0.carats": "612.50",
-            "lines.0.value_usd": "280000.00",
-            "lines.0.origin": "BW",
-            "parcels": "3",
-            "containers": "CNT-1",
-            "seals": "S-100, S-101",
-            "foreign_certificate.number": number,
-            "foreign_certificate.issuing_country": "AE",
-            "foreign_certificate.issuing_authority": "UAE Kimberley Process Office",
-            "foreign_certificate.issued_on": str(today - timedelta(days=2)),
-            "foreign_certificate.expires_on": str(today + timedelta(days=50)),
-            "foreign_certificate.origin": "BW",
-            "foreign_certificate.carats": "612.50",
-            "foreign_certificate.value_usd": "280000.00",
-            "foreign_certificate.parcels": "3",
-            "foreign_certificate.hs_codes": "7102.31",
-            "foreign_certificate.exporter.name": "Emirates Rough DMCC",
-            "foreign_certificate.exporter.address": "Dubai",
-            "foreign_certificate.exporter.country": "AE",
-            "foreign_certificate.importer.name": f"Jade {tag} Limitada",
-            "foreign_certificate.importer.address": "Macao",
-            "foreign_certificate.importer.country": "MO",
-        },
-    )
+    typed = import_form(number)
+    typed["foreign_certificate.importer.name"] = f"Jade {tag} Limitada"
+    _fill(trader.page, {k: v for k, v in typed.items() if k != "kind"})
     kinds = ["commercial_invoice", "transport_document", "foreign_certificate"]
     for name, payload in _files(kinds):
         trader.page.set_input_files(f'[name="{name}"]', files=[payload])
@@ -240,24 +210,9 @@ def test_licence_export_certificate_and_verification_in_a_browser(
     trader.goto("/trader/shipments/new?kind=export")
     assert number in trader.page.content()  # the stock left, shown beside the form
     trader.check("export-application")
+    typed = export_form(number)
     _fill(
-        trader.page,
-        {
-            "counterparty.name": "Antwerp Rough NV",
-            "counterparty.address": "Hoveniersstraat 2, Antwerp",
-            "counterparty.country": "BE",
-            "destination_country": "BE",
-            "lines.0.hs_code": "7102.31",
-            "lines.0.carats": "400.00",
-            "lines.0.value_usd": "185000.00",
-            "lines.0.origin": "BW",
-            "parcels": "3",
-            "containers": "MSKU-7730121",
-            "seals": "KP-S-5501, KP-S-5502",
-            "source_certificates.0.issuing_country": "AE",
-            "source_certificates.0.number": number,
-            "source_certificates.0.carats": "400.00",
-        },
+        trader.page, {k: v for k, v in typed.items() if not k.startswith(("kind", "declarations"))}
     )
     for declaration in trader.page.query_selector_all('input[name^="declarations."]'):
         declaration.check()
