@@ -68,7 +68,8 @@ def answering(simulator: CustomsSimulator, stop: threading.Event, turns: list[in
 
 
 @pytest.mark.slow
-def test_customs_answers_through_crashes(stack: Stack, sessions: SessionFactory) -> None:
+def test_customs_answers_through_crashes(stack: Stack) -> None:
+    sessions = stack.sessions
     officer = officer_of(stack, sessions)
     holders = []
     for _ in range(IMPORTS):

@@ -26,12 +26,13 @@ from sqlmodel import col, select
 from edi.pki import DevelopmentPki
 from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
 from kp_licensing.store import people
-from kp_licensing.store.db import SessionFactory
+from kp_licensing.store.db import SessionFactory, make_engine, session_factory
 from kp_licensing.store.models import Licence, Submission
 from kp_licensing.support.settings import Settings
 from schemas.common import Role
 from schemas.licence import LicenceState
 from tests.api.client import Api, web
+from tests.conftest import migrated_database
 from workflows.client import connect
 from workflows.licence import LicenceWorkflow, workflow_id
 
@@ -89,6 +90,9 @@ def answered(url: str) -> bool:
 
 
 class Stack:
+    #: Sessions on the stack's own database (set by the fixture).
+    sessions: SessionFactory
+
     def __init__(self, tmp: Path, database_url: str) -> None:
         self.api_port, temporal_port = free_port(), free_port()
         self.temporal_address = f"127.0.0.1:{temporal_port}"
@@ -131,14 +135,24 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, database_url: str) -> Iterator[Stack]:
-    stack = Stack(tmp_path, database_url)
-    stack.start_temporal()
-    stack.worker.start()
-    stack.start_api()
-    yield stack
-    for part in stack.parts():
-        part.stop()
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """The service as separate processes, on a database of its own: another service of this
+    test process (the suite's) must not see its cases (its sweep would start their workflows
+    on its own Temporal server)."""
+    name = f"kp_crash_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    with migrated_database(name, tmp_path) as url:
+        stack = Stack(tmp_path, url)
+        engine = make_engine(url)
+        stack.sessions = session_factory(engine)
+        stack.start_temporal()
+        stack.worker.start()
+        stack.start_api()
+        try:
+            yield stack
+        finally:
+            for part in stack.parts():
+                part.stop()
+            engine.dispose()
 
 
 def until_answered(send: Callable[[], httpx.Response]) -> httpx.Response:
@@ -216,7 +230,8 @@ def officer_of(stack: Stack, sessions: SessionFactory) -> Api:
 
 
 @pytest.mark.slow
-def test_cases_survive_killing_each_process_once(stack: Stack, sessions: SessionFactory) -> None:
+def test_cases_survive_killing_each_process_once(stack: Stack) -> None:
+    sessions = stack.sessions
     officer = officer_of(stack, sessions)
     traders = [Api.register(stack.base) for _ in range(OPERATORS)]
     bodies = [t.application() for t in traders]  # documents uploaded before the crashes

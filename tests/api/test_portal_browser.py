@@ -40,6 +40,8 @@ WORDS = {
     "en": {"in_force": "In force", "approved": "Approved", "valid": "Valid", "lang": "en"},
 }
 SERIOUS = {"serious", "critical"}
+#: A phone's screen (CSS pixels), where the QR code's link is usually opened.
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +59,11 @@ def browser() -> Iterator[Any]:
 class Person:
     """One person at their own browser window (cookies of their own)."""
 
-    def __init__(self, browser: Any, base: str, language: str, shots: Path) -> None:
-        self.context = browser.new_context(base_url=base, accept_downloads=True)
+    def __init__(
+        self, browser: Any, base: str, language: str, shots: Path, *, phone: bool = False
+    ) -> None:
+        screen = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if phone else {}
+        self.context = browser.new_context(base_url=base, accept_downloads=True, **screen)
         self.page = self.context.new_page()
         self.page.set_default_timeout(30_000)
         self.language = language
@@ -249,13 +254,15 @@ def test_licence_export_certificate_and_verification_in_a_browser(
     assert certificate is not None
     digest = hashlib.sha256(document).hexdigest()
 
-    public = Person(browser, service, language, shots)
+    public = Person(browser, service, language, shots, phone=True)
     public.goto(f"/api/v1/verify/certificates/{certificate.group(1)}?sha256={digest}")
     assert public.page.url.split("?")[0].endswith("/verify")
     assert public.page.query_selector("section.ok") is not None
     assert "Antwerp Rough NV" in public.page.content()
     assert words["valid"] in public.page.content()
-    public.check("verification")
+    public.check("verification-phone")
+    width = public.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
     trader.goto("/trader")
     trader.check("trader-dashboard-with-cases")
     for person in (home, trader, officer, supervisor, public):

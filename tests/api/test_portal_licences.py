@@ -150,3 +150,40 @@ def test_two_posts_of_the_same_form_open_one_case(service: str) -> None:
     again = trader.client.post("/trader/licence/apply", data=data, files=document_files())
     assert first.status_code == 303, text_of(first.text)[:2000]
     assert again.headers.get("location") == first.headers["location"], text_of(again.text)[:2000]
+
+
+def test_a_supervisor_suspends_and_reinstates_and_the_trader_renews(
+    service: str, staff: Staff
+) -> None:
+    trader = Browser.open(service)
+    registered = trader.register()
+    case_no = apply_for_licence(trader, registered)
+    officer = staff_browser(service, staff.officer.username)
+    assert (
+        officer.submit(f"/licences/{case_no}", f"/licences/{case_no}/approve", {}).status_code
+        == 303
+    )
+    assert "form-suspend" not in officer.page(f"/licences/{case_no}")  # supervisors' only
+    assert officer.post(f"/licences/{case_no}/suspend", {"reason": "x"}).status_code == 403
+
+    supervisor = staff_browser(service, staff.supervisor.username)
+    page = f"/licences/{case_no}"
+    response = supervisor.submit(
+        page,
+        f"{page}/suspend",
+        {"reason_code": "tax_debt", "reason": "DSF reported an unpaid tax assessment."},
+    )
+    assert response.status_code == 303, text_of(response.text)[:2000]
+    assert "Suspended" in trader.page(page)
+    response = supervisor.submit(page, f"{page}/reinstate", {"reason": "DSF confirmed payment."})
+    assert response.status_code == 303, text_of(response.text)[:2000]
+    assert "In force" in trader.page(page)
+
+    # The renewal form opens with what was applied for last time; its documents anew.
+    form = trader.page(f"/trader/licence/apply?renew={case_no}")
+    assert 'value="Rua de Pequim 202, 8/F, Macao"' in form and 'name="renew"' in form
+    fields = hidden_fields(form, "/trader/licence/apply")
+    data = {**fields, **licence_form(registered)}
+    response = trader.client.post("/trader/licence/apply", data=data, files=document_files())
+    assert response.status_code == 303, text_of(response.text)[:2000]
+    assert "Renewal under way" in trader.page(page)
