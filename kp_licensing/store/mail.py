@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from kp_licensing.store.mail_models import OutgoingMail
 from kp_licensing.store.models import User
 from schemas.common import Role
-from schemas.messages import Message
+from schemas.messages import Message, say
 
 #: A mail refused this many times is kept, with its last error, but no longer tried: a person
 #: looks at it (a recipient address that does not exist).
@@ -27,6 +27,50 @@ def recipients(session: Session, operator_id: int) -> list[str]:
         col(User.email).is_not(None),
     )
     return sorted({email for email in session.exec(stmt).all() if email})
+
+
+def staff_alert(action: str, case_no: str) -> Message | None:
+    """What the bureau's officers and supervisors are mailed of a step that needs one of them,
+    if anything (the step's notice speaks to the trader)."""
+    if action == "confirmation_escalated":
+        return say("mail.staff.confirmation_escalated", case_no=case_no)
+    return None
+
+
+def staff_recipients(session: Session) -> list[str]:
+    """The addresses of the active officers and supervisors who gave one."""
+    stmt = select(User.email).where(
+        col(User.is_active),
+        col(User.role).in_([Role.officer.value, Role.supervisor.value]),
+        col(User.email).is_not(None),
+    )
+    return sorted({email for email in session.exec(stmt).all() if email})
+
+
+def queue_notice(
+    session: Session,
+    *,
+    notice_key: str,
+    case_no: str,
+    operator_id: int,
+    action: str,
+    message: Message,
+) -> None:
+    """The mails of a notice, in the caller's transaction: to the operator's traders, and to
+    the bureau's staff if the step needs one of them. Written again (the projection rewrites a
+    notice), the mails not yet sent say the new text; one already sent is not sent twice."""
+    forget_unsent(session, [notice_key])
+    sent = set(
+        session.exec(
+            select(OutgoingMail.recipient).where(OutgoingMail.notice_key == notice_key)
+        ).all()
+    )
+    traders = [r for r in recipients(session, operator_id) if r not in sent]
+    queue(session, notice_key=notice_key, case_no=case_no, message=message, to=traders)
+    alert = staff_alert(action, case_no)
+    if alert is not None:
+        staff = [r for r in staff_recipients(session) if r not in sent and r not in traders]
+        queue(session, notice_key=notice_key, case_no=case_no, message=alert, to=staff)
 
 
 def queue(
@@ -45,14 +89,6 @@ def queue(
                 parts=parts,
             )
         )
-
-
-def queued_to(session: Session, notice_key: str) -> list[str]:
-    """Who a notice's mails not yet sent go to."""
-    stmt = select(OutgoingMail.recipient).where(
-        OutgoingMail.notice_key == notice_key, col(OutgoingMail.sent_at).is_(None)
-    )
-    return list(session.exec(stmt).all())
 
 
 def forget_unsent(session: Session, notice_keys: list[str]) -> None:

@@ -64,8 +64,14 @@ def add_notice(
                 created_at=transition.at,
             )
         )
-        to = mail.recipients(session, operator_id)
-        mail.queue(session, notice_key=key, case_no=case_no, message=message, to=to)
+        mail.queue_notice(
+            session,
+            notice_key=key,
+            case_no=case_no,
+            operator_id=operator_id,
+            action=transition.action,
+            message=message,
+        )
 
 
 def rewrite(
@@ -96,11 +102,18 @@ def rewrite(
             .where(col(Notification.key) == key)
             .values(**notice_fields(message), created_at=transition.at)
         )
-        # A mail not yet sent says what the history now keeps; one sent stays sent.
-        queued = mail.queued_to(session, key)
-        if queued:
-            mail.forget_unsent(session, [key])
-            mail.queue(session, notice_key=key, case_no=case_no, message=message, to=queued)
+        operator_id = session.exec(
+            select(Notification.operator_id).where(col(Notification.key) == key)
+        ).first()
+        if operator_id is not None:  # mails not yet sent say what the history now keeps
+            mail.queue_notice(
+                session,
+                notice_key=key,
+                case_no=case_no,
+                operator_id=operator_id,
+                action=transition.action,
+                message=message,
+            )
 
 
 class Standing(Protocol):
