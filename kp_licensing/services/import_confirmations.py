@@ -63,6 +63,12 @@ def listing(session: Session, *, settings: Settings, unsent: bool) -> list[Confi
     return [_public(f, settings, now) for f in permits.confirmations(session, unsent_only=unsent)]
 
 
+def of_case(session: Session, *, settings: Settings, case_no: str) -> ConfirmationPublic | None:
+    """A cleared import's confirmation (due, overdue, sent), for the officers' case page."""
+    found = permits.confirmation(session, case_no)
+    return _public(found, settings, datetime.now(UTC)) if found is not None else None
+
+
 def record_sent(
     session: Session, *, settings: Settings, case_no: str, body: ConfirmationSentBody, actor: Actor
 ) -> ConfirmationPublic:

@@ -93,6 +93,13 @@ LABELS: dict[str, dict[str, Message]] = {
         "forged": say("label.invalidity.forged"),
         "invalid": say("label.invalidity.invalid"),
     },
+    "method": {
+        "email": say("label.method.email"),
+        "courier": say("label.method.courier"),
+        "kp_portal": say("label.method.kp_portal"),
+        "fax": say("label.method.fax"),
+        "other": say("label.method.other"),
+    },
     "reason_code": {
         "order_of_trade": say("label.reason_code.order_of_trade"),
         "criminal_conviction": say("label.reason_code.criminal_conviction"),

@@ -117,7 +117,13 @@ def cleared_import(service: str, staff: Staff, trader: Browser) -> str:
     staff.officer.ok("POST", f"/permits/{case_no}/arrival", json=arrival())
     page = trader.page(f"/shipments/{case_no}")
     assert "Cleared" in page and "import-confirmation.pdf" in page
+    assert "form-confirmation-sent" not in page  # the bureau's to record
     assert trader.get(f"/shipments/{case_no}/import-confirmation.pdf").content.startswith(b"%PDF")
+    # The officer records how Macao's confirmation went to the exporting authority.
+    base = f"/shipments/{case_no}"
+    response = officer.submit(base, f"{base}/confirmation-sent", {"method": "email"})
+    assert response.status_code == 303, text_of(response.text)[:2000]
+    assert "The import confirmation was sent on" in officer.page(base)
     return number
 
 

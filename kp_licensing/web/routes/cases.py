@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from kp_licensing.api.deps import SessionDep
 from kp_licensing.api.permissions import Action, refusal
 from kp_licensing.domain.errors import DomainError, NotFound
-from kp_licensing.services import cases, customs
+from kp_licensing.services import cases, customs, import_confirmations
 from kp_licensing.services.cases import CERTIFICATE, LICENCE, PERMIT, CaseAction, CaseProcess
 from kp_licensing.web.forms import nested
 from kp_licensing.web.uploads import upload_documents
@@ -27,8 +28,10 @@ from kp_licensing.web.visit import FormErrors, Visit, may, new_idempotency_key, 
 from schemas.case import AnswerBody, ReasonBody, RequestInformationBody
 from schemas.certificate_case import IssueCertificateBody, RecordPaymentBody, VoidCertificateBody
 from schemas.common import Role
+from schemas.import_confirmation import ConfirmationMethod, ConfirmationSentBody
 from schemas.licence import ApproveBody, CancelBody, SuspendBody
 from schemas.permit import ApprovePermitBody, RecordDepartureBody, ResolveBody
+from schemas.shipment import PermitKind
 
 router = APIRouter(include_in_schema=False)
 
@@ -164,6 +167,12 @@ def _shipment_page(
         certificate=certificate,
         certificate_history=certificate_history,
         exchange=customs.exchange(session, case_no=case_no, actor=actor),
+        confirmation=(
+            import_confirmations.of_case(session, settings=visit.settings, case_no=case_no)
+            if state.kind == PermitKind.import_ and visit.may(Action.decide)
+            else None
+        ),
+        methods=[m.value for m in ConfirmationMethod],
         failed=failed,
         staff=visit.user is not None and visit.user.role != Role.trader,
         idempotency_key=new_idempotency_key(),
@@ -185,6 +194,8 @@ async def act_on_shipment(
 ) -> Response:
     if name == "answer":
         return await _answer(visit, session, PERMIT, case_no, _shipment_page, "/shipments")
+    if name == "confirmation-sent":
+        return await _confirmation_sent(visit, session, case_no)
     return await _act(visit, session, SHIPMENT_ACTIONS, case_no, name, _shipment_page, "/shipments")
 
 
@@ -222,6 +233,29 @@ async def _act(
         failed = Failed(form=name, errors=FormErrors.of(error, posted), typed=values(form))
         return page(visit, session, case_no, failed)  # type: ignore[no-any-return]
     return visit.redirect(f"{prefix}/{case_no}")
+
+
+async def _confirmation_sent(visit: Visit, session: Session, case_no: str) -> Response:
+    """An officer records how Macao's import confirmation went to the exporting authority."""
+    assert visit.user is not None
+    if not visit.may(Action.decide):
+        raise refusal(visit.user.role, Action.decide)
+    form = await visit.form()
+    posted = nested(form)
+    try:
+        body = ConfirmationSentBody.model_validate(posted.data)
+        actor = visit.principal.actor
+        await to_thread.run_sync(
+            lambda: import_confirmations.record_sent(
+                session, settings=visit.settings, case_no=case_no, body=body, actor=actor
+            )
+        )
+    except (ValidationError, DomainError) as error:
+        failed = Failed(
+            form="confirmation-sent", errors=FormErrors.of(error, posted), typed=values(form)
+        )
+        return _shipment_page(visit, session, case_no, failed)
+    return visit.redirect(f"/shipments/{case_no}")
 
 
 async def _answer(
