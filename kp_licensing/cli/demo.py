@@ -245,6 +245,7 @@ def run_demo(
             "business_registration_no": registration_no,
             "username": username,
             "full_name": "Chan Tai Man",
+            "email": f"{username}@lotus.example.mo",  # its notices are mailed (var/mail/)
             "password": "demo-trader-password",
         },
     )
@@ -371,6 +372,7 @@ def run_demo(
     )
     if settings.data_dir.is_dir():
         tell(f"every document saved is in {settings.data_dir / 'demo'}")
+        tell(f"the trader's mails (with no SMTP server set) are in {settings.mail_dir}")
     echo(
         f"done: see {base}/docs for the API and http://127.0.0.1:{settings.temporal_ui_port} "
         f"for workflow licence-{case_no} in the Temporal web UI"
