@@ -55,16 +55,20 @@ def queue_notice(
     operator_id: int,
     action: str,
     message: Message,
+    again: bool = False,
 ) -> None:
     """The mails of a notice, in the caller's transaction: to the operator's traders, and to
-    the bureau's staff if the step needs one of them. Written again (the projection rewrites a
-    notice), the mails not yet sent say the new text; one already sent is not sent twice."""
-    forget_unsent(session, [notice_key])
-    sent = set(
-        session.exec(
-            select(OutgoingMail.recipient).where(OutgoingMail.notice_key == notice_key)
-        ).all()
-    )
+    the bureau's staff if the step needs one of them. A new notice (the projection's hot path)
+    has no mails yet; one written ``again`` (the projection rewrites a notice) has its unsent
+    mails say the new text, and one already sent is not sent twice."""
+    sent: set[str] = set()
+    if again:
+        forget_unsent(session, [notice_key])
+        sent = set(
+            session.exec(
+                select(OutgoingMail.recipient).where(OutgoingMail.notice_key == notice_key)
+            ).all()
+        )
     traders = [r for r in recipients(session, operator_id) if r not in sent]
     queue(session, notice_key=notice_key, case_no=case_no, message=message, to=traders)
     alert = staff_alert(action, case_no)

@@ -113,6 +113,7 @@ def rewrite(
                 operator_id=operator_id,
                 action=transition.action,
                 message=message,
+                again=True,
             )
 
 
