@@ -127,7 +127,7 @@ def record(
         idempotency_key=idempotency_key,
         start=start.model_dump(mode="json"),
     )
-    session.add(row)
+    submissions.add(session, row)
     return row
 
 

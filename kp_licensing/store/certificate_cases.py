@@ -31,30 +31,20 @@ def apply_record(session: Session, record: CertificateRecord, *, commit: bool = 
     leaves the first in the export's submission transaction."""
     state = record.state
 
-    def new_row() -> CertificateCase:
-        return CertificateCase(
-            case_no=state.case_no,
-            operator_id=state.operator_id,
-            status=state.status.value,
-            licence_status=state.licence_status,
-            submitted_at=state.submitted_at,
-            updated_at=record.transition.at,
-            seq=0,
-            state={},
-        )
-
-    def fill(row: CertificateCase) -> None:
-        row.permit_no = state.permit_no
-        row.licence_status = state.licence_status
-        row.certificate_no = state.certificate.number if state.certificate else None
-        row.fee_paid = state.payment is not None
-        row.due_on = rules.due_on(state)
-        row.expires_on = state.certificate.expires_on if state.certificate else None
-        row.departed_on = state.departed_on
-        row.confirmation_due_on = (
-            rules.reminder_on(state) if state.status is CertificateCaseStatus.used else None
-        )
-        row.escalated = state.escalated_at is not None
+    def columns() -> dict[str, Any]:
+        return {
+            "permit_no": state.permit_no,
+            "licence_status": state.licence_status,
+            "certificate_no": state.certificate.number if state.certificate else None,
+            "fee_paid": state.payment is not None,
+            "due_on": rules.due_on(state),
+            "expires_on": state.certificate.expires_on if state.certificate else None,
+            "departed_on": state.departed_on,
+            "confirmation_due_on": (
+                rules.reminder_on(state) if state.status is CertificateCaseStatus.used else None
+            ),
+            "escalated": state.escalated_at is not None,
+        }
 
     def consequences() -> None:
         mark = MARKS.get(record.transition.to_status.value)
@@ -66,8 +56,8 @@ def apply_record(session: Session, record: CertificateRecord, *, commit: bool = 
         record,
         table=CertificateCase,
         event_model=CertificateEvent,
-        new_row=new_row,
-        fill=fill,
+        created=dict,
+        columns=columns,
         consequences=consequences,
         commit=commit,
         series=SERIES,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, false
 from sqlmodel import Session, col, func, select
@@ -23,36 +24,25 @@ def apply_record(session: Session, record: LicenceRecord, *, commit: bool = True
     state, app = record.state, record.state.application
     registration_no = canonical_registration_no(app.business_registration_no)
 
-    def new_row() -> Licence:
-        return Licence(
-            case_no=state.case_no,
-            operator_id=state.operator_id,
-            submitted_at=state.submitted_at,
-            status=state.status.value,
-            applicant_name=app.name,
-            business_registration_no=registration_no,
-            updated_at=record.transition.at,
-            seq=0,
-            state={},
-        )
-
-    def fill(row: Licence) -> None:
-        row.licence_no = state.licence_no
-        row.applicant_name = app.name
-        row.business_registration_no = registration_no
-        row.activities = [a.value for a in (state.activities or app.activities)]
-        row.issued_on = state.issued_on
-        row.expires_on = state.expires_on
-        row.renewal_status = state.renewal.status.value if state.renewal else None
-        row.info_deadline = state.info_request.deadline if state.info_request else None
+    def columns() -> dict[str, Any]:
+        return {
+            "licence_no": state.licence_no,
+            "applicant_name": app.name,
+            "business_registration_no": registration_no,
+            "activities": [a.value for a in (state.activities or app.activities)],
+            "issued_on": state.issued_on,
+            "expires_on": state.expires_on,
+            "renewal_status": state.renewal.status.value if state.renewal else None,
+            "info_deadline": state.info_request.deadline if state.info_request else None,
+        }
 
     return write(
         session,
         record,
         table=Licence,
         event_model=LicenceEvent,
-        new_row=new_row,
-        fill=fill,
+        created=dict,
+        columns=columns,
         commit=commit,
     )
 

@@ -1,11 +1,12 @@
-"""The mail outbox's rows (``mail_models.OutgoingMail``): queued beside a notice, taken by the
-delivery activity, marked sent or failed."""
+"""The mail outbox's rows (``mail_models.OutgoingMail``): queued beside a notice (Core
+statements on the projection's connection, as the notice itself), taken by the delivery
+activity, marked sent or failed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, bindparam, delete, insert
 from sqlmodel import Session, col, select
 
 from kp_licensing.store.mail_models import OutgoingMail
@@ -13,20 +14,28 @@ from kp_licensing.store.models import User
 from schemas.common import Role
 from schemas.messages import Message, say
 
+#: The tables the projection writes mails with (Core statements, in its transaction).
+OUTBOX = OutgoingMail.__table__  # type: ignore[attr-defined]
+USERS = User.__table__  # type: ignore[attr-defined]
+
 #: A mail refused this many times is kept, with its last error, but no longer tried: a person
 #: looks at it (a recipient address that does not exist).
 MAX_ATTEMPTS = 20
 
 
-def recipients(session: Session, operator_id: int) -> list[str]:
+#: Executed with the operator's id on every notice the projection writes: built once.
+TRADER_ADDRESSES = select(USERS.c.email).where(
+    USERS.c.operator_id == bindparam("operator_id"),
+    USERS.c.is_active,
+    USERS.c.role == Role.trader.value,
+    USERS.c.email.is_not(None),
+)
+
+
+def recipients(db: Connection, operator_id: int) -> list[str]:
     """The addresses of an operator's active traders who gave one."""
-    stmt = select(User.email).where(
-        User.operator_id == operator_id,
-        col(User.is_active),
-        User.role == Role.trader.value,
-        col(User.email).is_not(None),
-    )
-    return sorted({email for email in session.exec(stmt).all() if email})
+    rows = db.execute(TRADER_ADDRESSES, {"operator_id": operator_id}).scalars()
+    return sorted({email for email in rows if email})
 
 
 def staff_alert(action: str, case_no: str) -> Message | None:
@@ -37,18 +46,18 @@ def staff_alert(action: str, case_no: str) -> Message | None:
     return None
 
 
-def staff_recipients(session: Session) -> list[str]:
+def staff_recipients(db: Connection) -> list[str]:
     """The addresses of the active officers and supervisors who gave one."""
-    stmt = select(User.email).where(
-        col(User.is_active),
-        col(User.role).in_([Role.officer.value, Role.supervisor.value]),
-        col(User.email).is_not(None),
+    stmt = select(USERS.c.email).where(
+        USERS.c.is_active,
+        USERS.c.role.in_([Role.officer.value, Role.supervisor.value]),
+        USERS.c.email.is_not(None),
     )
-    return sorted({email for email in session.exec(stmt).all() if email})
+    return sorted({email for email in db.execute(stmt).scalars() if email})
 
 
 def queue_notice(
-    session: Session,
+    db: Connection,
     *,
     notice_key: str,
     case_no: str,
@@ -57,50 +66,57 @@ def queue_notice(
     message: Message,
     again: bool = False,
 ) -> None:
-    """The mails of a notice, in the caller's transaction: to the operator's traders, and to
-    the bureau's staff if the step needs one of them. A new notice (the projection's hot path)
-    has no mails yet; one written ``again`` (the projection rewrites a notice) has its unsent
-    mails say the new text, and one already sent is not sent twice."""
+    """The mails of a notice, in the transaction of ``db`` (the projection's): to the
+    operator's traders, and to the bureau's staff if the step needs one of them. A new notice
+    (the projection's hot path) has no mails yet; one written ``again`` (the projection
+    rewrites a notice) has its unsent mails say the new text, and one already sent is not sent
+    twice."""
     sent: set[str] = set()
     if again:
-        forget_unsent(session, [notice_key])
+        forget_unsent(db, [notice_key])
         sent = set(
-            session.exec(
-                select(OutgoingMail.recipient).where(OutgoingMail.notice_key == notice_key)
-            ).all()
+            db.execute(
+                select(OUTBOX.c.recipient).where(OUTBOX.c.notice_key == notice_key)
+            ).scalars()
         )
-    traders = [r for r in recipients(session, operator_id) if r not in sent]
-    queue(session, notice_key=notice_key, case_no=case_no, message=message, to=traders)
+    traders = [r for r in recipients(db, operator_id) if r not in sent]
+    queue(db, notice_key=notice_key, case_no=case_no, message=message, to=traders)
     alert = staff_alert(action, case_no)
     if alert is not None:
-        staff = [r for r in staff_recipients(session) if r not in sent and r not in traders]
-        queue(session, notice_key=notice_key, case_no=case_no, message=alert, to=staff)
+        staff = [r for r in staff_recipients(db) if r not in sent and r not in traders]
+        queue(db, notice_key=notice_key, case_no=case_no, message=alert, to=staff)
 
 
 def queue(
-    session: Session, *, notice_key: str, case_no: str, message: Message, to: list[str]
+    db: Connection, *, notice_key: str, case_no: str, message: Message, to: list[str]
 ) -> None:
-    """A mail of ``message`` to each of ``to``, in the caller's transaction."""
+    """A mail of ``message`` to each of ``to``, in the transaction of ``db``."""
+    if not to:
+        return
     parts = [part.model_dump(mode="json") for part in message.parts] or None
-    for recipient in to:
-        session.add(
-            OutgoingMail(
-                notice_key=notice_key,
-                recipient=recipient,
-                case_no=case_no,
-                code=message.code,
-                params=dict(message.params),
-                parts=parts,
-            )
-        )
+    now = datetime.now(UTC)
+    db.execute(
+        insert(OUTBOX),
+        [
+            {
+                "notice_key": notice_key,
+                "recipient": recipient,
+                "case_no": case_no,
+                "code": message.code,
+                "params": dict(message.params),
+                "parts": parts,
+                "created_at": now,
+                "attempts": 0,
+            }
+            for recipient in to
+        ],
+    )
 
 
-def forget_unsent(session: Session, notice_keys: list[str]) -> None:
+def forget_unsent(db: Connection, notice_keys: list[str]) -> None:
     """Drop the mails not yet sent of notices the projection drops or writes again."""
-    session.execute(
-        delete(OutgoingMail).where(
-            col(OutgoingMail.notice_key).in_(notice_keys), col(OutgoingMail.sent_at).is_(None)
-        )
+    db.execute(
+        delete(OUTBOX).where(OUTBOX.c.notice_key.in_(notice_keys), OUTBOX.c.sent_at.is_(None))
     )
 
 

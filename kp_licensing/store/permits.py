@@ -52,27 +52,22 @@ def apply_record(session: Session, record: PermitRecord, *, commit: bool = True)
     app = state.application
     certificate = app.foreign_certificate
 
-    def new_row() -> Permit:
-        return Permit(
-            case_no=state.case_no,
-            operator_id=state.operator_id,
-            kind=state.kind.value,
-            status=state.status.value,
-            licence_no=state.licence_no,
-            expected_date=app.expected_date,
-            carats=app.carats,
-            value_usd=app.value_usd,
-            submitted_at=state.submitted_at,
-            updated_at=record.transition.at,
-            seq=0,
-            state={},
-        )
+    def created() -> dict[str, Any]:
+        return {
+            "kind": state.kind.value,
+            "licence_no": state.licence_no,
+            "expected_date": app.expected_date,
+            "carats": app.carats,
+            "value_usd": app.value_usd,
+        }
 
-    def fill(row: Permit) -> None:
-        row.permit_no = state.permit_no
-        row.valid_until = state.valid_until
-        row.certificate_number = certificate.number if certificate else None  # canonical
-        row.flagged = any(c.outcome == CheckOutcome.flagged for c in state.checks)
+    def columns() -> dict[str, Any]:
+        return {
+            "permit_no": state.permit_no,
+            "valid_until": state.valid_until,
+            "certificate_number": certificate.number if certificate else None,  # canonical
+            "flagged": any(c.outcome == CheckOutcome.flagged for c in state.checks),
+        }
 
     def consequences() -> None:
         if record.transition.seq == 1:
@@ -89,8 +84,8 @@ def apply_record(session: Session, record: PermitRecord, *, commit: bool = True)
         record,
         table=Permit,
         event_model=PermitEvent,
-        new_row=new_row,
-        fill=fill,
+        created=created,
+        columns=columns,
         consequences=consequences,
         commit=commit,
     )

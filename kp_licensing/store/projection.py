@@ -1,12 +1,20 @@
-"""What every case projection writes beside its own row: the event, and the notice."""
+"""What every case projection writes beside its own row: the event, and the notice.
+
+A transition is written on the hot path of every decision (an application's submission, an
+approval), so its statements are Core statements on the tables, executed on the session's
+connection in the session's transaction: no ORM object is built, tracked or flushed for a row
+that is written once and never read back in the same session (the unit of work cost about as
+much CPU as the rest of the write). Reads of the projection keep the ORM models.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar, cast
+from functools import cache
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import delete, update
+from sqlalchemy import Connection, Select, Table, Update, bindparam, delete, insert, update
 from sqlmodel import Session, col, select
 
 from kp_licensing.store import mail
@@ -15,6 +23,7 @@ from schemas.case import CaseTransition
 from schemas.messages import Message
 
 TransitionLike = CaseTransition[Any]
+NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
 
 
 def event_fields(transition: TransitionLike) -> dict[str, Any]:
@@ -40,7 +49,7 @@ def notice_fields(message: Message) -> dict[str, Any]:
 
 
 def add_notice(
-    session: Session,
+    db: Connection,
     *,
     case_no: str,
     operator_id: int,
@@ -54,18 +63,19 @@ def add_notice(
     certificate)."""
     if message is not None:
         key = f"{case_no}/{series}{transition.seq}"
-        session.add(
-            Notification(
-                key=key,
-                operator_id=operator_id,
-                case_no=case_no,
-                kind=transition.action,
+        db.execute(
+            insert(NOTIFICATIONS),
+            {
+                "key": key,
+                "operator_id": operator_id,
+                "case_no": case_no,
+                "kind": transition.action,
                 **notice_fields(message),
-                created_at=transition.at,
-            )
+                "created_at": transition.at,
+            },
         )
         mail.queue_notice(
-            session,
+            db,
             notice_key=key,
             case_no=case_no,
             operator_id=operator_id,
@@ -75,8 +85,8 @@ def add_notice(
 
 
 def rewrite(
-    session: Session,
-    event_model: Any,
+    db: Connection,
+    events: Any,
     *,
     case_no: str,
     transition: TransitionLike,
@@ -90,24 +100,24 @@ def rewrite(
     number but the new attempt's clock (and what follows from it: dates, deadlines). The
     history keeps the last attempt, so the projection must too, or it would disagree with the
     workflow for good."""
-    session.execute(
-        update(event_model)
-        .where(col(event_model.case_no) == case_no, col(event_model.seq) == transition.seq)
+    db.execute(
+        update(events)
+        .where(events.c.case_no == case_no, events.c.seq == transition.seq)
         .values(**event_fields(transition))
     )
     if message is not None:
         key = f"{case_no}/{series}{transition.seq}"
-        session.execute(
-            update(Notification)
-            .where(col(Notification.key) == key)
+        db.execute(
+            update(NOTIFICATIONS)
+            .where(NOTIFICATIONS.c.key == key)
             .values(**notice_fields(message), created_at=transition.at)
         )
-        operator_id = session.exec(
-            select(Notification.operator_id).where(col(Notification.key) == key)
-        ).first()
+        operator_id = db.execute(
+            select(NOTIFICATIONS.c.operator_id).where(NOTIFICATIONS.c.key == key)
+        ).scalar_one_or_none()
         if operator_id is not None:  # mails not yet sent say what the history now keeps
             mail.queue_notice(
-                session,
+                db,
                 notice_key=key,
                 case_no=case_no,
                 operator_id=operator_id,
@@ -144,8 +154,8 @@ def write(
     *,
     table: Any,
     event_model: Any,
-    new_row: Callable[[], Any],
-    fill: Callable[[Any], None],
+    created: Callable[[], dict[str, Any]],
+    columns: Callable[[], dict[str, Any]],
     consequences: Callable[[], None] | None = None,
     commit: bool = True,
     series: str = "",
@@ -157,42 +167,52 @@ def write(
     newer state); the event and the notification are keyed by (case, transition number). The
     same transition written again takes the newer attempt's content (:func:`rewrite`); another
     transition under a number already kept replaces it and what followed it (:func:`_another`).
-    ``new_row`` makes the row of a case seen for the first time; ``fill`` sets its own columns
-    from the state. ``commit=False`` leaves a new case's first transition in the caller's
-    transaction (the submission's); only a transition written for the first time may be left so.
+    ``created`` gives the columns of the table's own that a case's row gets once, when it is
+    first written; ``columns`` those every transition writes. ``commit=False`` leaves a new
+    case's first transition in the caller's transaction (the submission's); only a transition
+    written for the first time may be left so.
     """
     state, transition = record.state, record.transition
-    row = session.get(table, state.case_no, with_for_update=True)
-    if row is None:
-        row = new_row()
-        session.add(row)
-    if transition.seq <= row.seq and _another(session, event_model, state.case_no, transition):
-        _forget_from(session, event_model, state.case_no, transition.seq, row.seq, series)
-        row.seq = transition.seq - 1
-    if transition.seq < row.seq:
+    case_no = state.case_no
+    rows, events = table.__table__, event_model.__table__
+    statements = _statements(rows)
+    db = session.connection()
+    stored = db.execute(statements.locked_seq, {"case_no": case_no}).scalar_one_or_none()
+    seq = 0 if stored is None else stored
+    if stored is not None and transition.seq <= seq and _another(db, events, case_no, transition):
+        _forget_from(db, events, case_no, transition.seq, seq, series)
+        seq = transition.seq - 1
+    if transition.seq < seq:
         session.rollback()
         return False
-    again = transition.seq == row.seq
-    row.seq = transition.seq
-    row.status = state.status.value
-    row.updated_at = transition.at
-    fill(row)
-    row.state = state.model_dump(mode="json")
-    if again:
+    values = {
+        "seq": transition.seq,
+        "status": state.status.value,
+        "updated_at": transition.at,
+        "state": state.model_dump(mode="json"),
+        **columns(),
+    }
+    if stored is None:
+        values.update(
+            case_no=case_no,
+            operator_id=state.operator_id,
+            submitted_at=state.submitted_at,
+            **created(),
+        )
+        db.execute(insert(rows), values)
+    else:
+        db.execute(statements.update_row, {"row_case_no": case_no, **values})
+        _expire_loaded(session, table, case_no)
+    if transition.seq == seq:
         rewrite(
-            session,
-            event_model,
-            case_no=state.case_no,
-            transition=transition,
-            message=record.notice,
-            series=series,
+            db, events, case_no=case_no, transition=transition, message=record.notice, series=series
         )
         session.commit()
         return False
-    session.add(event_model(case_no=state.case_no, **event_fields(transition)))
+    db.execute(insert(events), {"case_no": case_no, **event_fields(transition)})
     add_notice(
-        session,
-        case_no=state.case_no,
+        db,
+        case_no=case_no,
         operator_id=state.operator_id,
         transition=transition,
         message=record.notice,
@@ -205,36 +225,59 @@ def write(
     return True
 
 
-def _another(session: Session, event_model: Any, case_no: str, transition: TransitionLike) -> bool:
+class _Statements(NamedTuple):
+    locked_seq: Select[Any]
+    update_row: Update
+
+
+@cache
+def _statements(rows: Table) -> _Statements:
+    """A case table's statements, built once and executed with parameters: SQLAlchemy then
+    finds each compiled in its cache by the statement alone, instead of building a statement
+    and a bound parameter per value, and a cache key from them, for every write (as
+    ``.values(...)`` does; inserts are executed the same way, ``insert(table)`` with a dict)."""
+    return _Statements(
+        locked_seq=select(rows.c.seq)
+        .where(rows.c.case_no == bindparam("case_no"))
+        .with_for_update(),
+        update_row=update(rows).where(rows.c.case_no == bindparam("row_case_no")),
+    )
+
+
+def _expire_loaded(session: Session, table: Any, case_no: str) -> None:
+    """A case row this session had loaded is stale once the row is updated beneath it: its
+    next read loads it again."""
+    loaded = session.identity_map.get(session.identity_key(table, case_no))
+    if loaded is not None:
+        session.expire(loaded)
+
+
+def _another(db: Connection, events: Any, case_no: str, transition: TransitionLike) -> bool:
     """Whether the event kept under this transition's number is of another transition: one a
     workflow task projected (a local activity runs before its task completes) and then lost,
     its worker dead, before its history had it; the history went on differently (a signal came
     before the update was sent again). A later attempt of the same transition is the same
     action by the same actor."""
-    stored = session.exec(
-        select(event_model).where(
-            col(event_model.case_no) == case_no, col(event_model.seq) == transition.seq
+    stored = db.execute(
+        select(events.c.action, events.c.actor_user_id).where(
+            events.c.case_no == case_no, events.c.seq == transition.seq
         )
     ).first()
-    return stored is not None and (stored.action, stored.actor_user_id) != (
+    return stored is not None and tuple(stored) != (
         transition.action,
         transition.actor.user_id,
     )
 
 
 def _forget_from(
-    session: Session, event_model: Any, case_no: str, first: int, last: int, series: str
+    db: Connection, events: Any, case_no: str, first: int, last: int, series: str
 ) -> None:
     """Remove the events and notices of transitions ``first`` to ``last``, which the workflow's
     history never had: the projection keeps what the history keeps."""
-    session.execute(
-        delete(event_model).where(
-            col(event_model.case_no) == case_no, col(event_model.seq) >= first
-        )
-    )
+    db.execute(delete(events).where(events.c.case_no == case_no, events.c.seq >= first))
     keys = [f"{case_no}/{series}{seq}" for seq in range(first, last + 1)]
-    session.execute(delete(Notification).where(col(Notification.key).in_(keys)))
-    mail.forget_unsent(session, keys)
+    db.execute(delete(NOTIFICATIONS).where(NOTIFICATIONS.c.key.in_(keys)))
+    mail.forget_unsent(db, keys)
 
 
 T = TypeVar("T", bound=BaseModel)

@@ -5,12 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from kp_licensing.domain.clock import macao_date
 from kp_licensing.store.models import NumberAllocation, Sequence
+
+SEQUENCES = Sequence.__table__  # type: ignore[attr-defined]
+ALLOCATIONS = NumberAllocation.__table__  # type: ignore[attr-defined]
+
+#: The counter's increment: one UPDATE ... RETURNING, built once (it runs for every number).
+INCREMENT = (
+    update(SEQUENCES)
+    .where(SEQUENCES.c.name == bindparam("counter"))
+    .values(value=SEQUENCES.c.value + 1)
+    .returning(SEQUENCES.c.value)
+)
+ALLOCATED = select(ALLOCATIONS.c.number).where(ALLOCATIONS.c.key == bindparam("request"))
 
 
 def next_value(session: Session, name: str) -> int:
@@ -19,13 +31,8 @@ def next_value(session: Session, name: str) -> int:
     The single UPDATE ... RETURNING takes the row lock, so concurrent callers serialise on it and
     never get the same value.
     """
-    stmt = (
-        update(Sequence)
-        .where(Sequence.name == name)  # type: ignore[arg-type]
-        .values(value=Sequence.value + 1)
-        .returning(col(Sequence.value))
-    )
-    value = session.execute(stmt).scalar_one_or_none()
+    db = session.connection()
+    value = db.execute(INCREMENT, {"counter": name}).scalar_one_or_none()
     if value is not None:
         return int(value)
     try:
@@ -33,7 +40,7 @@ def next_value(session: Session, name: str) -> int:
             session.add(Sequence(name=name, value=0))
     except IntegrityError:
         pass  # another writer created it first; the update below still serialises
-    return int(session.execute(stmt).scalar_one())
+    return int(session.connection().execute(INCREMENT, {"counter": name}).scalar_one())
 
 
 def next_case_number(session: Session, counter: str, render: Callable[[int, int], str]) -> str:
@@ -56,13 +63,12 @@ def allocate_number(
     With ``commit=False`` the allocation stays in the caller's transaction, to be committed with
     what the number is for (a projected approval), so that either both are written or neither.
     """
-    existing = session.exec(select(NumberAllocation).where(NumberAllocation.key == key)).first()
+    db = session.connection()
+    existing = db.execute(ALLOCATED, {"request": key}).scalar_one_or_none()
     if existing is not None:
-        return existing.number
+        return str(existing)
     number = render(next_value(session, counter))
-    session.add(NumberAllocation(key=key, number=number))
+    db.execute(insert(ALLOCATIONS), {"key": key, "number": number})
     if commit:
         session.commit()
-    else:
-        session.flush()
     return number

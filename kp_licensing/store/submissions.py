@@ -7,9 +7,10 @@ lets a submission be recognised and finished after any failure (see ``services.s
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
+from functools import cache
+from typing import Any
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -44,13 +45,32 @@ def with_fingerprint(
     return list(session.exec(stmt).all())
 
 
+SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
+CLAIMS = LicenceClaim.__table__  # type: ignore[attr-defined]
+
+# The statements every submission runs, built once and executed with parameters (Core: no
+# object to track for rows written once).
+STARTED = (
+    update(SUBMISSIONS)
+    .where(SUBMISSIONS.c.case_no == bindparam("case"), SUBMISSIONS.c.started_at.is_(None))
+    .values(started_at=bindparam("at"))
+)
+CLAIM_OF = select(CLAIMS.c.case_no).where(CLAIMS.c.operator_id == bindparam("operator"))
+CLAIM_TAKEN_OVER = (
+    update(CLAIMS)
+    .where(CLAIMS.c.operator_id == bindparam("operator"), CLAIMS.c.case_no == bindparam("ended"))
+    .values(case_no=bindparam("case"), claimed_at=bindparam("at"))
+)
+
+
+def add(session: Session, row: Submission) -> None:
+    """Write a new submission in the caller's transaction (the row stays a plain object)."""
+    session.connection().execute(insert(SUBMISSIONS), row.model_dump())
+
+
 def mark_started(session: Session, case_no: str) -> None:
     """Record that the case's workflow exists (the sweep then leaves it alone)."""
-    session.execute(
-        update(Submission)
-        .where(col(Submission.case_no) == case_no, col(Submission.started_at).is_(None))
-        .values(started_at=datetime.now(UTC))
-    )
+    session.connection().execute(STARTED, {"case": case_no, "at": datetime.now(UTC)})
     session.commit()
 
 
@@ -67,8 +87,8 @@ def unstarted(session: Session, *, before: datetime, limit: int = 100) -> list[S
 
 def licence_claim(session: Session, operator_id: int) -> str | None:
     """The case holding the operator's claim, if any (it may have ended since)."""
-    row = session.get(LicenceClaim, operator_id)
-    return row.case_no if row else None
+    case_no = session.connection().execute(CLAIM_OF, {"operator": operator_id}).scalar()
+    return None if case_no is None else str(case_no)
 
 
 def claim_licence(
@@ -77,20 +97,27 @@ def claim_licence(
     """Give the operator's claim to ``case_no`` in the caller's transaction: a first claim, or
     one taken over from ``replacing`` (a case that has ended). False if another submission got
     there first, whichever replica it ran on."""
+    db = session.connection()
+    values = {"operator": operator_id, "case": case_no, "at": datetime.now(UTC)}
     if replacing is None:
         # INSERT ... ON CONFLICT DO NOTHING: a claim someone else holds is a row not written,
         # without the savepoint a caught IntegrityError would need (both dialects have it).
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        claimed = session.execute(
-            dialect.insert(LicenceClaim)
-            .values(operator_id=operator_id, case_no=case_no, claimed_at=datetime.now(UTC))
-            .on_conflict_do_nothing(index_elements=["operator_id"])
-            .returning(col(LicenceClaim.operator_id))
-        )
+        claimed = db.execute(_first_claim(db.dialect.name), values)
         return claimed.first() is not None  # (psycopg reports no row count for it)
-    result = session.execute(
-        update(LicenceClaim)
-        .where(col(LicenceClaim.operator_id) == operator_id, col(LicenceClaim.case_no) == replacing)
-        .values(case_no=case_no, claimed_at=datetime.now(UTC))
+    result = db.execute(CLAIM_TAKEN_OVER, {**values, "ended": replacing})
+    return int(result.rowcount) == 1
+
+
+@cache
+def _first_claim(dialect: str) -> Any:
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_(CLAIMS)
+        .values(
+            operator_id=bindparam("operator"),
+            case_no=bindparam("case"),
+            claimed_at=bindparam("at"),
+        )
+        .on_conflict_do_nothing(index_elements=["operator_id"])
+        .returning(CLAIMS.c.operator_id)
     )
-    return int(cast(CursorResult[Any], result).rowcount) == 1

@@ -97,7 +97,7 @@ def test_a_mail_server_down_delays_mail_and_loses_none(
     key = "OLA-2026-99999/1"
     with sessions() as session:
         mail.queue(
-            session,
+            session.connection(),
             notice_key=key,
             case_no="OLA-2026-99999",
             message=say("mail.subject", case_no="OLA-2026-99999"),

@@ -77,7 +77,7 @@ def test_traders_are_mailed_every_notice_and_staff_what_needs_an_officer(
         _person(session, Role.admin, "admin@dsedt.gov.mo")  # not an officer
         notice = say("notice.certificate.confirmation_escalated", number="MO2026000001")
         add_notice(
-            session,
+            session.connection(),
             case_no="PA-2026-00001",
             operator_id=operator.id,
             transition=_step("renewal_reminder"),
@@ -87,7 +87,7 @@ def test_traders_are_mailed_every_notice_and_staff_what_needs_an_officer(
         assert _mails(session) == {"one@jade.mo": notice.code}
 
         add_notice(
-            session,
+            session.connection(),
             case_no="PA-2026-00002",
             operator_id=operator.id,
             transition=_step("confirmation_escalated"),
@@ -112,8 +112,8 @@ def test_traders_are_mailed_every_notice_and_staff_what_needs_an_officer(
         mark_sent(session, row, datetime.now(UTC))
         again = say("notice.certificate.confirmation_escalated", number="MO2026000002")
         rewrite(
-            session,
-            LicenceEvent,
+            session.connection(),
+            LicenceEvent.__table__,  # type: ignore[attr-defined]
             case_no="PA-2026-00002",
             transition=_step("confirmation_escalated"),
             message=again,
