@@ -40,7 +40,8 @@ from schemas.common import Actor, Role
 KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 
-def public(user: User) -> UserPublic:
+def public(user: User | people.Account) -> UserPublic:
+    """An account as the API shows it, from its ORM object or its row (``people.account``)."""
     return UserPublic.model_validate(user, from_attributes=True)
 
 
@@ -447,12 +448,12 @@ def authenticate(
             raise Unauthenticated("auth.api_key_expired", expired_on=key.expires_at.date())
         if key.last_used_at is None or now - key.last_used_at >= KEY_USE_RESOLUTION:
             people.mark_used(session, key, now)
-        user = people.get_user(session, key.user_id)
+        user = people.account(session, key.user_id)
         if user is None:
             raise Unauthenticated("auth.account_gone")
     elif token:
         user_id, version = security.read_token(token, secret=jwt_secret)
-        user = people.get_user(session, user_id)
+        user = people.account(session, user_id)
         if user is None:
             raise Unauthenticated("auth.account_gone")
         if user.is_active and version != user.token_version:  # (a deactivated one: below)

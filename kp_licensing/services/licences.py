@@ -59,15 +59,9 @@ def _check_application(
 ) -> tuple[list[DocumentRef], list[CheckResult]]:
     """Resolve the application's documents and run every completeness check; refuse if any
     fails, naming all that is missing."""
-    operator = people.get_operator(session, operator_id)
-    if (
-        canonical_registration_no(application.business_registration_no)
-        != operator.business_registration_no
-    ):
-        raise RuleViolation(
-            "licence.registration_not_operators",
-            registration_no=operator.business_registration_no,
-        )
+    registration_no = people.registration_no(session, operator_id)
+    if canonical_registration_no(application.business_registration_no) != registration_no:
+        raise RuleViolation("licence.registration_not_operators", registration_no=registration_no)
     refs = documents.refs(session, ids=application.document_ids, operator_id=operator_id)
     checks = rules.completeness_checks(application, refs, settings.licence_required_documents)
     rules.require_complete(checks)

@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
+import sqlalchemy as sa
 from anyio import to_thread
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
@@ -47,6 +49,24 @@ TYPES = {
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 #: An upload being received; one left by a process that died is deleted by the housekeeping.
 UPLOAD_PREFIX = ".upload-"
+
+DOCUMENTS = Document.__table__  # type: ignore[attr-defined]
+#: What every application runs on the documents it names, built once: their references, and
+#: their marking as used by a case.
+REFERENCED = sa.select(
+    DOCUMENTS.c.id,
+    DOCUMENTS.c.operator_id,
+    DOCUMENTS.c.kind,
+    DOCUMENTS.c.filename,
+    DOCUMENTS.c.content_type,
+    DOCUMENTS.c.size,
+    DOCUMENTS.c.sha256,
+).where(DOCUMENTS.c.id.in_(bindparam("ids", expanding=True)))
+MARK_USED = (
+    update(DOCUMENTS)
+    .where(DOCUMENTS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(used_at=func.coalesce(DOCUMENTS.c.used_at, bindparam("now", type_=UTCDateTime)))
+)
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -184,11 +204,8 @@ class DocumentStore:
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise RuleViolation("document.listed_twice", documents=repeated)
-        rows = {
-            d.id: d
-            for d in session.exec(select(Document).where(col(Document.id).in_(ids))).all()
-            if d.operator_id == operator_id
-        }
+        found = session.connection().execute(REFERENCED, {"ids": ids})
+        rows = {d.id: d for d in found if d.operator_id == operator_id}
         unknown = [i for i in ids if i not in rows]
         if unknown:
             raise RuleViolation("document.unknown", documents=unknown)
@@ -265,12 +282,8 @@ def mark_used(session: Session, ids: list[str], now: datetime) -> None:
     refused as unknown, and the caller's transaction with it."""
     if not ids:
         return
-    marked = session.execute(
-        update(Document)
-        .where(col(Document.id).in_(ids))
-        .values(used_at=func.coalesce(col(Document.used_at), bindparam("now", now, UTCDateTime)))
-    )
-    if marked.rowcount != len(set(ids)):  # type: ignore[attr-defined]
+    marked = session.connection().execute(MARK_USED, {"ids": ids, "now": now})
+    if marked.rowcount != len(set(ids)):
         present = set(session.exec(select(Document.id).where(col(Document.id).in_(ids))).all())
         raise RuleViolation("document.unknown", documents=[i for i in ids if i not in present])
 
@@ -307,7 +320,18 @@ def usage(session: Session, operator_id: int, *, since: datetime) -> Usage:
     return Usage(files=files, bytes=size, recent=recent, oldest_recent=oldest)
 
 
-def to_ref(document: Document) -> DocumentRef:
+class Described(Protocol):
+    """What a reference says of a document (a ``Document``, or a row of ``REFERENCED``)."""
+
+    id: str
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def to_ref(document: Described) -> DocumentRef:
     return DocumentRef(
         id=document.id,
         kind=document.kind,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol, cast
 
-from sqlalchemy import func, update
+import sqlalchemy as sa
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -16,9 +18,45 @@ from kp_licensing.store.models import ApiKey, Operator, User, utcnow
 from kp_licensing.support import security
 from schemas.common import Role
 
+USERS = User.__table__  # type: ignore[attr-defined]
+OPERATORS = Operator.__table__  # type: ignore[attr-defined]
+
+#: What authenticating a request reads of its account: the columns, not an ORM object (every
+#: request of the API and the portal runs it).
+ACCOUNT = sa.select(
+    USERS.c.id,
+    USERS.c.username,
+    USERS.c.full_name,
+    USERS.c.email,
+    USERS.c.role,
+    USERS.c.operator_id,
+    USERS.c.is_active,
+    USERS.c.token_version,
+).where(USERS.c.id == bindparam("user"))
+REGISTRATION_NO = select(OPERATORS.c.business_registration_no).where(
+    OPERATORS.c.id == bindparam("operator")
+)
+
 
 def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+class Account(Protocol):
+    """A user's account as a request's authentication reads it (``ACCOUNT``'s columns)."""
+
+    id: int
+    username: str
+    full_name: str
+    email: str | None
+    role: str
+    operator_id: int | None
+    is_active: bool
+    token_version: int
+
+
+def account(session: Session, user_id: int) -> Account | None:
+    return cast(Account | None, session.connection().execute(ACCOUNT, {"user": user_id}).first())
 
 
 def display_names(session: Session, user_ids: set[int]) -> dict[int, str]:
@@ -35,6 +73,15 @@ def get_operator(session: Session, operator_id: int) -> Operator:
     if operator is None:
         raise NotFound("operator.not_found", operator_id=operator_id)
     return operator
+
+
+def registration_no(session: Session, operator_id: int) -> str:
+    """The operator's business registration number (canonical), as every application is
+    checked against it."""
+    found = session.connection().execute(REGISTRATION_NO, {"operator": operator_id}).scalar()
+    if found is None:
+        raise NotFound("operator.not_found", operator_id=operator_id)
+    return str(found)
 
 
 def list_users(session: Session, *, operator_id: int | None = None) -> list[User]:
