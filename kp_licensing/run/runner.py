@@ -16,6 +16,7 @@ from edi.pki import DevelopmentPki, load_signer
 from edi.signer import Signer
 from kp_licensing.api.app import create_app
 from kp_licensing.run.devserver import TemporalDevServer, ensure_port_free
+from kp_licensing.run.memory import freeze_start_up
 from kp_licensing.run.reconnect import connect_until_up
 from kp_licensing.store.db import make_engine, session_factory
 from kp_licensing.store.documents import document_store
@@ -56,6 +57,7 @@ async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
         forwarded_allow_ips=settings.trusted_proxies,
     )
     server = _ApiServer(config)
+    freeze_start_up()
 
     async def watch() -> None:
         await stop.wait()
@@ -97,6 +99,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             customs_link=CustomsLink.of(settings),
             mail=MailActivities(sessions, settings),
         )
+        freeze_start_up()
         await ensure_housekeeping(
             client,
             task_queue=settings.task_queue,
