@@ -91,12 +91,18 @@ def test_failed_sign_ins_and_refusals_are_recorded(service: str, staff: Staff, t
     assert refused["details"]["code"] == "forbidden.read_audit"
 
 
+def own_address() -> str:
+    """A client address of this test's own (IPv6 documentation range, 64 random bits): the
+    trail keeps earlier runs' entries, and a run that drew the same address would count them."""
+    return "2001:db8::" + ":".join(f"{random.getrandbits(16):x}" for _ in range(4))
+
+
 async def test_an_unknown_callers_refusal_is_recorded_with_its_address(
     settings: Settings, staff: Staff
 ) -> None:
     # An address of its own: other tests' anonymous refusals from 127.0.0.1 may have used up
     # its entries for this minute (ANONYMOUS_ENTRIES).
-    address = f"192.0.2.{random.randint(1, 254)}"
+    address = own_address()
     transport = httpx.ASGITransport(app=create_app(settings), client=(address, 1234))
     async with httpx.AsyncClient(transport=transport, base_url="http://kp/api/v1") as client:
         refused = await client.get("/licences", headers={"Authorization": "Bearer x"})
@@ -211,9 +217,7 @@ async def test_anonymous_refusals_from_one_address_are_bounded(
 ) -> None:
     """Sending requests without credentials costs nothing: past 20 a minute from one address,
     refusals are logged lines, not entries, so a flood cannot fill the trail."""
-    # An address of this run's own (documentation range, 64 random bits): the trail keeps the
-    # entries of earlier runs, and one that drew the same address would count here.
-    address = "2001:db8::" + ":".join(f"{random.getrandbits(16):x}" for _ in range(4))
+    address = own_address()
     transport = httpx.ASGITransport(app=create_app(settings), client=(address, 1234))
     async with httpx.AsyncClient(transport=transport, base_url="http://kp/api/v1") as client:
         for _ in range(30):
