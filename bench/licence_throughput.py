@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import logging
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -45,7 +46,6 @@ from bench.report import (
     Samples,
     cpu_per_case,
     cpu_ratios,
-    cpu_row,
     latency_row,
     load_average,
     machine_context,
@@ -185,11 +185,95 @@ async def setup(
     return officer, [t for t in traders if t is not None]
 
 
+class Round:
+    """One measured round: the service's two passes, then the baseline's, on fresh cases."""
+
+    def __init__(self) -> None:
+        self.apply, self.approve, self.start, self.update = (Samples() for _ in range(4))
+        self.service_wall = self.baseline_wall = self.generator = 0.0
+        self.service_cpu: tuple[float, float | None] = (0.0, None)
+        self.baseline_cpu: tuple[float, float | None] = (0.0, None)
+
+    def ratios(self) -> dict[str, float]:
+        """Service / baseline for this round: approve p50 / update p50, and CPU per case."""
+        found: dict[str, float] = {}
+        if self.approve.values and self.update.values:
+            found["approve->active p50 / baseline update p50"] = percentile(
+                self.approve.values, 50
+            ) / percentile(self.update.values, 50)
+        for part, ratio in cpu_ratios(self.service_cpu, self.baseline_cpu):
+            found[f"CPU per case, {part}"] = ratio
+        return found
+
+
+async def measure_round(
+    stack: Stack,
+    http: httpx.AsyncClient,
+    temporal: Client,
+    cpu: CpuClock,
+    traders: list[Trader],
+    officer: dict[str, str],
+    label: str,
+    concurrency: int,
+) -> Round:
+    """The service on ``traders`` (apply pass, approve pass), then as many baseline workflows
+    (start pass, update pass), each side's CPU read around its own passes."""
+    n = len(traders)
+    measured = Round()
+    cpu_0 = cpu.read()
+    (
+        measured.apply,
+        measured.approve,
+        apply_wall,
+        approve_wall,
+        measured.generator,
+    ) = await service_phase(http, traders, officer, concurrency)
+    cpu_1 = cpu.read()
+    measured.start, measured.update, start_wall, update_wall = await baseline_phase(
+        temporal, stack.baseline_queue, label, n, concurrency
+    )
+    cpu_2 = cpu.read()
+    # The service's process CPU without the load generator's thread (its HTTP client).
+    cpu_0 = (cpu_0[0] + measured.generator, cpu_0[1])
+    measured.service_cpu = cpu_per_case(cpu_0, cpu_1, len(measured.approve.values))
+    measured.baseline_cpu = cpu_per_case(cpu_1, cpu_2, len(measured.update.values))
+    measured.service_wall = apply_wall + approve_wall
+    measured.baseline_wall = start_wall + update_wall
+    return measured
+
+
+def pooled(rounds: list[Round], part: str) -> Samples:
+    """Every round's samples of one kind (``apply``, ``approve``, ``start``, ``update``)."""
+    pool = Samples()
+    for measured in rounds:
+        taken: Samples = getattr(measured, part)
+        pool.values += taken.values
+        pool.errors += taken.errors
+    return pool
+
+
+def mean_cpu(rounds: list[Round], side: str) -> tuple[float, float | None]:
+    """CPU milliseconds per case of one side, averaged over the rounds."""
+    readings: list[tuple[float, float | None]] = [getattr(r, f"{side}_cpu") for r in rounds]
+    python = statistics.fmean(r[0] for r in readings)
+    servers = [r[1] for r in readings if r[1] is not None]
+    return python, statistics.fmean(servers) if len(servers) == len(readings) else None
+
+
+def cpu_line(label: str, cases: int, cpu: tuple[float, float | None]) -> str:
+    python, server = cpu
+    shown = "n/a" if server is None else f"{server:9.1f}"
+    total = "n/a" if server is None else f"{python + server:9.1f}"
+    return f"  {label:<46}{cases:>6}  {python:9.1f}  {shown:>9}  {total:>9}"
+
+
 async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
-    n, c, warmup = args.applications, args.concurrency, args.warmup
+    n, c, warmup, count = args.applications, args.concurrency, args.warmup, args.rounds
     load_at_start = load_average()
     stack = Stack(data_dir)
     limits = httpx.Limits(max_connections=2 * c + 4, max_keepalive_connections=2 * c + 4)
+    rounds: list[Round] = []
+    round_loads: list[str] = []
     try:
         t = time.perf_counter()
         await stack.start()
@@ -200,7 +284,7 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
             base_url=stack.base_url + "/api/v1", timeout=120, limits=limits
         ) as http:
             t = time.perf_counter()
-            officer, traders = await setup(stack, http, warmup + n, c)
+            officer, traders = await setup(stack, http, warmup + count * n, c)
             setup_in = time.perf_counter() - t
 
             # Warm-up (not measured): connections, thread pools, caches, first-time imports.
@@ -214,36 +298,43 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
                 for error in (warm_apply.errors + warm_approve.errors + warm_base.errors)[:5]:
                     print(f"warm-up failure: {error}", file=sys.stderr)
 
-            # Measured: the service, then the baseline, on the same server.
-            cpu_0 = cpu.read()
-            apply, approve, apply_wall, approve_wall, generator = await service_phase(
-                http, traders[warmup:], officer, c
-            )
-            cpu_1 = cpu.read()
-        start, update, start_wall, update_wall = await baseline_phase(
-            temporal, stack.baseline_queue, "run", n, c
-        )
-        cpu_2 = cpu.read()
+            # Measured: in each round the service, then the baseline, on the same server.
+            for r in range(count):
+                first = warmup + r * n
+                rounds.append(
+                    await measure_round(
+                        stack,
+                        http,
+                        temporal,
+                        cpu,
+                        traders[first : first + n],
+                        officer,
+                        f"run{r}",
+                        c,
+                    )
+                )
+                round_loads.append(load_average().split(" / ")[0])
     finally:
         await stack.stop()
 
-    # The service's process CPU without the load generator's thread (its HTTP client).
-    cpu_0 = (cpu_0[0] + generator, cpu_0[1])
-    service_wall = apply_wall + approve_wall
-    baseline_wall = start_wall + update_wall
+    apply, approve = pooled(rounds, "apply"), pooled(rounds, "approve")
+    start, update = pooled(rounds, "start"), pooled(rounds, "update")
+    service_wall = sum(r.service_wall for r in rounds)
+    baseline_wall = sum(r.baseline_wall for r in rounds)
     service_rate = len(approve.values) / service_wall
     baseline_rate = len(update.values) / baseline_wall
-    documents = (warmup + n) * len(stack.settings.licence_required_documents)
+    generator = sum(r.generator for r in rounds)
+    documents = (warmup + count * n) * len(stack.settings.licence_required_documents)
     lines = [
         "kp-licensing licence throughput (bench.licence_throughput)",
         "",
         *machine_context(),
         f"load      {load_at_start} at start, {load_average()} at end (1/5/15 min averages)",
-        f"run       {n} applications, concurrency {c}, warm-up {warmup} cases per side; stack "
-        f"up in {started_in:.1f} s, setup {setup_in:.1f} s ({warmup + n} operators, "
-        f"{documents} documents)",
+        f"run       {count} round(s) of {n} applications, concurrency {c}, warm-up {warmup} "
+        f"cases per side; stack up in {started_in:.1f} s, setup {setup_in:.1f} s "
+        f"({warmup + count * n} operators, {documents} documents)",
         "",
-        f"  {'latency':<46}{'n':>6}  {'p50 ms':>9}  {'p95 ms':>9}  {'max ms':>9}",
+        f"  {'latency (all rounds)':<46}{'n':>6}  {'p50 ms':>9}  {'p95 ms':>9}  {'max ms':>9}",
         latency_row("service  apply (POST /licences)", apply),
         latency_row("service  approve -> active", approve),
         latency_row("baseline start_workflow", start),
@@ -251,29 +342,34 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
         "",
         f"  {'throughput':<46}{'cases':>6}  {'cases/s':>9}  {'wall s':>9}",
         f"  {'service  (apply pass + approve pass)':<46}{len(approve.values):>6}  "
-        f"{service_rate:9.1f}  "
-        f"{service_wall:9.2f}",
+        f"{service_rate:9.1f}  {service_wall:9.2f}",
         f"  {'baseline (start pass + update pass)':<46}{len(update.values):>6}  "
         f"{baseline_rate:9.1f}  {baseline_wall:9.2f}",
         "",
-        f"  {'CPU per case, ms':<46}{'cases':>6}  {'python':>9}  {'temporal':>9}  {'total':>9}",
-        cpu_row("service  (apply + approve)", cpu_0, cpu_1, len(approve.values)),
-        cpu_row("baseline (start + update)", cpu_1, cpu_2, len(update.values)),
+        f"  {'CPU per case, ms (mean of rounds)':<46}{'cases':>6}  {'python':>9}  "
+        f"{'temporal':>9}  {'total':>9}",
+        cpu_line("service  (apply + approve)", len(approve.values), mean_cpu(rounds, "service")),
+        cpu_line("baseline (start + update)", len(update.values), mean_cpu(rounds, "baseline")),
         f"  {'load generator (HTTP client, not counted above)':<46}{len(approve.values):>6}  "
         f"{generator / max(len(approve.values), 1) * 1000:9.1f}",
         "",
-        "  ratios, service / baseline",
+        "  ratios, service / baseline"
+        + (
+            ""
+            if count == 1
+            else f"  (each round; median; load average after each round: {', '.join(round_loads)})"
+        ),
     ]
-    if approve.values and update.values:
-        ratio = percentile(approve.values, 50) / percentile(update.values, 50)
-        lines.append(f"  {'approve->active p50 / baseline update p50':<64}{ratio:8.2f}")
+    per_round = [r.ratios() for r in rounds]
+    for name in per_round[0] if per_round else []:
+        values = [found[name] for found in per_round if name in found]
+        each = "" if count == 1 else "  ".join(f"{v:5.2f}" for v in values) + "  median"
+        lines.append(
+            f"  {name:<44}{each:>{8 * count if count > 1 else 0}}{statistics.median(values):8.2f}"
+        )
     if baseline_rate:
         ratio = service_rate / baseline_rate
-        lines.append(f"  {'service throughput / baseline throughput':<64}{ratio:8.2f}")
-    service_cpu = cpu_per_case(cpu_0, cpu_1, len(approve.values))
-    baseline_cpu = cpu_per_case(cpu_1, cpu_2, len(update.values))
-    for part, ratio in cpu_ratios(service_cpu, baseline_cpu):
-        lines.append(f"  {'CPU per case, ' + part:<64}{ratio:8.2f}")
+        lines.append(f"  {'service throughput / baseline throughput':<44}{ratio:8.2f}")
     errors = apply.errors + approve.errors + update.errors
     if errors:
         failed = len(apply.errors) + len(approve.errors)
@@ -292,6 +388,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--applications", "-n", type=int, default=200, help="cases (200)")
     parser.add_argument("--concurrency", "-c", type=int, default=16, help="in flight (16)")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measured rounds, each the service's passes then the baseline's on fresh cases; "
+        "ratios are reported per round and as their median (1)",
+    )
+    parser.add_argument(
         "--warmup",
         type=int,
         default=None,
@@ -304,8 +407,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--keep-data", action="store_true", help="keep the temp dir (database, server log)"
     )
     args = parser.parse_args(argv)
-    if args.applications < 1 or args.concurrency < 1:
-        parser.error("--applications and --concurrency must be at least 1")
+    if args.applications < 1 or args.concurrency < 1 or args.rounds < 1:
+        parser.error("--applications, --concurrency and --rounds must be at least 1")
     if args.warmup is None:
         args.warmup = min(8, args.concurrency)
     if args.warmup < 0:

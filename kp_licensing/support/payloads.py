@@ -27,7 +27,6 @@ from collections.abc import Mapping, Sequence
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import (
     DataConverter,
     DefaultFailureConverterWithEncodedAttributes,
@@ -35,6 +34,8 @@ from temporalio.converter import (
     SerializationContext,
     WithSerializationContext,
 )
+
+from kp_licensing.support.model_payloads import ModelPayloadConverter
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,8 @@ def _refused() -> Payload:
 def data_converter(keyring: Keyring, *, accept_plaintext: bool = False) -> DataConverter:
     """The service's converter: pydantic models as JSON, then encrypted; failures' messages and
     stack traces encrypted too (they can quote what a person typed)."""
-    return dataclasses.replace(
-        pydantic_data_converter,
+    return DataConverter(
+        payload_converter_class=ModelPayloadConverter,
         payload_codec=PayloadCipher(keyring, accept_plaintext=accept_plaintext),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
