@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import shutil
 import statistics
@@ -40,9 +41,10 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from bench.load import PASSWORD, Trader, bounded, expect, login, register_trader
+from bench.load import PASSWORD, Trader, bounded, login, register_trader
 from bench.report import (
     CpuClock,
+    CpuReading,
     Samples,
     cpu_per_case,
     cpu_ratios,
@@ -60,59 +62,53 @@ from workflows.client import connect
 # ------------------------------------------------------------------------------- the phases
 
 
+class ServiceLoad:
+    """The service's passes as ``bench.licence_driver`` ran them in its own process."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        self.apply, self.approve = Samples(), Samples()
+        self.apply.values, self.approve.values = result["apply"], result["approve"]
+        self.apply.errors = [e for e in result["errors"] if e.startswith("apply")]
+        self.approve.errors = [e for e in result["errors"] if not e.startswith("apply")]
+        self.wall: float = result["apply_wall"] + result["approve_wall"]
+        self.generator: float = result["cpu"]
+
+
 async def service_phase(
-    http: httpx.AsyncClient,
+    base_url: str,
     traders: list[Trader],
     officer: dict[str, str],
     concurrency: int,
-) -> tuple[Samples, Samples, float, float, float]:
-    """Every trader applies, then every case is approved, both passes at ``concurrency``: the
-    baseline's two passes (start, then update), so an approval meets other approvals in flight
-    as a baseline update meets other updates, not applications.
-
-    Returns (apply, approve->active, apply pass wall seconds, approve pass wall seconds, CPU
-    seconds of the load generator). The load generator (httpx) runs on this thread alone, so
-    this thread's CPU time is what it costs; the report takes it out of the service's figure,
-    because the service's callers do not run inside it."""
-    apply, approve = Samples(), Samples()
-    cases: list[str | None] = [None] * len(traders)
-
-    async def apply_one(i: int) -> None:
-        trader = traders[i]
-        try:
-            t0 = time.perf_counter()
-            response = await http.post("/licences", json=trader.application, headers=trader.headers)
-            t1 = time.perf_counter()
-            state = expect(response, 201)
-            if state["status"] != "under_review":
-                raise RuntimeError(f"apply answered status {state['status']}")
-            apply.values.append(t1 - t0)
-            cases[i] = state["case_no"]
-        except Exception as error:
-            apply.errors.append(f"apply {i}: {type(error).__name__}: {error}")
-
-    async def approve_one(i: int) -> None:
-        if cases[i] is None:
-            return
-        try:
-            t0 = time.perf_counter()
-            response = await http.post(
-                f"/licences/{cases[i]}/approve",
-                json={"note": "Benchmark approval."},
-                headers=officer,
-            )
-            t1 = time.perf_counter()
-            record = expect(response, 200)
-            if record["state"]["status"] != "active":
-                raise RuntimeError(f"approve answered status {record['state']['status']}")
-            approve.values.append(t1 - t0)
-        except Exception as error:
-            approve.errors.append(f"approve {i}: {type(error).__name__}: {error}")
-
-    generator = time.thread_time()
-    apply_wall = await bounded(len(traders), concurrency, apply_one)
-    approve_wall = await bounded(len(traders), concurrency, approve_one)
-    return apply, approve, apply_wall, approve_wall, time.thread_time() - generator
+    cpu: CpuClock,
+) -> tuple[ServiceLoad, CpuReading, CpuReading]:
+    """The apply pass then the approve pass, driven by ``bench.licence_driver`` in a process of
+    its own; with this process's CPU readings just before and after them (the driver connects
+    first, so its start-up falls outside them)."""
+    driver = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.licence_driver",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert driver.stdin is not None and driver.stdout is not None
+    job = {
+        "base_url": base_url,
+        "concurrency": concurrency,
+        "officer": officer,
+        "traders": [{"headers": t.headers, "application": t.application} for t in traders],
+    }
+    driver.stdin.write(json.dumps(job).encode() + b"\n")
+    await driver.stdin.drain()
+    if (await driver.stdout.readline()).strip() != b"ready":
+        raise RuntimeError("the load driver did not start")
+    before = cpu.read()
+    driver.stdin.write(b"go\n")
+    await driver.stdin.drain()
+    result = json.loads(await driver.stdout.readline())
+    after = cpu.read()
+    await driver.wait()
+    return ServiceLoad(result), before, after
 
 
 async def baseline_phase(
@@ -208,7 +204,6 @@ class Round:
 
 async def measure_round(
     stack: Stack,
-    http: httpx.AsyncClient,
     temporal: Client,
     cpu: CpuClock,
     traders: list[Trader],
@@ -220,24 +215,18 @@ async def measure_round(
     (start pass, update pass), each side's CPU read around its own passes."""
     n = len(traders)
     measured = Round()
-    cpu_0 = cpu.read()
-    (
-        measured.apply,
-        measured.approve,
-        apply_wall,
-        approve_wall,
-        measured.generator,
-    ) = await service_phase(http, traders, officer, concurrency)
-    cpu_1 = cpu.read()
+    load, cpu_0, cpu_1 = await service_phase(
+        stack.base_url + "/api/v1", traders, officer, concurrency, cpu
+    )
+    measured.apply, measured.approve = load.apply, load.approve
+    measured.generator = load.generator
     measured.start, measured.update, start_wall, update_wall = await baseline_phase(
         temporal, stack.baseline_queue, label, n, concurrency
     )
     cpu_2 = cpu.read()
-    # The service's process CPU without the load generator's thread (its HTTP client).
-    cpu_0 = (cpu_0[0] + measured.generator, cpu_0[1])
     measured.service_cpu = cpu_per_case(cpu_0, cpu_1, len(measured.approve.values))
     measured.baseline_cpu = cpu_per_case(cpu_1, cpu_2, len(measured.update.values))
-    measured.service_wall = apply_wall + approve_wall
+    measured.service_wall = load.wall
     measured.baseline_wall = start_wall + update_wall
     return measured
 
@@ -289,13 +278,13 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
 
             # Warm-up (not measured): connections, thread pools, caches, first-time imports.
             if warmup:
-                warm_apply, warm_approve, *_ = await service_phase(
-                    http, traders[:warmup], officer, c
+                warm, _, _ = await service_phase(
+                    stack.base_url + "/api/v1", traders[:warmup], officer, c, cpu
                 )
                 _, warm_base, _, _ = await baseline_phase(
                     temporal, stack.baseline_queue, "warmup", warmup, c
                 )
-                for error in (warm_apply.errors + warm_approve.errors + warm_base.errors)[:5]:
+                for error in (warm.apply.errors + warm.approve.errors + warm_base.errors)[:5]:
                     print(f"warm-up failure: {error}", file=sys.stderr)
 
             # Measured: in each round the service, then the baseline, on the same server.
@@ -304,7 +293,6 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
                 rounds.append(
                     await measure_round(
                         stack,
-                        http,
                         temporal,
                         cpu,
                         traders[first : first + n],
@@ -350,7 +338,7 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
         f"{'temporal':>9}  {'total':>9}",
         cpu_line("service  (apply + approve)", len(approve.values), mean_cpu(rounds, "service")),
         cpu_line("baseline (start + update)", len(update.values), mean_cpu(rounds, "baseline")),
-        f"  {'load generator (HTTP client, not counted above)':<46}{len(approve.values):>6}  "
+        f"  {'load generator (HTTP client, its own process)':<46}{len(approve.values):>6}  "
         f"{generator / max(len(approve.values), 1) * 1000:9.1f}",
         "",
         "  ratios, service / baseline"

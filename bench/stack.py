@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.worker import Worker
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+    from edi.pki import DevelopmentPki
     from kp_licensing.run.devserver import TemporalDevServer, free_port, port_open
     from kp_licensing.run.runner import run_worker, serve_api
     from kp_licensing.store.migrate import upgrade
@@ -133,6 +134,8 @@ class Stack:
     async def start(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(self.settings.resolved_database_url())
+        # As ``kp-licensing dev`` does: the worker then has its signer, as the service's has.
+        DevelopmentPki(self.settings.pki_dir, customs_office=self.settings.customs_office).init()
         self.loop = asyncio.new_event_loop()
         events: Future[tuple[asyncio.Event, asyncio.Event]] = Future()
         self.thread = threading.Thread(

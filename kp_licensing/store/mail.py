@@ -17,6 +17,7 @@ from schemas.messages import Message, say
 #: The tables the projection writes mails with (Core statements, in its transaction).
 OUTBOX = OutgoingMail.__table__  # type: ignore[attr-defined]
 USERS = User.__table__  # type: ignore[attr-defined]
+NEW_MAIL = insert(OUTBOX)
 
 #: A mail refused this many times is kept, with its last error, but no longer tried: a person
 #: looks at it (a recipient address that does not exist).
@@ -96,7 +97,7 @@ def queue(
     parts = [part.model_dump(mode="json") for part in message.parts] or None
     now = datetime.now(UTC)
     db.execute(
-        insert(OUTBOX),
+        NEW_MAIL,
         [
             {
                 "notice_key": notice_key,

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Select, Table, Update, bindparam, delete, insert, update
+from sqlalchemy import Connection, Insert, Select, Table, Update, bindparam, delete, insert, update
 from sqlmodel import Session, col, select
 
 from kp_licensing.store import mail
@@ -24,6 +24,7 @@ from schemas.messages import Message
 
 TransitionLike = CaseTransition[Any]
 NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
+NEW_NOTIFICATION = insert(NOTIFICATIONS)
 
 
 def event_fields(transition: TransitionLike) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def add_notice(
     if message is not None:
         key = f"{case_no}/{series}{transition.seq}"
         db.execute(
-            insert(NOTIFICATIONS),
+            NEW_NOTIFICATION,
             {
                 "key": key,
                 "operator_id": operator_id,
@@ -199,7 +200,7 @@ def write(
             submitted_at=state.submitted_at,
             **created(),
         )
-        db.execute(insert(rows), values)
+        db.execute(statements.insert_row, values)
     else:
         db.execute(statements.update_row, {"row_case_no": case_no, **values})
         _expire_loaded(session, table, case_no)
@@ -209,7 +210,7 @@ def write(
         )
         session.commit()
         return False
-    db.execute(insert(events), {"case_no": case_no, **event_fields(transition)})
+    db.execute(_statements(events).insert_row, {"case_no": case_no, **event_fields(transition)})
     add_notice(
         db,
         case_no=case_no,
@@ -228,6 +229,7 @@ def write(
 class _Statements(NamedTuple):
     locked_seq: Select[Any]
     update_row: Update
+    insert_row: Insert
 
 
 @cache
@@ -235,12 +237,14 @@ def _statements(rows: Table) -> _Statements:
     """A case table's statements, built once and executed with parameters: SQLAlchemy then
     finds each compiled in its cache by the statement alone, instead of building a statement
     and a bound parameter per value, and a cache key from them, for every write (as
-    ``.values(...)`` does; inserts are executed the same way, ``insert(table)`` with a dict)."""
+    ``.values(...)`` does; an insert's columns are those of the dict it is executed with).
+    Also used for the events' tables, which have no ``seq`` lock to take (only their insert)."""
     return _Statements(
         locked_seq=select(rows.c.seq)
         .where(rows.c.case_no == bindparam("case_no"))
         .with_for_update(),
         update_row=update(rows).where(rows.c.case_no == bindparam("row_case_no")),
+        insert_row=insert(rows),
     )
 
 

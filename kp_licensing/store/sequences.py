@@ -22,6 +22,7 @@ INCREMENT = (
     .values(value=SEQUENCES.c.value + 1)
     .returning(SEQUENCES.c.value)
 )
+NEW_ALLOCATION = insert(ALLOCATIONS)
 ALLOCATED = select(ALLOCATIONS.c.number).where(ALLOCATIONS.c.key == bindparam("request"))
 
 
@@ -68,7 +69,7 @@ def allocate_number(
     if existing is not None:
         return str(existing)
     number = render(next_value(session, counter))
-    db.execute(insert(ALLOCATIONS), {"key": key, "number": number})
+    db.execute(NEW_ALLOCATION, {"key": key, "number": number})
     if commit:
         session.commit()
     return number

@@ -50,6 +50,7 @@ CLAIMS = LicenceClaim.__table__  # type: ignore[attr-defined]
 
 # The statements every submission runs, built once and executed with parameters (Core: no
 # object to track for rows written once).
+NEW_SUBMISSION = insert(SUBMISSIONS)
 STARTED = (
     update(SUBMISSIONS)
     .where(SUBMISSIONS.c.case_no == bindparam("case"), SUBMISSIONS.c.started_at.is_(None))
@@ -65,7 +66,7 @@ CLAIM_TAKEN_OVER = (
 
 def add(session: Session, row: Submission) -> None:
     """Write a new submission in the caller's transaction (the row stays a plain object)."""
-    session.connection().execute(insert(SUBMISSIONS), row.model_dump())
+    session.connection().execute(NEW_SUBMISSION, row.model_dump())
 
 
 def mark_started(session: Session, case_no: str) -> None:
