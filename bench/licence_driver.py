@@ -9,8 +9,9 @@ baseline's, whose client is the Temporal client doing the baseline's own work.
 
 Protocol, one JSON document per line: the benchmark writes the job (base URL, concurrency, the
 officer's headers, the traders' headers and applications); the driver connects, answers
-``ready``; the benchmark reads its CPU clocks and writes ``go``; the driver runs the apply pass,
-then the approve pass, and writes the latencies, walls, failures and its own CPU seconds.
+``ready``; the benchmark reads its CPU clocks and writes ``go``; the driver runs the apply pass
+and writes ``applied``; the benchmark waits until the service has settled and writes ``go``; the
+driver runs the approve pass and writes the latencies, walls, failures and its own CPU seconds.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ import httpx
 from bench.load import bounded, expect
 
 
+async def between_passes() -> None:
+    """Tell the benchmark the first pass is done; go on when it says the service has settled."""
+    print("applied", flush=True)
+    if (await asyncio.to_thread(sys.stdin.readline)).strip() != "go":
+        raise SystemExit("the benchmark stopped the driver")
+
+
 async def service_phase(
     http: httpx.AsyncClient,
     traders: list[dict[str, Any]],
@@ -34,7 +42,8 @@ async def service_phase(
 ) -> dict[str, Any]:
     """Every trader applies, then every case is approved, both passes at ``concurrency``: the
     baseline's two passes (start, then update), so an approval meets other approvals in flight
-    as a baseline update meets other updates, not applications."""
+    as a baseline update meets other updates, not applications. Between the passes the
+    benchmark waits for the service to settle (:func:`between_passes`)."""
     apply: list[float] = []
     approve: list[float] = []
     errors: list[str] = []
@@ -76,6 +85,7 @@ async def service_phase(
 
     cpu = time.process_time()
     apply_wall = await bounded(len(traders), concurrency, apply_one)
+    await between_passes()
     approve_wall = await bounded(len(traders), concurrency, approve_one)
     return {
         "apply": apply,

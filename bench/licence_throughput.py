@@ -1,26 +1,27 @@
 """Licence throughput: apply -> approve over HTTP, against a bare Temporal update, in one run.
 
-    .venv/bin/python -m bench.licence_throughput [--applications N] [--concurrency C]
+    .venv/bin/python -m bench.licence_throughput [--applications N] [--concurrency C] [--rounds R]
 
 Starts the embedded stack the way ``kp-licensing dev`` does (Temporal dev server, in memory and
 headless, on a free port; a migrated SQLite database in a temp dir; ``run_worker`` and
 ``serve_api``, sharing one event loop in a background thread), registers operators over HTTP
-with their documents and runs a few warm-up cases (setup, not measured), then measures:
+with their documents and runs a few warm-up cases (setup, not measured), then measures R rounds,
+each on fresh cases:
 
 * the service: N cases applied for (``POST /licences``), then each approved as an officer
-  (``POST /licences/{case}/approve``), each pass with at most C requests in flight
-  (httpx.AsyncClient, in the main thread's event loop);
+  (``POST /licences/{case}/approve``), each pass with at most C requests in flight, sent by
+  ``bench.licence_driver`` from a process of its own (httpx);
 * a baseline on the same Temporal server: N tiny workflows started, then each sent one update
   whose handler runs one trivial activity (two passes), at the same concurrency, straight
   through a Temporal client, on a task queue of its own served by a worker of its own in the
   same process.
 
-It prints latencies, throughput, CPU per case (the service's without the load generator's
-thread) and the ratios service/baseline; it asserts nothing about time.
-See ``bench/README.md`` for what the figures mean.
+Between each side's two passes the process is left to settle (``bench.report.settle``). It
+prints latencies, throughput, CPU per case and the ratios service/baseline, per round and their
+median; it asserts nothing about time. See ``bench/README.md`` for what the figures mean.
 
 The stack and the baseline workflow live in ``bench.stack``, the load generator's pieces in
-``bench.load`` and the figures' formatting in ``bench.report``.
+``bench.load`` and ``bench.licence_driver``, the figures' formatting in ``bench.report``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from bench.report import (
     load_average,
     machine_context,
     percentile,
+    settle,
 )
 from bench.stack import BaselineWorkflow, Stack
 from kp_licensing.store import people
@@ -71,6 +73,7 @@ class ServiceLoad:
         self.apply.errors = [e for e in result["errors"] if e.startswith("apply")]
         self.approve.errors = [e for e in result["errors"] if not e.startswith("apply")]
         self.wall: float = result["apply_wall"] + result["approve_wall"]
+        self.settled: float = result["settled"]
         self.generator: float = result["cpu"]
 
 
@@ -105,21 +108,28 @@ async def service_phase(
     before = cpu.read()
     driver.stdin.write(b"go\n")
     await driver.stdin.drain()
+    if (await driver.stdout.readline()).strip() != b"applied":
+        raise RuntimeError("the load driver stopped during the apply pass")
+    settled = await settle(cpu)
+    driver.stdin.write(b"go\n")
+    await driver.stdin.drain()
     result = json.loads(await driver.stdout.readline())
+    result["settled"] = settled
     after = cpu.read()
     await driver.wait()
     return ServiceLoad(result), before, after
 
 
 async def baseline_phase(
-    client: Client, task_queue: str, label: str, count: int, concurrency: int
-) -> tuple[Samples, Samples, float, float]:
+    client: Client, task_queue: str, label: str, count: int, concurrency: int, cpu: CpuClock
+) -> tuple[Samples, Samples, float, float, float]:
     """``count`` workflows started, then each sent its update, both passes at ``concurrency``;
-    (start, update, start pass wall seconds, update pass wall seconds).
+    (start, update, start pass wall seconds, update pass wall seconds, seconds settling).
 
-    Two passes rather than start-then-update per workflow: an update sent the moment its
-    workflow starts waits for the first workflow task, which an approve (sent to a case whose
-    workflow has long been waiting for a decision) never does."""
+    Two passes rather than start-then-update per workflow, with the process left to settle in
+    between (the first workflow task of every workflow started done): an update sent the moment
+    its workflow starts waits for that task, which an approve (sent to a case whose workflow
+    has long been waiting for a decision) never does. The service's passes settle the same way."""
     start, update = Samples(), Samples()
     handles: list[Any] = [None] * count
 
@@ -147,8 +157,9 @@ async def baseline_phase(
             update.errors.append(f"update {i}: {type(error).__name__}: {error}")
 
     start_wall = await bounded(count, concurrency, start_one)
+    settled = await settle(cpu)
     update_wall = await bounded(count, concurrency, update_one)
-    return start, update, start_wall, update_wall
+    return start, update, start_wall, update_wall, settled
 
 
 # --------------------------------------------------------------------------------- the run
@@ -187,6 +198,8 @@ class Round:
     def __init__(self) -> None:
         self.apply, self.approve, self.start, self.update = (Samples() for _ in range(4))
         self.service_wall = self.baseline_wall = self.generator = 0.0
+        #: Seconds waited between each side's two passes for the process to settle.
+        self.service_settled = self.baseline_settled = 0.0
         self.service_cpu: tuple[float, float | None] = (0.0, None)
         self.baseline_cpu: tuple[float, float | None] = (0.0, None)
 
@@ -220,9 +233,14 @@ async def measure_round(
     )
     measured.apply, measured.approve = load.apply, load.approve
     measured.generator = load.generator
-    measured.start, measured.update, start_wall, update_wall = await baseline_phase(
-        temporal, stack.baseline_queue, label, n, concurrency
-    )
+    (
+        measured.start,
+        measured.update,
+        start_wall,
+        update_wall,
+        measured.baseline_settled,
+    ) = await baseline_phase(temporal, stack.baseline_queue, label, n, concurrency, cpu)
+    measured.service_settled = load.settled
     cpu_2 = cpu.read()
     measured.service_cpu = cpu_per_case(cpu_0, cpu_1, len(measured.approve.values))
     measured.baseline_cpu = cpu_per_case(cpu_1, cpu_2, len(measured.update.values))
@@ -281,8 +299,8 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
                 warm, _, _ = await service_phase(
                     stack.base_url + "/api/v1", traders[:warmup], officer, c, cpu
                 )
-                _, warm_base, _, _ = await baseline_phase(
-                    temporal, stack.baseline_queue, "warmup", warmup, c
+                _, warm_base, *_ = await baseline_phase(
+                    temporal, stack.baseline_queue, "warmup", warmup, c, cpu
                 )
                 for error in (warm.apply.errors + warm.approve.errors + warm_base.errors)[:5]:
                     print(f"warm-up failure: {error}", file=sys.stderr)
@@ -341,6 +359,11 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
         f"  {'load generator (HTTP client, its own process)':<46}{len(approve.values):>6}  "
         f"{generator / max(len(approve.values), 1) * 1000:9.1f}",
         "",
+        "  settled between the passes (s, each round): service "
+        + ", ".join(f"{r.service_settled:.1f}" for r in rounds)
+        + "; baseline "
+        + ", ".join(f"{r.baseline_settled:.1f}" for r in rounds),
+        "",
         "  ratios, service / baseline"
         + (
             ""
@@ -378,9 +401,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=1,
+        default=3,
         help="measured rounds, each the service's passes then the baseline's on fresh cases; "
-        "ratios are reported per round and as their median (1)",
+        "ratios are reported per round and as their median (3)",
     )
     parser.add_argument(
         "--warmup",

@@ -3,6 +3,7 @@ CPU clocks for this process and the dev server."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import platform
@@ -112,6 +113,24 @@ class CpuClock:
 
 
 CpuReading = tuple[float, float | None]
+
+
+async def settle(
+    cpu: CpuClock, *, busy: float = 0.1, window: float = 0.25, limit: float = 30
+) -> float:
+    """Wait until this process and the dev server together use less than ``busy`` of a core
+    over ``window`` seconds (what a pass left behind, such as the first workflow task of every
+    workflow it started, is done); the seconds waited, at most ``limit``."""
+    started = time.perf_counter()
+    before = cpu.read()
+    while time.perf_counter() - started < limit:
+        await asyncio.sleep(window)
+        after = cpu.read()
+        used = (after[0] - before[0]) + ((after[1] or 0.0) - (before[1] or 0.0))
+        if used < busy * window:
+            break
+        before = after
+    return time.perf_counter() - started
 
 
 def cpu_per_case(before: CpuReading, after: CpuReading, cases: int) -> tuple[float, float | None]:
