@@ -47,6 +47,25 @@ def test_a_repeated_or_late_record_changes_nothing(sessions: SessionFactory) -> 
         assert [e.seq for e in licences.events(session, state.case_no)] == [1, 2]
 
 
+def test_a_case_row_this_session_loaded_is_read_again_after_a_write(
+    sessions: SessionFactory,
+) -> None:
+    """The projection writes with Core statements, beneath any ORM object of the row the
+    session holds: that object is expired, so the session's next read sees the new state."""
+    with sessions() as session:
+        operator = operator_row(session)
+    assert operator.id is not None
+    state = licence_start(operator.id).state
+    with sessions() as session:
+        assert licences.apply_record(session, _record(state, 1, LicenceStatus.under_review))
+        loaded = licences.get(session, state.case_no)
+        assert loaded is not None and loaded.status == "under_review"
+        assert licences.apply_record(session, _record(state, 2, LicenceStatus.active))
+        again = licences.get(session, state.case_no)
+        assert again is not None and (again.status, again.seq) == ("active", 2)
+        assert again.state["status"] == "active"
+
+
 def test_concurrent_counters_never_repeat(sessions: SessionFactory) -> None:
     name = unique("counter-")
 
