@@ -31,6 +31,7 @@ from kp_licensing.services.submissions import (
 )
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store import certificate_cases, licences, permits, sequences, submissions
+from kp_licensing.store import stock as stock_register
 from kp_licensing.store.documents import DocumentStore
 from kp_licensing.store.models import Submission
 from kp_licensing.store.permit_models import Permit, SignedApplication
@@ -91,7 +92,7 @@ def gather_facts(
     )
     certificate = application.foreign_certificate
     if certificate is not None:
-        presented = permits.presented_in(
+        presented = stock_register.presented_in(
             session, issuing_country=certificate.issuing_country, number=certificate.number
         )
         if presented is not None:
@@ -108,7 +109,7 @@ def gather_facts(
         )
         facts.invalid_reason = listings.listed_as(listing) if listing else None
     if application.source_certificates:
-        facts.balances = permits.balances(
+        facts.balances = stock_register.balances(
             session, operator_id=operator_id, draws=application.source_certificates
         )
     for draw in application.source_certificates:
@@ -299,7 +300,7 @@ def stock(session: Session, *, actor: Actor, operator_id: int | None) -> list[St
             drawn=row.drawn,
             left=row.carats - row.drawn,
         )
-        for row in permits.stock_of(session, operator)
+        for row in stock_register.stock_of(session, operator)
     ]
 
 

@@ -32,7 +32,7 @@ from sqlmodel import select
 from edi.pki import DevelopmentPki, load_signer
 from edi.shipment_application import sign_application
 from kp_licensing.api.permissions import Action
-from kp_licensing.store import permits as permit_store
+from kp_licensing.store import stock as stock_register
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.permit_models import StockDraw
 from kp_licensing.support.settings import Settings
@@ -265,7 +265,7 @@ class PermitWorld(Callers):
     def presented_in(self, number: str) -> str | None:
         """The case a foreign certificate was presented in (the register an import claims)."""
         with self.sessions() as session:
-            return permit_store.presented_in(session, issuing_country="AE", number=number)
+            return stock_register.presented_in(session, issuing_country="AE", number=number)
 
     def draws_released(self, case_no: str) -> list[bool]:
         with self.sessions() as session:

@@ -11,7 +11,7 @@ from alembic import command
 from sqlalchemy import create_engine, text
 
 from kp_licensing.domain.errors import Conflict
-from kp_licensing.store import permits
+from kp_licensing.store import stock
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.migrate import alembic_config
 
@@ -21,18 +21,16 @@ def test_a_presentation_is_found_and_refused_however_the_number_is_written(
 ) -> None:
     n = f"{uuid.uuid4().int % 10**9:09d}"
     with sessions() as session:
-        permits.claim_certificate(session, issuing_country="AE", number=f"AE{n}", case_no="PA-1")
+        stock.claim_certificate(session, issuing_country="AE", number=f"AE{n}", case_no="PA-1")
         session.commit()
     with sessions() as session:
         for typed in (f"AE-{n}", f"ae {n}", f"AE/{n[:3]}.{n[3:]}"):
-            assert permits.presented_in(session, issuing_country="ae", number=typed) == "PA-1"
+            assert stock.presented_in(session, issuing_country="ae", number=typed) == "PA-1"
             with pytest.raises(Conflict) as e:
-                permits.claim_certificate(
-                    session, issuing_country="AE", number=typed, case_no="PA-2"
-                )
+                stock.claim_certificate(session, issuing_country="AE", number=typed, case_no="PA-2")
             assert e.value.message.code == "stock.certificate_presented"
             assert e.value.message.params == {"number": typed, "issuing_country": "AE"}
-        assert permits.presented_in(session, issuing_country="BE", number=f"AE{n}") is None
+        assert stock.presented_in(session, issuing_country="BE", number=f"AE{n}") is None
 
 
 def _migrated_to_0003(tmp_path: Path) -> str:

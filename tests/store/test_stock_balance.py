@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
 from kp_licensing.domain.errors import Conflict, RuleViolation
-from kp_licensing.store import permits
+from kp_licensing.store import stock
 from kp_licensing.store.db import SessionFactory
 from kp_licensing.store.permit_models import StockCertificate, StockDraw
 from schemas.shipment import CertificateDraw, canonical_certificate_number
@@ -176,14 +176,14 @@ def reserve(sessions: SessionFactory, model: Model, op: Reserve) -> None:
     short = next((d for d in draws if d.carats > model.balance(d.number)), None)
     with sessions() as session:
         if short is None:
-            permits.reserve(session, operator_id=model.operator_id, case_no=case_no, draws=draws)
+            stock.reserve(session, operator_id=model.operator_id, case_no=case_no, draws=draws)
             session.commit()
             for d in draws:
                 model.certificate(d.number).drawn += d.carats
             model.cases[case_no] = [(d.number, d.carats) for d in draws]
             return
         with pytest.raises(RuleViolation) as e:
-            permits.reserve(session, operator_id=model.operator_id, case_no=case_no, draws=draws)
+            stock.reserve(session, operator_id=model.operator_id, case_no=case_no, draws=draws)
         session.commit()  # whatever the refused reservation left behind would be kept now
     said = e.value.message
     assert (said.code, said.params["number"]) == ("stock.overdrawn", short.number)
@@ -197,7 +197,7 @@ def release(sessions: SessionFactory, model: Model, op: Release) -> None:
     case_no = cases[op.case % len(cases)] if cases else f"EXP-{model.prefix}-NONE"
     for _ in range(2):  # the second release must change nothing
         with sessions() as session:
-            permits.release_draws(session, case_no=case_no)
+            stock.release_draws(session, case_no=case_no)
             session.commit()
         if case_no not in model.released:
             for number, carats in model.cases.get(case_no, []):
@@ -218,7 +218,7 @@ def check(sessions: SessionFactory, model: Model) -> None:
             c.number: (c.carats, c.drawn) for c in model.certificates
         }
         asked = [model.number(i) for i in range(len(model.certificates) + 1)]  # + one never seen
-        got = permits.balances(
+        got = stock.balances(
             session,
             operator_id=model.operator_id,
             draws=[
@@ -284,9 +284,7 @@ def stock_certificate(sessions: SessionFactory, operator_id: int, carats: str) -
 
 def stock_row(sessions: SessionFactory, operator_id: int, number: str) -> StockCertificate:
     with sessions() as session:
-        row = permits.stock(
-            session, operator_id=operator_id, issuing_country=COUNTRY, number=number
-        )
+        row = stock.stock(session, operator_id=operator_id, issuing_country=COUNTRY, number=number)
     assert row is not None
     return row
 
@@ -323,7 +321,7 @@ def test_exports_racing_for_one_certificate_never_overdraw_it(
         with sessions() as session:
             session.connection()  # connected before the start, so the threads really race
             barrier.wait()
-            permits.reserve(
+            stock.reserve(
                 session, operator_id=operator_id, case_no=case_no, draws=[draw(number, "60")]
             )
             session.commit()
@@ -390,17 +388,17 @@ def test_a_case_released_twice_at_once_gives_its_carats_back_once(
     number = stock_certificate(sessions, operator_id, "100")
     withdrawn, kept = f"W-{number}", f"K-{number}"
     with sessions() as session:
-        permits.reserve(
+        stock.reserve(
             session, operator_id=operator_id, case_no=withdrawn, draws=[draw(number, "30")]
         )
-        permits.reserve(session, operator_id=operator_id, case_no=kept, draws=[draw(number, "50")])
+        stock.reserve(session, operator_id=operator_id, case_no=kept, draws=[draw(number, "50")])
         session.commit()
     barrier = threading.Barrier(2, timeout=2)
 
     def release_once() -> None:
         with sessions() as session:
             after_reads(monkeypatch, session, lambda _: wait(barrier))
-            permits.release_draws(session, case_no=withdrawn)
+            stock.release_draws(session, case_no=withdrawn)
             session.commit()
 
     with ThreadPoolExecutor(2) as pool:
@@ -424,7 +422,7 @@ def test_a_release_and_a_reservation_crossing_two_certificates_both_complete(
     b = stock_certificate(sessions, operator_id, "100")
     withdrawn, applied = f"W-{a}", f"A-{a}"
     with sessions() as session:
-        permits.reserve(
+        stock.reserve(
             session,
             operator_id=operator_id,
             case_no=withdrawn,
@@ -456,10 +454,10 @@ def test_a_release_and_a_reservation_crossing_two_certificates_both_complete(
                 return result
 
             monkeypatch.setattr(session, "execute", execute_then_wait)
-            permits.release_draws(session, case_no=withdrawn)
+            stock.release_draws(session, case_no=withdrawn)
             session.commit()
 
-    move = permits._move
+    move = stock._move
     takes = 0
     applying = threading.local()
 
@@ -478,7 +476,7 @@ def test_a_release_and_a_reservation_crossing_two_certificates_both_complete(
         first = first_released[0]
         other = b if first == a else a
         with sessions() as session:
-            permits.reserve(
+            stock.reserve(
                 session,
                 operator_id=operator_id,
                 case_no=applied,
@@ -486,7 +484,7 @@ def test_a_release_and_a_reservation_crossing_two_certificates_both_complete(
             )
             session.commit()
 
-    monkeypatch.setattr(permits, "_move", take_then_wait)  # only the applying thread waits
+    monkeypatch.setattr(stock, "_move", take_then_wait)  # only the applying thread waits
     with ThreadPoolExecutor(2) as pool:
         futures = [pool.submit(release), pool.submit(apply)]
         failures = [e for e in (f.exception() for f in futures) if e is not None]
@@ -505,7 +503,7 @@ def test_a_case_claiming_again_what_it_holds_changes_nothing(sessions: SessionFa
     presented = f"{COUNTRY}{unique('')[:6].upper()}"
     for _ in range(2):
         with sessions() as session:
-            permits.reserve(
+            stock.reserve(
                 session, operator_id=operator.id, case_no=case_no, draws=[draw(number, "40")]
             )
             session.commit()
@@ -513,8 +511,6 @@ def test_a_case_claiming_again_what_it_holds_changes_nothing(sessions: SessionFa
     assert len(held_by(sessions, case_no)) == 1
     with sessions() as session:
         for typed in (presented, presented.lower()):
-            permits.claim_certificate(
-                session, issuing_country=COUNTRY, number=typed, case_no=case_no
-            )
+            stock.claim_certificate(session, issuing_country=COUNTRY, number=typed, case_no=case_no)
         session.commit()
-        assert permits.presented_in(session, issuing_country=COUNTRY, number=presented) == case_no
+        assert stock.presented_in(session, issuing_country=COUNTRY, number=presented) == case_no
