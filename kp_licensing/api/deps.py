@@ -21,7 +21,7 @@ from edi.signer import Signer
 from kp_licensing.api.permissions import Action, allowed, refusal
 from kp_licensing.domain import numbering
 from kp_licensing.domain.errors import Unavailable
-from kp_licensing.services import accounts
+from kp_licensing.services import credentials
 from kp_licensing.services.audit import Origin
 from kp_licensing.services.temporal import ProcessEngine
 from kp_licensing.store.db import SessionFactory
@@ -193,7 +193,7 @@ def current_principal(
     token: Annotated[str | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
 ) -> Principal:
-    user = accounts.authenticate(
+    user = credentials.authenticate(
         session,
         api_key=api_key,
         token=token,

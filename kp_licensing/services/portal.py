@@ -1,5 +1,5 @@
 """The portal's sign-in sessions: opened on the same credentials check as the API's tokens
-(``accounts.check_credentials``: throttled, audited), kept server-side so that signing out ends
+(``credentials.check_credentials``: throttled, audited), kept server-side so that signing out ends
 a session for good (``store.portal_sessions``).
 
 A session ends at the first of: signing out, ``portal_idle_minutes`` without a request,
@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from anyio import to_thread
 from sqlmodel import Session
 
-from kp_licensing.services import accounts, audit
+from kp_licensing.services import accounts, audit, credentials
 from kp_licensing.services.audit import Origin
 from kp_licensing.store import people, portal_sessions
 from kp_licensing.store.db import SessionFactory
@@ -35,7 +35,7 @@ async def open_session(
     sessions: SessionFactory, settings: Settings, username: str, password: str, *, address: str
 ) -> tuple[str, UserPublic]:
     """A new session's token (for the browser's cookie) and its account."""
-    user = await accounts.check_credentials(sessions, username, password, address=address)
+    user = await credentials.check_credentials(sessions, username, password, address=address)
     assert user.id is not None
     token = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(hours=settings.portal_session_hours)

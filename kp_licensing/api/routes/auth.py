@@ -14,7 +14,7 @@ from kp_licensing.api.deps import (
     ServicesDep,
     SessionDep,
 )
-from kp_licensing.services import accounts
+from kp_licensing.services import accounts, credentials
 from kp_licensing.services.audit import Origin
 from schemas.accounts import PasswordChange, Registration, RegistrationResult, Token, UserPublic
 
@@ -28,8 +28,8 @@ async def login(
     address: ClientAddress,
 ) -> Token:
     """Exchange a username and password for a short-lived bearer token (a burst of sign-ins
-    waits for the hashing threads, not for request threads: ``services.accounts.sign_in``)."""
-    return await accounts.sign_in(
+    waits for the hashing threads, not for request threads: ``services.credentials.sign_in``)."""
+    return await credentials.sign_in(
         services.sessions, services.settings, form.username, form.password, address=address
     )
 
@@ -55,7 +55,7 @@ async def change_password(
 ) -> Token:
     """Change one's own password (the current one first); every earlier token stops working,
     and the answer is a new one."""
-    return await accounts.change_password(
+    return await credentials.change_password(
         services.sessions, services.settings, body, by=principal.origin
     )
 
