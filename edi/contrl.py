@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from pydantic import ValidationError
 
-from edi import edifact
+from edi import edifact, edifact_values
 from edi.cusdec import not_valid
 from edi.edifact import EdifactError, Interchange, Message, MessageType, Reader, Segment
 from schemas.customs import CustomsResponse, CustomsStatus, ResponseError
@@ -177,7 +177,7 @@ def read(interchange: Interchange, message: Message) -> Contrl:
         while (ucs := r.maybe("UCS")) is not None:
             segments.append(
                 SegmentError(
-                    position=edifact.whole(ucs, ucs.value(0), "the segment position"),
+                    position=edifact_values.whole(ucs, ucs.value(0), "the segment position"),
                     code=ucs.value(1) or None,
                     elements=tuple(_element_error(ucd) for ucd in r.many("UCD")),
                 )
@@ -207,15 +207,17 @@ def read(interchange: Interchange, message: Message) -> Contrl:
 
 
 def _action(segment: Segment, code: str) -> Action:
-    return edifact.lookup(segment, {a: a.value for a in Action}, code, "the action")
+    return edifact_values.lookup(segment, {a: a.value for a in Action}, code, "the action")
 
 
 def _element_error(ucd: Segment) -> ElementError:
     component = ucd.value(1, 1)
     return ElementError(
         code=ucd.value(0),
-        element=edifact.whole(ucd, ucd.value(1, 0), "the data element position"),
-        component=edifact.whole(ucd, component, "the component position") if component else None,
+        element=edifact_values.whole(ucd, ucd.value(1, 0), "the data element position"),
+        component=edifact_values.whole(ucd, component, "the component position")
+        if component
+        else None,
     )
 
 

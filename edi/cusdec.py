@@ -50,7 +50,7 @@ A party's name fills ``NAD``'s party name (C080: five of an..35); its address th
 (C059: four), then the name-and-address lines (C058: five); a name or address longer than one
 ``NAD`` holds continues in another ``NAD`` of the same party (at most three for 200 and 500
 characters), each with the country. Text is cut near word ends and rejoined exactly; a tab or
-line break travels as its picture, ``␉`` or ``␊`` (:func:`edi.edifact.pieces`).
+line break travels as its picture, ``␉`` or ``␊`` (:func:`edi.edifact_values.pieces`).
 
 Segment order, group nesting and repetitions follow D.96B's branching diagram
 (``tests/edi/test_edifact_structure.py`` holds it): header ``LOC``, ``DTM``, ``EQD``, ``SEL``,
@@ -78,7 +78,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from edi import edifact
+from edi import edifact, edifact_values
 from edi.edifact import EdifactError, MessageType, Reader, Segment
 from schemas.customs import (
     CertificateRole,
@@ -127,7 +127,7 @@ def _segments(d: CustomsDeclaration) -> Iterator[Segment]:
     yield Segment.of("LOC", "35", d.dispatch_country)
     yield Segment.of("LOC", "36", d.destination_country)
     yield _office(d.recipient)
-    yield Segment.of("DTM", ("137", *edifact.stamp(d.issued_at)))
+    yield Segment.of("DTM", ("137", *edifact_values.stamp(d.issued_at)))
     for container in d.containers:
         yield Segment.of("EQD", "CN", container)
     for seal in d.seals:
@@ -152,7 +152,9 @@ def _segments(d: CustomsDeclaration) -> Iterator[Segment]:
         yield Segment.of("CST", str(item), line.hs_code.replace(".", ""))
         yield Segment.of("LOC", "27", line.origin)
         yield measure(line.carats, f"the carats of line {item}")
-        yield Segment.of("MOA", ("38", edifact.number(line.value_usd, f"line {item}'s US$"), "USD"))
+        yield Segment.of(
+            "MOA", ("38", edifact_values.number(line.value_usd, f"line {item}'s US$"), "USD")
+        )
     yield Segment.of("UNS", "S")
 
 
@@ -164,7 +166,9 @@ def _carats_notes(certificates: list[DeclaredCertificate]) -> Iterator[Segment]:
     for certificate in certificates:
         places[certificate.role] += 1
         if certificate.carats is not None:
-            carats = edifact.number(certificate.carats, f"the carats drawn on {certificate.number}")
+            carats = edifact_values.number(
+                certificate.carats, f"the carats drawn on {certificate.number}"
+            )
             text = (
                 CARATS_MARK[certificate.role],
                 str(places[certificate.role]),
@@ -203,7 +207,7 @@ def _read_carats(notes: list[Segment], certificates: list[dict[str, Any]]) -> No
             raise note.fail(f"gives the carats of {named} a second time")
         if index < last:
             raise note.fail(f"gives the carats of {named} out of the certificates' order")
-        certificates[index]["carats"] = edifact.decimal(note, carats, "the carats drawn")
+        certificates[index]["carats"] = edifact_values.decimal(note, carats, "the carats drawn")
         last = index
 
 
@@ -216,8 +220,8 @@ def _office(code: str) -> Segment:
 
 
 def _party(qualifier: str, party: Party, what: str) -> Iterator[Segment]:
-    names = edifact.pieces(party.name, TEXT_LENGTH, f"{what}'s name")
-    lines = edifact.pieces(party.address, TEXT_LENGTH, f"{what}'s address")
+    names = edifact_values.pieces(party.name, TEXT_LENGTH, f"{what}'s name")
+    lines = edifact_values.pieces(party.address, TEXT_LENGTH, f"{what}'s address")
     while names or lines:  # a name and an address are never empty
         street, more = lines[:STREET_PIECES], lines[STREET_PIECES : STREET_PIECES + MORE_PIECES]
         yield Segment.of(
@@ -228,13 +232,13 @@ def _party(qualifier: str, party: Party, what: str) -> Iterator[Segment]:
 
 def measure(carats: Decimal, what: str) -> Segment:
     """Carats as ``MEA``: a measurement (AAE) of net net weight (AAF) in carats (CTM)."""
-    return Segment.of("MEA", "AAE", "AAF", ("CTM", edifact.number(carats, what)))
+    return Segment.of("MEA", "AAE", "AAF", ("CTM", edifact_values.number(carats, what)))
 
 
 def read_measure(segment: Segment) -> Decimal:
     if segment.value(1) != "AAF" or segment.value(2, 0) != "CTM":
         raise segment.fail("carats are measured as AAF (net net weight) in CTM (carats)")
-    return edifact.decimal(segment, segment.value(2, 1), "the carats")
+    return edifact_values.decimal(segment, segment.value(2, 1), "the carats")
 
 
 def not_valid(what: str, error: ValidationError) -> EdifactError:
@@ -252,15 +256,15 @@ def parse(data: bytes) -> CustomsDeclaration:
         raise EdifactError(f"message {message.reference!r} is {message.type}, not {CUSDEC}")
     r = Reader(message)
     bgm = r.take("BGM")
-    kind = edifact.lookup(bgm, DECLARATION, bgm.value(0), "the document name code")
+    kind = edifact_values.lookup(bgm, DECLARATION, bgm.value(0), "the document name code")
     fields: dict[str, Any] = {
         "message_id": message.reference,
         "sender": interchange.sender,
         "recipient": interchange.recipient,
         "kind": kind,
         "permit_no": bgm.value(1, 0),
-        "version": edifact.whole(bgm, bgm.value(1, 1), "the version"),
-        "function": edifact.lookup(bgm, FUNCTIONS, bgm.value(2), "the message function"),
+        "version": edifact_values.whole(bgm, bgm.value(1, 1), "the version"),
+        "function": edifact_values.lookup(bgm, FUNCTIONS, bgm.value(2), "the message function"),
         "dispatch_country": r.take("LOC", "35").value(1),
         "destination_country": r.take("LOC", "36").value(1),
     }
@@ -272,7 +276,7 @@ def parse(data: bytes) -> CustomsDeclaration:
             f"{interchange.recipient!r}"
         )
     dtm = r.take("DTM", "137")
-    fields["issued_at"] = edifact.read_stamp(
+    fields["issued_at"] = edifact_values.read_stamp(
         dtm, dtm.value(0, 1), dtm.value(0, 2), "the issue date"
     )
     fields["containers"] = [segment.value(1) for segment in r.many("EQD", "CN")]
@@ -280,7 +284,7 @@ def parse(data: bytes) -> CustomsDeclaration:
     notes = r.many("FTX", CARATS_NOTE)
     fields["case_no"] = r.take("RFF", "ABO").value(0, 1)
     pac = r.take("PAC")
-    fields["parcels"] = edifact.whole(pac, pac.value(0), "the number of parcels")
+    fields["parcels"] = edifact_values.whole(pac, pac.value(0), "the number of parcels")
     licence = r.take("DOC")
     if licence.qualifier != LICENCE[kind] or licence.value(1) != fields["permit_no"]:
         raise licence.fail(f"the licence is DOC+{LICENCE[kind]}+{fields['permit_no']}, as BGM says")
@@ -290,7 +294,9 @@ def parse(data: bytes) -> CustomsDeclaration:
     while (doc := r.maybe("DOC")) is not None:
         fields["certificates"].append(
             {
-                "role": edifact.lookup(doc, CERTIFICATE, doc.qualifier, "the certificate's code"),
+                "role": edifact_values.lookup(
+                    doc, CERTIFICATE, doc.qualifier, "the certificate's code"
+                ),
                 "number": doc.value(1),
                 "issuing_country": r.take("LOC", "91").value(1),
             }
@@ -316,7 +322,7 @@ def parse(data: bytes) -> CustomsDeclaration:
                 "hs_code": f"{hs[:4]}.{hs[4:]}",
                 "origin": origin,
                 "carats": carats,
-                "value_usd": edifact.decimal(moa, moa.value(0, 1), "the value"),
+                "value_usd": edifact_values.decimal(moa, moa.value(0, 1), "the value"),
             }
         )
     r.take("UNS", "S")
@@ -328,7 +334,7 @@ def parse(data: bytes) -> CustomsDeclaration:
 
 
 def _day(segment: Segment, what: str) -> date:
-    return edifact.read_day(segment, segment.value(0, 1), segment.value(0, 2), what)
+    return edifact_values.read_day(segment, segment.value(0, 1), segment.value(0, 2), what)
 
 
 def _read_party(r: Reader, qualifier: str) -> dict[str, str]:
@@ -344,7 +350,7 @@ def _read_party(r: Reader, qualifier: str) -> dict[str, str]:
         names.extend(segment.components(3))
         lines.extend((*segment.components(4), *segment.components(2)))
     return {
-        "name": edifact.joined(names),
-        "address": edifact.joined(lines),
+        "name": edifact_values.joined(names),
+        "address": edifact_values.joined(lines),
         "country": first.value(8),
     }

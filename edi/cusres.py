@@ -1,6 +1,6 @@
 """Customs' responses in UN/EDIFACT (``edi.md`` section 3): CUSRES, directory D.96B, written and
-read (``parse(render(r)) == r`` for every response, with :func:`edi.edifact.stamp`'s UTC to the
-second). :func:`parse_response` takes a CUSRES or a CONTRL (``edi/contrl.py``), by ``UNH``'s
+read (``parse(render(r)) == r`` for every response, with :func:`edi.edifact_values.stamp`'s UTC
+to the second). :func:`parse_response` takes a CUSRES or a CONTRL (``edi/contrl.py``), by ``UNH``'s
 message type, into the same ``schemas.customs.CustomsResponse``.
 
 CUSRES:
@@ -47,7 +47,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from edi import contrl, edifact
+from edi import contrl, edifact, edifact_values
 from edi.cusdec import measure, not_valid, read_measure
 from edi.edifact import EdifactError, Interchange, Message, MessageType, Reader, Segment
 from schemas.customs import CustomsResponse, CustomsStatus, Stage
@@ -87,7 +87,7 @@ def _segments(r: CustomsResponse) -> Iterator[Segment]:
     yield Segment.of(
         "BGM", ERROR_RESPONSE if rejected else DOCUMENT_RESPONSE, r.permit_no or "", "9"
     )
-    yield Segment.of("DTM", ("137", *edifact.stamp(r.issued_at)))
+    yield Segment.of("DTM", ("137", *edifact_values.stamp(r.issued_at)))
     if r.crossed_on is not None:
         yield Segment.of("DTM", ("7", edifact.day(r.crossed_on), "102"))
     if r.note is not None:
@@ -117,7 +117,7 @@ def _indicator(code: str) -> Segment:
 
 
 def _text(qualifier: str, text: str, what: str) -> Iterator[Segment]:
-    pieces = edifact.pieces(text, TEXT_LENGTH, what)
+    pieces = edifact_values.pieces(text, TEXT_LENGTH, what)
     if not pieces:
         yield Segment.of("FTX", qualifier)
     for at in range(0, len(pieces), TEXT_PIECES):
@@ -128,7 +128,7 @@ def _read_text(r: Reader, qualifier: str) -> str | None:
     segments = r.many("FTX", qualifier)
     if not segments:
         return None
-    return edifact.joined(piece for segment in segments for piece in segment.components(3))
+    return edifact_values.joined(piece for segment in segments for piece in segment.components(3))
 
 
 def parse(data: bytes) -> CustomsResponse:
@@ -162,10 +162,12 @@ def _cusres(interchange: Interchange, message: Message) -> CustomsResponse:
         "message_id": message.reference,
         "sender": interchange.sender,
         "permit_no": bgm.value(1) or None,
-        "issued_at": edifact.read_stamp(dtm, dtm.value(0, 1), dtm.value(0, 2), "the issue date"),
+        "issued_at": edifact_values.read_stamp(
+            dtm, dtm.value(0, 1), dtm.value(0, 2), "the issue date"
+        ),
     }
     if (crossed := r.maybe("DTM", "7")) is not None:
-        fields["crossed_on"] = edifact.read_day(
+        fields["crossed_on"] = edifact_values.read_day(
             crossed, crossed.value(0, 1), crossed.value(0, 2), "the day of the crossing"
         )
     fields["note"] = _read_text(r, "AAI")
@@ -186,7 +188,7 @@ def _cusres(interchange: Interchange, message: Message) -> CustomsResponse:
     if r.maybe("DOC", "998") is not None:
         pac = r.take("PAC")
         fields["found"] = {
-            "parcels": edifact.whole(pac, pac.value(0), "the number of parcels found"),
+            "parcels": edifact_values.whole(pac, pac.value(0), "the number of parcels found"),
             "seals_intact": _read_indicator(r.take("GIS"), SEALS, "the seals' condition"),
             "carats": read_measure(r.take("MEA", "AAE")),
             "containers": [segment.value(1) for segment in r.many("EQD", "CN")],
@@ -202,4 +204,4 @@ def _cusres(interchange: Interchange, message: Message) -> CustomsResponse:
 
 
 def _read_indicator(segment: Segment, codes: dict[T, str], what: str) -> T:
-    return edifact.lookup(segment, codes, segment.value(0), what)
+    return edifact_values.lookup(segment, codes, segment.value(0), what)

@@ -24,18 +24,16 @@ segment (``UNB`` is 1) and what is wrong, when it is over :data:`MAX_BYTES`, hol
 control character, ends inside a segment, misuses the release character, uses the repetition
 separator, or when a ``UNT`` or ``UNZ`` count or reference does not match what it closes.
 
-Free text (names, addresses, notes) goes through :func:`pieces` and :func:`joined`, which cut it
-to a data element's length and carry tab and line breaks, which EDIFACT text cannot hold.
+The values inside the segments (numbers, dates, times with their zone, codes, free text) are
+written and read by ``edi/edifact_values.py``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal
-from typing import TypeVar
+from datetime import UTC, date, datetime
 
 #: The largest interchange read: a declaration is a few kilobytes.
 MAX_BYTES = 1 << 20
@@ -50,10 +48,7 @@ PARTY_LENGTH = 35
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TAG = re.compile(r"[A-Z0-9]{3}")
 #: ASCII digits only: ``\d`` would take any script's digits.
-_NUMBER = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)")
-_DIGITS = re.compile(r"[0-9]+")
-
-T = TypeVar("T")
+DIGITS = re.compile(r"[0-9]+")
 
 
 class EdifactError(ValueError):
@@ -449,20 +444,20 @@ def _trailer(
 
 
 def _counts(text: str, count: int) -> bool:
-    return bool(_DIGITS.fullmatch(text)) and int(text) == count
+    return bool(DIGITS.fullmatch(text)) and int(text) == count
 
 
 def _prepared(unb: Segment, version: str) -> datetime:
     """``UNB``'s date and time: ``CCYYMMDD`` in syntax 4, ``YYMMDD`` (this century) in 3."""
     when, time = unb.value(3, 0), unb.value(3, 1)
     digits = 8 if version == "4" else 6
-    if not (_DIGITS.fullmatch(when) and len(when) == digits):
+    if not (DIGITS.fullmatch(when) and len(when) == digits):
         raise unb.fail(
             f"date {when!r} is not {'CCYYMMDD' if digits == 8 else 'YYMMDD'} (syntax {version})"
         )
     if digits == 6:
         when = "20" + when
-    if not (_DIGITS.fullmatch(time) and len(time) == 4):
+    if not (DIGITS.fullmatch(time) and len(time) == 4):
         raise unb.fail(f"time {time!r} is not HHMM")
     try:
         return datetime(
@@ -540,142 +535,11 @@ class Reader:
             raise self._message.body[self._at].fail("not expected here")
 
 
-def lookup(segment: Segment, codes: Mapping[T, str], code: str, what: str) -> T:
-    """What a code stands for in ``codes``; refused if it is none of them."""
-    for meaning, value in codes.items():
-        if value == code:
-            return meaning
-    raise segment.fail(f"{what} {code!r} is none of {', '.join(sorted(set(codes.values())))}")
-
-
 def _bounded(value: str, length: int, what: str) -> None:
     if not 1 <= len(value) <= length:
         raise EdifactError(f"{what} {value!r} must have 1 to {length} characters")
 
 
-def number(value: Decimal, what: str, *, digits: int = 18) -> str:
-    """A decimal as EDIFACT writes it: no exponent, no plus sign, the full stop, as many
-    decimals as it has (``Decimal("120.50")`` stays ``120.50``), at most ``digits`` digits."""
-    text = f"{value:f}"
-    if not value.is_finite() or sum(c.isdigit() for c in text) > digits:
-        raise EdifactError(f"{what} {text} does not fit EDIFACT's n..{digits}")
-    return text
-
-
-def decimal(segment: Segment, text: str, what: str) -> Decimal:
-    """A numeric value read exactly (never through a float); full stop or comma, both of which
-    syntax 4 allows as the decimal mark."""
-    if not _NUMBER.fullmatch(text):
-        raise segment.fail(f"{what} {text!r} is not a number")
-    return Decimal(text.replace(",", "."))
-
-
-def whole(segment: Segment, text: str, what: str) -> int:
-    if not (_DIGITS.fullmatch(text) and len(text) <= 9):
-        raise segment.fail(f"{what} {text!r} is not a whole number")
-    return int(text)
-
-
 def day(value: date) -> str:
     """A date as ``CCYYMMDD`` (format 102): four-digit years, whatever the year."""
     return f"{value.year:04d}{value.month:02d}{value.day:02d}"
-
-
-def read_day(segment: Segment, text: str, code: str, what: str) -> date:
-    if code != "102" or not (_DIGITS.fullmatch(text) and len(text) == 8):
-        raise segment.fail(f"{what} {text!r} (format {code!r}) is not CCYYMMDD (format 102)")
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        raise segment.fail(f"{what} {text!r} is not a date") from None
-
-
-def stamp(moment: datetime) -> tuple[str, str]:
-    """A date and time with its zone, as ``DTM`` carries it: ``CCYYMMDDHHMMSSZZZ`` (format
-    304) in UTC, ``ZZZ`` being ``UTC``. The instant is kept and the offset it was written in is
-    not; fractions of a second are dropped (no D.96B format carries them)."""
-    try:
-        at = moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise EdifactError(f"{moment.isoformat()} cannot be written in UTC") from None
-    return f"{day(at.date())}{at.hour:02d}{at.minute:02d}{at.second:02d}UTC", "304"
-
-
-_STAMPS = {
-    "304": re.compile(r"([0-9]{14})(UTC|[+-][0-9]{2})"),
-    "303": re.compile(r"([0-9]{12})(UTC|[+-][0-9]{2})"),
-    "205": re.compile(r"([0-9]{12})([+-][0-9]{4})"),
-}
-
-
-def read_stamp(segment: Segment, text: str, code: str, what: str) -> datetime:
-    """A date and time with its zone: format 304 or 303 (``ZZZ``: ``UTC`` or ``±HH``), or 205
-    (``±HHMM``). A time without a zone is refused: whose clock it was is not guessed."""
-    pattern = _STAMPS.get(code)
-    found = pattern.fullmatch(text) if pattern else None
-    if found is None:
-        raise segment.fail(
-            f"{what} {text!r} (format {code!r}) is not a date and time with a time zone "
-            f"(formats {', '.join(_STAMPS)})"
-        )
-    digits, zone = found.groups()
-    if zone == "UTC":
-        offset = timedelta(0)
-    else:
-        sign = -1 if zone[0] == "-" else 1
-        offset = sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5] or 0))
-    try:
-        return datetime(
-            int(digits[:4]),
-            int(digits[4:6]),
-            int(digits[6:8]),
-            int(digits[8:10]),
-            int(digits[10:12]),
-            int(digits[12:14] or 0),
-            tzinfo=UTC if zone == "UTC" else timezone(offset),
-        )
-    except ValueError:
-        raise segment.fail(f"{what} {text!r} is not a date and time") from None
-
-
-#: Control characters written as their pictures (U+2400 to U+2421): a tab or line break in an
-#: address reaches customs visibly (``Rua 1␊Macau``) and comes back exactly.
-_PICTURES = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421}
-_CONTROLS = {picture: code for code, picture in _PICTURES.items()}
-_UNWRITABLE = re.compile("[\x80-\x9f\u2400-\u2421\ud800-\udfff]")
-#: How much shorter than the data element a piece may be cut, to end it at a word.
-_SLACK = 10
-
-
-def pieces(text: str, length: int, what: str) -> list[str]:
-    """Free text cut into values of at most ``length`` characters, to be joined again by
-    :func:`joined` exactly. Where it can, a cut falls just before a space near the end, so that
-    pieces break between words and do not end in a space (which a receiver may drop as
-    insignificant); else at ``length``. Control characters become their pictures. Refused: C1
-    controls, unpaired surrogates and the pictures themselves (they would come back as control
-    characters)."""
-    if bad := _UNWRITABLE.search(text):
-        raise EdifactError(
-            f"{what} holds U+{ord(bad.group()):04X}, which this EDIFACT text cannot carry"
-        )
-    text = text.translate(_PICTURES)
-    found = []
-    while len(text) > length:
-        cut = next(
-            (
-                i
-                for i in range(length, max(length - _SLACK, 1), -1)
-                if text[i] == " " and text[i - 1] != " "
-            ),
-            length,
-        )
-        found.append(text[:cut])
-        text = text[cut:]
-    if text:
-        found.append(text)
-    return found
-
-
-def joined(values: Iterable[str]) -> str:
-    """Free text from its pieces (:func:`pieces`)."""
-    return "".join(values).translate(_CONTROLS)

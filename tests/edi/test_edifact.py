@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edi import edifact
+from edi import edifact, edifact_values
 from edi.edifact import (
     Delimiters,
     EdifactError,
@@ -86,7 +86,10 @@ def test_the_unb_time_is_utc_to_the_minute() -> None:
 
 def test_years_before_1000_keep_four_digits() -> None:
     assert edifact.day(date(987, 6, 5)) == "09870605"
-    assert edifact.stamp(datetime(987, 6, 5, 4, 3, 2, tzinfo=UTC)) == ("09870605040302UTC", "304")
+    assert edifact_values.stamp(datetime(987, 6, 5, 4, 3, 2, tzinfo=UTC)) == (
+        "09870605040302UTC",
+        "304",
+    )
 
 
 @pytest.mark.parametrize(
@@ -285,19 +288,19 @@ def test_the_reader_says_what_was_expected_where() -> None:
 def test_numbers_are_written_as_they_are_and_read_back_exactly(
     value: Decimal, written: str
 ) -> None:
-    assert edifact.number(value, "x") == written
-    read = edifact.decimal(Segment("MOA"), written, "x")
+    assert edifact_values.number(value, "x") == written
+    read = edifact_values.decimal(Segment("MOA"), written, "x")
     assert read == value
     assert str(read) == written
 
 
 def test_numbers_read_with_either_decimal_mark_and_refuse_anything_else() -> None:
-    assert edifact.decimal(Segment("MOA"), "12,50", "x") == Decimal("12.50")
+    assert edifact_values.decimal(Segment("MOA"), "12,50", "x") == Decimal("12.50")
     for text in ("1e5", "12.", "+3", "1,2,3", "", "NaN"):
         with pytest.raises(EdifactError, match="is not a number"):
-            edifact.decimal(Segment("MOA"), text, "x")
+            edifact_values.decimal(Segment("MOA"), text, "x")
     with pytest.raises(EdifactError, match=r"does not fit EDIFACT's n\.\.18"):
-        edifact.number(Decimal("1E+18"), "x")
+        edifact_values.number(Decimal("1E+18"), "x")
 
 
 @pytest.mark.parametrize(
@@ -311,18 +314,18 @@ def test_numbers_read_with_either_decimal_mark_and_refuse_anything_else() -> Non
     ],
 )
 def test_date_times_are_read_with_their_zone(text: str, code: str, moment: datetime) -> None:
-    assert edifact.read_stamp(Segment("DTM"), text, code, "x") == moment
+    assert edifact_values.read_stamp(Segment("DTM"), text, code, "x") == moment
 
 
 @pytest.mark.parametrize(("text", "code"), [("202612040730", "203"), ("20261304073000UTC", "304")])
 def test_a_date_time_without_a_zone_or_impossible_is_refused(text: str, code: str) -> None:
     with pytest.raises(EdifactError):
-        edifact.read_stamp(Segment("DTM"), text, code, "the issue date")
+        edifact_values.read_stamp(Segment("DTM"), text, code, "the issue date")
 
 
 def test_a_stamp_keeps_the_instant_in_utc_and_drops_fractions_of_a_second() -> None:
     macao = datetime(2026, 12, 4, 15, 30, 12, 999_999, tzinfo=timezone(timedelta(hours=8)))
-    assert edifact.stamp(macao) == ("20261204073012UTC", "304")
+    assert edifact_values.stamp(macao) == ("20261204073012UTC", "304")
 
 
 TEXT = st.text(
@@ -336,8 +339,8 @@ TEXT = st.text(
 
 @given(TEXT, st.sampled_from([35, 70]))
 def test_free_text_is_cut_to_length_and_joined_exactly(text: str, length: int) -> None:
-    cut = edifact.pieces(text, length, "x")
-    assert edifact.joined(cut) == text
+    cut = edifact_values.pieces(text, length, "x")
+    assert edifact_values.joined(cut) == text
     assert all(0 < len(piece) <= length for piece in cut)
     assert not any(re.search(r"[\x00-\x1f\x7f]", piece) for piece in cut)
     assert len(cut) <= -(-len(text) // (length - 9))  # a cut at a word costs at most 9
@@ -345,7 +348,7 @@ def test_free_text_is_cut_to_length_and_joined_exactly(text: str, length: int) -
 
 def test_free_text_is_cut_before_a_space_near_the_end() -> None:
     address = "Av. da Praia Grande 409, Edifício Comercial Rodrigues, 12.º andar\r\nMacau\t澳門"
-    cut = edifact.pieces(address, 35, "x")
+    cut = edifact_values.pieces(address, 35, "x")
     assert cut == [
         "Av. da Praia Grande 409, Edifício",
         " Comercial Rodrigues, 12.º",
@@ -356,4 +359,4 @@ def test_free_text_is_cut_before_a_space_near_the_end() -> None:
 @pytest.mark.parametrize("char", ["\x85", "␊", "\ud800"])
 def test_free_text_that_could_not_come_back_is_refused(char: str) -> None:
     with pytest.raises(EdifactError, match=f"holds U\\+{ord(char):04X}"):
-        edifact.pieces(f"a{char}b", 35, "the name")
+        edifact_values.pieces(f"a{char}b", 35, "the name")
