@@ -244,6 +244,10 @@ def walk_certificate(
     used = through_customs(case_no, officer, customs, until="used", tell=tell)
     tell(f"the export left Macao today: licence {used['status']}, its carats consumed")
     save_documents(save, case_no, used["permit_no"])
+    for _ in range(100):  # the certificate hears that its export left by signal, a moment later
+        if officer.call("GET", f"{at}/certificate")["status"] == "used":
+            break
+        time.sleep(0.1)
     document = upload("import_confirmation")
     confirmed = officer.call(
         "POST",

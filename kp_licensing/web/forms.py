@@ -7,6 +7,7 @@ dotted names (``api.validation.field_name``), so each is shown next to its field
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ OWN = frozenset({"csrf_token", "idempotency_key"})
 OWN_PREFIXES = ("kept.",)
 #: The most rows a form may post for one list (the models cap lists lower still).
 MAX_ROWS = 200
+#: What separates the items of a list typed as one text (containers, seals, HS codes).
+_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 @dataclass
@@ -28,6 +31,20 @@ class Posted:
 
     data: dict[str, Any]
     rows: dict[str, str] = field(default_factory=dict)
+
+    def split(self, path: str) -> None:
+        """The field at ``path`` (``seals``, ``foreign_certificate.hs_codes``), typed as one
+        text, as the list of its :func:`words`; a problem with any item is shown on that one
+        field. A field not posted stays absent (the model says if it is required)."""
+        *parents, name = path.split(".")
+        here: Any = self.data
+        for part in parents:
+            here = here.get(part) if isinstance(here, dict) else None
+        if not isinstance(here, dict) or name not in here:
+            return
+        here[name] = items = words(here[name])
+        if isinstance(items, list):
+            self.rows.update({f"{path}.{i}": path for i in range(len(items))})
 
     def form_name(self, model_path: str) -> str:
         """The form's name of a field the model names (``lines.1.carats`` → ``lines.2.carats``)."""
@@ -119,3 +136,11 @@ def flat(data: Any, prefix: str = "") -> dict[str, Any]:
     elif data is not None:
         found[prefix[:-1]] = "true" if data is True else "" if data is False else str(data)
     return found
+
+
+def words(text: Any) -> Any:
+    """A list typed as one text (``S-100, S-101``) as its items: separated by commas,
+    semicolons, spaces or new lines. Anything else is left as it is, for the model to judge."""
+    if not isinstance(text, str):
+        return text
+    return [part for part in _SEPARATORS.split(text) if part]

@@ -11,7 +11,6 @@ from datetime import timedelta
 from tests.api.client import PDF, Api
 from tests.api.conftest import Staff
 from tests.api.portal import Browser, text_of
-from tests.api.test_permits import arrival
 from tests.api.test_portal_licences import apply_for_licence, staff_browser
 from tests.factories import macao_today
 
@@ -83,6 +82,19 @@ def export_form(number: str, carats: str = "400.00") -> dict[str, str]:
     }
 
 
+def found_at_border(**changes: str) -> dict[str, str]:
+    """What an officer types when recording a crossing: today, the licensed goods, intact."""
+    return {
+        "date": macao_today().isoformat(),
+        "carats": "612.50",
+        "parcels": "3",
+        "containers": "CNT-1",
+        "seals": "S-100, S-101",
+        "seals_intact": "true",
+        **changes,
+    }
+
+
 def case_of(response) -> str:  # type: ignore[no-untyped-def]
     assert response.status_code == 303, text_of(response.text)[:3000]
     location = response.headers["location"]
@@ -114,13 +126,14 @@ def cleared_import(service: str, staff: Staff, trader: Browser) -> str:
     officer = staff_browser(service, staff.officer.username)
     response = officer.submit(f"/shipments/{case_no}", f"/shipments/{case_no}/approve", {})
     assert response.status_code == 303, text_of(response.text)[:2000]
-    staff.officer.ok("POST", f"/permits/{case_no}/arrival", json=arrival())
+    base = f"/shipments/{case_no}"
+    response = officer.submit(base, f"{base}/arrival", found_at_border())
+    assert response.status_code == 303, text_of(response.text)[:2000]
     page = trader.page(f"/shipments/{case_no}")
     assert "Cleared" in page and "import-confirmation.pdf" in page
     assert "form-confirmation-sent" not in page  # the bureau's to record
     assert trader.get(f"/shipments/{case_no}/import-confirmation.pdf").content.startswith(b"%PDF")
     # The officer records how Macao's confirmation went to the exporting authority.
-    base = f"/shipments/{case_no}"
     response = officer.submit(base, f"{base}/confirmation-sent", {"method": "email"})
     assert response.status_code == 303, text_of(response.text)[:2000]
     assert "The import confirmation was sent on" in officer.page(base)
@@ -214,3 +227,47 @@ def test_a_trader_never_sees_another_operators_shipment(service: str, staff: Sta
     assert stranger.post(f"/shipments/{case_no}/withdraw", {"reason": "x"}).status_code == 404
     assert number not in stranger.page("/trader/shipments/new?kind=export")
     assert stranger.get("/officer").status_code == 403
+
+
+def test_an_officer_records_a_transits_entry_and_exit(service: str, staff: Staff) -> None:
+    """When customs' message does not come, an officer records the crossing on the case page:
+    a refused try keeps what was typed and says what is wrong next to its field; the exit with
+    other seals than the entry's opens a discrepancy, as customs' own message would."""
+    trader = licensed_trader(service, staff)
+    form = {
+        **common("transit"),
+        "provenance_country": "AE",
+        "destination_country": "BE",
+        "lines.0.hs_code": "7102.31",
+        "lines.0.carats": "612.50",
+        "lines.0.value_usd": "280000.00",
+        "lines.0.origin": "BW",
+    }
+    new = "/trader/shipments/new?kind=transit"
+    # A seal typed wrong among several is shown on the one field they were typed in.
+    refused = trader.submit(
+        new, "/trader/shipments/new", {**form, "seals": "S-100 S*101"}, files=shipment_files()
+    )
+    assert refused.status_code == 422 and 'id="e-seals"' in refused.text
+    response = trader.submit(new, "/trader/shipments/new", form, files=shipment_files())
+    case_no = case_of(response)
+    officer = staff_browser(service, staff.officer.username)
+    base = f"/shipments/{case_no}"
+    assert officer.submit(base, f"{base}/approve", {}).status_code == 303
+    page = officer.page(base)
+    assert "form-entry" in page and "form-exit" not in page and "form-arrival" not in page
+    assert "form-entry" not in trader.page(base)  # the bureau's to record
+
+    refused = officer.submit(base, f"{base}/entry", found_at_border(seals="S-100 S*101"))
+    assert refused.status_code == 422
+    assert 'id="e-entry-seals"' in refused.text and 'value="612.50"' in refused.text
+    response = officer.submit(base, f"{base}/entry", found_at_border())
+    assert response.status_code == 303, text_of(response.text)[:2000]
+    page = officer.page(base)
+    assert "In transit" in page and "form-exit" in page and "form-entry" not in page
+
+    response = officer.submit(base, f"{base}/exit", found_at_border(seals="S-100, S-999"))
+    assert response.status_code == 303, text_of(response.text)[:2000]
+    state = staff.officer.ok("GET", f"/permits/{case_no}")
+    assert state["status"] == "discrepancy" and state["arrival"]["seals"] == ["S-100", "S-101"]
+    assert "form-resolve" in officer.page(base)

@@ -9,6 +9,7 @@ what was typed in it kept."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -19,6 +20,7 @@ from starlette.responses import Response
 
 from kp_licensing.api.deps import SessionDep
 from kp_licensing.api.permissions import Action, refusal
+from kp_licensing.domain.clock import macao_date
 from kp_licensing.domain.errors import DomainError, NotFound
 from kp_licensing.services import cases, customs, import_confirmations
 from kp_licensing.services.cases import CERTIFICATE, LICENCE, PERMIT, CaseAction, CaseProcess
@@ -31,7 +33,7 @@ from schemas.common import Role
 from schemas.import_confirmation import ConfirmationMethod, ConfirmationSentBody
 from schemas.licence import ApproveBody, CancelBody, SuspendBody
 from schemas.permit import ApprovePermitBody, RecordDepartureBody, ResolveBody
-from schemas.shipment import PermitKind
+from schemas.shipment import ArrivalBody, PermitKind
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,6 +52,8 @@ class PageAction:
     permission: Action
     #: Fields that are lists even with one value (ticked boxes).
     lists: frozenset[str] = frozenset()
+    #: Fields typed as one text that are lists in the body (containers, seals).
+    split: frozenset[str] = frozenset()
 
 
 LICENCE_ACTIONS = {
@@ -65,6 +69,7 @@ LICENCE_ACTIONS = {
     "reinstate": PageAction(LICENCE, CaseAction.reinstate, ReasonBody, Action.change_standing),
     "cancel": PageAction(LICENCE, CaseAction.cancel, CancelBody, Action.change_standing),
 }
+CROSSING_LISTS = frozenset({"containers", "seals"})
 SHIPMENT_ACTIONS = {
     "request-information": PageAction(
         PERMIT, CaseAction.request_information, RequestInformationBody, Action.decide
@@ -76,6 +81,17 @@ SHIPMENT_ACTIONS = {
     "resolve": PageAction(PERMIT, CaseAction.resolve, ResolveBody, Action.decide),
     "departure": PageAction(
         PERMIT, CaseAction.record_departure, RecordDepartureBody, Action.decide
+    ),
+    # What was found at the border, recorded by an officer when customs' message did not come
+    # (or before a customs system is connected): the same updates customs' responses send.
+    "arrival": PageAction(
+        PERMIT, CaseAction.record_arrival, ArrivalBody, Action.decide, split=CROSSING_LISTS
+    ),
+    "entry": PageAction(
+        PERMIT, CaseAction.record_entry, ArrivalBody, Action.decide, split=CROSSING_LISTS
+    ),
+    "exit": PageAction(
+        PERMIT, CaseAction.record_exit, ArrivalBody, Action.decide, split=CROSSING_LISTS
     ),
     "certificate-payment": PageAction(
         CERTIFICATE, CaseAction.record_payment, RecordPaymentBody, Action.decide
@@ -173,6 +189,7 @@ def _shipment_page(
             else None
         ),
         methods=[m.value for m in ConfirmationMethod],
+        today=macao_date(datetime.now(UTC)),
         failed=failed,
         staff=visit.user is not None and visit.user.role != Role.trader,
         idempotency_key=new_idempotency_key(),
@@ -216,6 +233,8 @@ async def _act(
         raise refusal(visit.user.role, spec.permission)
     form = await visit.form()
     posted = nested(form, lists=spec.lists)
+    for listed in spec.split:
+        posted.split(listed)
     _booleans(spec.body, posted.data)
     try:
         body = spec.body.model_validate(posted.data)

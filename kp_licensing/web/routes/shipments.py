@@ -6,7 +6,6 @@ API's ``POST /permits``."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -45,13 +44,6 @@ SPLIT = ("containers", "seals")
 SPLIT_IN_CERTIFICATE = ("hs_codes", "provenance")
 #: The scan of an import's foreign certificate, uploaded with the form.
 SCAN = "foreign_certificate"
-_SEPARATORS = re.compile(r"[\s,;]+")
-
-
-def _split(text: Any) -> Any:
-    if not isinstance(text, str):
-        return text
-    return [part for part in _SEPARATORS.split(text) if part]
 
 
 @router.get("/trader/shipments/new")
@@ -126,12 +118,11 @@ async def apply_for_shipment(visit: Trader, session: SessionDep) -> Response:
     posted = nested(form)
     data = posted.data
     for name in SPLIT:
-        data[name] = _split(data.get(name))
+        posted.split(name)
     certificate = data.get("foreign_certificate")
     if kind == PermitKind.import_ and isinstance(certificate, dict):
         for name in SPLIT_IN_CERTIFICATE:
-            if name in certificate:
-                certificate[name] = _split(certificate[name])
+            posted.split(f"foreign_certificate.{name}")
         if SCAN in kept:
             certificate["scan_document_id"] = kept[SCAN].id
     else:
