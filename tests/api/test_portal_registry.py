@@ -39,6 +39,7 @@ def test_officers_keep_the_lists_and_traders_only_read_them(service: str, staff:
     )
     assert response.status_code == 303, text_of(response.text[response.text.find("errors") :])[:600]
     assert source in officer.page("/officer/registry")
+    _end_the_entry(service, staff, officer, source)
 
     number = f"ZW{uuid.uuid4().int % 10**9:09d}"
     response = officer.submit(
@@ -79,3 +80,22 @@ def test_officers_keep_the_lists_and_traders_only_read_them(service: str, staff:
     assert number in trader.page("/officer/registry")  # traders read the lists (rule 15)
     assert "form-invalid" not in trader.page("/officer/registry")
     assert trader.post("/officer/registry/invalid", {"issuing_country": "ZW"}).status_code == 403
+    assert "form-end-" not in trader.page("/officer/registry")
+
+
+def _end_the_entry(service: str, staff: Staff, officer: Browser, source: str) -> None:
+    """An officer ends the entry just added, on its own row: without a reason it is refused
+    next to that form; then it is ended once, its former end kept, and offers no form again."""
+    [entry] = [e for e in staff.officer.ok("GET", "/participants") if e["source"] == source]
+    action = f"/officer/registry/participants/{entry['id']}/end"
+    ending = {"effective_to": "2026-06-30", "source": "KP Chair's notice"}
+    refused = officer.submit("/officer/registry", action, ending)
+    assert refused.status_code == 422 and f'id="form-end-{entry["id"]}"' in refused.text
+    assert 'role="alert"' in refused.text
+    response = officer.submit("/officer/registry", action, {**ending, "reason": "Readmitted."})
+    assert response.status_code == 303, text_of(response.text)[:2000]
+    [ended] = [e for e in staff.officer.ok("GET", "/participants") if e["id"] == entry["id"]]
+    assert ended["effective_to"] == "2026-06-30" and ended["end_reason"] == "Readmitted."
+    assert ended["effective_to_before_end"] is None and ended["ended_by"]
+    page = officer.page("/officer/registry")
+    assert "Readmitted." in page and f"form-end-{entry['id']}" not in page

@@ -22,6 +22,7 @@ from kp_licensing.web.routes.cases import Failed
 from kp_licensing.web.visit import FormErrors, Visit, may, new_idempotency_key, values
 from schemas.messages import say
 from schemas.participants import (
+    EndEntryBody,
     InvalidCertificateBody,
     InvalidityKind,
     ParticipantStatus,
@@ -32,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 
 Reader = Annotated[Visit, Depends(may(Action.view_registry))]
 ListingId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+EntryId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PAGE = "/officer/registry"
 
 
@@ -71,6 +73,23 @@ async def add_entry(visit: Reader, session: SessionDep) -> Response:
         await to_thread.run_sync(lambda: registry.add_entry(session, by=by, entry=body))
     except (ValidationError, DomainError) as error:
         return _page(visit, session, _failed("participant", error, posted, form))
+    return visit.redirect(PAGE)
+
+
+@router.post(f"{PAGE}/participants/{{entry_id}}/end")
+async def end_entry(entry_id: EntryId, visit: Reader, session: SessionDep) -> Response:
+    """An officer ends an entry from a day on (once; the end it had is kept)."""
+    _manager(visit)
+    form = await visit.form()
+    posted = nested(form)
+    try:
+        body = EndEntryBody.model_validate(posted.data)
+        by = visit.principal.origin
+        await to_thread.run_sync(
+            lambda: registry.end_entry(session, by=by, entry_id=entry_id, end=body)
+        )
+    except (ValidationError, DomainError) as error:
+        return _page(visit, session, _failed(f"end-{entry_id}", error, posted, form))
     return visit.redirect(PAGE)
 
 
