@@ -5,12 +5,14 @@ them and withdraw a listing. The same services as the API's ``/participants`` an
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Path
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from kp_licensing.api.deps import SessionDep
@@ -35,6 +37,7 @@ Reader = Annotated[Visit, Depends(may(Action.view_registry))]
 ListingId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 EntryId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PAGE = "/officer/registry"
+M = TypeVar("M", bound=BaseModel)
 
 
 @router.get(PAGE)
@@ -62,49 +65,56 @@ def _manager(visit: Visit) -> None:
         raise refusal(visit.user.role, Action.manage_registry)
 
 
-@router.post(f"{PAGE}/participants")
-async def add_entry(visit: Reader, session: SessionDep) -> Response:
+async def _change(
+    visit: Visit,
+    session: Session,
+    name: str,
+    model: type[M],
+    change: Callable[[M, FormData], Awaitable[object]],
+) -> Response:
+    """A manager's form: its body checked against ``model`` and given to ``change`` (with the
+    form, for its idempotency key); a refusal is said next to form ``name``, what was typed
+    kept."""
     _manager(visit)
     form = await visit.form()
     posted = nested(form)
     try:
-        body = RegistryEntryBody.model_validate(posted.data)
-        by = visit.principal.origin
-        await to_thread.run_sync(lambda: registry.add_entry(session, by=by, entry=body))
+        await change(model.model_validate(posted.data), form)
     except (ValidationError, DomainError) as error:
-        return _page(visit, session, _failed("participant", error, posted, form))
+        return _page(visit, session, _failed(name, error, posted, form))
     return visit.redirect(PAGE)
+
+
+@router.post(f"{PAGE}/participants")
+async def add_entry(visit: Reader, session: SessionDep) -> Response:
+    by = visit.principal.origin
+
+    async def add(body: RegistryEntryBody, _: FormData) -> object:
+        return await to_thread.run_sync(lambda: registry.add_entry(session, by=by, entry=body))
+
+    return await _change(visit, session, "participant", RegistryEntryBody, add)
 
 
 @router.post(f"{PAGE}/participants/{{entry_id}}/end")
 async def end_entry(entry_id: EntryId, visit: Reader, session: SessionDep) -> Response:
     """An officer ends an entry from a day on (once; the end it had is kept)."""
-    _manager(visit)
-    form = await visit.form()
-    posted = nested(form)
-    try:
-        body = EndEntryBody.model_validate(posted.data)
-        by = visit.principal.origin
-        await to_thread.run_sync(
+    by = visit.principal.origin
+
+    async def end(body: EndEntryBody, _: FormData) -> object:
+        return await to_thread.run_sync(
             lambda: registry.end_entry(session, by=by, entry_id=entry_id, end=body)
         )
-    except (ValidationError, DomainError) as error:
-        return _page(visit, session, _failed(f"end-{entry_id}", error, posted, form))
-    return visit.redirect(PAGE)
+
+    return await _change(visit, session, f"end-{entry_id}", EndEntryBody, end)
 
 
 @router.post(f"{PAGE}/invalid")
 async def mark_invalid(visit: Reader, session: SessionDep) -> Response:
-    _manager(visit)
-    form = await visit.form()
-    posted = nested(form)
-    try:
-        body = InvalidCertificateBody.model_validate(posted.data)
+    async def mark(body: InvalidCertificateBody, form: FormData) -> object:
         engine = visit.engine(str(form.get("idempotency_key") or ""))
-        await holds.mark_invalid(session, engine, by=visit.principal.origin, listing=body)
-    except (ValidationError, DomainError) as error:
-        return _page(visit, session, _failed("invalid", error, posted, form))
-    return visit.redirect(PAGE)
+        return await holds.mark_invalid(session, engine, by=visit.principal.origin, listing=body)
+
+    return await _change(visit, session, "invalid", InvalidCertificateBody, mark)
 
 
 @router.post(f"{PAGE}/invalid/{{listing_id}}/withdraw")
