@@ -20,15 +20,15 @@ Between each side's two passes the process is left to settle (``bench.report.set
 prints latencies, throughput, CPU per case and the ratios service/baseline, per round and their
 median; it asserts nothing about time. See ``bench/README.md`` for what the figures mean.
 
-The stack and the baseline workflow live in ``bench.stack``, the load generator's pieces in
-``bench.load`` and ``bench.licence_driver``, the figures' formatting in ``bench.report``.
+The stack and the baseline workflow live in ``bench.stack``, each side's two passes in
+``bench.passes``, the load generator's pieces in ``bench.load`` and ``bench.licence_driver``,
+the figures' formatting in ``bench.report``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import shutil
 import statistics
@@ -37,132 +37,30 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 from temporalio.client import Client
 
 from bench.load import PASSWORD, Trader, bounded, login, register_trader
+from bench.passes import baseline_phase, service_phase
 from bench.report import (
     CpuClock,
-    CpuReading,
     Samples,
+    cpu_line,
     cpu_per_case,
     cpu_ratios,
     latency_row,
     load_average,
     machine_context,
+    mean_cpu,
     percentile,
-    settle,
+    pooled,
 )
-from bench.stack import BaselineWorkflow, Stack
+from bench.stack import Stack
 from kp_licensing.store import people
 from kp_licensing.store.db import make_engine, session_factory
 from schemas.common import Role
 from workflows.client import connect
-
-# ------------------------------------------------------------------------------- the phases
-
-
-class ServiceLoad:
-    """The service's passes as ``bench.licence_driver`` ran them in its own process."""
-
-    def __init__(self, result: dict[str, Any]) -> None:
-        self.apply, self.approve = Samples(), Samples()
-        self.apply.values, self.approve.values = result["apply"], result["approve"]
-        self.apply.errors = [e for e in result["errors"] if e.startswith("apply")]
-        self.approve.errors = [e for e in result["errors"] if not e.startswith("apply")]
-        self.wall: float = result["apply_wall"] + result["approve_wall"]
-        self.settled: float = result["settled"]
-        self.generator: float = result["cpu"]
-
-
-async def service_phase(
-    base_url: str,
-    traders: list[Trader],
-    officer: dict[str, str],
-    concurrency: int,
-    cpu: CpuClock,
-) -> tuple[ServiceLoad, CpuReading, CpuReading]:
-    """The apply pass then the approve pass, driven by ``bench.licence_driver`` in a process of
-    its own; with this process's CPU readings just before and after them (the driver connects
-    first, so its start-up falls outside them)."""
-    driver = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.licence_driver",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert driver.stdin is not None and driver.stdout is not None
-    job = {
-        "base_url": base_url,
-        "concurrency": concurrency,
-        "officer": officer,
-        "traders": [{"headers": t.headers, "application": t.application} for t in traders],
-    }
-    driver.stdin.write(json.dumps(job).encode() + b"\n")
-    await driver.stdin.drain()
-    if (await driver.stdout.readline()).strip() != b"ready":
-        raise RuntimeError("the load driver did not start")
-    before = cpu.read()
-    driver.stdin.write(b"go\n")
-    await driver.stdin.drain()
-    if (await driver.stdout.readline()).strip() != b"applied":
-        raise RuntimeError("the load driver stopped during the apply pass")
-    settled = await settle(cpu)
-    driver.stdin.write(b"go\n")
-    await driver.stdin.drain()
-    result = json.loads(await driver.stdout.readline())
-    result["settled"] = settled
-    after = cpu.read()
-    await driver.wait()
-    return ServiceLoad(result), before, after
-
-
-async def baseline_phase(
-    client: Client, task_queue: str, label: str, count: int, concurrency: int, cpu: CpuClock
-) -> tuple[Samples, Samples, float, float, float]:
-    """``count`` workflows started, then each sent its update, both passes at ``concurrency``;
-    (start, update, start pass wall seconds, update pass wall seconds, seconds settling).
-
-    Two passes rather than start-then-update per workflow, with the process left to settle in
-    between (the first workflow task of every workflow started done): an update sent the moment
-    its workflow starts waits for that task, which an approve (sent to a case whose workflow
-    has long been waiting for a decision) never does. The service's passes settle the same way."""
-    start, update = Samples(), Samples()
-    handles: list[Any] = [None] * count
-
-    async def start_one(i: int) -> None:
-        try:
-            t0 = time.perf_counter()
-            handles[i] = await client.start_workflow(
-                BaselineWorkflow.run, id=f"{task_queue}-{label}-{i}", task_queue=task_queue
-            )
-            start.values.append(time.perf_counter() - t0)
-        except Exception as error:
-            update.errors.append(f"start {i}: {type(error).__name__}: {error}")
-
-    async def update_one(i: int) -> None:
-        if handles[i] is None:
-            return
-        try:
-            t0 = time.perf_counter()
-            result = await handles[i].execute_update(BaselineWorkflow.touch, f"case-{i}")
-            t1 = time.perf_counter()
-            if result != f"case-{i}":
-                raise RuntimeError(f"the update answered {result!r}")
-            update.values.append(t1 - t0)
-        except Exception as error:
-            update.errors.append(f"update {i}: {type(error).__name__}: {error}")
-
-    start_wall = await bounded(count, concurrency, start_one)
-    settled = await settle(cpu)
-    update_wall = await bounded(count, concurrency, update_one)
-    return start, update, start_wall, update_wall, settled
-
-
-# --------------------------------------------------------------------------------- the run
 
 
 async def setup(
@@ -249,31 +147,6 @@ async def measure_round(
     return measured
 
 
-def pooled(rounds: list[Round], part: str) -> Samples:
-    """Every round's samples of one kind (``apply``, ``approve``, ``start``, ``update``)."""
-    pool = Samples()
-    for measured in rounds:
-        taken: Samples = getattr(measured, part)
-        pool.values += taken.values
-        pool.errors += taken.errors
-    return pool
-
-
-def mean_cpu(rounds: list[Round], side: str) -> tuple[float, float | None]:
-    """CPU milliseconds per case of one side, averaged over the rounds."""
-    readings: list[tuple[float, float | None]] = [getattr(r, f"{side}_cpu") for r in rounds]
-    python = statistics.fmean(r[0] for r in readings)
-    servers = [r[1] for r in readings if r[1] is not None]
-    return python, statistics.fmean(servers) if len(servers) == len(readings) else None
-
-
-def cpu_line(label: str, cases: int, cpu: tuple[float, float | None]) -> str:
-    python, server = cpu
-    shown = "n/a" if server is None else f"{server:9.1f}"
-    total = "n/a" if server is None else f"{python + server:9.1f}"
-    return f"  {label:<46}{cases:>6}  {python:9.1f}  {shown:>9}  {total:>9}"
-
-
 async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
     n, c, warmup, count = args.applications, args.concurrency, args.warmup, args.rounds
     load_at_start = load_average()
@@ -323,8 +196,8 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
     finally:
         await stack.stop()
 
-    apply, approve = pooled(rounds, "apply"), pooled(rounds, "approve")
-    start, update = pooled(rounds, "start"), pooled(rounds, "update")
+    apply, approve = pooled(r.apply for r in rounds), pooled(r.approve for r in rounds)
+    start, update = pooled(r.start for r in rounds), pooled(r.update for r in rounds)
     service_wall = sum(r.service_wall for r in rounds)
     baseline_wall = sum(r.baseline_wall for r in rounds)
     service_rate = len(approve.values) / service_wall
@@ -354,8 +227,16 @@ async def benchmark(args: argparse.Namespace, data_dir: Path) -> int:
         "",
         f"  {'CPU per case, ms (mean of rounds)':<46}{'cases':>6}  {'python':>9}  "
         f"{'temporal':>9}  {'total':>9}",
-        cpu_line("service  (apply + approve)", len(approve.values), mean_cpu(rounds, "service")),
-        cpu_line("baseline (start + update)", len(update.values), mean_cpu(rounds, "baseline")),
+        cpu_line(
+            "service  (apply + approve)",
+            len(approve.values),
+            mean_cpu([r.service_cpu for r in rounds]),
+        ),
+        cpu_line(
+            "baseline (start + update)",
+            len(update.values),
+            mean_cpu([r.baseline_cpu for r in rounds]),
+        ),
         f"  {'load generator (HTTP client, its own process)':<46}{len(approve.values):>6}  "
         f"{generator / max(len(approve.values), 1) * 1000:9.1f}",
         "",

@@ -8,8 +8,10 @@ import math
 import os
 import platform
 import sqlite3
+import statistics
 import subprocess
 import time
+from collections.abc import Iterable
 
 import sqlalchemy
 import temporalio
@@ -159,3 +161,26 @@ def cpu_ratios(
             ("python + temporal", (service[0] + service[1]) / (baseline[0] + baseline[1]))
         )
     return ratios
+
+
+def pooled(parts: Iterable[Samples]) -> Samples:
+    """Samples of one kind from several rounds, as one."""
+    pool = Samples()
+    for part in parts:
+        pool.values += part.values
+        pool.errors += part.errors
+    return pool
+
+
+def mean_cpu(readings: list[tuple[float, float | None]]) -> tuple[float, float | None]:
+    """CPU milliseconds per case (this process, dev server or None), averaged over rounds."""
+    python = statistics.fmean(r[0] for r in readings)
+    servers = [r[1] for r in readings if r[1] is not None]
+    return python, statistics.fmean(servers) if len(servers) == len(readings) else None
+
+
+def cpu_line(label: str, cases: int, cpu: tuple[float, float | None]) -> str:
+    python, server = cpu
+    shown = "n/a" if server is None else f"{server:9.1f}"
+    total = "n/a" if server is None else f"{python + server:9.1f}"
+    return f"  {label:<46}{cases:>6}  {python:9.1f}  {shown:>9}  {total:>9}"

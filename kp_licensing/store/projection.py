@@ -49,6 +49,11 @@ def notice_fields(message: Message) -> dict[str, Any]:
     return {"code": message.code, "params": dict(message.params), "parts": parts or None}
 
 
+def notice_key(case_no: str, series: str, seq: int) -> str:
+    """A transition's notification's key: (case, series, transition number)."""
+    return f"{case_no}/{series}{seq}"
+
+
 def add_notice(
     db: Connection,
     *,
@@ -63,7 +68,7 @@ def add_notice(
     tells apart the transitions of two processes about one case (the export and its
     certificate)."""
     if message is not None:
-        key = f"{case_no}/{series}{transition.seq}"
+        key = notice_key(case_no, series, transition.seq)
         db.execute(
             NEW_NOTIFICATION,
             {
@@ -107,7 +112,7 @@ def rewrite(
         .values(**event_fields(transition))
     )
     if message is not None:
-        key = f"{case_no}/{series}{transition.seq}"
+        key = notice_key(case_no, series, transition.seq)
         db.execute(
             update(NOTIFICATIONS)
             .where(NOTIFICATIONS.c.key == key)
@@ -279,7 +284,7 @@ def _forget_from(
     """Remove the events and notices of transitions ``first`` to ``last``, which the workflow's
     history never had: the projection keeps what the history keeps."""
     db.execute(delete(events).where(events.c.case_no == case_no, events.c.seq >= first))
-    keys = [f"{case_no}/{series}{seq}" for seq in range(first, last + 1)]
+    keys = [notice_key(case_no, series, seq) for seq in range(first, last + 1)]
     db.execute(delete(NOTIFICATIONS).where(NOTIFICATIONS.c.key.in_(keys)))
     mail.forget_unsent(db, keys)
 
